@@ -1,0 +1,46 @@
+// Operand access and epilogue shared by the matmul variants (matmul_naive, matmul_blocked,
+// matmul_tiled); spliced in where a kernel says `// #include matmul_common`.
+//
+// Logical problem: out (M, N) = epilogue(op(A) (M, K) · op(B) (K, N)).
+//   A stored row-major with row stride lda: A[m, k] = a[m·lda + k], or with TRANS_A
+//   a[k·lda + m]. With MODE 2 (weight gradient) op(A) has one extra last row of ones
+//   (m = M − 1), which turns the column sums of B into the bias gradient.
+//   B likewise with ldb and TRANS_B. In MODE 0 the bias is row K of B's storage: b[K·ldb + n].
+// MODE 0  forward:         out = act(A·B + bias)               (ACT = this layer's activation)
+// MODE 1  backward input:  out = (A·B) ⊙ act'(aux)              (aux (M, N): previous layer's output)
+// MODE 2  backward weight: out = [Aᵀ; 1]·B, no epilogue
+struct Dims {
+  M: u32, N: u32, K: u32, lda: u32,
+  ldb: u32, _pad0: u32, _pad1: u32, _pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<f32>;
+@group(0) @binding(1) var<storage, read> b: array<f32>;
+@group(0) @binding(2) var<storage, read> aux: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<uniform> dims: Dims;
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override MODE: u32 = 0u;
+override ACT: u32 = 0u;
+
+// Caller guarantees m < M and k < K.
+fn loadA(m: u32, k: u32) -> f32 {
+  if (MODE == 2u && m == dims.M - 1u) { return 1.0; }
+  if (TRANS_A) { return a[k * dims.lda + m]; }
+  return a[m * dims.lda + k];
+}
+
+fn loadB(k: u32, n: u32) -> f32 {
+  if (TRANS_B) { return b[n * dims.ldb + k]; }
+  return b[k * dims.ldb + n];
+}
+
+// Caller guarantees m < M and n < N.
+fn finish(m: u32, n: u32, acc: f32) {
+  var v = acc;
+  if (MODE == 0u) { v = activate(acc + b[dims.K * dims.ldb + n], ACT); }
+  if (MODE == 1u) { v = acc * activationGrad(aux[m * dims.N + n], ACT); }
+  out[m * dims.N + n] = v;
+}

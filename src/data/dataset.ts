@@ -1,0 +1,171 @@
+// In-memory image classification data set (MNIST and other IDX sets with the same
+// four standard file names), assembled from file bytes. Node and browser.
+
+import { parseIdx, type IdxTensor } from './idx.ts';
+
+export interface Split {
+  /** count × rows × cols pixels, row-major, one byte each (0 = background for MNIST). */
+  images: Uint8Array;
+  /** count labels, each below `classes`. */
+  labels: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+  classes: number;
+}
+
+export interface Dataset {
+  name: string;
+  /** Where the data came from (a folder, a URL), for logs and saved-model metadata. */
+  source: string;
+  train: Split;
+  test?: Split;
+}
+
+/** Stems of the four standard IDX file names; each may also end in `.gz`. */
+export const IDX_FILE_NAMES = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
+export type IdxFileRole = keyof typeof IDX_FILE_NAMES;
+
+const STANDARD_STEMS = new Map<string, IdxFileRole>(
+  (Object.entries(IDX_FILE_NAMES) as [IdxFileRole, string][]).map(([role, stem]) => [stem, role]),
+);
+
+/**
+ * Which standard file `fileName` is, if any. Accepts a path (only the last
+ * component counts), an optional `.gz`, and the `train-images.idx3-ubyte` spelling
+ * some mirrors use.
+ */
+export function idxFileRole(fileName: string): { role: IdxFileRole; gzip: boolean } | undefined {
+  const base = fileName.slice(Math.max(fileName.lastIndexOf('/'), fileName.lastIndexOf('\\')) + 1);
+  const gzip = base.endsWith('.gz');
+  const stem = (gzip ? base.slice(0, -3) : base).replace(/\.(idx[13]-ubyte)$/, '-$1');
+  const role = STANDARD_STEMS.get(stem);
+  return role ? { role, gzip } : undefined;
+}
+
+export function makeSplit(
+  images: IdxTensor,
+  labels: IdxTensor,
+  imagesFile: string,
+  labelsFile: string,
+  classes = 10,
+): Split {
+  if (images.dtype !== 'u8' || images.shape.length !== 3) {
+    throw new Error(
+      `${imagesFile}: expected u8 images of shape [count, rows, cols], found ${images.dtype} of shape [${images.shape.join(', ')}]; is this an images file?`,
+    );
+  }
+  if (labels.dtype !== 'u8' || labels.shape.length !== 1) {
+    throw new Error(
+      `${labelsFile}: expected u8 labels of shape [count], found ${labels.dtype} of shape [${labels.shape.join(', ')}]; is this a labels file?`,
+    );
+  }
+  const [count, rows, cols] = images.shape;
+  if (labels.shape[0] !== count) {
+    throw new Error(
+      `${imagesFile} has ${count} images but ${labelsFile} has ${labels.shape[0]} labels; the two files must come from the same set`,
+    );
+  }
+  if (count === 0) throw new Error(`${imagesFile} and ${labelsFile} hold no samples`);
+  const labelBytes = labels.data as Uint8Array;
+  for (let i = 0; i < count; i++) {
+    if (labelBytes[i] >= classes) {
+      throw new Error(
+        `${labelsFile}: label ${labelBytes[i]} at index ${i} is out of range; labels must be 0 to ${classes - 1}`,
+      );
+    }
+  }
+  return { images: images.data as Uint8Array, labels: labelBytes, count, rows, cols, classes };
+}
+
+function checkCount(what: string, n: number, max: number, available: string): void {
+  if (!Number.isInteger(n) || n < 0 || n > max) {
+    throw new Error(`${what} must be a whole number from 0 to ${max} (${available}), got ${n}`);
+  }
+}
+
+/** Samples [start, end) of `split`, sharing its memory. */
+function slice(split: Split, start: number, end: number): Split {
+  const pixels = split.rows * split.cols;
+  return {
+    ...split,
+    images: split.images.subarray(start * pixels, end * pixels),
+    labels: split.labels.subarray(start, end),
+    count: end - start,
+  };
+}
+
+/** Splits off the last `validation` samples as a validation set (no copying). */
+export function holdOut(train: Split, validation: number): { train: Split; val: Split } {
+  checkCount('the validation size', validation, train.count - 1, `the training set has ${train.count} samples and needs at least one left`);
+  const cut = train.count - validation;
+  return { train: slice(train, 0, cut), val: slice(train, cut, train.count) };
+}
+
+/** The first `count` samples of `split` (no copying). */
+export function subset(split: Split, count: number): Split {
+  checkCount('the sample count', count, split.count, `the set has ${split.count} samples`);
+  return slice(split, 0, count);
+}
+
+/**
+ * Builds a data set from a name → bytes map, e.g. files read from a folder or
+ * dropped into a browser page. Training files are required; the t10k test pair is optional.
+ * When both `X` and `X.gz` are present the `.gz` one is used.
+ */
+export function datasetFromFiles(files: Map<string, Uint8Array>, name: string, source: string): Dataset {
+  const found = new Map<IdxFileRole, { file: string; gzip: boolean }>();
+  for (const file of files.keys()) {
+    const match = idxFileRole(file);
+    if (!match) continue;
+    const prev = found.get(match.role);
+    if (!prev || (match.gzip && !prev.gzip)) found.set(match.role, { file, gzip: match.gzip });
+  }
+
+  const missingTrain = (['trainImages', 'trainLabels'] as const).filter((role) => !found.has(role));
+  if (missingTrain.length > 0) {
+    const present = [...files.keys()];
+    throw new Error(
+      `${source}: missing ${missingTrain.map((r) => `${IDX_FILE_NAMES[r]}(.gz)`).join(' and ')}. ` +
+        `An IDX data set needs ${IDX_FILE_NAMES.trainImages}(.gz) and ${IDX_FILE_NAMES.trainLabels}(.gz), ` +
+        `optionally with ${IDX_FILE_NAMES.testImages}(.gz) and ${IDX_FILE_NAMES.testLabels}(.gz); ` +
+        `found ${present.length > 0 ? present.join(', ') : 'no files'}`,
+    );
+  }
+
+  const load = (images: IdxFileRole, labels: IdxFileRole): Split => {
+    const imagesFile = found.get(images)!.file;
+    const labelsFile = found.get(labels)!.file;
+    return makeSplit(
+      parseIdx(files.get(imagesFile)!, imagesFile),
+      parseIdx(files.get(labelsFile)!, labelsFile),
+      imagesFile,
+      labelsFile,
+    );
+  };
+
+  const hasTestImages = found.has('testImages');
+  if (hasTestImages !== found.has('testLabels')) {
+    const [have, lack] = hasTestImages ? ['testImages', 'testLabels'] as const : ['testLabels', 'testImages'] as const;
+    throw new Error(
+      `${source}: found ${found.get(have)!.file} but not ${IDX_FILE_NAMES[lack]}(.gz); add the missing test file or remove both`,
+    );
+  }
+  const dataset: Dataset = { name, source, train: load('trainImages', 'trainLabels') };
+  if (hasTestImages) {
+    const test = load('testImages', 'testLabels');
+    if (test.rows !== dataset.train.rows || test.cols !== dataset.train.cols) {
+      throw new Error(
+        `${source}: test images are ${test.rows}x${test.cols} but training images are ${dataset.train.rows}x${dataset.train.cols}; the files come from different data sets`,
+      );
+    }
+    dataset.test = test;
+  }
+  return dataset;
+}

@@ -1,0 +1,212 @@
+// Checksummed, atomic download of data set files from a list of mirrors.
+// A file appears under its final name only once its whole content has been
+// written, synced to disk and matched against its MD5; nothing else is left behind.
+
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface RemoteFile {
+  name: string;
+  md5: string;
+}
+
+export const MNIST_FILES: readonly RemoteFile[] = [
+  { name: 'train-images-idx3-ubyte.gz', md5: 'f68b3c2dcbeaaa9fbdd348bbdeb94873' },
+  { name: 'train-labels-idx1-ubyte.gz', md5: 'd53e105ee54ea40749a09fcbcd1e9432' },
+  { name: 't10k-images-idx3-ubyte.gz', md5: '9fb629c4189551a2d022fa330f9573f3' },
+  { name: 't10k-labels-idx1-ubyte.gz', md5: 'ec29112dd5afa0611ce80d1b7f02629c' },
+];
+
+/** Tried in order; each serves the files above under `<mirror><name>`. */
+export const MNIST_MIRRORS: readonly string[] = [
+  'https://ossci-datasets.s3.amazonaws.com/mnist/',
+  'https://storage.googleapis.com/cvdf-datasets/mnist/',
+];
+
+export interface MirrorFailure {
+  url: string;
+  reason: string;
+}
+
+export class DownloadError extends Error {
+  readonly file: string;
+  readonly failures: MirrorFailure[];
+  constructor(file: string, dir: string, failures: MirrorFailure[], allFiles: readonly RemoteFile[]) {
+    const tried = failures.length > 0 ? failures.map((f) => `  ${f.url}: ${f.reason}`).join('\n') : '  (no mirrors were given)';
+    super(
+      `could not download ${file} into ${dir}:\n${tried}\n` +
+        `To train without downloading, put the IDX files (${allFiles.map((f) => f.name).join(', ')}; ` +
+        `raw or gzipped) in a folder by some other means and pass it with --data DIR.`,
+    );
+    this.name = 'DownloadError';
+    this.file = file;
+    this.failures = failures;
+  }
+}
+
+export interface DownloadOptions {
+  mirrors: readonly string[];
+  /** Called as bytes arrive; `total` is the Content-Length when the server sent one. Restarts at 0 on the next mirror. */
+  onProgress?: (file: string, received: number, total?: number) => void;
+  /** Called once a file has been downloaded, verified and moved into place. */
+  onFileDone?: (file: string, bytes: number) => void;
+  /** Notices worth telling the user, e.g. a cached file with the wrong checksum being replaced. */
+  log?: (msg: string) => void;
+  fetchImpl?: typeof fetch;
+  /** Give up on a mirror when no data arrives for this long (default 30 s). */
+  timeoutMs?: number;
+}
+
+export interface DownloadResult {
+  downloaded: string[];
+  cached: string[];
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export async function downloadDataset(
+  dir: string,
+  files: readonly RemoteFile[],
+  opts: DownloadOptions,
+): Promise<DownloadResult> {
+  await mkdir(dir, { recursive: true });
+  const result: DownloadResult = { downloaded: [], cached: [] };
+  for (const file of files) {
+    const target = join(dir, file.name);
+    if (await isCachedCopy(target, file, opts.log)) {
+      result.cached.push(file.name);
+      continue;
+    }
+    const failures: MirrorFailure[] = [];
+    let done = false;
+    for (const mirror of opts.mirrors) {
+      const url = mirror.endsWith('/') ? mirror + file.name : `${mirror}/${file.name}`;
+      try {
+        const bytes = await fetchVerified(url, dir, target, file, opts);
+        opts.onFileDone?.(file.name, bytes);
+        done = true;
+        break;
+      } catch (e) {
+        failures.push({ url, reason: (e as Error).message });
+      }
+    }
+    if (!done) throw new DownloadError(file.name, dir, failures, files);
+    result.downloaded.push(file.name);
+  }
+  return result;
+}
+
+/** True when `target` already holds the right bytes; removes it when it holds wrong ones. */
+async function isCachedCopy(target: string, file: RemoteFile, log?: (msg: string) => void): Promise<boolean> {
+  let info;
+  try {
+    info = await stat(target);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+  if (!info.isFile()) throw new Error(`${target} is not a regular file; remove it so that ${file.name} can be downloaded there`);
+  const md5 = await md5OfFile(target);
+  if (md5 === file.md5) return true;
+  log?.(`${target} has MD5 ${md5}, expected ${file.md5}: replacing it with a fresh download`);
+  await unlink(target);
+  return false;
+}
+
+function md5OfFile(path: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const hash = createHash('md5');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolvePromise(hash.digest('hex')));
+  });
+}
+
+/** Downloads `url` to a temporary file, checks it and renames it to `target`. Returns its size. */
+async function fetchVerified(url: string, dir: string, target: string, file: RemoteFile, opts: DownloadOptions): Promise<number> {
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, timeoutMs);
+  const temp = join(dir, `.${file.name}.partial-${process.pid}`);
+  let handle: FileHandle | undefined;
+  let received = 0;
+  let total: number | undefined;
+  try {
+    const res = await (opts.fetchImpl ?? fetch)(url, { signal: controller.signal, redirect: 'follow' });
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => {});
+      throw new Error(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+    }
+    if ((res.headers.get('content-type') ?? '').includes('text/html')) {
+      await res.body?.cancel().catch(() => {});
+      throw new Error('the server sent an HTML page instead of the file (a login or error page?)');
+    }
+    if (!res.body) throw new Error('the response has no body');
+    const length = Number(res.headers.get('content-length'));
+    total = res.headers.get('content-length') !== null && Number.isSafeInteger(length) ? length : undefined;
+
+    handle = await open(temp, 'w');
+    const hash = createHash('md5');
+    const reader = res.body.getReader();
+    opts.onProgress?.(file.name, 0, total);
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await reader.read();
+      } catch (e) {
+        if (timedOut) throw e;
+        throw new Error(`connection lost after ${received}${total !== undefined ? ` of ${total}` : ''} bytes: ${describe(e)}`);
+      }
+      if (chunk.done) break;
+      timer.refresh();
+      hash.update(chunk.value);
+      await handle.write(chunk.value);
+      received += chunk.value.length;
+      opts.onProgress?.(file.name, received, total);
+    }
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+
+    const md5 = hash.digest('hex');
+    if (md5 !== file.md5) {
+      throw new Error(`checksum mismatch: got MD5 ${md5} for ${received} bytes, expected ${file.md5}`);
+    }
+    await rename(temp, target);
+    await syncDir(dir);
+    return received;
+  } catch (e) {
+    await handle?.close().catch(() => {});
+    await unlink(temp).catch(() => {});
+    if (timedOut) throw new Error(`timed out: no data for ${timeoutMs / 1000} s after ${received} bytes`);
+    throw new Error(describe(e));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function describe(e: unknown): string {
+  const err = e as Error & { cause?: { code?: string; message?: string } };
+  const cause = err.cause ? ` (${err.cause.code ?? err.cause.message})` : '';
+  return `${err.message}${cause}`;
+}
+
+/** Makes the rename durable; directories cannot be opened for syncing on every platform, hence best effort. */
+async function syncDir(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Not supported here (e.g. Windows); the rename itself is still atomic.
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}

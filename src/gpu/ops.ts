@@ -1,0 +1,212 @@
+/**
+ * GPU operations with the CPU reference's names and argument order (src/cpu/), each built
+ * once into a Dispatch: pipeline, bind groups, a uniform with its sizes, and workgroup
+ * counts. The scheduler encodes Dispatches many times; nothing here runs per mini-batch.
+ */
+import type { LayerBlock, ParamLayout } from '../model/layout.ts';
+import { ACTIVATION_CODE, type Activation, type Loss } from '../model/spec.ts';
+import { ceilDiv, flatDispatch } from './dispatch.ts';
+import type { KernelCache, KernelName, Overrides } from './kernels.ts';
+
+export interface Slice {
+  buffer: GPUBuffer;
+  /** Bytes; must be a multiple of the storage offset alignment (256). */
+  offset?: number;
+  size?: number;
+}
+
+export interface Dispatch {
+  label: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  /** The step bind group, for kernels that run once per mini-batch. */
+  step?: GPUBindGroup;
+  workgroups: [number, number, number];
+}
+
+export function encodeDispatch(pass: GPUComputePassEncoder, d: Dispatch, stepOffset = 0): void {
+  pass.setPipeline(d.pipeline);
+  pass.setBindGroup(0, d.bindGroup);
+  if (d.step) pass.setBindGroup(1, d.step, [stepOffset]);
+  pass.dispatchWorkgroups(...d.workgroups);
+}
+
+function toSlice(s: GPUBuffer | Slice): Slice {
+  return 'mapState' in s ? { buffer: s } : s;
+}
+
+/** A uniform buffer of u32 sizes, written once at creation. */
+export function uniformBuffer(device: GPUDevice, label: string, words: number[]): GPUBuffer {
+  const size = Math.max(16, Math.ceil((words.length * 4) / 16) * 16);
+  const buffer = device.createBuffer({ label, size, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
+  new Uint32Array(buffer.getMappedRange()).set(words);
+  buffer.unmap();
+  return buffer;
+}
+
+async function build(
+  k: KernelCache,
+  name: KernelName,
+  overrides: Overrides,
+  label: string,
+  storage: (GPUBuffer | Slice)[],
+  uniform: GPUBuffer,
+  workgroups: [number, number, number],
+  step?: GPUBindGroup,
+): Promise<Dispatch> {
+  const kernel = await k.get(name, overrides);
+  const entries: GPUBindGroupEntry[] = storage.map((s, binding) => {
+    const { buffer, offset, size } = toSlice(s);
+    return { binding, resource: { buffer, offset: offset ?? 0, size: size ?? buffer.size - (offset ?? 0) } };
+  });
+  entries.push({ binding: storage.length, resource: { buffer: uniform } });
+  const bindGroup = k.device.createBindGroup({ label, layout: kernel.layouts[0], entries });
+  return { label, pipeline: kernel.pipeline, bindGroup, step, workgroups };
+}
+
+// ---- dense layer -------------------------------------------------------------------
+
+export const MATMUL_VARIANTS = ['naive', 'blocked', 'tiled'] as const;
+export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+
+/** Workgroup shape and outputs per invocation (per side) of each variant. */
+const VARIANT_GEOMETRY: Record<MatmulVariant, { wgX: number; wgY: number; r: number }> = {
+  naive: { wgX: 16, wgY: 16, r: 1 },
+  blocked: { wgX: 8, wgY: 8, r: 4 },
+  tiled: { wgX: 16, wgY: 16, r: 4 },
+};
+
+const MODE = { forward: 0, backwardInput: 1, backwardWeight: 2 } as const;
+
+interface MatmulProblem {
+  M: number;
+  N: number;
+  K: number;
+  lda: number;
+  ldb: number;
+  transA: boolean;
+  transB: boolean;
+  mode: number;
+  act: Activation;
+}
+
+function matmul(
+  k: KernelCache, variant: MatmulVariant, label: string, p: MatmulProblem,
+  a: GPUBuffer | Slice, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice,
+): Promise<Dispatch> {
+  const g = VARIANT_GEOMETRY[variant];
+  const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, 0, 0, 0]);
+  const overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
+  const workgroups: [number, number, number] = [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * g.r), 1];
+  return build(k, `matmul_${variant}`, overrides, label, [a, b, aux, out], dims, workgroups);
+}
+
+/** out (B, OC) = act(x (B, C) · W + b); wb is the layer's block [W; b]. */
+export function matmulForward(
+  k: KernelCache, variant: MatmulVariant, out: GPUBuffer | Slice, x: GPUBuffer | Slice, wb: GPUBuffer | Slice,
+  B: number, C: number, OC: number, act: Activation, label = 'matmulForward',
+): Promise<Dispatch> {
+  const p = { M: B, N: OC, K: C, lda: C, ldb: OC, transA: false, transB: false, mode: MODE.forward, act };
+  return matmul(k, variant, label, p, x, wb, x, out);
+}
+
+/** dX (B, C) = (dY (B, OC) · Wᵀ) ⊙ actPrev'(aPrev). */
+export function matmulBackwardInput(
+  k: KernelCache, variant: MatmulVariant, dX: GPUBuffer | Slice, dY: GPUBuffer | Slice, wb: GPUBuffer | Slice,
+  aPrev: GPUBuffer | Slice, B: number, C: number, OC: number, actPrev: Activation, label = 'matmulBackwardInput',
+): Promise<Dispatch> {
+  const p = { M: B, N: C, K: OC, lda: OC, ldb: OC, transA: false, transB: true, mode: MODE.backwardInput, act: actPrev };
+  return matmul(k, variant, label, p, dY, wb, aPrev, dX);
+}
+
+/** dWb (C + 1, OC) = [xᵀ; 1] · dY: dW and, as its last row, dB. */
+export function matmulBackwardWeight(
+  k: KernelCache, variant: MatmulVariant, dWb: GPUBuffer | Slice, x: GPUBuffer | Slice, dY: GPUBuffer | Slice,
+  B: number, C: number, OC: number, label = 'matmulBackwardWeight',
+): Promise<Dispatch> {
+  const p = { M: C + 1, N: OC, K: B, lda: C, ldb: OC, transA: true, transB: false, mode: MODE.backwardWeight, act: 'identity' as const };
+  return matmul(k, variant, label, p, x, dY, x, dWb);
+}
+
+// ---- loss ----------------------------------------------------------------------------
+
+const REDUCE_WG = 128;
+
+/** dLogits = (softmax(logits) − onehot(labels)) / B; stats[step] = (Σ loss, #correct). */
+export function softmaxCrossEntropy(
+  k: KernelCache, dLogits: GPUBuffer | Slice, logits: GPUBuffer | Slice, labels: GPUBuffer | Slice, stats: GPUBuffer | Slice,
+  B: number, K: number, step: GPUBindGroup, label = 'softmaxCrossEntropy',
+): Promise<Dispatch> {
+  const dims = uniformBuffer(k.device, `${label} dims`, [B, K, 0, 0]);
+  return build(k, 'softmax_cross_entropy', { WG: REDUCE_WG }, label, [logits, labels, dLogits, stats], dims, [1, 1, 1], step);
+}
+
+/** dZ = (a − onehot(labels)) ⊙ act'(a) / B; stats[step] = (Σ ½‖a − y‖², #correct). */
+export function quadraticCost(
+  k: KernelCache, dZ: GPUBuffer | Slice, a: GPUBuffer | Slice, labels: GPUBuffer | Slice, stats: GPUBuffer | Slice,
+  B: number, K: number, act: Activation, step: GPUBindGroup, label = 'quadraticCost',
+): Promise<Dispatch> {
+  const dims = uniformBuffer(k.device, `${label} dims`, [B, K, 0, 0]);
+  const overrides = { WG: REDUCE_WG, ACT: ACTIVATION_CODE[act] };
+  return build(k, 'quadratic_cost', overrides, label, [a, labels, dZ, stats], dims, [1, 1, 1], step);
+}
+
+// ---- data, update, evaluation ---------------------------------------------------------------
+
+const FLAT_WG = 256;
+
+/** x (B, P) = images[indices[start + b]] / 255, y (B) = labels[…]; start comes from the step. */
+export function gatherBatch(
+  k: KernelCache, x: GPUBuffer | Slice, y: GPUBuffer | Slice, images: GPUBuffer, labels: GPUBuffer, indices: GPUBuffer,
+  B: number, P: number, step: GPUBindGroup, label = 'gatherBatch',
+): Promise<Dispatch> {
+  const dims = uniformBuffer(k.device, `${label} dims`, [B, P, 0, 0]);
+  return build(k, 'gather_batch', { WG: FLAT_WG }, label, [images, labels, indices, x, y], dims, flatDispatch(B * P, FLAT_WG), step);
+}
+
+export const MAX_LAYERS = 16;
+
+/** The optimiser uniform of shaders/lib/optimizer.wgsl: lr, l2, momentum, layer segments. */
+export function optimizerWords(layout: ParamLayout, lr: number, l2: number, momentum: number): ArrayBuffer {
+  if (layout.layers.length > MAX_LAYERS) {
+    throw new Error(`wgtrain supports at most ${MAX_LAYERS} layers; this model has ${layout.layers.length}.`);
+  }
+  const data = new ArrayBuffer(16 + 16 * MAX_LAYERS);
+  const f32 = new Float32Array(data);
+  const u32 = new Uint32Array(data);
+  f32[0] = lr;
+  f32[1] = l2;
+  f32[2] = momentum;
+  u32[3] = layout.layers.length;
+  layout.layers.forEach((l: LayerBlock, i) => u32.set([l.offset, l.offset + l.weights, l.offset + l.size, 0], 4 + 4 * i));
+  return data;
+}
+
+export function optimizerBuffer(device: GPUDevice, layout: ParamLayout, lr: number, l2: number, momentum: number): GPUBuffer {
+  const buffer = device.createBuffer({ label: 'optimizer', size: 16 + 16 * MAX_LAYERS, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  device.queue.writeBuffer(buffer, 0, optimizerWords(layout, lr, l2, momentum));
+  return buffer;
+}
+
+/** params −= lr·(grads + l2·W) over the whole buffer (weights decay, biases do not). */
+export function sgdUpdate(k: KernelCache, params: GPUBuffer, grads: GPUBuffer, opt: GPUBuffer, n: number): Promise<Dispatch> {
+  return build(k, 'sgd_update', { WG: FLAT_WG }, 'sgdUpdate', [grads, params], opt, flatDispatch(n, FLAT_WG));
+}
+
+export function sgdMomentumUpdate(
+  k: KernelCache, params: GPUBuffer, velocity: GPUBuffer, grads: GPUBuffer, opt: GPUBuffer, n: number,
+): Promise<Dispatch> {
+  return build(k, 'sgd_momentum_update', { WG: FLAT_WG }, 'sgdMomentumUpdate', [grads, params, velocity], opt, flatDispatch(n, FLAT_WG));
+}
+
+const EVAL_WG = 64;
+
+/** preds[offset + b] = argmax out_b; rowLoss[offset + b] = the loss of row b. */
+export function evaluateRows(
+  k: KernelCache, preds: GPUBuffer, rowLoss: GPUBuffer, out: GPUBuffer | Slice, labels: GPUBuffer | Slice,
+  B: number, K: number, offset: number, loss: Loss, label = 'evaluateRows',
+): Promise<Dispatch> {
+  const dims = uniformBuffer(k.device, `${label} dims`, [B, K, offset, 0]);
+  const overrides = { WG: EVAL_WG, LOSS: loss === 'cross-entropy' ? 0 : 1 };
+  return build(k, 'evaluate', overrides, label, [out, labels, preds, rowLoss], dims, [ceilDiv(B, EVAL_WG), 1, 1]);
+}
