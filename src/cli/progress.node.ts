@@ -26,11 +26,12 @@ export function createDownloadProgress(stream: NodeJS.WriteStream = process.stdo
       hideCursor: true,
       clearOnComplete: false,
       autopadding: true,
+      barsize: 20,
     },
     cliProgress.Presets.shades_classic,
   );
   const bars = new Map<string, cliProgress.SingleBar>();
-  const width = 28;
+  const width = 26; // the longest MNIST file name
 
   const show = (file: string, received: number, total?: number) => {
     const payload = {

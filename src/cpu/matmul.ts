@@ -3,27 +3,33 @@
  * src/gpu/ops.ts (matmulForward, matmulBackwardInput, matmulBackwardWeight).
  *
  * `wb` is one layer's parameter block: W (C × OC, row-major) then b (OC), the
- * bias-augmented matrix [W; b] of shape (C + 1, OC).
+ * bias-augmented matrix [W; b] of shape (C + 1, OC). Loops run in the order that walks
+ * memory contiguously (rows of W and dY innermost); the sums are the textbook ones.
  */
 import type { Activation } from '../model/spec.ts';
 import { activate, activationGrad } from './activations.ts';
 
 export type Vec = Float32Array | Float64Array;
 
-/** out (B, OC) = act(x (B, C) · W + b). */
+/** out (B, OC) = act(x (B, C) · W + b):  out[b, o] = act(b[o] + Σ_c x[b, c] W[c, o]). */
 export function matmulForward(out: Vec, x: Vec, wb: Vec, B: number, C: number, OC: number, act: Activation): void {
   for (let b = 0; b < B; b++) {
-    for (let o = 0; o < OC; o++) {
-      let z = wb[C * OC + o];
-      for (let c = 0; c < C; c++) z += x[b * C + c] * wb[c * OC + o];
-      out[b * OC + o] = activate(z, act);
+    const row = b * OC;
+    for (let o = 0; o < OC; o++) out[row + o] = wb[C * OC + o];
+    for (let c = 0; c < C; c++) {
+      const xv = x[b * C + c];
+      if (xv === 0) continue; // MNIST is mostly background
+      const w = c * OC;
+      for (let o = 0; o < OC; o++) out[row + o] += xv * wb[w + o];
     }
+    for (let o = 0; o < OC; o++) out[row + o] = activate(out[row + o], act);
   }
 }
 
 /**
- * dX (B, C) = (dY (B, OC) · Wᵀ) ⊙ f'(aPrev): the gradient flowing into the previous layer,
- * already through that layer's activation f = actPrev (whose output aPrev is this layer's input).
+ * dX (B, C) = (dY (B, OC) · Wᵀ) ⊙ f'(aPrev):  dX[b, c] = f'(aPrev[b, c]) Σ_o dY[b, o] W[c, o],
+ * the gradient flowing into the previous layer, already through that layer's activation
+ * f = actPrev (whose output aPrev is this layer's input).
  */
 export function matmulBackwardInput(
   dX: Vec, dY: Vec, wb: Vec, aPrev: Vec, B: number, C: number, OC: number, actPrev: Activation,
@@ -37,13 +43,20 @@ export function matmulBackwardInput(
   }
 }
 
-/** dWb (C + 1, OC): dW = xᵀ · dY and, as row C, dB = column sums of dY. */
+/**
+ * dWb (C + 1, OC):  dW[c, o] = Σ_b x[b, c] dY[b, o]  (xᵀ · dY)  and, as row C,
+ * dB[o] = Σ_b dY[b, o]  (the column sums of dY).
+ */
 export function matmulBackwardWeight(dWb: Vec, x: Vec, dY: Vec, B: number, C: number, OC: number): void {
-  for (let c = 0; c <= C; c++) {
-    for (let o = 0; o < OC; o++) {
-      let s = 0;
-      for (let b = 0; b < B; b++) s += (c < C ? x[b * C + c] : 1) * dY[b * OC + o];
-      dWb[c * OC + o] = s;
+  dWb.fill(0, 0, (C + 1) * OC);
+  for (let b = 0; b < B; b++) {
+    const dy = b * OC;
+    for (let c = 0; c < C; c++) {
+      const xv = x[b * C + c];
+      if (xv === 0) continue;
+      const w = c * OC;
+      for (let o = 0; o < OC; o++) dWb[w + o] += xv * dY[dy + o];
     }
+    for (let o = 0; o < OC; o++) dWb[C * OC + o] += dY[dy + o];
   }
 }

@@ -192,10 +192,21 @@ async function fetchVerified(url: string, dir: string, target: string, file: Rem
   }
 }
 
+const NETWORK_HINTS: Record<string, string> = {
+  ENOTFOUND: 'host not found; is there a network connection?',
+  EAI_AGAIN: 'name lookup failed; is there a network connection?',
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ETIMEDOUT: 'connection timed out',
+  ENETUNREACH: 'network unreachable',
+};
+
 function describe(e: unknown): string {
   const err = e as Error & { cause?: { code?: string; message?: string } };
-  const cause = err.cause ? ` (${err.cause.code ?? err.cause.message})` : '';
-  return `${err.message}${cause}`;
+  if (!err.cause) return err.message;
+  const code = err.cause.code;
+  const detail = code ? (NETWORK_HINTS[code] ? `${code}: ${NETWORK_HINTS[code]}` : code) : err.cause.message;
+  return `${err.message} (${detail})`;
 }
 
 /** Makes the rename durable; directories cannot be opened for syncing on every platform, hence best effort. */

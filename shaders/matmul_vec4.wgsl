@@ -1,0 +1,100 @@
+// matmul_vec4: register blocking (4 × 4 outputs per invocation) with vec4 loads. For every
+// four steps of k it loads a 4 × 4 block of op(A) and one of op(B) as four vec4 each, along
+// whichever dimension is contiguous in memory (k for A, n for B, or the transposed
+// direction), and accumulates their product as mat4x4 arithmetic: 8 loads per 64
+// multiply-adds instead of 32. No shared memory and no barriers.
+//
+//   out (M, N) = epilogue(op(A) · op(B)), same MODE/ACT/TRANS semantics as
+//   lib/matmul_common.wgsl (forward with bias row, backward input ⊙ act'(aux), backward
+//   weight with the ones row), same bindings:
+// Bindings: 0 a (read, vec4), 1 b (read, vec4), 2 aux (read), 3 out (read_write, M·N), 4 dims (uniform).
+// Dispatch: (ceil(N / (4·WG_X)), ceil(M / (4·WG_Y)), 1).
+// Overrides: WG_X, WG_Y, TRANS_A, TRANS_B, MODE, ACT.
+// Constraints (src/gpu/ops.ts checks them and falls back to matmul_blocked otherwise):
+//   K % 4 == 0, lda % 4 == 0, ldb % 4 == 0; with TRANS_A, the stored rows of A (M, or
+//   M − 1 in MODE 2) % 4 == 0; without TRANS_B, N % 4 == 0; bindings 16-byte aligned.
+// #include activations
+
+struct Dims {
+  M: u32, N: u32, K: u32, lda: u32,
+  ldb: u32, _pad0: u32, _pad1: u32, _pad2: u32,
+}
+
+@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> aux: array<f32>;
+@group(0) @binding(3) var<storage, read_write> out: array<f32>;
+@group(0) @binding(4) var<uniform> dims: Dims;
+
+override TRANS_A: bool = false;
+override TRANS_B: bool = false;
+override MODE: u32 = 0u;
+override ACT: u32 = 0u;
+override WG_X: u32 = 8u;
+override WG_Y: u32 = 8u;
+
+// Columns kk of the result are op(A)[m0 .. m0+3, k + kk].
+fn tileA(m0: u32, k: u32) -> mat4x4<f32> {
+  if (TRANS_A) {
+    // Stored (K, lda): A[m, k] = a[k·lda + m], contiguous along m.
+    if (MODE == 2u && m0 == dims.M - 1u) { return mat4x4<f32>(vec4(1.0), vec4(1.0), vec4(1.0), vec4(1.0)); }
+    let base = (k * dims.lda + m0) / 4u;
+    let s = dims.lda / 4u;
+    return mat4x4<f32>(a[base], a[base + s], a[base + 2u * s], a[base + 3u * s]);
+  }
+  // Stored (M, lda): contiguous along k; rows past M repeat the last row (never stored).
+  let last = dims.M - 1u;
+  return transpose(mat4x4<f32>(
+    a[(min(m0, last) * dims.lda + k) / 4u],
+    a[(min(m0 + 1u, last) * dims.lda + k) / 4u],
+    a[(min(m0 + 2u, last) * dims.lda + k) / 4u],
+    a[(min(m0 + 3u, last) * dims.lda + k) / 4u],
+  ));
+}
+
+// Columns j of the result are op(B)[k .. k+3, n0 + j].
+fn tileB(k: u32, n0: u32) -> mat4x4<f32> {
+  if (TRANS_B) {
+    // Stored (N, ldb): B[k, n] = b[n·ldb + k], contiguous along k.
+    let last = dims.N - 1u;
+    return mat4x4<f32>(
+      b[(min(n0, last) * dims.ldb + k) / 4u],
+      b[(min(n0 + 1u, last) * dims.ldb + k) / 4u],
+      b[(min(n0 + 2u, last) * dims.ldb + k) / 4u],
+      b[(min(n0 + 3u, last) * dims.ldb + k) / 4u],
+    );
+  }
+  // Stored (K, ldb): contiguous along n.
+  let base = (k * dims.ldb + n0) / 4u;
+  let s = dims.ldb / 4u;
+  return transpose(mat4x4<f32>(b[base], b[base + s], b[base + 2u * s], b[base + 3u * s]));
+}
+
+fn finish(m: u32, n: u32, acc: f32) {
+  var v = acc;
+  if (MODE == 0u) {
+    let i = dims.K * dims.ldb + n;
+    v = activate(acc + b[i / 4u][i % 4u], ACT);
+  }
+  if (MODE == 1u) { v = acc * activationGrad(aux[m * dims.N + n], ACT); }
+  out[m * dims.N + n] = v;
+}
+
+@compute @workgroup_size(WG_X, WG_Y, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let n0 = gid.x * 4u;
+  let m0 = gid.y * 4u;
+  if (m0 >= dims.M || n0 >= dims.N) { return; }
+  // acc[j][i] = out[m0 + i, n0 + j]
+  var acc = mat4x4<f32>();
+  for (var k = 0u; k < dims.K; k += 4u) {
+    acc += tileA(m0, k) * tileB(k, n0);
+  }
+  for (var j = 0u; j < 4u; j++) {
+    if (n0 + j >= dims.N) { break; }
+    for (var i = 0u; i < 4u; i++) {
+      if (m0 + i >= dims.M) { break; }
+      finish(m0 + i, n0 + j, acc[j][i]);
+    }
+  }
+}

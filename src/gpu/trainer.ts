@@ -1,0 +1,408 @@
+/**
+ * The scheduler: trains a dense network with every step on the GPU.
+ *
+ * Everything is allocated and built once: the dataset stays resident as packed bytes,
+ * parameters, gradients and activations live in GPU buffers, pipelines and bind groups
+ * are cached. A mini-batch is a fixed list of dispatches
+ *   gather → forward × L → loss+gradient → (dW,dB), dX for layers L..1 → update
+ * (11 for a 3-layer MLP) whose only per-step difference is the dynamic offset that picks
+ * the step's slot in a uniform buffer written once, so no bytes go to the GPU per
+ * mini-batch; an epoch's shuffled index list goes up once per epoch. Steps are encoded in
+ * chunks, one compute pass and one submit each; the CPU waits on the GPU once per epoch,
+ * for one read of the epoch's per-step stats and the validation results together.
+ */
+import type { Split } from '../data/dataset.ts';
+import { initParams } from '../model/init.ts';
+import type { LayerBlock, ParamLayout } from '../model/layout.ts';
+import { permutation, type Rng } from '../model/rng.ts';
+import { layerActivations } from '../model/spec.ts';
+import { lrAtEpoch, type TrainConfig } from '../train/config.ts';
+import {
+  shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
+} from '../train/trainer.ts';
+import { packBytes, readFloats, storageBuffer } from './buffers.ts';
+import { adapterName, type GpuContext } from './device.ts';
+import { KernelCache, STEP_SLOT_BYTES } from './kernels.ts';
+import {
+  encodeDispatch, evaluateRows, gatherBatch, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer,
+  optimizerWords, quadraticCost, sgdMomentumUpdate, sgdUpdate, softmaxCrossEntropy, type Dispatch, type MatmulVariant, type Slice,
+} from './ops.ts';
+
+export interface GpuTrainerOptions {
+  /** Matmul kernel; default: blocked on software adapters, tiled on GPUs. */
+  variant?: MatmulVariant;
+  /** Mini-batches encoded per command buffer. */
+  stepsPerSubmit?: number;
+  /** Rows per validation chunk. */
+  evalChunk?: number;
+}
+
+const now = () => performance.now() / 1000;
+
+export function defaultVariant(ctx: GpuContext): MatmulVariant {
+  return ctx.adapter.isSoftware ? 'blocked' : 'tiled';
+}
+
+/** A split uploaded once: packed image bytes and labels. */
+interface ResidentSplit {
+  images: GPUBuffer;
+  labels: GPUBuffer;
+  count: number;
+}
+
+interface EvaluationProgram {
+  /** Dispatches of each chunk; chunk c uses step slot c. */
+  chunkPrograms: Dispatch[][];
+  preds: GPUBuffer;
+  rowLoss: GPUBuffer;
+  count: number;
+}
+
+/** Buffers of one forward pass at batch size B. */
+interface Activations {
+  B: number;
+  x: GPUBuffer;
+  y: GPUBuffer;
+  acts: GPUBuffer[];
+}
+
+export class GpuTrainer implements Trainer {
+  readonly kind = 'gpu';
+  readonly description: string;
+  readonly variant: MatmulVariant;
+  /** Dispatches of one mini-batch, in order. */
+  stepProgram: Dispatch[] = [];
+  /** Per-epoch counters for the benchmark's breakdown. */
+  readonly counters = { submits: 0, reads: 0, bytesWritten: 0 };
+
+  private k: KernelCache;
+  private device: GPUDevice;
+  private buffers: GPUBuffer[] = [];
+  private params!: GPUBuffer;
+  private grads!: GPUBuffer;
+  private velocity: GPUBuffer | null = null;
+  private opt!: GPUBuffer;
+  private perm!: GPUBuffer;
+  private stats!: GPUBuffer;
+  private readback!: GPUBuffer;
+  private permHost: Uint32Array<ArrayBuffer>;
+  private rng: Rng;
+  private epochsDone = 0;
+  private steps: number;
+  private valEval!: EvaluationProgram;
+  private trainData!: ResidentSplit;
+  private valData!: ResidentSplit;
+
+  private constructor(
+    readonly ctx: GpuContext,
+    readonly config: TrainConfig,
+    readonly layout: ParamLayout,
+    readonly train: Split,
+    readonly val: Split,
+    private options: Required<GpuTrainerOptions>,
+  ) {
+    this.k = new KernelCache(ctx);
+    this.device = ctx.device;
+    this.variant = options.variant;
+    this.description = `GPU: ${adapterName(ctx.adapter)}, matmul ${options.variant}`;
+    this.rng = shuffleRng(config.seed);
+    this.permHost = new Uint32Array(train.count);
+    this.steps = Math.floor(train.count / config.batch);
+  }
+
+  static async create(ctx: GpuContext, config: TrainConfig, train: Split, val: Split, options: GpuTrainerOptions = {}): Promise<GpuTrainer> {
+    const { params, layout } = initParams(config.model, config.seed);
+    const full: Required<GpuTrainerOptions> = {
+      variant: options.variant ?? defaultVariant(ctx),
+      stepsPerSubmit: options.stepsPerSubmit ?? 100,
+      evalChunk: options.evalChunk ?? 1000,
+    };
+    const t = new GpuTrainer(ctx, config, layout, train, val, full);
+    t.checkLimits();
+    await t.build(params);
+    return t;
+  }
+
+  get epoch(): number {
+    return this.epochsDone;
+  }
+
+  /** Refuses sizes beyond the adapter's limits, naming the limit and the way around it. */
+  private checkLimits(): void {
+    const max = this.ctx.adapter.limits.maxStorageBufferBindingSize;
+    const P = this.train.rows * this.train.cols;
+    const largest = Math.max(
+      this.train.count * P,
+      this.layout.total * 4,
+      Math.max(this.config.batch, this.options.evalChunk) * Math.max(...this.config.model.sizes) * 4,
+    );
+    if (largest > max) {
+      throw new Error(
+        `This run needs a ${(largest / 2 ** 20).toFixed(0)} MiB storage buffer, over the adapter's maxStorageBufferBindingSize ` +
+          `of ${(max / 2 ** 20).toFixed(0)} MiB: use fewer training images, a smaller batch, or a smaller network.`,
+      );
+    }
+  }
+
+  private track<T extends GPUBuffer>(b: T): T {
+    this.buffers.push(b);
+    return b;
+  }
+
+  private storage(label: string, data: number | ArrayBufferView): GPUBuffer {
+    return this.track(storageBuffer(this.device, label, data));
+  }
+
+  private upload(split: Split, name: string): ResidentSplit {
+    return {
+      images: this.storage(`${name} images`, packBytes(split.images)),
+      labels: this.storage(`${name} labels`, packBytes(split.labels)),
+      count: split.count,
+    };
+  }
+
+  /** A uniform buffer with one STEP_SLOT_BYTES slot per step: (index, first row). */
+  private stepSlots(label: string, count: number, rowsPerStep: number): GPUBindGroup {
+    const words = new Uint32Array((count * STEP_SLOT_BYTES) / 4);
+    for (let s = 0; s < count; s++) words.set([s, s * rowsPerStep], (s * STEP_SLOT_BYTES) / 4);
+    const buffer = this.track(
+      this.device.createBuffer({ label, size: words.byteLength, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true }),
+    );
+    new Uint32Array(buffer.getMappedRange()).set(words);
+    buffer.unmap();
+    return this.k.stepBindGroup(buffer, label);
+  }
+
+  private activations(B: number, label: string): Activations {
+    const sizes = this.config.model.sizes;
+    return {
+      B,
+      x: this.storage(`${label} x`, B * sizes[0] * 4),
+      y: this.storage(`${label} y`, B * 4),
+      acts: sizes.slice(1).map((n, l) => this.storage(`${label} a${l + 1}`, B * n * 4)),
+    };
+  }
+
+  private block(buffer: GPUBuffer, b: LayerBlock): Slice {
+    return { buffer, offset: b.offset * 4, size: b.size * 4 };
+  }
+
+  /** gather and the forward pass for batch buffers `a`. */
+  private async forwardProgram(a: Activations, data: ResidentSplit, indices: GPUBuffer, step: GPUBindGroup, tag: string): Promise<Dispatch[]> {
+    const P = this.train.rows * this.train.cols;
+    const acts = layerActivations(this.config.model);
+    const out = [await gatherBatch(this.k, a.x, a.y, data.images, data.labels, indices, a.B, P, step, `${tag} gather`)];
+    for (const [l, b] of this.layout.layers.entries()) {
+      const input = l === 0 ? a.x : a.acts[l - 1];
+      out.push(await matmulForward(this.k, this.variant, a.acts[l], input, this.block(this.params, b), a.B, b.C, b.OC, acts[l], `${tag} forward ${l + 1}`));
+    }
+    return out;
+  }
+
+  private async build(initial: Float32Array): Promise<void> {
+    const { config, layout } = this;
+    const B = config.batch;
+    const L = layout.layers.length;
+    const K = layout.layers[L - 1].OC;
+    const acts = layerActivations(config.model);
+
+    this.trainData = this.upload(this.train, 'train');
+    this.valData = this.upload(this.val, 'val');
+    this.params = this.storage('params', initial);
+    this.grads = this.storage('grads', layout.total * 4);
+    if (config.momentum > 0) this.velocity = this.storage('velocity', layout.total * 4);
+    this.opt = this.track(optimizerBuffer(this.device, layout, config.lr, config.l2, config.momentum));
+    this.perm = this.storage('shuffled indices', this.train.count * 4);
+    this.stats = this.storage('step stats', this.steps * 8);
+
+    // One mini-batch.
+    const a = this.activations(B, 'batch');
+    const dZ = config.model.sizes.slice(1).map((n, l) => this.storage(`dZ${l + 1}`, B * n * 4));
+    const trainStep = this.stepSlots('train steps', this.steps, B);
+    const program = await this.forwardProgram(a, this.trainData, this.perm, trainStep, 'train');
+    program.push(
+      config.model.loss === 'cross-entropy'
+        ? await softmaxCrossEntropy(this.k, dZ[L - 1], a.acts[L - 1], a.y, this.stats, B, K, trainStep)
+        : await quadraticCost(this.k, dZ[L - 1], a.acts[L - 1], a.y, this.stats, B, K, config.model.outputActivation, trainStep),
+    );
+    for (let l = L - 1; l >= 0; l--) {
+      const b = layout.layers[l];
+      const input = l === 0 ? a.x : a.acts[l - 1];
+      program.push(await matmulBackwardWeight(this.k, this.variant, this.block(this.grads, b), input, dZ[l], B, b.C, b.OC, `backward weight ${l + 1}`));
+      if (l > 0) {
+        program.push(
+          await matmulBackwardInput(this.k, this.variant, dZ[l - 1], dZ[l], this.block(this.params, b), a.acts[l - 1], B, b.C, b.OC, acts[l - 1], `backward input ${l + 1}`),
+        );
+      }
+    }
+    program.push(
+      this.velocity
+        ? await sgdMomentumUpdate(this.k, this.params, this.velocity, this.grads, this.opt, layout.total)
+        : await sgdUpdate(this.k, this.params, this.grads, this.opt, layout.total),
+    );
+    this.stepProgram = program;
+
+    this.valEval = await this.evaluationProgram(this.valData, this.val.count);
+    this.readback = this.track(
+      this.device.createBuffer({
+        label: 'epoch readback',
+        size: this.steps * 8 + this.val.count * 8,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      }),
+    );
+  }
+
+  /**
+   * Evaluation of a resident split: gather and forward in chunks of evalChunk rows, then
+   * per-row predictions and losses into preds and rowLoss.
+   */
+  private async evaluationProgram(data: ResidentSplit, V: number): Promise<EvaluationProgram> {
+    const L = this.layout.layers.length;
+    const K = this.layout.layers[L - 1].OC;
+    const chunk = Math.min(this.options.evalChunk, V);
+    const chunks = Math.ceil(V / chunk);
+    const preds = this.storage('eval preds', V * 4);
+    const rowLoss = this.storage('eval loss', V * 4);
+    const indices = this.storage('eval indices', Uint32Array.from({ length: V }, (_, i) => i));
+    const step = this.stepSlots('eval chunks', chunks, chunk);
+    const full = this.activations(chunk, 'eval');
+    const rest = V % chunk ? this.activations(V % chunk, 'eval rest') : full;
+    const fullForward = await this.forwardProgram(full, data, indices, step, 'eval');
+    const restForward = rest === full ? fullForward : await this.forwardProgram(rest, data, indices, step, 'eval rest');
+    const chunkPrograms: Dispatch[][] = [];
+    for (let c = 0; c < chunks; c++) {
+      const part = c === chunks - 1 ? rest : full;
+      const evaluate = await evaluateRows(
+        this.k, preds, rowLoss, part.acts[L - 1], part.y, part.B, K, c * chunk, this.config.model.loss, `evaluate chunk ${c}`,
+      );
+      chunkPrograms.push([...(part === full ? fullForward : restForward), evaluate]);
+    }
+    return { chunkPrograms, preds, rowLoss, count: V };
+  }
+
+  private encodeEvaluation(pass: GPUComputePassEncoder, e: EvaluationProgram): void {
+    e.chunkPrograms.forEach((program, c) => {
+      for (const d of program) encodeDispatch(pass, d, c * STEP_SLOT_BYTES);
+    });
+  }
+
+  private throwIfFailed(): void {
+    const failure = this.ctx.failure();
+    if (failure) throw failure;
+  }
+
+  async trainEpoch(onProgress?: (step: number, steps: number) => void): Promise<EpochReport> {
+    this.throwIfFailed();
+    const t0 = now();
+    const epoch = this.epochsDone + 1;
+    const lr = lrAtEpoch(this.config, epoch);
+    const { device, steps } = this;
+    device.queue.writeBuffer(this.opt, 0, optimizerWords(this.layout, lr, this.config.l2, this.config.momentum));
+    permutation(this.permHost, this.rng);
+    device.queue.writeBuffer(this.perm, 0, this.permHost);
+    this.counters.bytesWritten += this.permHost.byteLength + 16 + 16 * 16;
+
+    let trainDone = 0;
+    for (let first = 0; first < steps; first += this.options.stepsPerSubmit) {
+      const last = Math.min(steps, first + this.options.stepsPerSubmit);
+      const encoder = device.createCommandEncoder({ label: `epoch ${epoch} steps ${first}..${last - 1}` });
+      const pass = encoder.beginComputePass();
+      for (let s = first; s < last; s++) {
+        for (const d of this.stepProgram) encodeDispatch(pass, d, s * STEP_SLOT_BYTES);
+      }
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+      this.counters.submits++;
+      // A fence, not a read: the progress bar follows the GPU without stalling it.
+      device.queue.onSubmittedWorkDone().then(() => {
+        trainDone = now();
+        onProgress?.(last, steps);
+      });
+    }
+
+    const V = this.val.count;
+    const encoder = device.createCommandEncoder({ label: `epoch ${epoch} validation` });
+    const pass = encoder.beginComputePass();
+    this.encodeEvaluation(pass, this.valEval);
+    pass.end();
+    encoder.copyBufferToBuffer(this.stats, 0, this.readback, 0, steps * 8);
+    encoder.copyBufferToBuffer(this.valEval.preds, 0, this.readback, steps * 8, V * 4);
+    encoder.copyBufferToBuffer(this.valEval.rowLoss, 0, this.readback, steps * 8 + V * 4, V * 4);
+    device.queue.submit([encoder.finish()]);
+    this.counters.submits++;
+
+    await this.readback.mapAsync(GPUMapMode.READ);
+    this.counters.reads++;
+    const bytes = this.readback.getMappedRange();
+    const stats = new Float32Array(bytes.slice(0, steps * 8));
+    const preds = new Uint32Array(bytes.slice(steps * 8, steps * 8 + V * 4));
+    const rowLoss = new Float32Array(bytes.slice(steps * 8 + V * 4));
+    this.readback.unmap();
+    this.throwIfFailed();
+
+    this.epochsDone = epoch;
+    const summary = summarizeSteps(stats, steps, this.config.batch);
+    const seconds = now() - t0;
+    return {
+      epoch, lr, steps, samples: steps * this.config.batch, stepLoss: summary.stepLoss, trainLoss: summary.loss,
+      trainAccuracy: summary.accuracy, val: summarizeEvaluation(preds, rowLoss, this.val.labels), seconds,
+      samplesPerSecond: (steps * this.config.batch) / ((trainDone || now()) - t0),
+    };
+  }
+
+  private otherEvals = new WeakMap<Split, EvaluationProgram>();
+
+  /** Accuracy and loss on any split: the validation split, or another uploaded on first use. */
+  async evaluate(split: Split): Promise<Evaluation> {
+    this.throwIfFailed();
+    let e = split === this.val ? this.valEval : this.otherEvals.get(split);
+    if (!e) {
+      e = await this.evaluationProgram(this.upload(split, 'eval'), split.count);
+      this.otherEvals.set(split, e);
+    }
+    const encoder = this.device.createCommandEncoder({ label: 'evaluate' });
+    const pass = encoder.beginComputePass();
+    this.encodeEvaluation(pass, e);
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+    const preds = new Uint32Array((await readFloats(this.device, e.preds, split.count)).buffer);
+    const rowLoss = await readFloats(this.device, e.rowLoss, split.count);
+    this.throwIfFailed();
+    return summarizeEvaluation(preds, rowLoss, split.labels);
+  }
+
+  async getParams(): Promise<Float32Array> {
+    return readFloats(this.device, this.params, this.layout.total);
+  }
+
+  async setParams(params: Float32Array): Promise<void> {
+    this.device.queue.writeBuffer(this.params, 0, params as Float32Array<ArrayBuffer>);
+  }
+
+  async getVelocity(): Promise<Float32Array | null> {
+    return this.velocity ? readFloats(this.device, this.velocity, this.layout.total) : null;
+  }
+
+  async setVelocity(v: Float32Array): Promise<void> {
+    if (this.velocity) this.device.queue.writeBuffer(this.velocity, 0, v as Float32Array<ArrayBuffer>);
+  }
+
+  getState(): TrainerState {
+    return { epoch: this.epochsDone, rng: this.rng.state() };
+  }
+
+  setState(state: TrainerState): void {
+    this.epochsDone = state.epoch;
+    this.rng.restore(state.rng);
+  }
+
+  /** Buffers this trainer owns, for the soak test's accounting. */
+  get bufferCount(): number {
+    return this.buffers.length;
+  }
+
+  destroy(): void {
+    for (const b of this.buffers) b.destroy();
+    this.buffers = [];
+  }
+}
