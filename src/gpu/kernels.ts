@@ -22,6 +22,7 @@ const LOSS: KernelDef = { bindings: ['read', 'read', 'rw', 'rw', 'uniform'], ste
 export const KERNELS = {
   matmul_naive: MATMUL,
   matmul_blocked: MATMUL,
+  matmul_vec4: MATMUL,
   matmul_tiled: MATMUL,
   softmax_cross_entropy: LOSS,
   quadratic_cost: LOSS,

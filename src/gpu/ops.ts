@@ -66,19 +66,20 @@ async function build(
 
 // ---- dense layer -------------------------------------------------------------------
 
-export const MATMUL_VARIANTS = ['naive', 'blocked', 'tiled'] as const;
+export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 /** Workgroup shape and outputs per invocation (per side) of each variant. */
 const VARIANT_GEOMETRY: Record<MatmulVariant, { wgX: number; wgY: number; r: number }> = {
   naive: { wgX: 16, wgY: 16, r: 1 },
   blocked: { wgX: 8, wgY: 8, r: 4 },
+  vec4: { wgX: 8, wgY: 8, r: 4 },
   tiled: { wgX: 16, wgY: 16, r: 4 },
 };
 
 const MODE = { forward: 0, backwardInput: 1, backwardWeight: 2 } as const;
 
-interface MatmulProblem {
+export interface MatmulProblem {
   M: number;
   N: number;
   K: number;
@@ -90,10 +91,22 @@ interface MatmulProblem {
   act: Activation;
 }
 
+/** Whether matmul_vec4 can run this problem (its header lists the constraints). */
+export function vec4Fits(p: MatmulProblem): boolean {
+  const storedRowsA = p.mode === MODE.backwardWeight ? p.M - 1 : p.M;
+  return (
+    p.K % 4 === 0 && p.lda % 4 === 0 && p.ldb % 4 === 0 &&
+    (!p.transA || storedRowsA % 4 === 0) && (p.transB || p.N % 4 === 0)
+  );
+}
+
 function matmul(
-  k: KernelCache, variant: MatmulVariant, label: string, p: MatmulProblem,
+  k: KernelCache, requested: MatmulVariant, label: string, p: MatmulProblem,
   a: GPUBuffer | Slice, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice,
 ): Promise<Dispatch> {
+  // vec4 needs aligned shapes; the register-blocked kernel takes the rest.
+  const variant = requested === 'vec4' && !vec4Fits(p) ? 'blocked' : requested;
+  label = `${label} [${variant}]`;
   const g = VARIANT_GEOMETRY[variant];
   const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, 0, 0, 0]);
   const overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };

@@ -23,7 +23,7 @@ export interface TrainConfig {
   seed: number;
 }
 
-export const PRESETS = {
+export const PRESETS: Record<'lecun' | 'nielsen', TrainConfig> = {
   lecun: {
     model: { sizes: [784, 300, 100, 10], activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' },
     batch: 100,
@@ -44,7 +44,7 @@ export const PRESETS = {
     epochs: 30,
     seed: 1,
   },
-} satisfies Record<string, TrainConfig>;
+};
 
 export type PresetName = keyof typeof PRESETS;
 

@@ -21,6 +21,10 @@ const SHAPES: [B: number, C: number, OC: number][] = [
   [100, 9, 10],
   [100, 300, 99],
   [13, 65, 67],
+  // Shapes where matmul_vec4 runs in all three roles (multiples of 4, C + 1 not).
+  [8, 12, 16],
+  [100, 784, 100],
+  [4, 4, 4],
 ];
 
 let k: KernelCache;

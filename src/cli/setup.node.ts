@@ -1,0 +1,76 @@
+/** What train and eval share: finding the data and opening a trainer on the chosen device. */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { holdOut, subset, type Dataset, type Split } from '../data/dataset.ts';
+import { resolveDataset } from '../data/resolve.node.ts';
+import { CpuTrainer } from '../cpu/trainer.ts';
+import { ADAPTER_CHOICES, openNodeGpu, type AdapterChoice } from '../gpu/node-gpu.node.ts';
+import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/ops.ts';
+import { GpuTrainer } from '../gpu/trainer.ts';
+import type { TrainConfig } from '../train/config.ts';
+import type { Trainer } from '../train/trainer.ts';
+import { createDownloadProgress } from './progress.node.ts';
+
+export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface DataFlags {
+  data?: string;
+  validation: string;
+  limit?: string;
+}
+
+export interface DeviceFlags {
+  device: string;
+  adapter: string;
+  matmul?: string;
+}
+
+export interface Splits {
+  dataset: Dataset;
+  train: Split;
+  val: Split;
+}
+
+export async function loadSplits(flags: DataFlags, log: (msg: string) => void): Promise<Splits> {
+  const progress = createDownloadProgress(process.stderr);
+  let dataset: Dataset;
+  try {
+    dataset = await resolveDataset({
+      data: flags.data, projectRoot: PROJECT_ROOT, log, onProgress: progress.onProgress, onFileDone: progress.onFileDone,
+    });
+  } finally {
+    progress.stop();
+  }
+  const validation = Number(flags.validation);
+  if (!Number.isInteger(validation) || validation < 1 || validation >= dataset.train.count) {
+    throw new Error(`--validation ${flags.validation} must be a whole number from 1 to ${dataset.train.count - 1} (the images held out of training).`);
+  }
+  const split = holdOut(dataset.train, validation);
+  let train = split.train;
+  if (flags.limit !== undefined) {
+    const limit = Number(flags.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > train.count) {
+      throw new Error(`--limit ${flags.limit} must be a whole number from 1 to ${train.count} (the training images left after the validation split).`);
+    }
+    train = subset(train, limit);
+  }
+  return { dataset, train, val: split.val };
+}
+
+export async function openTrainer(config: TrainConfig, flags: DeviceFlags, train: Split, val: Split): Promise<Trainer> {
+  if (flags.device === 'cpu') return new CpuTrainer(config, train, val);
+  if (flags.device !== 'gpu') throw new Error(`--device ${flags.device}: choose gpu or cpu.`);
+  if (!(ADAPTER_CHOICES as readonly string[]).includes(flags.adapter)) {
+    throw new Error(`--adapter ${flags.adapter}: choose one of ${ADAPTER_CHOICES.join(', ')}.`);
+  }
+  if (flags.matmul !== undefined && !(MATMUL_VARIANTS as readonly string[]).includes(flags.matmul)) {
+    throw new Error(`--matmul ${flags.matmul}: choose one of ${MATMUL_VARIANTS.join(', ')}.`);
+  }
+  const ctx = await openNodeGpu(flags.adapter as AdapterChoice);
+  try {
+    return await GpuTrainer.create(ctx, config, train, val, { variant: flags.matmul as MatmulVariant | undefined });
+  } catch (e) {
+    ctx.destroy();
+    throw e;
+  }
+}
