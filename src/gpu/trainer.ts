@@ -24,7 +24,7 @@ import { packBytes, readFloats, storageBuffer } from './buffers.ts';
 import { adapterName, type GpuContext } from './device.ts';
 import { KernelCache, STEP_SLOT_BYTES } from './kernels.ts';
 import {
-  encodeDispatch, evaluateRows, gatherBatch, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer,
+  encodeDispatch, evaluateRows, MAX_LAYERS, gatherBatch, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer,
   optimizerWords, quadraticCost, sgdMomentumUpdate, sgdUpdate, softmaxCrossEntropy, type Dispatch, type MatmulVariant, type Slice,
 } from './ops.ts';
 
@@ -90,6 +90,7 @@ export class GpuTrainer implements Trainer {
   private epochsDone = 0;
   private steps: number;
   private valEval!: EvaluationProgram;
+  private batch!: Activations & { dZ: GPUBuffer[] };
   private trainData!: ResidentSplit;
   private valData!: ResidentSplit;
 
@@ -218,6 +219,7 @@ export class GpuTrainer implements Trainer {
     // One mini-batch.
     const a = this.activations(B, 'batch');
     const dZ = config.model.sizes.slice(1).map((n, l) => this.storage(`dZ${l + 1}`, B * n * 4));
+    this.batch = { ...a, dZ };
     const trainStep = this.stepSlots('train steps', this.steps, B);
     const program = await this.forwardProgram(a, this.trainData, this.perm, trainStep, 'train');
     program.push(
@@ -291,28 +293,41 @@ export class GpuTrainer implements Trainer {
     if (failure) throw failure;
   }
 
+  /** Starts the next epoch: its learning rate and shuffled order go to the GPU. */
+  beginEpoch(): number {
+    const lr = lrAtEpoch(this.config, this.epochsDone + 1);
+    this.device.queue.writeBuffer(this.opt, 0, optimizerWords(this.layout, lr, this.config.l2, this.config.momentum));
+    permutation(this.permHost, this.rng);
+    this.device.queue.writeBuffer(this.perm, 0, this.permHost);
+    this.counters.bytesWritten += this.permHost.byteLength + 16 + 16 * MAX_LAYERS;
+    return lr;
+  }
+
+  /** Encodes mini-batches first..last-1 of the current epoch in one compute pass and submits them. */
+  submitSteps(first: number, last: number): void {
+    if (!(0 <= first && first < last && last <= this.steps)) {
+      throw new RangeError(`Mini-batches ${first}..${last - 1} are outside this epoch's 0..${this.steps - 1}.`);
+    }
+    const encoder = this.device.createCommandEncoder({ label: `steps ${first}..${last - 1}` });
+    const pass = encoder.beginComputePass();
+    for (let s = first; s < last; s++) {
+      for (const d of this.stepProgram) encodeDispatch(pass, d, s * STEP_SLOT_BYTES);
+    }
+    pass.end();
+    this.device.queue.submit([encoder.finish()]);
+    this.counters.submits++;
+  }
+
   async trainEpoch(onProgress?: (step: number, steps: number) => void): Promise<EpochReport> {
     this.throwIfFailed();
     const t0 = now();
     const epoch = this.epochsDone + 1;
-    const lr = lrAtEpoch(this.config, epoch);
+    const lr = this.beginEpoch();
     const { device, steps } = this;
-    device.queue.writeBuffer(this.opt, 0, optimizerWords(this.layout, lr, this.config.l2, this.config.momentum));
-    permutation(this.permHost, this.rng);
-    device.queue.writeBuffer(this.perm, 0, this.permHost);
-    this.counters.bytesWritten += this.permHost.byteLength + 16 + 16 * 16;
-
     let trainDone = 0;
     for (let first = 0; first < steps; first += this.options.stepsPerSubmit) {
       const last = Math.min(steps, first + this.options.stepsPerSubmit);
-      const encoder = device.createCommandEncoder({ label: `epoch ${epoch} steps ${first}..${last - 1}` });
-      const pass = encoder.beginComputePass();
-      for (let s = first; s < last; s++) {
-        for (const d of this.stepProgram) encodeDispatch(pass, d, s * STEP_SLOT_BYTES);
-      }
-      pass.end();
-      device.queue.submit([encoder.finish()]);
-      this.counters.submits++;
+      this.submitSteps(first, last);
       // A fence, not a read: the progress bar follows the GPU without stalling it.
       device.queue.onSubmittedWorkDone().then(() => {
         trainDone = now();
@@ -394,6 +409,21 @@ export class GpuTrainer implements Trainer {
   setState(state: TrainerState): void {
     this.epochsDone = state.epoch;
     this.rng.restore(state.rng);
+  }
+
+  /** Everything one mini-batch computed, read back (for the GPU-vs-CPU parity tests). */
+  async inspect(): Promise<{ x: Float32Array; acts: Float32Array[]; dZ: Float32Array[]; grads: Float32Array; stats: Float32Array }> {
+    const d = this.device;
+    const { x, acts, dZ } = this.batch;
+    const sizes = this.config.model.sizes;
+    const B = this.config.batch;
+    return {
+      x: await readFloats(d, x, B * sizes[0]),
+      acts: await Promise.all(acts.map((a, l) => readFloats(d, a, B * sizes[l + 1]))),
+      dZ: await Promise.all(dZ.map((g, l) => readFloats(d, g, B * sizes[l + 1]))),
+      grads: await readFloats(d, this.grads, this.layout.total),
+      stats: await readFloats(d, this.stats, 2 * this.steps),
+    };
   }
 
   /** Buffers this trainer owns, for the soak test's accounting. */

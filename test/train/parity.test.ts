@@ -1,0 +1,107 @@
+/**
+ * Whole-step parity: from one seed, the GPU scheduler and the CPU reference compute the
+ * same mini-batch, activations, loss, every gradient by name and the updated parameters;
+ * then 20 steps of loss agree.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CpuTrainer } from '../../src/cpu/trainer.ts';
+import type { Split } from '../../src/data/dataset.ts';
+import { MATMUL_VARIANTS, type MatmulVariant } from '../../src/gpu/ops.ts';
+import { GpuTrainer } from '../../src/gpu/trainer.ts';
+import { layerViews } from '../../src/model/layout.ts';
+import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { testGpu } from '../helpers/gpu.ts';
+import { syntheticSplit } from '../helpers/splits.ts';
+
+// One step: f32 sums over ≤ 784 terms in a different order on each side.
+const STEP_TOL = { atol: 2e-5, rtol: 2e-4 };
+// Twenty steps of SGD let those differences compound a little.
+const LOSS_TOL = { atol: 1e-4, rtol: 2e-3 };
+
+const lecun: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [784, 30, 20, 10] }, momentum: 0.9, lr: 0.05 };
+const nielsen: TrainConfig = { ...PRESETS.nielsen, batch: 7 };
+
+let train: Split;
+let val: Split;
+beforeAll(() => {
+  train = syntheticSplit(2000, 1); // 20 mini-batches of 100
+  val = syntheticSplit(50, 2);
+});
+const trainers: GpuTrainer[] = [];
+afterAll(() => trainers.forEach((t) => t.destroy()));
+
+async function pair(config: TrainConfig, variant?: MatmulVariant) {
+  const gpu = await GpuTrainer.create(await testGpu(), config, train, val, { variant });
+  trainers.push(gpu);
+  return { gpu, cpu: new CpuTrainer(config, train, val) };
+}
+
+async function compareStep(config: TrainConfig, variant?: MatmulVariant) {
+  const { gpu, cpu } = await pair(config, variant);
+  expectClose('initial params', await gpu.getParams(), await cpu.getParams(), { atol: 0, rtol: 0 });
+  const lr = gpu.beginEpoch();
+  gpu.submitSteps(0, 1);
+  cpu.shuffle();
+  const cpuStats = cpu.step(0, lr);
+  const g = await gpu.inspect();
+  const c = cpu.inspect();
+  expectClose('x', g.x, c.x, { atol: 1e-7, rtol: 0 });
+  g.acts.forEach((a, l) => expectClose(`a${l + 1}${l === g.acts.length - 1 ? ' (output)' : ''}`, a, c.acts[l], STEP_TOL));
+  expectClose('batch loss', [g.stats[0]], [cpuStats.lossSum], STEP_TOL);
+  expect(g.stats[1]).toBe(cpuStats.correct);
+  g.dZ.forEach((d, l) => expectClose(`dZ${l + 1}`, d, c.dZ[l], STEP_TOL));
+  gpu.layout.layers.forEach((block, l) => {
+    const gv = layerViews(g.grads, block);
+    const cv = layerViews(c.grads, block);
+    expectClose(`dW${l + 1}`, gv.W, cv.W, STEP_TOL);
+    expectClose(`dB${l + 1}`, gv.b, cv.b, STEP_TOL);
+  });
+  expectClose('params after update', await gpu.getParams(), await cpu.getParams(), STEP_TOL);
+  return { gpu, cpu, lr };
+}
+
+describe('one training step, GPU vs CPU', () => {
+  it('relu + softmax cross-entropy + L2 + momentum', async () => {
+    await compareStep(lecun);
+  });
+  it('sigmoid + quadratic cost, batch 7, N(0,1) init', async () => {
+    await compareStep(nielsen);
+  });
+  for (const variant of MATMUL_VARIANTS) {
+    it(`matmul ${variant}`, async () => {
+      await compareStep(lecun, variant);
+    });
+  }
+});
+
+describe('twenty steps, GPU vs CPU', () => {
+  for (const [name, config] of [['lecun-like', lecun], ['nielsen-like', nielsen]] as const) {
+    it(`${name}: loss of every step agrees`, async () => {
+      const { gpu, cpu, lr } = await compareStep(config);
+      const cpuLoss = [0];
+      const B = config.batch;
+      for (let s = 1; s < 20; s++) cpuLoss.push(cpu.step(s * B, lr).lossSum);
+      gpu.submitSteps(1, 20);
+      const stats = (await gpu.inspect()).stats;
+      const gpuLoss = Array.from({ length: 20 }, (_, s) => stats[2 * s]);
+      cpuLoss[0] = gpuLoss[0]; // step 0 was compared above
+      expectClose('loss per step', gpuLoss, cpuLoss, LOSS_TOL);
+      expect(gpuLoss[19], 'the loss goes down over 20 steps').toBeLessThan(gpuLoss[0]);
+    });
+  }
+});
+
+describe('epochs, GPU vs CPU', () => {
+  it('two epochs give the same validation predictions and close weights', async () => {
+    const config = { ...lecun, momentum: 0 };
+    const { gpu, cpu } = await pair(config);
+    for (let e = 0; e < 2; e++) {
+      const [g, c] = [await gpu.trainEpoch(), await cpu.trainEpoch()];
+      expectClose(`epoch ${e + 1} train loss`, [g.trainLoss], [c.trainLoss], LOSS_TOL);
+      expectClose(`epoch ${e + 1} val loss`, [g.val.loss], [c.val.loss], LOSS_TOL);
+      expect(Math.abs(g.val.correct - c.val.correct)).toBeLessThanOrEqual(1);
+    }
+    expectClose('params after 2 epochs', await gpu.getParams(), await cpu.getParams(), { atol: 1e-4, rtol: 1e-2 });
+  });
+});
