@@ -1,0 +1,98 @@
+/**
+ * The wgtrain command as a user runs it: a real child process, on fixture data written to
+ * a temporary folder (so no download and no dependence on ../shared).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel } from '../../src/model/model-file.ts';
+import { repoRoot, writeIdx, gzip } from '../data/fixtures.ts';
+import { syntheticSplit } from '../helpers/splits.ts';
+import { writeFile } from 'node:fs/promises';
+import { TEST_ADAPTER } from '../helpers/gpu.ts';
+
+const run = promisify(execFile);
+const BIN = join(repoRoot, 'bin', 'wgtrain.js');
+
+async function wgtrain(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', [BIN, ...args], { cwd: repoRoot, timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'wgtrain-cli-'));
+  const s = syntheticSplit(1200, 5, 8, 8); // 8×8 images: any size works, not only 28×28
+  await writeFile(join(dir, 'train-images-idx3-ubyte.gz'), gzip(writeIdx('u8', [s.count, 8, 8], s.images)));
+  await writeFile(join(dir, 'train-labels-idx1-ubyte'), writeIdx('u8', [s.count], s.labels));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const common = ['--data', '', '--arch', '64-32-10', '--validation', '200', '--epochs', '3', '--batch', '20', '--lr', '0.2'];
+const withData = () => common.map((a) => (a === '' ? dir : a));
+
+describe('wgtrain CLI', () => {
+  it('trains on the GPU with --json, saves a model, and eval reads it', async () => {
+    const model = join(dir, 'gpu-model');
+    const r = await wgtrain('train', ...withData(), '--adapter', TEST_ADAPTER, '--json', '--out', model);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.type)).toEqual(['start', 'epoch', 'epoch', 'epoch', 'summary']);
+    expect(lines[0].device).toBe('gpu');
+    const summary = lines[4];
+    expect(summary.valAccuracy).toBeGreaterThan(0.8);
+    expect(r.stderr).toContain('no test set');
+
+    const saved = loadModel(new Uint8Array(await readFile(`${model}.safetensors`)));
+    expect(saved.spec.sizes).toEqual([64, 32, 10]);
+
+    const e = await wgtrain('eval', `${model}.safetensors`, '--data', dir, '--validation', '200', '--device', 'cpu', '--json');
+    expect(e.code, e.stderr).toBe(0);
+    const result = JSON.parse(e.stdout);
+    expect(result.accuracy).toBeCloseTo(summary.valAccuracy, 6);
+    expect(result.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(200);
+  });
+
+  it('trains on the CPU reference in text mode', async () => {
+    const r = await wgtrain('train', ...withData(), '--device', 'cpu', '--epochs', '1');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/epoch 1\/1 +loss [\d.]+ +train [\d.]+% +val loss [\d.]+ +val [\d.]+%/);
+    expect(r.stdout).toContain('CPU reference');
+  });
+
+  it('refuses impossible configurations before any work, saying what to change', async () => {
+    const wrongInput = await wgtrain('train', ...withData(), '--arch', '784-30-10', '--device', 'cpu');
+    expect(wrongInput.code).toBe(1);
+    expect(wrongInput.stderr).toContain('the images have 64 pixels: start the architecture with 64');
+    const badLr = await wgtrain('train', ...withData(), '--lr', '-1', '--device', 'cpu');
+    expect(badLr.stderr).toContain('learning rate -1 must be a positive number');
+    const bigBatch = await wgtrain('train', ...withData(), '--batch', '5000', '--device', 'cpu');
+    expect(bigBatch.stderr).toContain('use --batch 1000 or less');
+    const badArch = await wgtrain('train', ...withData(), '--arch', '64-x-10');
+    expect(badArch.stderr).toContain('is not a list of at least two positive whole numbers');
+    const missing = await wgtrain('train', '--data', join(dir, 'nope'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/nope/);
+  });
+
+  it('stops with a clear message when training diverges', async () => {
+    const r = await wgtrain('train', ...withData(), '--activation', 'identity', '--lr', '1e30', '--adapter', TEST_ADAPTER);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/Training diverged: the loss became (NaN|Infinity) at mini-batch \d+ of epoch 1\. Try a smaller learning rate/);
+  });
+
+  it('lists devices', async () => {
+    const r = await wgtrain('devices', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const adapters = JSON.parse(r.stdout);
+    expect(adapters.some((a: { backend: string }) => a.backend === 'opengl')).toBe(true);
+  });
+});
