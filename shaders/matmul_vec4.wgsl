@@ -1,18 +1,23 @@
-// matmul_vec4: register blocking (4 × 4 outputs per invocation) with vec4 loads. For every
-// four steps of k it loads a 4 × 4 block of op(A) and one of op(B) as four vec4 each, along
-// whichever dimension is contiguous in memory (k for A, n for B, or the transposed
-// direction), and accumulates their product as mat4x4 arithmetic: 8 loads per 64
-// multiply-adds instead of 32. No shared memory and no barriers.
+// matmul_vec4: register blocking with vec4 loads, shaped for SIMD-across-invocations
+// adapters (llvmpipe, SwiftShader) and fine on GPUs. An invocation computes an 8 × 4 block
+// of out (rows m0 .. m0+7, columns n0 .. n0+3). For every four steps of k it loads 4 × 4
+// blocks of op(A) and op(B) as four vec4 each, along whichever dimension is contiguous in
+// memory, and accumulates their product as mat4x4 arithmetic. The rows come from
+// workgroup_id.y alone, so every A load is uniform across the workgroup (one load,
+// broadcast) and only B's loads differ per invocation: 8 divergent loads per 128
+// multiply-adds. No shared memory and no barriers.
 //
-//   out (M, N) = epilogue(op(A) · op(B)), same MODE/ACT/TRANS semantics as
+//   out (M, N) = epilogue(op(A) · op(B)), with the MODE/ACT/TRANS semantics and bindings of
 //   lib/matmul_common.wgsl (forward with bias row, backward input ⊙ act'(aux), backward
-//   weight with the ones row), same bindings:
+//   weight with the ones row).
 // Bindings: 0 a (read, vec4), 1 b (read, vec4), 2 aux (read), 3 out (read_write, M·N), 4 dims (uniform).
-// Dispatch: (ceil(N / (4·WG_X)), ceil(M / (4·WG_Y)), 1).
-// Overrides: WG_X, WG_Y, TRANS_A, TRANS_B, MODE, ACT.
+// Dispatch: (ceil(N / (4·WG_X)), ceil(M / (4·RB)), 1).
+// Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE, ACT.
 // Constraints (src/gpu/ops.ts checks them and falls back to matmul_blocked otherwise):
 //   K % 4 == 0, lda % 4 == 0, ldb % 4 == 0; with TRANS_A, the stored rows of A (M, or
 //   M − 1 in MODE 2) % 4 == 0; without TRANS_B, N % 4 == 0; bindings 16-byte aligned.
+// Tuning on llvmpipe (2 cores, 100×784×300): RB = 2 with WG_X = 16 beat 1 and 3–8 row
+// blocks and 8/32/64-wide workgroups; more rows per invocation spill registers.
 // #include activations
 
 struct Dims {
@@ -30,8 +35,9 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override MODE: u32 = 0u;
 override ACT: u32 = 0u;
-override WG_X: u32 = 8u;
-override WG_Y: u32 = 8u;
+override WG_X: u32 = 16u;
+override WG_Y: u32 = 1u; // must be 1: rows come from workgroup_id.y
+const RB = 2u; // blocks of 4 rows per invocation
 
 // Columns kk of the result are op(A)[m0 .. m0+3, k + kk].
 fn tileA(m0: u32, k: u32) -> mat4x4<f32> {
@@ -81,20 +87,24 @@ fn finish(m: u32, n: u32, acc: f32) {
 }
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let n0 = gid.x * 4u;
-  let m0 = gid.y * 4u;
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let n0 = (wid.x * WG_X + lid.x) * 4u;
+  let m0 = wid.y * 4u * RB;
   if (m0 >= dims.M || n0 >= dims.N) { return; }
-  // acc[j][i] = out[m0 + i, n0 + j]
-  var acc = mat4x4<f32>();
+  // acc[r][j][i] = out[m0 + 4r + i, n0 + j]
+  var acc: array<mat4x4<f32>, RB>;
   for (var k = 0u; k < dims.K; k += 4u) {
-    acc += tileA(m0, k) * tileB(k, n0);
+    let tb = tileB(k, n0);
+    for (var r = 0u; r < RB; r++) {
+      acc[r] += tileA(min(m0 + 4u * r, dims.M - 1u), k) * tb;
+    }
   }
-  for (var j = 0u; j < 4u; j++) {
-    if (n0 + j >= dims.N) { break; }
-    for (var i = 0u; i < 4u; i++) {
-      if (m0 + i >= dims.M) { break; }
-      finish(m0 + i, n0 + j, acc[j][i]);
+  for (var r = 0u; r < RB; r++) {
+    for (var j = 0u; j < 4u; j++) {
+      for (var i = 0u; i < 4u; i++) {
+        let m = m0 + 4u * r + i;
+        if (m < dims.M && n0 + j < dims.N) { finish(m, n0 + j, acc[r][j][i]); }
+      }
     }
   }
 }

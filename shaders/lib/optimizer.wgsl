@@ -1,9 +1,8 @@
 // The optimiser's uniform and the weight/bias/padding map of the flat parameter buffer
 // (src/model/layout.ts); spliced in where a kernel says `// #include optimizer`.
+// Kernels update four parameters per invocation: layer blocks start on 64-float
+// boundaries, so four consecutive floats from a multiple of 4 never span two blocks.
 const MAX_LAYERS = 16u;
-const PADDING = 0u;
-const WEIGHT = 1u;
-const BIAS = 2u;
 
 struct Optimizer {
   lr: f32,
@@ -14,10 +13,17 @@ struct Optimizer {
   segments: array<vec4<u32>, MAX_LAYERS>,
 }
 
-fn paramKind(i: u32) -> u32 {
+struct ParamKinds {
+  update: vec4<bool>, // a weight or a bias (not padding)
+  decay: vec4<bool>,  // a weight: L2 applies
+}
+
+// Kinds of parameters i .. i+3 (i a multiple of 4).
+fn paramKinds(i: u32) -> ParamKinds {
+  let idx = vec4<u32>(i, i + 1u, i + 2u, i + 3u);
   for (var l = 0u; l < opt.layers; l++) {
     let s = opt.segments[l];
-    if (i >= s.x && i < s.z) { return select(BIAS, WEIGHT, i < s.y); }
+    if (i >= s.x && i < s.z) { return ParamKinds(idx < vec4<u32>(s.z), idx < vec4<u32>(s.y)); }
   }
-  return PADDING;
+  return ParamKinds(vec4<bool>(false), vec4<bool>(false));
 }

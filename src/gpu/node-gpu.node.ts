@@ -29,7 +29,7 @@ interface Candidate {
 function candidates(choice: AdapterChoice): Candidate[] {
   const opengl: Candidate = {
     backend: 'opengl',
-    flags: ['backend=opengl'],
+    flags: ['backend=opengl', ...(process.env.WGTRAIN_DAWN_FLAGS ? process.env.WGTRAIN_DAWN_FLAGS.split(' ') : [])],
     options: { featureLevel: 'compatibility' },
     featureLevel: 'compatibility',
   };

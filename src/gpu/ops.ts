@@ -70,10 +70,10 @@ export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 /** Workgroup shape and outputs per invocation (per side) of each variant. */
-const VARIANT_GEOMETRY: Record<MatmulVariant, { wgX: number; wgY: number; r: number }> = {
+const VARIANT_GEOMETRY: Record<MatmulVariant, { wgX: number; wgY: number; r: number; rm?: number }> = {
   naive: { wgX: 16, wgY: 16, r: 1 },
   blocked: { wgX: 8, wgY: 8, r: 4 },
-  vec4: { wgX: 8, wgY: 8, r: 4 },
+  vec4: { wgX: 16, wgY: 1, r: 4, rm: 8 }, // rm: rows per invocation when it differs from r
   tiled: { wgX: 16, wgY: 16, r: 4 },
 };
 
@@ -110,7 +110,7 @@ function matmul(
   const g = VARIANT_GEOMETRY[variant];
   const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, 0, 0, 0]);
   const overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
-  const workgroups: [number, number, number] = [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * g.r), 1];
+  const workgroups: [number, number, number] = [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * (g.rm ?? g.r)), 1];
   return build(k, `matmul_${variant}`, overrides, label, [a, b, aux, out], dims, workgroups);
 }
 
@@ -201,15 +201,22 @@ export function optimizerBuffer(device: GPUDevice, layout: ParamLayout, lr: numb
   return buffer;
 }
 
+/** The update kernels take four floats per invocation; layouts are whole 64-float blocks. */
+function vec4Count(n: number): number {
+  if (n % 4 !== 0) throw new Error(`Parameter buffers hold whole 64-float blocks; got ${n} floats.`);
+  return n / 4;
+}
+
 /** params −= lr·(grads + l2·W) over the whole buffer (weights decay, biases do not). */
 export function sgdUpdate(k: KernelCache, params: GPUBuffer, grads: GPUBuffer, opt: GPUBuffer, n: number): Promise<Dispatch> {
-  return build(k, 'sgd_update', { WG: FLAT_WG }, 'sgdUpdate', [grads, params], opt, flatDispatch(n, FLAT_WG));
+  return build(k, 'sgd_update', { WG: FLAT_WG }, 'sgdUpdate', [grads, params], opt, flatDispatch(vec4Count(n), FLAT_WG));
 }
 
 export function sgdMomentumUpdate(
   k: KernelCache, params: GPUBuffer, velocity: GPUBuffer, grads: GPUBuffer, opt: GPUBuffer, n: number,
 ): Promise<Dispatch> {
-  return build(k, 'sgd_momentum_update', { WG: FLAT_WG }, 'sgdMomentumUpdate', [grads, params, velocity], opt, flatDispatch(n, FLAT_WG));
+  const dispatch = flatDispatch(vec4Count(n), FLAT_WG);
+  return build(k, 'sgd_momentum_update', { WG: FLAT_WG }, 'sgdMomentumUpdate', [grads, params, velocity], opt, dispatch);
 }
 
 const EVAL_WG = 64;

@@ -40,7 +40,7 @@ export interface GpuTrainerOptions {
 const now = () => performance.now() / 1000;
 
 export function defaultVariant(ctx: GpuContext): MatmulVariant {
-  return ctx.adapter.isSoftware ? 'blocked' : 'tiled';
+  return ctx.adapter.isSoftware ? 'vec4' : 'tiled';
 }
 
 /** A split uploaded once: packed image bytes and labels. */
