@@ -46,6 +46,8 @@ deviceOptions(
   ),
 )
   .option('--out <file>', 'save the trained model as safetensors')
+  .option('--checkpoint <dir>', 'save a checkpoint there after every epoch (and stop cleanly on SIGINT/SIGTERM)')
+  .option('--resume', 'continue the run saved in --checkpoint DIR (same data; --epochs may extend it)')
   .option('--json', 'print one JSON object per line instead of text')
   .action((flags) => trainCommand(flags));
 
@@ -72,7 +74,7 @@ program
 try {
   await program.parseAsync();
   // Dawn keeps the event loop alive while devices exist; the work is done.
-  process.exit(0);
+  process.exit(process.exitCode ?? 0);
 } catch (e) {
   process.stderr.write(`wgtrain: ${(e as Error).message}\n`);
   process.exit(1);

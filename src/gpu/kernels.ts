@@ -27,6 +27,7 @@ export const KERNELS = {
   softmax_cross_entropy: LOSS,
   quadratic_cost: LOSS,
   gather_batch: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'uniform'], step: true },
+  gather_batch_vec4: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'uniform'], step: true },
   sgd_update: { bindings: ['read', 'rw', 'uniform'] },
   sgd_momentum_update: { bindings: ['read', 'rw', 'rw', 'uniform'] },
   evaluate: { bindings: ['read', 'read', 'rw', 'rw', 'uniform'] },

@@ -174,7 +174,9 @@ export function gatherBatch(
   B: number, P: number, step: GPUBindGroup, label = 'gatherBatch',
 ): Promise<Dispatch> {
   const dims = uniformBuffer(k.device, `${label} dims`, [B, P, 0, 0]);
-  return build(k, 'gather_batch', { WG: FLAT_WG }, label, [images, labels, indices, x, y], dims, flatDispatch(B * P, FLAT_WG), step);
+  // Four pixels per invocation when images are whole u32 words.
+  const [kernel, n] = P % 4 === 0 ? (['gather_batch_vec4', (B * P) / 4] as const) : (['gather_batch', B * P] as const);
+  return build(k, kernel, { WG: FLAT_WG }, label, [images, labels, indices, x, y], dims, flatDispatch(n, FLAT_WG), step);
 }
 
 export const MAX_LAYERS = 16;

@@ -24,7 +24,7 @@ import { packBytes, readFloats, storageBuffer } from './buffers.ts';
 import { adapterName, type GpuContext } from './device.ts';
 import { KernelCache, STEP_SLOT_BYTES } from './kernels.ts';
 import {
-  encodeDispatch, evaluateRows, MAX_LAYERS, gatherBatch, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer,
+  encodeDispatch, evaluateRows, gatherBatch, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer,
   optimizerWords, quadraticCost, sgdMomentumUpdate, sgdUpdate, softmaxCrossEntropy, type Dispatch, type MatmulVariant, type Slice,
 } from './ops.ts';
 
@@ -72,8 +72,8 @@ export class GpuTrainer implements Trainer {
   readonly variant: MatmulVariant;
   /** Dispatches of one mini-batch, in order. */
   stepProgram: Dispatch[] = [];
-  /** Per-epoch counters for the benchmark's breakdown. */
-  readonly counters = { submits: 0, reads: 0, bytesWritten: 0 };
+  /** Where the last epoch's time went (ms): encoding, training on the GPU, validation + read-back. */
+  readonly timeline = { encodeMs: 0, trainMs: 0, validationMs: 0, epochMs: 0 };
 
   private k: KernelCache;
   private device: GPUDevice;
@@ -299,7 +299,6 @@ export class GpuTrainer implements Trainer {
     this.device.queue.writeBuffer(this.opt, 0, optimizerWords(this.layout, lr, this.config.l2, this.config.momentum));
     permutation(this.permHost, this.rng);
     this.device.queue.writeBuffer(this.perm, 0, this.permHost);
-    this.counters.bytesWritten += this.permHost.byteLength + 16 + 16 * MAX_LAYERS;
     return lr;
   }
 
@@ -315,7 +314,6 @@ export class GpuTrainer implements Trainer {
     }
     pass.end();
     this.device.queue.submit([encoder.finish()]);
-    this.counters.submits++;
   }
 
   async trainEpoch(onProgress?: (step: number, steps: number) => void): Promise<EpochReport> {
@@ -325,9 +323,12 @@ export class GpuTrainer implements Trainer {
     const lr = this.beginEpoch();
     const { device, steps } = this;
     let trainDone = 0;
+    let encodeMs = 0;
     for (let first = 0; first < steps; first += this.options.stepsPerSubmit) {
       const last = Math.min(steps, first + this.options.stepsPerSubmit);
+      const e0 = now();
       this.submitSteps(first, last);
+      encodeMs += now() - e0;
       // A fence, not a read: the progress bar follows the GPU without stalling it.
       device.queue.onSubmittedWorkDone().then(() => {
         trainDone = now();
@@ -344,10 +345,13 @@ export class GpuTrainer implements Trainer {
     encoder.copyBufferToBuffer(this.valEval.preds, 0, this.readback, steps * 8, V * 4);
     encoder.copyBufferToBuffer(this.valEval.rowLoss, 0, this.readback, steps * 8 + V * 4, V * 4);
     device.queue.submit([encoder.finish()]);
-    this.counters.submits++;
 
-    await this.readback.mapAsync(GPUMapMode.READ);
-    this.counters.reads++;
+    try {
+      await this.readback.mapAsync(GPUMapMode.READ);
+    } catch (e) {
+      this.throwIfFailed(); // a lost device says why
+      throw e;
+    }
     const bytes = this.readback.getMappedRange();
     const stats = new Float32Array(bytes.slice(0, steps * 8));
     const preds = new Uint32Array(bytes.slice(steps * 8, steps * 8 + V * 4));
@@ -358,10 +362,14 @@ export class GpuTrainer implements Trainer {
     this.epochsDone = epoch;
     const summary = summarizeSteps(stats, steps, this.config.batch);
     const seconds = now() - t0;
+    trainDone ||= now();
+    Object.assign(this.timeline, {
+      encodeMs: 1000 * encodeMs, trainMs: 1000 * (trainDone - t0), validationMs: 1000 * (now() - trainDone), epochMs: 1000 * seconds,
+    });
     return {
       epoch, lr, steps, samples: steps * this.config.batch, stepLoss: summary.stepLoss, trainLoss: summary.loss,
       trainAccuracy: summary.accuracy, val: summarizeEvaluation(preds, rowLoss, this.val.labels), seconds,
-      samplesPerSecond: (steps * this.config.batch) / ((trainDone || now()) - t0),
+      samplesPerSecond: (steps * this.config.batch) / (trainDone - t0),
     };
   }
 

@@ -2,37 +2,18 @@
  * The wgtrain command as a user runs it: a real child process, on fixture data written to
  * a temporary folder (so no download and no dependence on ../shared).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/model-file.ts';
-import { repoRoot, writeIdx, gzip } from '../data/fixtures.ts';
-import { syntheticSplit } from '../helpers/splits.ts';
-import { writeFile } from 'node:fs/promises';
+import { wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
 import { TEST_ADAPTER } from '../helpers/gpu.ts';
-
-const run = promisify(execFile);
-const BIN = join(repoRoot, 'bin', 'wgtrain.js');
-
-async function wgtrain(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { cwd: repoRoot, timeout: 120_000 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'wgtrain-cli-'));
-  const s = syntheticSplit(1200, 5, 8, 8); // 8×8 images: any size works, not only 28×28
-  await writeFile(join(dir, 'train-images-idx3-ubyte.gz'), gzip(writeIdx('u8', [s.count, 8, 8], s.images)));
-  await writeFile(join(dir, 'train-labels-idx1-ubyte'), writeIdx('u8', [s.count], s.labels));
+  await writeSyntheticIdx(dir, 1200); // 8×8 images: any size works, not only 28×28
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 

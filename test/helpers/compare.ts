@@ -1,58 +1,11 @@
-/**
- * Element-wise comparison with abs + rel tolerance and failures a person can read: the
- * tensor's name, the first bad indices with both values, the largest difference and how
- * much of the tolerance it used. Stops listing after ten mismatches.
- */
+/** Test-side comparison (src/util/compare.ts) and seeded inputs (src/util/seeded-array.ts). */
 import { expect } from 'vitest';
+import { compareArrays, type Tolerance } from '../../src/util/compare.ts';
 
-export interface Tolerance {
-  atol: number;
-  rtol: number;
-}
-
-export function compareArrays(name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance): string | null {
-  if (got.length !== want.length) return `${name}: length ${got.length}, expected ${want.length}`;
-  const bad: string[] = [];
-  let worst = 0;
-  let worstIndex = -1;
-  let mismatches = 0;
-  for (let i = 0; i < want.length; i++) {
-    const g = got[i];
-    const w = want[i];
-    const allowed = tol.atol + tol.rtol * Math.abs(w);
-    const diff = Math.abs(g - w);
-    const used = Number.isNaN(diff) ? Infinity : diff / allowed;
-    if (used > worst) {
-      worst = used;
-      worstIndex = i;
-    }
-    if (!(diff <= allowed)) {
-      mismatches++;
-      if (bad.length < 10) bad.push(`  [${i}] got ${g}, expected ${w} (|diff| ${diff.toExponential(2)} > ${allowed.toExponential(2)})`);
-    }
-  }
-  if (mismatches === 0) return null;
-  return (
-    `${name}: ${mismatches} of ${want.length} elements outside atol ${tol.atol} + rtol ${tol.rtol}·|expected|\n` +
-    bad.join('\n') +
-    `\n  worst at [${worstIndex}]: ${(worst * 100).toFixed(0)}% of its tolerance`
-  );
-}
+export type { Tolerance };
+export { seededArray } from '../../src/util/seeded-array.ts';
 
 export function expectClose(name: string, got: ArrayLike<number>, want: ArrayLike<number>, tol: Tolerance): void {
   const message = compareArrays(name, got, want, tol);
   expect(message, message ?? '').toBeNull();
-}
-
-/** Seeded inputs in [lo, hi), never all zero. */
-export function seededArray(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  let s = seed >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    out[i] = lo + ((s >>> 0) / 4294967296) * (hi - lo);
-  }
-  return out;
 }

@@ -28,6 +28,7 @@ function uniformWords(d: GPUDevice, words: Uint32Array): GPUBuffer {
 
 describe('gather_batch', () => {
   // P = 13 makes images straddle u32 words; N = 37 odd; start > 0 exercises the step slot.
+  // P = 784 takes gather_batch_vec4; 13 the per-byte gather_batch.
   for (const [N, P, B, start] of [
     [37, 13, 7, 5],
     [10, 784, 1, 9],

@@ -1,0 +1,184 @@
+/**
+ * The kernel table: every kernel at the shapes of the lecun and nielsen networks (batch 1,
+ * 10, 100, 1000) and matmul at 1024³, each GPU variant and the CPU reference on the same
+ * row. Each GPU result is checked against the CPU reference before it is timed.
+ */
+import * as cpuLoss from '../src/cpu/loss.ts';
+import * as cpuMatmul from '../src/cpu/matmul.ts';
+import { gatherBatch as cpuGather } from '../src/cpu/gather.ts';
+import { sgdUpdate as cpuSgd } from '../src/cpu/update.ts';
+import { packBytes, readBuffer, readFloats, storageBuffer } from '../src/gpu/buffers.ts';
+import type { GpuContext } from '../src/gpu/device.ts';
+import { KernelCache, STEP_SLOT_BYTES } from '../src/gpu/kernels.ts';
+import {
+  gatherBatch, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer, sgdUpdate,
+  softmaxCrossEntropy, type Dispatch, type MatmulVariant,
+} from '../src/gpu/ops.ts';
+import { paramLayout } from '../src/model/layout.ts';
+import { compareArrays } from '../src/util/compare.ts';
+import { seededArray } from '../src/util/seeded-array.ts';
+import { fmtMs, fmtRate, table } from './table.ts';
+import { timeCpu, timeGpu, type Timing } from './timing.ts';
+
+export interface KernelRow {
+  kernel: string;
+  shape: string;
+  /** FLOPs (matmul) or bytes moved (the rest) per call. */
+  work: number;
+  unit: 'GFLOP/s' | 'GB/s';
+  gpu: Record<string, Timing & { ran: string }>;
+  cpu: Timing;
+}
+
+// Validation gate, not a precision test (test/kernels has those): catches wrong results.
+const TOL = { atol: 1e-3, rtol: 1e-3 };
+
+const LAYERS: [string, number, number][] = [
+  ['lecun 1', 784, 300],
+  ['lecun 2', 300, 100],
+  ['lecun 3', 100, 10],
+  ['nielsen 1', 784, 30],
+  ['nielsen 2', 30, 10],
+];
+
+type MatmulOp = 'forward' | 'backward input' | 'backward weight';
+
+function validate(name: string, got: ArrayLike<number>, want: ArrayLike<number>) {
+  const problem = compareArrays(name, got, want, TOL);
+  if (problem) throw new Error(`Benchmark result is wrong, not timing it:\n${problem}`);
+}
+
+async function matmulRow(k: KernelCache, ctx: GpuContext, op: MatmulOp, B: number, C: number, OC: number, label: string, variants: readonly MatmulVariant[]): Promise<KernelRow> {
+  const d = ctx.device;
+  const x = seededArray(B * C, 1, 0, 1);
+  const wb = seededArray((C + 1) * OC, 2, -0.1, 0.1);
+  const dY = seededArray(B * OC, 3, -0.1, 0.1);
+  const outLen = op === 'forward' ? B * OC : op === 'backward input' ? B * C : (C + 1) * OC;
+  const want = new Float32Array(outLen);
+  const run = {
+    forward: () => cpuMatmul.matmulForward(want, x, wb, B, C, OC, 'relu'),
+    'backward input': () => cpuMatmul.matmulBackwardInput(want, dY, wb, x, B, C, OC, 'relu'),
+    'backward weight': () => cpuMatmul.matmulBackwardWeight(want, x, dY, B, C, OC),
+  }[op];
+  const cpu = timeCpu(run);
+  const bx = storageBuffer(d, 'x', x);
+  const bwb = storageBuffer(d, 'wb', wb);
+  const bdY = storageBuffer(d, 'dY', dY);
+  const out = storageBuffer(d, 'out', outLen * 4);
+  const gpu: KernelRow['gpu'] = {};
+  for (const v of variants) {
+    const dispatch: Dispatch =
+      op === 'forward'
+        ? await matmulForward(k, v, out, bx, bwb, B, C, OC, 'relu')
+        : op === 'backward input'
+          ? await matmulBackwardInput(k, v, out, bdY, bwb, bx, B, C, OC, 'relu')
+          : await matmulBackwardWeight(k, v, out, bx, bdY, B, C, OC);
+    d.queue.writeBuffer(out, 0, new Float32Array(outLen).fill(NaN));
+    const t = await timeGpu(ctx, [dispatch]);
+    validate(`${op} ${label} ${v}`, await readFloats(d, out, outLen), want);
+    gpu[v] = { ...t, ran: /\[(\w+)\]/.exec(dispatch.label)?.[1] ?? v };
+  }
+  for (const b of [bx, bwb, bdY, out]) b.destroy();
+  const M = op === 'backward weight' ? C + 1 : B;
+  const N = op === 'backward input' ? C : OC;
+  const K = op === 'forward' ? C : op === 'backward input' ? OC : B;
+  return { kernel: `matmul ${op}`, shape: `${label} ${M}×${K}·${K}×${N}`, work: 2 * M * N * K, unit: 'GFLOP/s', gpu, cpu };
+}
+
+function stepBindGroup(k: KernelCache, d: GPUDevice): GPUBindGroup {
+  const buffer = d.createBuffer({ size: STEP_SLOT_BYTES, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
+  buffer.unmap(); // slot 0: step 0, first row 0
+  return k.stepBindGroup(buffer, 'bench step');
+}
+
+async function otherRows(k: KernelCache, ctx: GpuContext, batches: number[]): Promise<KernelRow[]> {
+  const d = ctx.device;
+  const rows: KernelRow[] = [];
+  const step = stepBindGroup(k, d);
+  for (const B of batches) {
+    // gather: B images of 784 bytes → floats
+    const N = Math.max(B, 1000);
+    const P = 784;
+    const images = Uint8Array.from(seededArray(N * P, 4, 0, 256), Math.floor);
+    const labels = Uint8Array.from(seededArray(N, 5, 0, 10), Math.floor);
+    const indices = Uint32Array.from(seededArray(N, 6, 0, N), Math.floor);
+    const x = storageBuffer(d, 'x', B * P * 4);
+    const y = storageBuffer(d, 'y', B * 4);
+    const g = await gatherBatch(k, x, y, storageBuffer(d, 'images', packBytes(images)), storageBuffer(d, 'labels', packBytes(labels)), storageBuffer(d, 'indices', indices), B, P, step);
+    const wantX = new Float32Array(B * P);
+    const wantY = new Uint32Array(B);
+    const cpuG = timeCpu(() => cpuGather(wantX, wantY, images, labels, indices, 0, B, P));
+    const tg = await timeGpu(ctx, [g]);
+    validate('gather x', await readFloats(d, x, B * P), wantX);
+    validate('gather y', new Uint32Array(await readBuffer(d, y, B * 4)), wantY);
+    rows.push({ kernel: 'gather_batch', shape: `B=${B} P=784`, work: B * P * 5, unit: 'GB/s', gpu: { default: { ...tg, ran: 'gather' } }, cpu: cpuG });
+
+    // softmax cross-entropy over 10 classes
+    const K = 10;
+    const logits = seededArray(B * K, 7, -5, 5);
+    const lab = Uint32Array.from(seededArray(B, 8, 0, K), Math.floor);
+    const dL = storageBuffer(d, 'dLogits', B * K * 4);
+    const stats = storageBuffer(d, 'stats', 16);
+    const s = await softmaxCrossEntropy(k, dL, storageBuffer(d, 'logits', logits), storageBuffer(d, 'labels', lab), stats, B, K, step);
+    const wantD = new Float32Array(B * K);
+    const cpuS = timeCpu(() => cpuLoss.softmaxCrossEntropy(wantD, logits, lab, B, K));
+    const ts = await timeGpu(ctx, [s]);
+    validate('dLogits', await readFloats(d, dL, B * K), wantD);
+    rows.push({ kernel: 'softmax_cross_entropy', shape: `B=${B} K=10`, work: B * K * 12, unit: 'GB/s', gpu: { default: { ...ts, ran: 'single workgroup' } }, cpu: cpuS });
+  }
+  for (const [name, sizes] of [['lecun', [784, 300, 100, 10]], ['nielsen', [784, 30, 10]]] as const) {
+    const layout = paramLayout({ sizes: [...sizes] });
+    const n = layout.total;
+    const params = seededArray(n, 9);
+    const grads = seededArray(n, 10);
+    const p = storageBuffer(d, 'params', params);
+    const u = await sgdUpdate(k, p, storageBuffer(d, 'grads', grads), optimizerBuffer(d, layout, 1e-9, 1e-9, 0), n);
+    // Validate one update from the original parameters, then time (lr ≈ 0 keeps values sane).
+    const once = Float32Array.from(params);
+    cpuSgd(once, grads, layout, 1e-9, 1e-9);
+    const t = await timeGpu(ctx, [u]);
+    const cpu = timeCpu(() => cpuSgd(once, grads, layout, 1e-9, 1e-9));
+    validate('params', await readFloats(d, p, n), params);
+    rows.push({ kernel: 'sgd_update', shape: `${name} ${layout.count} params`, work: n * 12, unit: 'GB/s', gpu: { default: { ...t, ran: 'vec4' } }, cpu });
+  }
+  return rows;
+}
+
+export async function kernelTable(ctx: GpuContext, opts: { quick: boolean }): Promise<KernelRow[]> {
+  const k = new KernelCache(ctx);
+  const rows: KernelRow[] = [];
+  const batches = opts.quick ? [100] : [1, 10, 100, 1000];
+  const ops: MatmulOp[] = ['forward', 'backward input', 'backward weight'];
+  for (const B of batches) {
+    for (const [label, C, OC] of opts.quick ? LAYERS.slice(0, 1) : LAYERS) {
+      for (const op of ops) {
+        if (op === 'backward input' && (label.endsWith(' 1'))) continue; // the first layer needs no dX
+        rows.push(await matmulRow(k, ctx, op, B, C, OC, `${label} B=${B}`, MATMUL_VARIANTS));
+      }
+    }
+  }
+  if (!opts.quick) for (const op of ops) rows.push(await matmulRow(k, ctx, op, 1024, 1024, 1024, '1024³', MATMUL_VARIANTS));
+  rows.push(...(await otherRows(k, ctx, batches)));
+  return rows;
+}
+
+export function formatKernelTable(rows: KernelRow[]): string {
+  const variants = [...new Set(rows.flatMap((r) => Object.keys(r.gpu)))];
+  const cell = (r: KernelRow, t: Timing) => `${fmtMs(t.mean, t.sd)} ms, ${fmtRate(r.work / (t.mean * 1e6))}`;
+  const headers = ['kernel', 'shape', 'unit', ...variants.map((v) => `GPU ${v}`), 'CPU reference', 'best GPU / CPU'];
+  const body = rows.map((r) => {
+    const best = Math.min(...Object.values(r.gpu).map((t) => t.mean));
+    return [
+      r.kernel, r.shape, r.unit,
+      ...variants.map((v) => {
+        const t = r.gpu[v];
+        if (!t) return '';
+        // vec4 runs as blocked on shapes it cannot take; say so.
+        return cell(r, t) + (t.ran !== v && v !== 'default' ? ` (${t.ran})` : '');
+      }),
+      cell(r, r.cpu),
+      `${(r.cpu.mean / best).toFixed(1)}×`,
+    ];
+  });
+  return table(headers, body, (c) => c > 2);
+}

@@ -1,0 +1,80 @@
+/**
+ * `npm run bench`: the kernel table, training throughput GPU vs CPU across batch sizes, the
+ * breakdown of one epoch, and the peers (TensorFlow.js backends, a plain JS loop) on the
+ * same adapter and data. Prints aligned tables and writes everything as JSON.
+ *
+ *   npm run bench -- [--adapter opengl] [--quick] [--only kernels,training,breakdown,peers]
+ *                    [--data ../shared/data/mnist] [--out bench/results/latest.json]
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Command, Option } from 'commander';
+import { loadIdxDataset } from '../src/data/dataset.node.ts';
+import { holdOut, subset } from '../src/data/dataset.ts';
+import { adapterName } from '../src/gpu/device.ts';
+import { ADAPTER_CHOICES, openNodeGpu, type AdapterChoice } from '../src/gpu/node-gpu.node.ts';
+import { formatKernelTable, kernelTable } from './kernels.ts';
+import { breakdown, formatBreakdown, formatThroughput, throughput } from './training.ts';
+
+const SECTIONS = ['kernels', 'training', 'breakdown', 'peers'] as const;
+
+const opts = new Command('bench')
+  .addOption(new Option('--adapter <adapter>').choices([...ADAPTER_CHOICES]).default('opengl'))
+  .option('--quick', 'fewer shapes and batch sizes')
+  .option('--only <sections>', `comma-separated: ${SECTIONS.join(',')}`, SECTIONS.join(','))
+  .option('--data <dir>', 'MNIST folder', process.env.WGTRAIN_MNIST_DIR ?? '../shared/data/mnist')
+  .option('--out <file>', 'JSON results', 'bench/results/latest.json')
+  .parse()
+  .opts();
+
+const only = new Set(String(opts.only).split(','));
+const ctx = await openNodeGpu(opts.adapter as AdapterChoice);
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  adapter: ctx.adapter,
+  machine: { cpus: (await import('node:os')).cpus().length, model: (await import('node:os')).cpus()[0]?.model, node: process.version },
+};
+const say = (text: string) => process.stdout.write(`${text}\n`);
+say(`wgtrain benchmark on ${adapterName(ctx.adapter)}; timing: ${ctx.hasTimestamps ? 'timestamp queries' : 'wall clock around onSubmittedWorkDone'}`);
+
+if (only.has('kernels')) {
+  const rows = await kernelTable(ctx, { quick: Boolean(opts.quick) });
+  results.kernels = rows;
+  say('\n## Kernels (ms ± sd per call, then GFLOP/s or GB/s)\n');
+  say(formatKernelTable(rows));
+}
+
+const needsData = only.has('training') || only.has('breakdown') || only.has('peers');
+const mnist = needsData ? await loadIdxDataset(String(opts.data)) : null;
+const split = mnist ? holdOut(mnist.train, 10000) : null;
+
+if (split && only.has('training')) {
+  const batches = opts.quick ? [10, 100, 1000] : [10, 20, 50, 100, 200, 500, 1000];
+  // GPU: whole epochs of the 50,000 training images. CPU: whole epochs of 5,000 (its rate does not depend on N).
+  const rows = await throughput(ctx, split.train, subset(split.val, 2000), batches, subset(split.train, 5000));
+  results.training = rows;
+  say('\n## Training throughput, lecun preset (784-300-100-10), samples/s\n');
+  say(formatThroughput(rows));
+  const cross = rows.find((r) => r.gpu > r.cpu);
+  say(cross ? `\nThe GPU overtakes the CPU reference from batch ${cross.batch}.` : '\nThe GPU did not overtake the CPU reference at these batch sizes.');
+}
+
+if (split && only.has('breakdown')) {
+  const b = await breakdown(ctx, split.train, split.val, 100);
+  results.breakdown = b;
+  say('\n## One epoch taken apart (lecun, batch 100, 50,000 images + 10,000 validation)\n');
+  say(formatBreakdown(b));
+}
+
+if (only.has('peers')) {
+  const { runPeers, formatPeers } = await import('./peers.ts');
+  const peers = await runPeers(String(opts.data), opts.adapter as AdapterChoice, Boolean(opts.quick), results);
+  results.peers = peers;
+  say('\n## Peers, same network, data and adapter\n');
+  say(formatPeers(peers, results));
+}
+
+await mkdir(dirname(String(opts.out)), { recursive: true });
+await writeFile(String(opts.out), JSON.stringify(results, null, 1));
+say(`\nresults written to ${opts.out}`);
+process.exit(0);

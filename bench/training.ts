@@ -1,0 +1,123 @@
+/**
+ * Training throughput: samples/s of the lecun preset, GPU vs CPU reference, across batch
+ * sizes; and the breakdown of one GPU epoch (encode, GPU, readback; dispatches, submits,
+ * reads and bytes uploaded).
+ */
+import type { Split } from '../src/data/dataset.ts';
+import { CpuTrainer } from '../src/cpu/trainer.ts';
+import type { GpuContext } from '../src/gpu/device.ts';
+import { GpuTrainer } from '../src/gpu/trainer.ts';
+import { PRESETS, type TrainConfig } from '../src/train/config.ts';
+import { fmtRate, table } from './table.ts';
+
+export interface ThroughputRow {
+  batch: number;
+  gpu: number;
+  cpu: number;
+  gpuValAccuracy: number;
+}
+
+/** samples/s over whole epochs of `train` (validation excluded), after one warm-up epoch on the GPU. */
+export async function throughput(ctx: GpuContext, train: Split, val: Split, batches: number[], cpuTrain: Split): Promise<ThroughputRow[]> {
+  const rows: ThroughputRow[] = [];
+  for (const batch of batches) {
+    const config: TrainConfig = { ...PRESETS.lecun, batch, epochs: 2 };
+    const gpu = await GpuTrainer.create(ctx, config, train, val);
+    await gpu.trainEpoch(); // warm-up: pipelines compiled, caches filled
+    const r = await gpu.trainEpoch();
+    gpu.destroy();
+    const cpu = new CpuTrainer(config, cpuTrain, val.count > 500 ? { ...val, count: 500 } : val);
+    const c = await cpu.trainEpoch();
+    rows.push({ batch, gpu: r.samplesPerSecond, cpu: c.samplesPerSecond, gpuValAccuracy: r.val.accuracy });
+  }
+  return rows;
+}
+
+export function formatThroughput(rows: ThroughputRow[]): string {
+  return table(
+    ['batch', 'GPU samples/s', 'CPU samples/s', 'GPU / CPU'],
+    rows.map((r) => [String(r.batch), fmtRate(r.gpu), fmtRate(r.cpu), `${(r.gpu / r.cpu).toFixed(1)}×`]),
+  );
+}
+
+export interface Breakdown {
+  batch: number;
+  steps: number;
+  dispatchesPerStep: number;
+  submitsPerEpoch: number;
+  readsPerEpoch: number;
+  bytesUploadedPerEpoch: number;
+  bytesUploadedPerStep: number;
+  encodeMs: number;
+  trainMs: number;
+  validationMs: number;
+  epochMs: number;
+  samplesPerSecond: number;
+}
+
+/**
+ * One real epoch (trainer.trainEpoch) at batch `batch`, taken apart. The counts are
+ * measured by wrapping the device's queue and GPUBuffer.mapAsync for the duration of the
+ * epoch, not taken from the trainer's word: every submit, every byte written to the GPU
+ * (and when: before the first mini-batch is submitted, or after), every map for reading.
+ */
+export async function breakdown(ctx: GpuContext, train: Split, val: Split, batch: number): Promise<Breakdown> {
+  const t = await GpuTrainer.create(ctx, { ...PRESETS.lecun, batch }, train, val);
+  await t.trainEpoch(); // warm-up
+  const queue = ctx.device.queue;
+  const counts = { submits: 0, reads: 0, bytesBeforeSteps: 0, bytesDuringSteps: 0 };
+  const { submit, writeBuffer } = queue;
+  const bufferProto = GPUBuffer.prototype;
+  const mapAsync = bufferProto.mapAsync;
+  queue.submit = function (this: GPUQueue, buffers: Iterable<GPUCommandBuffer>) {
+    counts.submits++;
+    return submit.call(this, buffers);
+  };
+  queue.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, offset: number, data: BufferSource, dataOffset?: number, size?: number) {
+    // Offsets and sizes count elements for typed arrays, bytes otherwise.
+    const unit = (data as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
+    const bytes = size !== undefined ? size * unit : data.byteLength - (dataOffset ?? 0) * unit;
+    if (counts.submits === 0) counts.bytesBeforeSteps += bytes;
+    else counts.bytesDuringSteps += bytes;
+    return writeBuffer.call(this, buffer, offset, data as GPUAllowSharedBufferSource, dataOffset, size);
+  } as GPUQueue['writeBuffer'];
+  bufferProto.mapAsync = function (this: GPUBuffer, ...args: Parameters<GPUBuffer['mapAsync']>) {
+    counts.reads++;
+    return mapAsync.apply(this, args);
+  };
+  let r;
+  try {
+    r = await t.trainEpoch();
+  } finally {
+    queue.submit = submit;
+    queue.writeBuffer = writeBuffer;
+    bufferProto.mapAsync = mapAsync;
+  }
+  const result: Breakdown = {
+    batch, steps: r.steps, dispatchesPerStep: t.stepProgram.length, submitsPerEpoch: counts.submits, readsPerEpoch: counts.reads,
+    bytesUploadedPerEpoch: counts.bytesBeforeSteps + counts.bytesDuringSteps, bytesUploadedPerStep: counts.bytesDuringSteps / r.steps,
+    ...t.timeline, samplesPerSecond: r.samplesPerSecond,
+  };
+  t.destroy();
+  return result;
+}
+
+export function formatBreakdown(b: Breakdown): string {
+  return table(
+    ['measure', 'value'],
+    [
+      [`mini-batches per epoch (batch ${b.batch})`, String(b.steps)],
+      ['dispatches per mini-batch', String(b.dispatchesPerStep)],
+      ['submits per epoch', String(b.submitsPerEpoch)],
+      ['GPU→CPU reads per epoch', String(b.readsPerEpoch)],
+      ['bytes uploaded per epoch (shuffled order + learning rate)', String(b.bytesUploadedPerEpoch)],
+      ['bytes uploaded per mini-batch', String(b.bytesUploadedPerStep)],
+      ['encode + submit, all mini-batches (CPU)', `${b.encodeMs.toFixed(0)} ms`],
+      ['training, first submit → GPU done', `${b.trainMs.toFixed(0)} ms`],
+      ['validation + the one read-back', `${b.validationMs.toFixed(0)} ms`],
+      ['whole epoch', `${b.epochMs.toFixed(0)} ms`],
+      ['training samples/s', fmtRate(b.samplesPerSecond)],
+    ],
+    (c) => c > 0,
+  );
+}

@@ -1,0 +1,46 @@
+/** Checkpoint files on disk, written atomically: temporary file, fsync, rename, fsync the folder. */
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
+
+export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+
+export async function writeCheckpoint(dir: string, c: Checkpoint): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const path = join(dir, CHECKPOINT_FILE);
+  const tmp = `${path}.tmp-${process.pid}`;
+  const bytes = encodeCheckpoint(c);
+  const file = await open(tmp, 'w');
+  try {
+    await file.writeFile(bytes);
+    await file.sync();
+  } catch (e) {
+    await file.close();
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  await file.close();
+  await rename(tmp, path);
+  try {
+    const folder = await open(dir, 'r');
+    await folder.sync().finally(() => folder.close());
+  } catch {
+    // Some platforms cannot fsync a directory; the rename itself is still atomic.
+  }
+  return path;
+}
+
+export async function readCheckpoint(dir: string): Promise<Checkpoint> {
+  const path = join(dir, CHECKPOINT_FILE);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch {
+    throw new Error(`No checkpoint to resume from in ${dir} (${CHECKPOINT_FILE} is missing): run once with --checkpoint ${dir} first.`);
+  }
+  try {
+    return decodeCheckpoint(bytes);
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}

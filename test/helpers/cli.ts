@@ -1,0 +1,31 @@
+/** Running the wgtrain command as a child process, and fixture data for it. */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip, repoRoot, writeIdx } from '../data/fixtures.ts';
+import { syntheticSplit } from './splits.ts';
+
+export const BIN = join(repoRoot, 'bin', 'wgtrain.js');
+const run = promisify(execFile);
+
+export async function wgtrain(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', [BIN, ...args], { cwd: repoRoot, timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+export function spawnWgtrain(...args: string[]): ChildProcess {
+  return spawn('node', [BIN, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** A folder of IDX files with `count` learnable 8×8 images. */
+export async function writeSyntheticIdx(dir: string, count: number, seed = 5): Promise<void> {
+  const s = syntheticSplit(count, seed, 8, 8);
+  await writeFile(join(dir, 'train-images-idx3-ubyte.gz'), gzip(writeIdx('u8', [s.count, 8, 8], s.images)));
+  await writeFile(join(dir, 'train-labels-idx1-ubyte'), writeIdx('u8', [s.count], s.labels));
+}
