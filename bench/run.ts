@@ -14,6 +14,7 @@ import { holdOut, subset } from '../src/data/dataset.ts';
 import { adapterName } from '../src/gpu/device.ts';
 import { ADAPTER_CHOICES, openNodeGpu, type AdapterChoice } from '../src/gpu/node-gpu.node.ts';
 import { formatKernelTable, kernelTable } from './kernels.ts';
+import { formatPeers, runPeers } from './peers.ts';
 import { breakdown, formatBreakdown, formatThroughput, throughput } from './training.ts';
 
 const SECTIONS = ['kernels', 'training', 'breakdown', 'peers'] as const;
@@ -67,11 +68,11 @@ if (split && only.has('breakdown')) {
 }
 
 if (only.has('peers')) {
-  const { runPeers, formatPeers } = await import('./peers.ts');
+
   const peers = await runPeers(String(opts.data), opts.adapter as AdapterChoice, Boolean(opts.quick), results);
   results.peers = peers;
   say('\n## Peers, same network, data and adapter\n');
-  say(formatPeers(peers, results));
+  say(formatPeers(peers));
 }
 
 await mkdir(dirname(String(opts.out)), { recursive: true });

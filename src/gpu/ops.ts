@@ -22,6 +22,8 @@ export interface Dispatch {
   /** The step bind group, for kernels that run once per mini-batch. */
   step?: GPUBindGroup;
   workgroups: [number, number, number];
+  /** Buffers made for this dispatch alone (its sizes uniform): destroyed with it. */
+  owned: GPUBuffer[];
 }
 
 export function encodeDispatch(pass: GPUComputePassEncoder, d: Dispatch, stepOffset = 0): void {
@@ -61,7 +63,19 @@ async function build(
   });
   entries.push({ binding: storage.length, resource: { buffer: uniform } });
   const bindGroup = k.device.createBindGroup({ label, layout: kernel.layouts[0], entries });
-  return { label, pipeline: kernel.pipeline, bindGroup, step, workgroups };
+  return { label, pipeline: kernel.pipeline, bindGroup, step, workgroups, owned: [] };
+}
+
+/** build() for a dispatch whose uniform was made for it alone. */
+async function buildOwning(...args: Parameters<typeof build>): Promise<Dispatch> {
+  const d = await build(...args);
+  d.owned.push(args[5]);
+  return d;
+}
+
+export function destroyDispatch(d: Dispatch): void {
+  for (const b of d.owned) b.destroy();
+  d.owned = [];
 }
 
 // ---- dense layer -------------------------------------------------------------------
@@ -111,7 +125,7 @@ function matmul(
   const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, 0, 0, 0]);
   const overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
   const workgroups: [number, number, number] = [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * (g.rm ?? g.r)), 1];
-  return build(k, `matmul_${variant}`, overrides, label, [a, b, aux, out], dims, workgroups);
+  return buildOwning(k, `matmul_${variant}`, overrides, label, [a, b, aux, out], dims, workgroups);
 }
 
 /** out (B, OC) = act(x (B, C) · W + b); wb is the layer's block [W; b]. */
@@ -151,7 +165,7 @@ export function softmaxCrossEntropy(
   B: number, K: number, step: GPUBindGroup, label = 'softmaxCrossEntropy',
 ): Promise<Dispatch> {
   const dims = uniformBuffer(k.device, `${label} dims`, [B, K, 0, 0]);
-  return build(k, 'softmax_cross_entropy', { WG: REDUCE_WG }, label, [logits, labels, dLogits, stats], dims, [1, 1, 1], step);
+  return buildOwning(k, 'softmax_cross_entropy', { WG: REDUCE_WG }, label, [logits, labels, dLogits, stats], dims, [1, 1, 1], step);
 }
 
 /** dZ = (a − onehot(labels)) ⊙ act'(a) / B; stats[step] = (Σ ½‖a − y‖², #correct). */
@@ -161,7 +175,7 @@ export function quadraticCost(
 ): Promise<Dispatch> {
   const dims = uniformBuffer(k.device, `${label} dims`, [B, K, 0, 0]);
   const overrides = { WG: REDUCE_WG, ACT: ACTIVATION_CODE[act] };
-  return build(k, 'quadratic_cost', overrides, label, [a, labels, dZ, stats], dims, [1, 1, 1], step);
+  return buildOwning(k, 'quadratic_cost', overrides, label, [a, labels, dZ, stats], dims, [1, 1, 1], step);
 }
 
 // ---- data, update, evaluation ---------------------------------------------------------------
@@ -176,7 +190,7 @@ export function gatherBatch(
   const dims = uniformBuffer(k.device, `${label} dims`, [B, P, 0, 0]);
   // Four pixels per invocation when images are whole u32 words.
   const [kernel, n] = P % 4 === 0 ? (['gather_batch_vec4', (B * P) / 4] as const) : (['gather_batch', B * P] as const);
-  return build(k, kernel, { WG: FLAT_WG }, label, [images, labels, indices, x, y], dims, flatDispatch(n, FLAT_WG), step);
+  return buildOwning(k, kernel, { WG: FLAT_WG }, label, [images, labels, indices, x, y], dims, flatDispatch(n, FLAT_WG), step);
 }
 
 export const MAX_LAYERS = 16;
@@ -230,5 +244,5 @@ export function evaluateRows(
 ): Promise<Dispatch> {
   const dims = uniformBuffer(k.device, `${label} dims`, [B, K, offset, 0]);
   const overrides = { WG: EVAL_WG, LOSS: loss === 'cross-entropy' ? 0 : 1 };
-  return build(k, 'evaluate', overrides, label, [out, labels, preds, rowLoss], dims, [ceilDiv(B, EVAL_WG), 1, 1]);
+  return buildOwning(k, 'evaluate', overrides, label, [out, labels, preds, rowLoss], dims, [ceilDiv(B, EVAL_WG), 1, 1]);
 }

@@ -24,7 +24,7 @@ import { packBytes, readFloats, storageBuffer } from './buffers.ts';
 import { adapterName, type GpuContext } from './device.ts';
 import { KernelCache, STEP_SLOT_BYTES } from './kernels.ts';
 import {
-  encodeDispatch, evaluateRows, gatherBatch, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer,
+  destroyDispatch, encodeDispatch, evaluateRows, gatherBatch, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer,
   optimizerWords, quadraticCost, sgdMomentumUpdate, sgdUpdate, softmaxCrossEntropy, type Dispatch, type MatmulVariant, type Slice,
 } from './ops.ts';
 
@@ -374,6 +374,7 @@ export class GpuTrainer implements Trainer {
   }
 
   private otherEvals = new WeakMap<Split, EvaluationProgram>();
+  private otherEvalList: EvaluationProgram[] = [];
 
   /** Accuracy and loss on any split: the validation split, or another uploaded on first use. */
   async evaluate(split: Split): Promise<Evaluation> {
@@ -382,6 +383,7 @@ export class GpuTrainer implements Trainer {
     if (!e) {
       e = await this.evaluationProgram(this.upload(split, 'eval'), split.count);
       this.otherEvals.set(split, e);
+      this.otherEvalList.push(e);
     }
     const encoder = this.device.createCommandEncoder({ label: 'evaluate' });
     const pass = encoder.beginComputePass();
@@ -440,6 +442,8 @@ export class GpuTrainer implements Trainer {
   }
 
   destroy(): void {
+    const evals = [this.valEval, ...this.otherEvalList];
+    for (const d of [...this.stepProgram, ...evals.flatMap((e) => e?.chunkPrograms.flat() ?? [])]) destroyDispatch(d);
     for (const b of this.buffers) b.destroy();
     this.buffers = [];
   }
