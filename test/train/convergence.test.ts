@@ -23,14 +23,14 @@ async function splits(trainCount: number, valCount: number) {
 }
 
 describe.skipIf(!mnist.dir)(`convergence on MNIST ${mnist.reason}`, () => {
-  it('lecun preset on the GPU: 6,000 images, 4 epochs → ≥ 89% validation accuracy (measured 91.0%)', async () => {
+  it('lecun preset on the GPU: 6,000 images, 4 epochs → ≥ 92% validation accuracy (measured 93.6%)', async () => {
     const { train, val } = await splits(6000, 2000);
     const t = await GpuTrainer.create(await testGpu(), { ...PRESETS.lecun, epochs: 4 }, train, val);
     trainers.push(t);
     let last = null;
     for (let e = 0; e < 4; e++) last = await t.trainEpoch();
-    expect(last!.val.accuracy).toBeGreaterThanOrEqual(0.89);
-    expect(last!.trainLoss).toBeLessThan(0.3);
+    expect(last!.val.accuracy).toBeGreaterThanOrEqual(0.92);
+    expect(last!.trainLoss).toBeLessThan(0.25); // measured 0.16
   });
 
   it('nielsen preset on the GPU: 6,000 images, 6 epochs → ≥ 77% validation accuracy (measured 79.9%)', async () => {
@@ -42,11 +42,11 @@ describe.skipIf(!mnist.dir)(`convergence on MNIST ${mnist.reason}`, () => {
     expect(last!.val.accuracy).toBeGreaterThanOrEqual(0.77);
   });
 
-  it('lecun preset on the CPU reference: 2,000 images, 2 epochs → ≥ 75% (measured 78.2%)', async () => {
+  it('lecun preset on the CPU reference: 2,000 images, 2 epochs → ≥ 78% (measured 81.8%)', async () => {
     const { train, val } = await splits(2000, 1000);
     const t = new CpuTrainer({ ...PRESETS.lecun, epochs: 2 }, train, val);
     let last = null;
     for (let e = 0; e < 2; e++) last = await t.trainEpoch();
-    expect(last!.val.accuracy).toBeGreaterThanOrEqual(0.75);
+    expect(last!.val.accuracy).toBeGreaterThanOrEqual(0.78);
   });
 });
