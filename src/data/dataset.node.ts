@@ -3,6 +3,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { datasetFromFiles, idxFileRole, IDX_FILE_NAMES, type Dataset, type IdxFileRole } from './dataset.ts';
+import { IdxError } from './idx.ts';
 
 const GET_DATA = 'run `wgtrain data mnist` to download MNIST, or pass --data DIR with a folder holding the IDX files';
 
@@ -35,10 +36,10 @@ export async function loadIdxDataset(dir: string, name?: string): Promise<Datase
     try {
       info = await stat(path);
     } catch (e) {
-      throw new Error(`${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is it a broken link?`);
+      throw new IdxError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); is it a broken link?`);
     }
     if (!info.isFile()) {
-      throw new Error(`${path} is a directory, not an IDX file; remove or rename it and put the file itself there`);
+      throw new IdxError(path, `is a ${info.isDirectory() ? 'directory' : 'special file'}, not an IDX file; remove or rename it and put the file itself there`);
     }
     const prev = chosen.get(match.role);
     if (!prev || (match.gzip && !prev.gzip)) chosen.set(match.role, { file: path, gzip: match.gzip });
@@ -57,7 +58,12 @@ export async function loadIdxDataset(dir: string, name?: string): Promise<Datase
   for (const { file } of chosen.values()) {
     // A plain Uint8Array view, so that `.slice()` on the resulting images copies as
     // it does in the browser (Buffer#slice shares memory).
-    const buf = await readFile(file);
+    let buf: Buffer;
+    try {
+      buf = await readFile(file);
+    } catch (e) {
+      throw new IdxError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check that it exists and is readable`);
+    }
     files.set(file, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
   }
   return datasetFromFiles(files, name ?? basename(folder), folder);

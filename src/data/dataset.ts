@@ -1,7 +1,7 @@
 // In-memory image classification data set (MNIST and other IDX sets with the same
 // four standard file names), assembled from file bytes. Node and browser.
 
-import { parseIdx, type IdxTensor } from './idx.ts';
+import { IdxError, parseIdx, type IdxTensor } from './idx.ts';
 
 export interface Split {
   /** count × rows × cols pixels, row-major, one byte each (0 = background for MNIST). */
@@ -57,27 +57,31 @@ export function makeSplit(
   classes = 10,
 ): Split {
   if (images.dtype !== 'u8' || images.shape.length !== 3) {
-    throw new Error(
-      `${imagesFile}: expected u8 images of shape [count, rows, cols], found ${images.dtype} of shape [${images.shape.join(', ')}]; is this an images file?`,
+    throw new IdxError(
+      imagesFile,
+      `expected u8 images of shape [count, rows, cols], found ${images.dtype} of shape [${images.shape.join(', ')}]; is this an images file?`,
     );
   }
   if (labels.dtype !== 'u8' || labels.shape.length !== 1) {
-    throw new Error(
-      `${labelsFile}: expected u8 labels of shape [count], found ${labels.dtype} of shape [${labels.shape.join(', ')}]; is this a labels file?`,
+    throw new IdxError(
+      labelsFile,
+      `expected u8 labels of shape [count], found ${labels.dtype} of shape [${labels.shape.join(', ')}]; is this a labels file?`,
     );
   }
   const [count, rows, cols] = images.shape;
   if (labels.shape[0] !== count) {
-    throw new Error(
-      `${imagesFile} has ${count} images but ${labelsFile} has ${labels.shape[0]} labels; the two files must come from the same set`,
+    throw new IdxError(
+      labelsFile,
+      `has ${labels.shape[0]} labels but ${imagesFile} has ${count} images; the two files must come from the same set`,
     );
   }
-  if (count === 0) throw new Error(`${imagesFile} and ${labelsFile} hold no samples`);
+  if (count === 0) throw new IdxError(imagesFile, `holds no samples (and ${labelsFile} no labels); use a non-empty data set`);
   const labelBytes = labels.data as Uint8Array;
   for (let i = 0; i < count; i++) {
     if (labelBytes[i] >= classes) {
-      throw new Error(
-        `${labelsFile}: label ${labelBytes[i]} at index ${i} is out of range; labels must be 0 to ${classes - 1}`,
+      throw new IdxError(
+        labelsFile,
+        `label ${labelBytes[i]} at index ${i} is out of range; labels must be 0 to ${classes - 1} (is this a ${classes}-class data set?)`,
       );
     }
   }
@@ -161,8 +165,9 @@ export function datasetFromFiles(files: Map<string, Uint8Array>, name: string, s
   if (hasTestImages) {
     const test = load('testImages', 'testLabels');
     if (test.rows !== dataset.train.rows || test.cols !== dataset.train.cols) {
-      throw new Error(
-        `${source}: test images are ${test.rows}x${test.cols} but training images are ${dataset.train.rows}x${dataset.train.cols}; the files come from different data sets`,
+      throw new IdxError(
+        found.get('testImages')!.file,
+        `test images are ${test.rows}x${test.cols} but the training images in ${found.get('trainImages')!.file} are ${dataset.train.rows}x${dataset.train.cols}; the files come from different data sets`,
       );
     }
     dataset.test = test;

@@ -4,7 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface RemoteFile {
@@ -72,6 +72,7 @@ export async function downloadDataset(
   opts: DownloadOptions,
 ): Promise<DownloadResult> {
   await mkdir(dir, { recursive: true });
+  await removeStalePartials(dir, files, opts.log);
   const result: DownloadResult = { downloaded: [], cached: [] };
   for (const file of files) {
     const target = join(dir, file.name);
@@ -96,6 +97,32 @@ export async function downloadDataset(
     result.downloaded.push(file.name);
   }
   return result;
+}
+
+const partialName = (file: string, pid: number) => `.${file}.partial-${pid}`;
+
+/**
+ * Removes the temporary files of downloads whose process is gone (killed before it could
+ * clean up). A process that is still running may be downloading into them, so theirs are kept.
+ */
+async function removeStalePartials(dir: string, files: readonly RemoteFile[], log?: (msg: string) => void): Promise<void> {
+  const names = new Set(files.map((f) => f.name));
+  for (const entry of await readdir(dir)) {
+    const match = /^\.(.+)\.partial-(\d+)$/.exec(entry);
+    if (!match || !names.has(match[1]) || isRunning(Number(match[2]))) continue;
+    await unlink(join(dir, entry)).catch(() => {});
+    log?.(`removed ${join(dir, entry)}, left behind by an interrupted download`);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the process exists but belongs to someone else.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** True when `target` already holds the right bytes; removes it when it holds wrong ones. */
@@ -134,7 +161,7 @@ async function fetchVerified(url: string, dir: string, target: string, file: Rem
     timedOut = true;
     controller.abort();
   }, timeoutMs);
-  const temp = join(dir, `.${file.name}.partial-${process.pid}`);
+  const temp = join(dir, partialName(file.name, process.pid));
   let handle: FileHandle | undefined;
   let received = 0;
   let total: number | undefined;

@@ -50,6 +50,8 @@ export const IDX_MAX_RANK = 4;
 export const IDX_MAX_DATA_BYTES = 2 ** 31;
 
 const REDOWNLOAD = 'delete it and download again';
+/** Deflate cannot expand data by more than about 1032:1 (258-byte matches coded in 2 bits). */
+const MAX_DEFLATE_RATIO = 1032;
 
 export function parseIdx(bytes: Uint8Array, file: string): IdxTensor {
   if (bytes.length === 0) throw new IdxError(file, `file is empty; ${REDOWNLOAD}`);
@@ -74,11 +76,25 @@ function gunzip(bytes: Uint8Array, file: string): Uint8Array {
       `corrupt gzip stream: trailer claims ${storedSize} uncompressed bytes, more than any IDX file this reader accepts; ${REDOWNLOAD}`,
     );
   }
+  // fflate allocates exactly the trailer's size up front, so a size no deflate stream of
+  // this length can produce is refused here rather than allocated.
+  if (storedSize > MAX_DEFLATE_RATIO * bytes.length) {
+    throw new IdxError(
+      file,
+      `corrupt gzip stream: trailer claims ${storedSize} uncompressed bytes, more than ${bytes.length} compressed bytes can hold; ${REDOWNLOAD}`,
+    );
+  }
   let out: Uint8Array;
   try {
     out = gunzipSync(bytes);
   } catch (e) {
     throw new IdxError(file, `corrupt gzip stream (${(e as Error).message}); ${REDOWNLOAD}`);
+  }
+  if (out.length !== storedSize) {
+    throw new IdxError(
+      file,
+      `corrupt gzip stream: it inflates to ${out.length} bytes but its trailer says ${storedSize}; ${REDOWNLOAD}`,
+    );
   }
   if (crc32(out) !== storedCrc) {
     throw new IdxError(file, `corrupt gzip stream: CRC-32 of the decompressed data does not match the gzip trailer; ${REDOWNLOAD}`);

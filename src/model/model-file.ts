@@ -36,7 +36,7 @@ function parseSpec(text: string | undefined): ModelSpec {
     throw new SafetensorsError('the "spec" metadata is not valid JSON');
   }
   const ok =
-    Array.isArray(spec?.sizes) && spec.sizes.length >= 2 && spec.sizes.every((n) => Number.isInteger(n) && n > 0) &&
+    Array.isArray(spec?.sizes) && spec.sizes.length >= 2 && spec.sizes.every((n) => Number.isSafeInteger(n) && n > 0) &&
     (ACTIVATIONS as readonly string[]).includes(spec.activation) &&
     (ACTIVATIONS as readonly string[]).includes(spec.outputActivation) &&
     (LOSSES as readonly string[]).includes(spec.loss) && (INITS as readonly string[]).includes(spec.init);
@@ -48,28 +48,33 @@ function parseSpec(text: string | undefined): ModelSpec {
 export function loadModel(bytes: Uint8Array): SavedModel {
   const { tensors, metadata } = readSafetensors(bytes);
   if (metadata.format !== MODEL_FORMAT) {
-    throw new SafetensorsError(`metadata format is ${JSON.stringify(metadata.format)}, expected "${MODEL_FORMAT}"`);
+    const found = metadata.format === undefined ? 'no "format"' : `format ${JSON.stringify(metadata.format)}`;
+    throw new SafetensorsError(`the metadata has ${found}, expected "${MODEL_FORMAT}": this is not a wgtrain model`);
   }
   const spec = parseSpec(metadata.spec);
+  const arch = spec.sizes.join('-');
   const layout = paramLayout(spec);
-  const params = new Float32Array(layout.total);
-  layout.layers.forEach((b, l) => {
-    for (const [name, shape, at] of [
-      [`layers.${l}.weight`, [b.C, b.OC], b.offset],
-      [`layers.${l}.bias`, [b.OC], b.offset + b.weights],
-    ] as const) {
-      const t = tensors.get(name);
-      if (!t) throw new SafetensorsError(`tensor ${name} is missing for architecture ${spec.sizes.join('-')}`);
-      if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-        throw new SafetensorsError(`tensor ${name} has shape [${t.shape}], but architecture ${spec.sizes.join('-')} needs [${shape}]`);
-      }
-      params.set(t.data, at);
+  const wanted = layout.layers.flatMap((b, l) => [
+    { name: `layers.${l}.weight`, shape: [b.C, b.OC], at: b.offset },
+    { name: `layers.${l}.bias`, shape: [b.OC], at: b.offset + b.weights },
+  ]);
+  // Every tensor is checked against the architecture before anything is allocated for it,
+  // so a spec claiming a huge network cannot request more memory than the file holds.
+  for (const { name, shape } of wanted) {
+    const t = tensors.get(name);
+    if (!t) throw new SafetensorsError(`tensor ${name} is missing for architecture ${arch}`);
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new SafetensorsError(
+        `tensor ${name} has shape [${t.shape.join(', ')}], but architecture ${arch} needs [${shape.join(', ')}]`,
+      );
     }
-  });
-  const expected = layout.layers.length * 2;
-  if (tensors.size !== expected) {
-    const extra = [...tensors.keys()].filter((n) => !/^layers\.\d+\.(weight|bias)$/.test(n) || Number(n.split('.')[1]) >= layout.layers.length);
-    throw new SafetensorsError(`unexpected tensors for architecture ${spec.sizes.join('-')}: ${extra.join(', ')}`);
   }
+  const names = new Set(wanted.map((w) => w.name));
+  const extra = [...tensors.keys()].filter((n) => !names.has(n));
+  if (extra.length > 0) {
+    throw new SafetensorsError(`unexpected tensors for architecture ${arch}: ${extra.join(', ')}`);
+  }
+  const params = new Float32Array(layout.total);
+  for (const { name, at } of wanted) params.set(tensors.get(name)!.data, at);
   return { spec, layout, params, metadata };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadIdxDataset } from '../../src/data/dataset.node.ts';
 import { datasetFromFiles, holdOut, idxFileRole, makeSplit, subset, type Split } from '../../src/data/dataset.ts';
-import { parseIdx } from '../../src/data/idx.ts';
+import { IdxError, parseIdx } from '../../src/data/idx.ts';
 import { fakeSet, gzip, mnistDir, writeIdx, writeIdxFolder } from './fixtures.ts';
 
 function split(count: number, rows = 5, cols = 4): Split {
@@ -25,13 +25,14 @@ describe('makeSplit', () => {
     const images = parseIdx(fakeSet(5).imagesFile, 'a');
     const labels = parseIdx(fakeSet(4).labelsFile, 'b');
     expect(() => makeSplit(images, labels, 'my-images.gz', 'my-labels.gz')).toThrow(
-      'my-images.gz has 5 images but my-labels.gz has 4 labels',
+      new IdxError('my-labels.gz', 'has 4 labels but my-images.gz has 5 images; the two files must come from the same set'),
     );
   });
 
   it('names the file, index and value of the first out-of-range label', () => {
     const labels = parseIdx(writeIdx('u8', [4], [1, 9, 10, 200]), 'l');
     const images = parseIdx(fakeSet(4).imagesFile, 'i');
+    expect(() => makeSplit(images, labels, 'imgs', 'labels.gz')).toThrow(IdxError);
     expect(() => makeSplit(images, labels, 'imgs', 'labels.gz')).toThrow(
       'labels.gz: label 10 at index 2 is out of range; labels must be 0 to 9',
     );
@@ -185,7 +186,7 @@ describe('loadIdxDataset', () => {
     await writeIdxFolder(root, { train: 3 });
     await rm(join(root, 'train-labels-idx1-ubyte.gz'));
     await mkdir(join(root, 'train-labels-idx1-ubyte.gz'));
-    await expect(loadIdxDataset(root)).rejects.toThrow(/train-labels-idx1-ubyte\.gz is a directory, not an IDX file/);
+    await expect(loadIdxDataset(root)).rejects.toThrow(/train-labels-idx1-ubyte\.gz: is a directory, not an IDX file/);
   });
 
   it('passes on parse errors with the file path', async () => {

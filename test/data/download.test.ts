@@ -1,12 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readdirSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadIdxDataset } from '../../src/data/dataset.node.ts';
 import { DownloadError, downloadDataset, MNIST_FILES, type RemoteFile } from '../../src/data/download.node.ts';
 import { resolveDataset } from '../../src/data/resolve.node.ts';
+import { wgtrain } from '../helpers/cli.ts';
 import { fakeSet, gzip, md5, writeIdxFolder } from './fixtures.ts';
 
 // Stand-ins for the four MNIST files: small, real gzipped IDX data under the real names.
@@ -224,6 +226,71 @@ describe('downloadDataset', () => {
   it('lists the real MNIST checksums', () => {
     expect(MNIST_FILES.map((f) => f.name)).toEqual([...content.keys()]);
     expect(MNIST_FILES[0].md5).toBe('f68b3c2dcbeaaa9fbdd348bbdeb94873');
+  });
+});
+
+describe('downloadDataset: a failed download keeps the cache valid, and a retry works', () => {
+  const [first, second] = TRAIN_FILES;
+  const failures: [Behaviour | 'refused', RegExp][] = [
+    ['wrong-bytes', /checksum mismatch: got MD5 [0-9a-f]{32} for \d+ bytes, expected [0-9a-f]{32}/],
+    ['http500', /HTTP 500 Internal Server Error/],
+    ['cut', /connection lost after [1-9]\d* of \d+ bytes/],
+    ['html', /the server sent an HTML page instead of the file/],
+    ['refused', /fetch failed \(ECONNREFUSED: connection refused\)/],
+  ];
+
+  for (const [failure, reason] of failures) {
+    it(`${failure}: the verified file already there is untouched, the failed one leaves nothing, a retry fetches only it`, async () => {
+      await downloadDataset(dir, [first], { mirrors: [mirror('a')] });
+      const firstPath = join(dir, first.name);
+      const before = await stat(firstPath);
+
+      plan = (_m, name, n) => (name === second.name && n === 1 && failure !== 'refused' ? failure : 'ok');
+      const failing = failure === 'refused' ? refusedMirror : mirror('a');
+      const err = await expectDownloadError(
+        downloadDataset(dir, TRAIN_FILES, { mirrors: [failing], onProgress: cutAfterFirstBytes([]) }),
+      );
+      expect(err.file).toBe(second.name);
+      expect(err.failures.map((f) => f.reason)).toEqual([expect.stringMatching(reason)]);
+      // Only the verified file is in the folder: no partial file, nothing under the failed name.
+      expect(await readdir(dir)).toEqual([first.name]);
+      const after = await stat(firstPath);
+      expect([after.ino, after.size, after.mtimeMs]).toEqual([before.ino, before.size, before.mtimeMs]);
+      expect(md5(await readFile(firstPath))).toBe(first.md5);
+
+      const start = requests.length;
+      const retry = await downloadDataset(dir, TRAIN_FILES, { mirrors: [mirror('a')] });
+      expect(retry).toEqual({ downloaded: [second.name], cached: [first.name] });
+      expect(requests.slice(start)).toEqual([`a/${second.name}`]);
+      expect((await readdir(dir)).sort()).toEqual([first.name, second.name].sort());
+      const ds = await loadIdxDataset(dir);
+      expect(ds.train.count).toBe(40);
+      expect(ds.train.labels).toEqual(train.labels);
+    });
+  }
+
+  it('wgtrain data mnist exits 1, naming the file and each mirror failure, and leaves nothing in the folder', async () => {
+    // The stand-in files cannot match the real MNIST checksums the command uses.
+    plan = (m) => (m === 'down' ? 'http500' : 'ok');
+    const target = join(dir, 'mnist');
+    const r = await wgtrain('data', 'mnist', '--dir', target, '--mirror', mirror('down'), mirror('a'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`wgtrain: could not download ${MNIST_FILES[0].name} into ${target}:`);
+    expect(r.stderr).toContain(`${mirror('down')}${MNIST_FILES[0].name}: HTTP 500 Internal Server Error`);
+    expect(r.stderr).toMatch(new RegExp(`${mirror('a')}${MNIST_FILES[0].name}: checksum mismatch: got MD5 [0-9a-f]{32} for \\d+ bytes, expected ${MNIST_FILES[0].md5}`));
+    expect(r.stderr).toContain('--data DIR');
+    expect(await readdir(target)).toEqual([]);
+  });
+
+  it('removes partial files left by a killed download, keeping those of a running process', async () => {
+    const stale = `.${first.name}.partial-999999999`;
+    const live = `.${first.name}.partial-${process.ppid}`;
+    const unrelated = '.notes.partial-999999999';
+    for (const name of [stale, live, unrelated]) await writeFile(join(dir, name), 'half a file');
+    const logs: string[] = [];
+    await downloadDataset(dir, [first], { mirrors: [mirror('a')], log: (m) => logs.push(m) });
+    expect((await readdir(dir)).sort()).toEqual([live, unrelated, first.name].sort());
+    expect(logs).toEqual([`removed ${join(dir, stale)}, left behind by an interrupted download`]);
   });
 });
 

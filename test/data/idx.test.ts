@@ -128,6 +128,13 @@ describe('parseIdx: bad input', () => {
     expectIdxError(gzip(ascii('<html>redirect</html>')), message);
   });
 
+  it('recognises a Git LFS pointer checked out in place of the data', () => {
+    expectIdxError(
+      ascii('version https://git-lfs.github.com/spec/v1\noid sha256:4b8c\nsize 9912422\n'),
+      /is a Git LFS pointer, not IDX data: run `git lfs pull` or download the file directly/,
+    );
+  });
+
   it('reports a corrupt gzip stream', () => {
     const gz = gzip(fakeImages(50, 10, 10));
     const damaged = gz.slice();
