@@ -1,23 +1,23 @@
-// matmul_vec4: register blocking with vec4 loads, shaped for SIMD-across-invocations
-// adapters (llvmpipe, SwiftShader) and fine on GPUs. An invocation computes an 8 × 4 block
-// of out (rows m0 .. m0+7, columns n0 .. n0+3). For every four steps of k it loads 4 × 4
-// blocks of op(A) and op(B) as four vec4 each, along whichever dimension is contiguous in
-// memory, and accumulates their product as mat4x4 arithmetic. The rows come from
-// workgroup_id.y alone, so every A load is uniform across the workgroup (one load,
-// broadcast) and only B's loads differ per invocation: 8 divergent loads per 128
-// multiply-adds. No shared memory and no barriers.
+// matmul_vec4: register blocking with vec4 loads, shaped for adapters that run
+// invocations as SIMD lanes on a CPU (llvmpipe, SwiftShader), where every per-invocation
+// load is a gather and the count of loads per multiply-add decides the speed; fine on GPUs.
+// An invocation computes a 12 × 8 block of out (rows m0 .. m0+11, columns n0 .. n0+7): for
+// every four steps of k it loads 4 × 4 blocks of op(A) (three) and op(B) (two) as four vec4
+// each, along whichever dimension is contiguous in memory, and accumulates their products
+// as mat4x4 arithmetic: 20 vec4 loads per 384 multiply-adds. Rows come from workgroup_id.y
+// alone, so A's loads are the same for the whole workgroup. No shared memory, no barriers.
 //
 //   out (M, N) = epilogue(op(A) · op(B)), with the MODE/ACT/TRANS semantics and bindings of
 //   lib/matmul_common.wgsl (forward with bias row, backward input ⊙ act'(aux), backward
 //   weight with the ones row).
 // Bindings: 0 a (read, vec4), 1 b (read, vec4), 2 aux (read), 3 out (read_write, M·N), 4 dims (uniform).
-// Dispatch: (ceil(N / (4·WG_X)), ceil(M / (4·RB)), 1).
+// Dispatch: (ceil(N / (8·WG_X)), ceil(M / (4·RB)), 1).
 // Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE, ACT.
 // Constraints (src/gpu/ops.ts checks them and falls back to matmul_blocked otherwise):
 //   K % 4 == 0, lda % 4 == 0, ldb % 4 == 0; with TRANS_A, the stored rows of A (M, or
 //   M − 1 in MODE 2) % 4 == 0; without TRANS_B, N % 4 == 0; bindings 16-byte aligned.
-// Tuning on llvmpipe (2 cores, 100×784×300): RB = 2 with WG_X = 16 beat 1 and 3–8 row
-// blocks and 8/32/64-wide workgroups; more rows per invocation spill registers.
+// Tuning on llvmpipe (2 cores, CPU time per dispatch at 100×784×300): 12 × 8 blocks beat
+// 4 × 4 (1.6×), 8 × 4, 8 × 8 and 16 × 8; 8-wide workgroups beat 16, 32 and 64.
 // #include activations
 
 struct Dims {
@@ -35,9 +35,9 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override MODE: u32 = 0u;
 override ACT: u32 = 0u;
-override WG_X: u32 = 16u;
+override WG_X: u32 = 8u;
 override WG_Y: u32 = 1u; // must be 1: rows come from workgroup_id.y
-const RB = 2u; // blocks of 4 rows per invocation
+const RB = 3u; // blocks of 4 rows per invocation (the 8 columns are two blocks of 4)
 
 // Columns kk of the result are op(A)[m0 .. m0+3, k + kk].
 fn tileA(m0: u32, k: u32) -> mat4x4<f32> {
@@ -88,22 +88,27 @@ fn finish(m: u32, n: u32, acc: f32) {
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let n0 = (wid.x * WG_X + lid.x) * 4u;
+  let n0 = (wid.x * WG_X + lid.x) * 8u;
   let m0 = wid.y * 4u * RB;
   if (m0 >= dims.M || n0 >= dims.N) { return; }
-  // acc[r][j][i] = out[m0 + 4r + i, n0 + j]
-  var acc: array<mat4x4<f32>, RB>;
+  let n1 = min(n0 + 4u, dims.N - 1u);
+  var acc0: array<mat4x4<f32>, RB>;
+  var acc1: array<mat4x4<f32>, RB>;
   for (var k = 0u; k < dims.K; k += 4u) {
-    let tb = tileB(k, n0);
+    let tb0 = tileB(k, n0);
+    let tb1 = tileB(k, n1);
     for (var r = 0u; r < RB; r++) {
-      acc[r] += tileA(min(m0 + 4u * r, dims.M - 1u), k) * tb;
+      let ta = tileA(min(m0 + 4u * r, dims.M - 1u), k);
+      acc0[r] += ta * tb0;
+      acc1[r] += ta * tb1;
     }
   }
   for (var r = 0u; r < RB; r++) {
     for (var j = 0u; j < 4u; j++) {
       for (var i = 0u; i < 4u; i++) {
         let m = m0 + 4u * r + i;
-        if (m < dims.M && n0 + j < dims.N) { finish(m, n0 + j, acc[r][j][i]); }
+        if (m < dims.M && n0 + j < dims.N) { finish(m, n0 + j, acc0[r][j][i]); }
+        if (m < dims.M && n0 + 4u + j < dims.N) { finish(m, n0 + 4u + j, acc1[r][j][i]); }
       }
     }
   }

@@ -87,7 +87,7 @@ export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 const VARIANT_GEOMETRY: Record<MatmulVariant, { wgX: number; wgY: number; r: number; rm?: number }> = {
   naive: { wgX: 16, wgY: 16, r: 1 },
   blocked: { wgX: 8, wgY: 8, r: 4 },
-  vec4: { wgX: 16, wgY: 1, r: 4, rm: 8 }, // rm: rows per invocation when it differs from r
+  vec4: { wgX: 8, wgY: 1, r: 8, rm: 12 }, // 12 rows × 8 columns per invocation
   tiled: { wgX: 16, wgY: 16, r: 4 },
 };
 
