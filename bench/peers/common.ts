@@ -3,6 +3,7 @@
  * very ones wgtrain starts from for the same seed), the seeded mini-batch order, and the
  * check that training progressed.
  */
+import { cpus, loadavg } from 'node:os';
 import { initParams } from '../../src/model/init.ts';
 import { layerViews } from '../../src/model/layout.ts';
 import { permutation, Rng } from '../../src/model/rng.ts';
@@ -14,8 +15,16 @@ export interface PeerResult {
   batch: number;
   samplesPerSecond: number;
   steps: number;
+  /** Untimed mini-batches run first. */
+  warmupSteps?: number;
   seconds: number;
-  /** Mean loss (cross-entropy + L2 term) over the first few mini-batches (warm-up included). */
+  /**
+   * CPU time (user + system, all threads of this process: JS, WASM, llvmpipe's workers)
+   * over the timed section. Far below seconds × cores for a multi-threaded peer, or
+   * samplesPerSecond swinging between runs, means the machine was busy with other work.
+   */
+  cpuSeconds?: number;
+  /** Mean loss over the first few mini-batches (warm-up included): cross-entropy, plus the L2 term with l2Mode 'loss'. */
   firstLoss: number;
   /** Mean loss over the last few timed mini-batches. */
   lastLoss: number;
@@ -38,6 +47,52 @@ export interface PeerOptions {
   seed?: number;
   lr?: number;
   l2?: number;
+  /**
+   * How λ/2·‖W‖² enters (the SGD step is the same either way):
+   *   update (default): folded into the update, W ← W − η·(g + λW), as wgtrain does; the reported loss is the cross-entropy alone;
+   *   loss: added to the loss and differentiated (Keras regularizer style); the reported loss includes it.
+   */
+  l2Mode?: L2Mode;
+  /** WebGPU only: which Dawn adapter (default: $WGTRAIN_PEER_ADAPTER, else opengl). */
+  adapter?: PeerAdapter;
+}
+
+export const L2_MODES = ['update', 'loss'] as const;
+export type L2Mode = (typeof L2_MODES)[number];
+
+export function l2Note(l2: number, mode: L2Mode): string {
+  if (l2 === 0) return 'L2 off (l2 = 0)';
+  return mode === 'loss'
+    ? `L2 λ=${l2} added to the loss (λ/2·Σ‖W‖², reported loss includes it)`
+    : `L2 λ=${l2} folded into the update W ← W − η(g + λW) (reported loss: cross-entropy only)`;
+}
+
+/** Dawn adapters, as wgtrain's --adapter names them. */
+export const PEER_ADAPTERS = ['opengl', 'vulkan', 'swiftshader', 'default', 'auto'] as const;
+export type PeerAdapter = (typeof PEER_ADAPTERS)[number];
+
+/**
+ * Every peer draws its mini-batches from the first POOL images (or all, when fewer), so all
+ * peers see the same mini-batches in the same order. The cap is set by WebGPU: TF.js keeps
+ * the images as one float32 tensor, and one storage-buffer binding is limited to 128 MiB on
+ * llvmpipe (and by default on most GPUs), ~42,800 images of 28×28. Throughput does not
+ * depend on how many images the mini-batches are drawn from.
+ */
+export const POOL = 40000;
+
+export function poolSize(data: PeerData): number {
+  return Math.min(data.count, POOL);
+}
+
+/** CPU time of this process since `from` (process.cpuUsage()), in seconds. */
+export function cpuSecondsSince(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1e6;
+}
+
+/** How busy the machine was when the peer started (the 1-minute load average), for the note. */
+export function loadNote(): string {
+  return `1-min load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs at start`;
 }
 
 /** The `lecun` preset's network: 784-300-100-10, ReLU, softmax + cross-entropy, Xavier-uniform. */

@@ -3,13 +3,17 @@
  * PeerResult) on stdout, so the main benchmark can spawn it per backend with a time-out.
  *
  *   npx tsx bench/peers/run-peer.ts --backend webgpu|wasm|cpu|plain-js [--batch 100] [--steps 50]
- *        [--warmup 5] [--data ../shared/data/mnist] [--seed 1] [--lr 0.1] [--l2 1e-4]
+ *        [--warmup 5] [--data ../shared/data/mnist] [--adapter opengl|vulkan|swiftshader|default|auto]
+ *        [--seed 1] [--lr 0.1] [--l2 1e-4] [--l2-mode update|loss]
+ *
+ * --adapter defaults to $WGTRAIN_PEER_ADAPTER, else opengl (Mesa llvmpipe without a GPU).
  *
  * Exit 0 with the result line; on failure exit 1, the message on stderr and a line
  * {"peer", "backend", "batch", "error"} on stdout. Everything the libraries print goes to stderr.
  */
 import { Command, Option } from 'commander';
 import { loadIdxDataset } from '../../src/data/dataset.node.ts';
+import { L2_MODES, PEER_ADAPTERS, type L2Mode, type PeerAdapter } from './common.ts';
 
 const BACKENDS = ['webgpu', 'wasm', 'cpu', 'plain-js'] as const;
 type Backend = (typeof BACKENDS)[number];
@@ -37,16 +41,18 @@ const opts = new Command('run-peer')
   .option('--steps <n>', 'timed mini-batches', whole('steps', 1), 50)
   .option('--warmup <n>', 'untimed mini-batches first', whole('warmup', 0), 5)
   .option('--data <dir>', 'MNIST folder (IDX files)', process.env.WGTRAIN_MNIST_DIR ?? '../shared/data/mnist')
+  .addOption(new Option('--adapter <adapter>', 'WebGPU adapter (webgpu backend only)').choices([...PEER_ADAPTERS]).default(process.env.WGTRAIN_PEER_ADAPTER ?? 'opengl'))
   .option('--seed <n>', 'initial weights and batch order', whole('seed', 0), 1)
   .option('--lr <x>', 'learning rate', num('lr'), 0.1)
   .option('--l2 <x>', 'L2 strength λ (loss + λ/2·‖W‖²); 0 = off', num('l2'), 1e-4)
+  .addOption(new Option('--l2-mode <mode>', 'update: λW folded into the SGD update (as wgtrain); loss: λ/2·‖W‖² added to the loss (Keras style)').choices([...L2_MODES]).default('update'))
   .parse()
-  .opts() as { backend: Backend; batch: number; steps: number; warmup: number; data: string; seed: number; lr: number; l2: number };
+  .opts() as { backend: Backend; batch: number; steps: number; warmup: number; data: string; adapter: PeerAdapter; seed: number; lr: number; l2: number; l2Mode: L2Mode };
 
 try {
   const { train } = await loadIdxDataset(opts.data);
   const data = { images: train.images, labels: train.labels, count: train.count, rows: train.rows, cols: train.cols };
-  const o = { batch: opts.batch, steps: opts.steps, warmupSteps: opts.warmup, seed: opts.seed, lr: opts.lr, l2: opts.l2 };
+  const o = { batch: opts.batch, steps: opts.steps, warmupSteps: opts.warmup, seed: opts.seed, lr: opts.lr, l2: opts.l2, l2Mode: opts.l2Mode, adapter: opts.adapter };
   let result;
   if (opts.backend === 'plain-js') {
     const { benchPlainJs } = await import('./plain-js.ts');

@@ -1,0 +1,101 @@
+/**
+ * The web page (web/): `npm run dev` serves it, `npm run build` writes a static site to dist/.
+ * Both make MNIST available to the page at data/mnist/: the dev and preview servers serve the
+ * IDX files from data/mnist/ (or WGTRAIN_DATA_DIR), and the build copies them into
+ * dist/data/mnist/ when they are there. Tests use vitest.config.ts, not this file.
+ */
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Connect, type Plugin } from 'vite';
+import { idxFileRole } from './src/data/dataset.ts';
+import { DATA_LISTING } from './web/data-source.ts';
+
+const ROOT = dirname(fileURLToPath(import.meta.url));
+/** URL path (under the site's base) where the page looks for MNIST. */
+const DATA_ROUTE = '/data/mnist/';
+
+function dataDir(): string {
+  return resolve(ROOT, process.env.WGTRAIN_DATA_DIR ?? 'data/mnist');
+}
+
+/** The standard IDX files in `dir` (only those names are ever served or copied). */
+function idxFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((name) => idxFileRole(name) && statSync(join(dir, name)).isFile());
+}
+
+/** What the page reads first (web/data-source.ts), so it asks only for files that exist. */
+function listing(dir: string): string {
+  return JSON.stringify({ files: idxFiles(dir).map((name) => ({ name, size: statSync(join(dir, name)).size })) });
+}
+
+/** Serves DATA_ROUTE from the data folder; anything else under it is a 404, never the page itself. */
+function serveData(dir: string): Connect.NextHandleFunction {
+  return (req: IncomingMessage, res: ServerResponse, next: Connect.NextFunction) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (!path.startsWith(DATA_ROUTE)) return next();
+    const name = decodeURIComponent(path.slice(DATA_ROUTE.length));
+    if (name === DATA_LISTING) {
+      res.setHeader('Content-Type', 'application/json');
+      res.setHeader('Cache-Control', 'no-cache');
+      res.end(listing(dir));
+      return;
+    }
+    if (!idxFiles(dir).includes(name)) {
+      res.statusCode = 404;
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end(`${name} is not in ${dir}: run \`npx wgtrain data mnist\` there, or set WGTRAIN_DATA_DIR to a folder with the MNIST IDX files.\n`);
+      return;
+    }
+    const file = join(dir, name);
+    res.setHeader('Content-Type', 'application/octet-stream');
+    res.setHeader('Content-Length', String(statSync(file).size));
+    res.setHeader('Cache-Control', 'no-cache');
+    createReadStream(file).pipe(res);
+  };
+}
+
+function mnistData(): Plugin {
+  let outDir = '';
+  return {
+    name: 'wgtrain-mnist-data',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    configureServer(server) {
+      server.middlewares.use(serveData(dataDir()));
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(serveData(dataDir()));
+    },
+    writeBundle() {
+      const dir = dataDir();
+      const files = idxFiles(dir);
+      if (files.length === 0) {
+        this.warn(`no MNIST in ${dir}: the built page will ask for IDX files (serve data/mnist/ next to it, or run \`npx wgtrain data mnist\` and build again)`);
+        return;
+      }
+      const target = join(outDir, DATA_ROUTE);
+      mkdirSync(target, { recursive: true });
+      for (const name of files) copyFileSync(join(dir, name), join(target, name));
+      writeFileSync(join(target, DATA_LISTING), listing(dir));
+      this.info(`copied ${files.join(', ')} from ${dir} into ${target}`);
+    },
+  };
+}
+
+export default defineConfig({
+  root: 'web',
+  // Relative URLs, so the built site works from any folder of any web server.
+  base: './',
+  plugins: [mnistData()],
+  worker: { format: 'es' },
+  build: {
+    outDir: resolve(ROOT, 'dist'),
+    emptyOutDir: true,
+    target: 'es2022',
+  },
+  server: { fs: { allow: [ROOT] } },
+});

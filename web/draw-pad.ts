@@ -1,0 +1,93 @@
+/**
+ * Drawing a digit with a mouse, pen or finger (pointer events), light strokes on black as
+ * in MNIST. After each stroke segment (at most once per frame) the drawing is turned into
+ * a 28×28 MNIST digit, shown in the preview, and handed to `onDigit`.
+ */
+import { inkFromRgba, MNIST_SIDE, preprocessDigit } from './digit-preprocess.ts';
+
+/** Stroke width as a fraction of the pad: a digit drawn across most of the pad gets MNIST-like 2–3 pixel strokes. */
+const STROKE_FRACTION = 0.075;
+
+export class DrawPad {
+  private readonly ctx: CanvasRenderingContext2D;
+  private last: { x: number; y: number } | null = null;
+  private pending = false;
+
+  constructor(
+    private readonly canvas: HTMLCanvasElement,
+    private readonly preview: HTMLCanvasElement,
+    private readonly onDigit: (pixels: Uint8Array | null) => void,
+  ) {
+    this.ctx = canvas.getContext('2d', { willReadFrequently: true })!;
+    canvas.addEventListener('pointerdown', (e) => this.down(e));
+    canvas.addEventListener('pointermove', (e) => this.move(e));
+    for (const type of ['pointerup', 'pointercancel'] as const) canvas.addEventListener(type, () => (this.last = null));
+    this.clear();
+  }
+
+  clear(): void {
+    this.ctx.fillStyle = '#000';
+    this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
+    this.last = null;
+    this.showPreview(null);
+    this.onDigit(null);
+  }
+
+  /** The current drawing as an MNIST digit, or null when the pad is empty. */
+  digit(): Uint8Array | null {
+    const { width, height } = this.canvas;
+    return preprocessDigit(inkFromRgba(this.ctx.getImageData(0, 0, width, height).data, width, height), width, height);
+  }
+
+  private point(e: PointerEvent): { x: number; y: number } {
+    const r = this.canvas.getBoundingClientRect();
+    return { x: ((e.clientX - r.left) / r.width) * this.canvas.width, y: ((e.clientY - r.top) / r.height) * this.canvas.height };
+  }
+
+  private down(e: PointerEvent): void {
+    e.preventDefault();
+    this.canvas.setPointerCapture(e.pointerId);
+    this.last = this.point(e);
+    this.segment(this.last, this.last);
+  }
+
+  private move(e: PointerEvent): void {
+    if (!this.last) return;
+    const p = this.point(e);
+    this.segment(this.last, p);
+    this.last = p;
+  }
+
+  private segment(from: { x: number; y: number }, to: { x: number; y: number }): void {
+    const c = this.ctx;
+    c.strokeStyle = '#fff';
+    c.lineWidth = STROKE_FRACTION * this.canvas.width;
+    c.lineCap = 'round';
+    c.lineJoin = 'round';
+    c.beginPath();
+    c.moveTo(from.x, from.y);
+    c.lineTo(to.x, to.y);
+    c.stroke();
+    this.scheduleUpdate();
+  }
+
+  private scheduleUpdate(): void {
+    if (this.pending) return;
+    this.pending = true;
+    requestAnimationFrame(() => {
+      this.pending = false;
+      const digit = this.digit();
+      this.showPreview(digit);
+      this.onDigit(digit);
+    });
+  }
+
+  private showPreview(digit: Uint8Array | null): void {
+    const image = new ImageData(MNIST_SIDE, MNIST_SIDE);
+    for (let i = 0; i < MNIST_SIDE * MNIST_SIDE; i++) {
+      const v = digit ? digit[i] : 0;
+      image.data.set([v, v, v, 255], 4 * i);
+    }
+    this.preview.getContext('2d')!.putImageData(image, 0, 0);
+  }
+}
