@@ -5,6 +5,7 @@
 import type { AdapterSummary } from '../src/gpu/device.ts';
 import type { ModelSpec } from '../src/model/spec.ts';
 import type { TrainConfig } from '../src/train/config.ts';
+import type { EpochReport } from '../src/train/trainer.ts';
 import type { ClassOutputs } from './classify.ts';
 
 export type Device = 'gpu' | 'cpu';
@@ -65,20 +66,12 @@ export interface Inspection {
   validation: ValidationDetail | null;
 }
 
-export interface EpochSummary {
-  epoch: number;
+/** An epoch as the page shows it: the trainer's report, with validation as two numbers. */
+export interface EpochSummary
+  extends Pick<EpochReport, 'epoch' | 'lr' | 'steps' | 'samples' | 'stepLoss' | 'trainLoss' | 'trainAccuracy' | 'seconds' | 'samplesPerSecond'> {
   epochs: number;
-  lr: number;
-  steps: number;
-  samples: number;
-  /** Mean loss of each mini-batch of the epoch, in order. */
-  stepLoss: Float32Array;
-  trainLoss: number;
-  trainAccuracy: number;
   valLoss: number;
   valAccuracy: number;
-  seconds: number;
-  samplesPerSecond: number;
 }
 
 export type RunState = 'running' | 'pausing' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
