@@ -322,7 +322,6 @@ export class GpuTrainer implements Trainer {
     const epoch = this.epochsDone + 1;
     const lr = this.beginEpoch();
     const { device, steps } = this;
-    let trainDone = 0;
     let encodeMs = 0;
     for (let first = 0; first < steps; first += this.options.stepsPerSubmit) {
       const last = Math.min(steps, first + this.options.stepsPerSubmit);
@@ -330,11 +329,11 @@ export class GpuTrainer implements Trainer {
       this.submitSteps(first, last);
       encodeMs += now() - e0;
       // A fence, not a read: the progress bar follows the GPU without stalling it.
-      device.queue.onSubmittedWorkDone().then(() => {
-        trainDone = now();
-        onProgress?.(last, steps);
-      });
+      device.queue.onSubmittedWorkDone().then(() => onProgress?.(last, steps));
     }
+    // When the training mini-batches (not the validation after them) are done; awaited
+    // only after the read-back below, which waits for all of it anyway.
+    const trainFence = device.queue.onSubmittedWorkDone().then(() => now());
 
     const V = this.val.count;
     const encoder = device.createCommandEncoder({ label: `epoch ${epoch} validation` });
@@ -362,7 +361,7 @@ export class GpuTrainer implements Trainer {
     this.epochsDone = epoch;
     const summary = summarizeSteps(stats, steps, this.config.batch);
     const seconds = now() - t0;
-    trainDone ||= now();
+    const trainDone = await trainFence;
     Object.assign(this.timeline, {
       encodeMs: 1000 * encodeMs, trainMs: 1000 * (trainDone - t0), validationMs: 1000 * (now() - trainDone), epochMs: 1000 * seconds,
     });
