@@ -7,43 +7,30 @@
 // as mat4x4 arithmetic: 20 vec4 loads per 384 multiply-adds. Rows come from workgroup_id.y
 // alone, so A's loads are the same for the whole workgroup. No shared memory, no barriers.
 //
-//   out (M, N) = epilogue(op(A) · op(B)), with the MODE/ACT/TRANS semantics and bindings of
+//   out (M, N) = epilogue(op(A) · op(B)), with the MODE/ACT/TRANS semantics of
 //   lib/matmul_common.wgsl (forward with bias row, backward input ⊙ act'(aux), backward
-//   weight with the ones row).
-// Bindings: 0 a (read, vec4), 1 b (read, vec4), 2 aux (read), 3 out (read_write, M·N), 4 dims (uniform).
+//   weight with the ones row); B, the epilogue and bindings 1-4 in lib/matmul_vec4_common.wgsl.
+// Bindings: 0 a (read, vec4), 1 b (read, vec4), 2 aux (read, vec4), 3 out (read_write, vec4 (M, N/4)),
+//   4 dims (uniform).
 // Dispatch: (ceil(N / (8·WG_X)), ceil(M / (4·RB)), 1).
-// Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE, ACT.
+// Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT.
 // Constraints (src/gpu/ops.ts checks them and falls back to matmul_blocked otherwise):
 //   K % 4 == 0, lda % 4 == 0, ldb % 4 == 0; with TRANS_A, the stored rows of A (M, or
-//   M − 1 in MODE 2) % 4 == 0; without TRANS_B, N % 4 == 0; bindings 16-byte aligned.
+//   M − 1 in MODEs 2 and 3) % 4 == 0; N % 4 == 0; bindings 16-byte aligned.
 // Tuning on llvmpipe (2 cores, CPU time per dispatch at 100×784×300): 12 × 8 blocks beat
 // 4 × 4 (1.6×), 8 × 4, 8 × 8 and 16 × 8; 8-wide workgroups beat 16, 32 and 64.
 // #include activations
-
-struct Dims {
-  M: u32, N: u32, K: u32, lda: u32,
-  ldb: u32, _pad0: u32, _pad1: u32, _pad2: u32,
-}
+// #include matmul_vec4_common
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
-@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
-@group(0) @binding(2) var<storage, read> aux: array<f32>;
-@group(0) @binding(3) var<storage, read_write> out: array<f32>;
-@group(0) @binding(4) var<uniform> dims: Dims;
 
-override TRANS_A: bool = false;
-override TRANS_B: bool = false;
-override MODE: u32 = 0u;
-override ACT: u32 = 0u;
-override WG_X: u32 = 8u;
-override WG_Y: u32 = 1u; // must be 1: rows come from workgroup_id.y
 const RB = 3u; // blocks of 4 rows per invocation (the 8 columns are two blocks of 4)
 
 // Columns kk of the result are op(A)[m0 .. m0+3, k + kk].
 fn tileA(m0: u32, k: u32) -> mat4x4<f32> {
   if (TRANS_A) {
     // Stored (K, lda): A[m, k] = a[k·lda + m], contiguous along m.
-    if (MODE == 2u && m0 == dims.M - 1u) { return mat4x4<f32>(vec4(1.0), vec4(1.0), vec4(1.0), vec4(1.0)); }
+    if (MODE >= 2u && m0 == dims.M - 1u) { return mat4x4<f32>(vec4(1.0), vec4(1.0), vec4(1.0), vec4(1.0)); }
     let base = (k * dims.lda + m0) / 4u;
     let s = dims.lda / 4u;
     return mat4x4<f32>(a[base], a[base + s], a[base + 2u * s], a[base + 3u * s]);
@@ -56,34 +43,6 @@ fn tileA(m0: u32, k: u32) -> mat4x4<f32> {
     a[(min(m0 + 2u, last) * dims.lda + k) / 4u],
     a[(min(m0 + 3u, last) * dims.lda + k) / 4u],
   ));
-}
-
-// Columns j of the result are op(B)[k .. k+3, n0 + j].
-fn tileB(k: u32, n0: u32) -> mat4x4<f32> {
-  if (TRANS_B) {
-    // Stored (N, ldb): B[k, n] = b[n·ldb + k], contiguous along k.
-    let last = dims.N - 1u;
-    return mat4x4<f32>(
-      b[(min(n0, last) * dims.ldb + k) / 4u],
-      b[(min(n0 + 1u, last) * dims.ldb + k) / 4u],
-      b[(min(n0 + 2u, last) * dims.ldb + k) / 4u],
-      b[(min(n0 + 3u, last) * dims.ldb + k) / 4u],
-    );
-  }
-  // Stored (K, ldb): contiguous along n.
-  let base = (k * dims.ldb + n0) / 4u;
-  let s = dims.ldb / 4u;
-  return transpose(mat4x4<f32>(b[base], b[base + s], b[base + 2u * s], b[base + 3u * s]));
-}
-
-fn finish(m: u32, n: u32, acc: f32) {
-  var v = acc;
-  if (MODE == 0u) {
-    let i = dims.K * dims.ldb + n;
-    v = activate(acc + b[i / 4u][i % 4u], ACT);
-  }
-  if (MODE == 1u) { v = acc * activationGrad(aux[m * dims.N + n], ACT); }
-  out[m * dims.N + n] = v;
 }
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
@@ -103,13 +62,5 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       acc1[r] += ta * tb1;
     }
   }
-  for (var r = 0u; r < RB; r++) {
-    for (var j = 0u; j < 4u; j++) {
-      for (var i = 0u; i < 4u; i++) {
-        let m = m0 + 4u * r + i;
-        if (m < dims.M && n0 + j < dims.N) { finish(m, n0 + j, acc0[r][j][i]); }
-        if (m < dims.M && n0 + 4u + j < dims.N) { finish(m, n0 + 4u + j, acc1[r][j][i]); }
-      }
-    }
-  }
+  for (var r = 0u; r < RB; r++) { finishBlock(m0 + 4u * r, n0, acc0[r], acc1[r]); }
 }

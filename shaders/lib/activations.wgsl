@@ -23,3 +23,11 @@ fn activationGrad(a: f32, act: u32) -> f32 {
     default: { return 1.0; } // identity, and step's straight-through (perceptron) rule
   }
 }
+
+fn activate4(z: vec4<f32>, act: u32) -> vec4<f32> {
+  return vec4(activate(z.x, act), activate(z.y, act), activate(z.z, act), activate(z.w, act));
+}
+
+fn activationGrad4(a: vec4<f32>, act: u32) -> vec4<f32> {
+  return vec4(activationGrad(a.x, act), activationGrad(a.y, act), activationGrad(a.z, act), activationGrad(a.w, act));
+}

@@ -13,3 +13,14 @@ export function gatherBatch(
     y[b] = labels[i];
   }
 }
+
+/** gather_batch_u8: the same rows kept as bytes. */
+export function gatherBatchBytes(
+  x: Uint8Array, y: Uint32Array, images: Uint8Array, labels: Uint8Array, indices: Uint32Array, start: number, B: number, P: number,
+): void {
+  for (let b = 0; b < B; b++) {
+    const i = indices[start + b];
+    x.set(images.subarray(i * P, (i + 1) * P), b * P);
+    y[b] = labels[i];
+  }
+}

@@ -60,3 +60,15 @@ export function matmulBackwardWeight(dWb: Vec, x: Vec, dY: Vec, B: number, C: nu
     for (let o = 0; o < OC; o++) dWb[C * OC + o] += dY[dy + o];
   }
 }
+
+/**
+ * wb −= lr·(dWb + l2·W) with dWb from matmulBackwardWeight: the weight gradient applied in
+ * place as an SGD step (biases, row C, not decayed). Mirrors MODE 3 of the matmul kernels.
+ */
+export function matmulBackwardWeightUpdate(
+  wb: Vec, x: Vec, dY: Vec, B: number, C: number, OC: number, lr: number, l2: number,
+): void {
+  const g = new Float64Array((C + 1) * OC);
+  matmulBackwardWeight(g, x, dY, B, C, OC);
+  for (let i = 0; i < g.length; i++) wb[i] -= lr * (g[i] + (i < C * OC ? l2 * wb[i] : 0));
+}

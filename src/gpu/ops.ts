@@ -84,14 +84,33 @@ export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
 /** Workgroup shape and outputs per invocation (per side) of each variant. */
-const VARIANT_GEOMETRY: Record<MatmulVariant, { wgX: number; wgY: number; r: number; rm?: number }> = {
+const VARIANT_GEOMETRY: Record<MatmulVariant | 'vec4_u8', { wgX: number; wgY: number; r: number; rm?: number }> = {
   naive: { wgX: 16, wgY: 16, r: 1 },
   blocked: { wgX: 8, wgY: 8, r: 4 },
   vec4: { wgX: 8, wgY: 1, r: 8, rm: 12 }, // 12 rows × 8 columns per invocation
   tiled: { wgX: 16, wgY: 16, r: 4 },
+  vec4_u8: { wgX: 8, wgY: 1, r: 8, rm: 20 }, // vec4 reading a byte A: 20 rows (32 with TRANS_A) × 8 columns
 };
 
-const MODE = { forward: 0, backwardInput: 1, backwardWeight: 2 } as const;
+const MODE = { forward: 0, backwardInput: 1, backwardWeight: 2, backwardWeightUpdate: 3 } as const;
+
+/** Modes whose op(A) carries the extra row of ones (stored rows: M − 1). */
+const hasOnesRow = (p: MatmulProblem) => p.mode >= MODE.backwardWeight;
+
+/**
+ * A matmul input held as bytes (four to a u32 word), each read as byte / 255: gathered
+ * image batches, which layer 1 reads in its forward and weight-gradient passes. Only
+ * matmul_vec4 reads bytes; see byteInputFits.
+ */
+export interface ByteInput {
+  bytes: GPUBuffer | Slice;
+}
+
+type Operand = GPUBuffer | Slice | ByteInput;
+
+function isByteInput(o: Operand): o is ByteInput {
+  return 'bytes' in o;
+}
 
 export interface MatmulProblem {
   M: number;
@@ -107,34 +126,64 @@ export interface MatmulProblem {
 
 /** Whether matmul_vec4 can run this problem (its header lists the constraints). */
 export function vec4Fits(p: MatmulProblem): boolean {
-  const storedRowsA = p.mode === MODE.backwardWeight ? p.M - 1 : p.M;
+  const storedRowsA = hasOnesRow(p) ? p.M - 1 : p.M;
   return (
     p.K % 4 === 0 && p.lda % 4 === 0 && p.ldb % 4 === 0 &&
-    (!p.transA || storedRowsA % 4 === 0) && (p.transB || p.N % 4 === 0)
+    (!p.transA || storedRowsA % 4 === 0) && p.N % 4 === 0
+  );
+}
+
+/**
+ * Whether layer 1 can read its input as bytes with this variant: matmul_vec4 in both the
+ * forward and the weight-gradient role for a (B, C) input and OC outputs.
+ */
+export function byteInputFits(variant: MatmulVariant, B: number, C: number, OC: number): boolean {
+  return variant === 'vec4' && u8Fits(forwardProblem(B, C, OC, 'identity')) && u8Fits(backwardWeightProblem(B, C, OC));
+}
+
+/** Whether matmul_vec4_u8 can run this problem (its header lists the constraints). */
+function u8Fits(p: MatmulProblem): boolean {
+  const storedRowsA = hasOnesRow(p) ? p.M - 1 : p.M;
+  return (
+    p.lda % 16 === 0 && p.ldb % 4 === 0 && (p.transA ? p.K % 4 === 0 && storedRowsA % 16 === 0 : p.K % 16 === 0) &&
+    p.N % 4 === 0
   );
 }
 
 function matmul(
   k: KernelCache, requested: MatmulVariant, label: string, p: MatmulProblem,
-  a: GPUBuffer | Slice, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice,
+  a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice,
 ): Promise<Dispatch> {
   // vec4 needs aligned shapes; the register-blocked kernel takes the rest.
   const variant = requested === 'vec4' && !vec4Fits(p) ? 'blocked' : requested;
-  label = `${label} [${variant}]`;
-  const g = VARIANT_GEOMETRY[variant];
+  if (isByteInput(a) && (requested !== 'vec4' || !u8Fits(p))) {
+    throw new Error(`${label}: a byte input needs the vec4 variant and shapes that fit it (byteInputFits); got ${requested}.`);
+  }
+  const kernel = isByteInput(a) ? 'vec4_u8' : variant;
+  label = `${label} [${kernel}]`;
+  const g = VARIANT_GEOMETRY[kernel];
   const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, 0, 0, 0]);
   const overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
-  const workgroups: [number, number, number] = [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * (g.rm ?? g.r)), 1];
-  return buildOwning(k, `matmul_${variant}`, overrides, label, [a, b, aux, out], dims, workgroups);
+  const rows = kernel === 'vec4_u8' && p.transA ? 32 : (g.rm ?? g.r);
+  const workgroups: [number, number, number] = [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * rows), 1];
+  const aBuffer = isByteInput(a) ? a.bytes : a;
+  return buildOwning(k, `matmul_${kernel}`, overrides, label, [aBuffer, b, aux, out], dims, workgroups);
+}
+
+function forwardProblem(B: number, C: number, OC: number, act: Activation): MatmulProblem {
+  return { M: B, N: OC, K: C, lda: C, ldb: OC, transA: false, transB: false, mode: MODE.forward, act };
+}
+
+function backwardWeightProblem(B: number, C: number, OC: number, mode: number = MODE.backwardWeight): MatmulProblem {
+  return { M: C + 1, N: OC, K: B, lda: C, ldb: OC, transA: true, transB: false, mode, act: 'identity' };
 }
 
 /** out (B, OC) = act(x (B, C) · W + b); wb is the layer's block [W; b]. */
 export function matmulForward(
-  k: KernelCache, variant: MatmulVariant, out: GPUBuffer | Slice, x: GPUBuffer | Slice, wb: GPUBuffer | Slice,
+  k: KernelCache, variant: MatmulVariant, out: GPUBuffer | Slice, x: Operand, wb: GPUBuffer | Slice,
   B: number, C: number, OC: number, act: Activation, label = 'matmulForward',
 ): Promise<Dispatch> {
-  const p = { M: B, N: OC, K: C, lda: C, ldb: OC, transA: false, transB: false, mode: MODE.forward, act };
-  return matmul(k, variant, label, p, x, wb, x, out);
+  return matmul(k, variant, label, forwardProblem(B, C, OC, act), x, wb, wb, out);
 }
 
 /** dX (B, C) = (dY (B, OC) · Wᵀ) ⊙ actPrev'(aPrev). */
@@ -148,11 +197,23 @@ export function matmulBackwardInput(
 
 /** dWb (C + 1, OC) = [xᵀ; 1] · dY: dW and, as its last row, dB. */
 export function matmulBackwardWeight(
-  k: KernelCache, variant: MatmulVariant, dWb: GPUBuffer | Slice, x: GPUBuffer | Slice, dY: GPUBuffer | Slice,
+  k: KernelCache, variant: MatmulVariant, dWb: GPUBuffer | Slice, x: Operand, dY: GPUBuffer | Slice,
   B: number, C: number, OC: number, label = 'matmulBackwardWeight',
 ): Promise<Dispatch> {
-  const p = { M: C + 1, N: OC, K: B, lda: C, ldb: OC, transA: true, transB: false, mode: MODE.backwardWeight, act: 'identity' as const };
-  return matmul(k, variant, label, p, x, dY, x, dWb);
+  return matmul(k, variant, label, backwardWeightProblem(B, C, OC), x, dY, dY, dWb);
+}
+
+/**
+ * The weight gradient applied in place as an SGD step: wb (C + 1, OC) −= lr·([xᵀ; 1] · dY
+ * + l2·W), with lr and l2 read from the optimiser buffer `opt` (optimizerBuffer), biases
+ * not decayed. Saves the gradient's round trip through memory and the update's dispatch;
+ * wb must not be read by anything later in the same step before this runs.
+ */
+export function matmulBackwardWeightUpdate(
+  k: KernelCache, variant: MatmulVariant, wb: GPUBuffer | Slice, x: Operand, dY: GPUBuffer | Slice, opt: GPUBuffer,
+  B: number, C: number, OC: number, label = 'matmulBackwardWeightUpdate',
+): Promise<Dispatch> {
+  return matmul(k, variant, label, backwardWeightProblem(B, C, OC, MODE.backwardWeightUpdate), x, dY, opt, wb);
 }
 
 // ---- loss ----------------------------------------------------------------------------
@@ -182,15 +243,24 @@ export function quadraticCost(
 
 const FLAT_WG = 256;
 
-/** x (B, P) = images[indices[start + b]] / 255, y (B) = labels[…]; start comes from the step. */
+/**
+ * x (B, P) = images[indices[start + b]] / 255, y (B) = labels[…]; start comes from the step.
+ * With a ByteInput x the pixels stay bytes (gather_batch_u8), for matmul_vec4_u8 to read.
+ */
 export function gatherBatch(
-  k: KernelCache, x: GPUBuffer | Slice, y: GPUBuffer | Slice, images: GPUBuffer, labels: GPUBuffer, indices: GPUBuffer,
+  k: KernelCache, x: GPUBuffer | Slice | ByteInput, y: GPUBuffer | Slice, images: GPUBuffer, labels: GPUBuffer, indices: GPUBuffer,
   B: number, P: number, step: GPUBindGroup, label = 'gatherBatch',
 ): Promise<Dispatch> {
   const dims = uniformBuffer(k.device, `${label} dims`, [B, P, 0, 0]);
+  if (isByteInput(x) && P % 4 !== 0) throw new Error(`${label}: byte batches need whole u32 words per image; P = ${P}.`);
   // Four pixels per invocation when images are whole u32 words.
-  const [kernel, n] = P % 4 === 0 ? (['gather_batch_vec4', (B * P) / 4] as const) : (['gather_batch', B * P] as const);
-  return buildOwning(k, kernel, { WG: FLAT_WG }, label, [images, labels, indices, x, y], dims, flatDispatch(n, FLAT_WG), step);
+  const [kernel, n] = isByteInput(x)
+    ? (['gather_batch_u8', (B * P) / 4] as const)
+    : P % 4 === 0
+      ? (['gather_batch_vec4', (B * P) / 4] as const)
+      : (['gather_batch', B * P] as const);
+  const xBuffer = isByteInput(x) ? x.bytes : x;
+  return buildOwning(k, kernel, { WG: FLAT_WG }, label, [images, labels, indices, xBuffer, y], dims, flatDispatch(n, FLAT_WG), step);
 }
 
 export const MAX_LAYERS = 16;
@@ -212,7 +282,9 @@ export function optimizerWords(layout: ParamLayout, lr: number, l2: number, mome
 }
 
 export function optimizerBuffer(device: GPUDevice, layout: ParamLayout, lr: number, l2: number, momentum: number): GPUBuffer {
-  const buffer = device.createBuffer({ label: 'optimizer', size: 16 + 16 * MAX_LAYERS, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  // STORAGE too: matmulBackwardWeightUpdate reads lr and l2 from it as a storage buffer.
+  const usage = GPUBufferUsage.UNIFORM | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+  const buffer = device.createBuffer({ label: 'optimizer', size: 16 + 16 * MAX_LAYERS, usage });
   device.queue.writeBuffer(buffer, 0, optimizerWords(layout, lr, l2, momentum));
   return buffer;
 }

@@ -20,17 +20,23 @@ import { lrAtEpoch, type TrainConfig } from '../train/config.ts';
 import {
   shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
 } from '../train/trainer.ts';
-import { packBytes, readFloats, storageBuffer } from './buffers.ts';
+import { packBytes, readBuffer, readFloats, storageBuffer } from './buffers.ts';
 import { adapterName, type GpuContext } from './device.ts';
 import { KernelCache, STEP_SLOT_BYTES } from './kernels.ts';
 import {
-  destroyDispatch, encodeDispatch, evaluateRows, gatherBatch, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer,
+  byteInputFits, type ByteInput, destroyDispatch, encodeDispatch, matmulBackwardWeightUpdate, evaluateRows, gatherBatch, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer,
   optimizerWords, quadraticCost, sgdMomentumUpdate, sgdUpdate, softmaxCrossEntropy, type Dispatch, type MatmulVariant, type Slice,
 } from './ops.ts';
 
 export interface GpuTrainerOptions {
-  /** Matmul kernel; default: blocked on software adapters, tiled on GPUs. */
+  /** Matmul kernel; default: vec4 on software adapters, tiled on GPUs. */
   variant?: MatmulVariant;
+  /**
+   * Apply plain SGD inside each layer's weight-gradient matmul instead of storing the
+   * gradients for a separate update (default: on without momentum). Off, the gradients stay
+   * in memory for inspect().
+   */
+  fuseUpdate?: boolean;
   /** Mini-batches encoded per command buffer. */
   stepsPerSubmit?: number;
   /** Rows per validation chunk. */
@@ -61,7 +67,9 @@ interface EvaluationProgram {
 /** Buffers of one forward pass at batch size B. */
 interface Activations {
   B: number;
+  /** The input batch: f32, or bytes (four pixels to a u32) when xBytes. */
   x: GPUBuffer;
+  xBytes: boolean;
   y: GPUBuffer;
   acts: GPUBuffer[];
 }
@@ -79,7 +87,8 @@ export class GpuTrainer implements Trainer {
   private device: GPUDevice;
   private buffers: GPUBuffer[] = [];
   private params!: GPUBuffer;
-  private grads!: GPUBuffer;
+  /** The gradients, unless the update is fused into the weight-gradient matmuls. */
+  private grads?: GPUBuffer;
   private velocity: GPUBuffer | null = null;
   private opt!: GPUBuffer;
   private perm!: GPUBuffer;
@@ -115,6 +124,7 @@ export class GpuTrainer implements Trainer {
     const { params, layout } = initParams(config.model, config.seed);
     const full: Required<GpuTrainerOptions> = {
       variant: options.variant ?? defaultVariant(ctx),
+      fuseUpdate: (options.fuseUpdate ?? true) && config.momentum === 0,
       stepsPerSubmit: options.stepsPerSubmit ?? 100,
       evalChunk: options.evalChunk ?? 1000,
     };
@@ -174,14 +184,30 @@ export class GpuTrainer implements Trainer {
     return this.k.stepBindGroup(buffer, label);
   }
 
+  /**
+   * Whether layer 1 reads its input batch as bytes (matmul_vec4_u8): a quarter of the
+   * memory and of the loads of the two largest matmuls, with the vec4 variant on shapes
+   * it fits (input width a multiple of 16, as MNIST's 784).
+   */
+  private get bytesInput(): boolean {
+    const [C, OC] = this.config.model.sizes;
+    return byteInputFits(this.variant, this.config.batch, C, OC);
+  }
+
   private activations(B: number, label: string): Activations {
     const sizes = this.config.model.sizes;
+    const xBytes = this.bytesInput;
     return {
       B,
-      x: this.storage(`${label} x`, B * sizes[0] * 4),
+      x: this.storage(`${label} x`, B * sizes[0] * (xBytes ? 1 : 4)),
+      xBytes,
       y: this.storage(`${label} y`, B * 4),
       acts: sizes.slice(1).map((n, l) => this.storage(`${label} a${l + 1}`, B * n * 4)),
     };
+  }
+
+  private input(a: Activations): GPUBuffer | ByteInput {
+    return a.xBytes ? { bytes: a.x } : a.x;
   }
 
   private block(buffer: GPUBuffer, b: LayerBlock): Slice {
@@ -192,9 +218,9 @@ export class GpuTrainer implements Trainer {
   private async forwardProgram(a: Activations, data: ResidentSplit, indices: GPUBuffer, step: GPUBindGroup, tag: string): Promise<Dispatch[]> {
     const P = this.train.rows * this.train.cols;
     const acts = layerActivations(this.config.model);
-    const out = [await gatherBatch(this.k, a.x, a.y, data.images, data.labels, indices, a.B, P, step, `${tag} gather`)];
+    const out = [await gatherBatch(this.k, this.input(a), a.y, data.images, data.labels, indices, a.B, P, step, `${tag} gather`)];
     for (const [l, b] of this.layout.layers.entries()) {
-      const input = l === 0 ? a.x : a.acts[l - 1];
+      const input = l === 0 ? this.input(a) : a.acts[l - 1];
       out.push(await matmulForward(this.k, this.variant, a.acts[l], input, this.block(this.params, b), a.B, b.C, b.OC, acts[l], `${tag} forward ${l + 1}`));
     }
     return out;
@@ -210,7 +236,7 @@ export class GpuTrainer implements Trainer {
     this.trainData = this.upload(this.train, 'train');
     this.valData = this.upload(this.val, 'val');
     this.params = this.storage('params', initial);
-    this.grads = this.storage('grads', layout.total * 4);
+    if (!this.options.fuseUpdate) this.grads = this.storage('grads', layout.total * 4);
     if (config.momentum > 0) this.velocity = this.storage('velocity', layout.total * 4);
     this.opt = this.track(optimizerBuffer(this.device, layout, config.lr, config.l2, config.momentum));
     this.perm = this.storage('shuffled indices', this.train.count * 4);
@@ -227,21 +253,28 @@ export class GpuTrainer implements Trainer {
         ? await softmaxCrossEntropy(this.k, dZ[L - 1], a.acts[L - 1], a.y, this.stats, B, K, trainStep)
         : await quadraticCost(this.k, dZ[L - 1], a.acts[L - 1], a.y, this.stats, B, K, config.model.outputActivation, trainStep),
     );
+    const fused = this.options.fuseUpdate;
     for (let l = L - 1; l >= 0; l--) {
       const b = layout.layers[l];
-      const input = l === 0 ? a.x : a.acts[l - 1];
-      program.push(await matmulBackwardWeight(this.k, this.variant, this.block(this.grads, b), input, dZ[l], B, b.C, b.OC, `backward weight ${l + 1}`));
+      const input = l === 0 ? this.input(a) : a.acts[l - 1];
+      const weight = fused
+        ? matmulBackwardWeightUpdate(this.k, this.variant, this.block(this.params, b), input, dZ[l], this.opt, B, b.C, b.OC, `backward weight + SGD ${l + 1}`)
+        : matmulBackwardWeight(this.k, this.variant, this.block(this.grads!, b), input, dZ[l], B, b.C, b.OC, `backward weight ${l + 1}`);
+      // Backward input reads this layer's W: before a fused update changes it.
       if (l > 0) {
         program.push(
           await matmulBackwardInput(this.k, this.variant, dZ[l - 1], dZ[l], this.block(this.params, b), a.acts[l - 1], B, b.C, b.OC, acts[l - 1], `backward input ${l + 1}`),
         );
       }
+      program.push(await weight);
     }
-    program.push(
-      this.velocity
-        ? await sgdMomentumUpdate(this.k, this.params, this.velocity, this.grads, this.opt, layout.total)
-        : await sgdUpdate(this.k, this.params, this.grads, this.opt, layout.total),
-    );
+    if (!fused) {
+      program.push(
+        this.velocity
+          ? await sgdMomentumUpdate(this.k, this.params, this.velocity, this.grads!, this.opt, layout.total)
+          : await sgdUpdate(this.k, this.params, this.grads!, this.opt, layout.total),
+      );
+    }
     this.stepProgram = program;
 
     this.valEval = await this.evaluationProgram(this.valData, this.val.count);
@@ -421,16 +454,22 @@ export class GpuTrainer implements Trainer {
   }
 
   /** Everything one mini-batch computed, read back (for the GPU-vs-CPU parity tests). */
-  async inspect(): Promise<{ x: Float32Array; acts: Float32Array[]; dZ: Float32Array[]; grads: Float32Array; stats: Float32Array }> {
+  /**
+   * The last mini-batch's input, activations and output gradients, the gradients (absent
+   * when the update is fused: see GpuTrainerOptions.fuseUpdate) and the per-step stats.
+   */
+  async inspect(): Promise<{ x: Float32Array; acts: Float32Array[]; dZ: Float32Array[]; grads?: Float32Array; stats: Float32Array }> {
     const d = this.device;
     const { x, acts, dZ } = this.batch;
     const sizes = this.config.model.sizes;
     const B = this.config.batch;
     return {
-      x: await readFloats(d, x, B * sizes[0]),
+      x: this.batch.xBytes
+        ? Float32Array.from(new Uint8Array(await readBuffer(d, x, B * sizes[0])), (v) => v / 255)
+        : await readFloats(d, x, B * sizes[0]),
       acts: await Promise.all(acts.map((a, l) => readFloats(d, a, B * sizes[l + 1]))),
       dZ: await Promise.all(dZ.map((g, l) => readFloats(d, g, B * sizes[l + 1]))),
-      grads: await readFloats(d, this.grads, this.layout.total),
+      grads: this.grads && (await readFloats(d, this.grads, this.layout.total)),
       stats: await readFloats(d, this.stats, 2 * this.steps),
     };
   }

@@ -1,6 +1,6 @@
 /** gather_batch, sgd_update, sgd_momentum_update and evaluate against the CPU reference. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gatherBatch as cpuGather } from '../../src/cpu/gather.ts';
+import { gatherBatch as cpuGather, gatherBatchBytes as cpuGatherBytes } from '../../src/cpu/gather.ts';
 import { evaluateRows as cpuEvaluate } from '../../src/cpu/loss.ts';
 import { sgdMomentumUpdate as cpuMomentum, sgdUpdate as cpuSgd } from '../../src/cpu/update.ts';
 import { packBytes, readBuffer, readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
@@ -53,6 +53,36 @@ describe('gather_batch', () => {
       const wantY = new Uint32Array(B);
       cpuGather(wantX, wantY, images, labels, indices, start, B, P);
       expectClose('x', await readFloats(d, x, B * P), wantX, { atol: 1e-7, rtol: 0 });
+      expectClose('y', new Uint32Array(await readBuffer(d, y, B * 4)), wantY, EXACT);
+    });
+  }
+});
+
+describe('gather_batch_u8 (the batch kept as bytes)', () => {
+  for (const [N, P, B, start] of [
+    [10, 784, 1, 9],
+    [300, 784, 100, 200],
+    [37, 16, 7, 5],
+  ]) {
+    it(`N=${N} P=${P} B=${B} from index ${start}`, async () => {
+      const d = k.device;
+      const images = Uint8Array.from(seededArray(N * P, 24, 0, 256), Math.floor);
+      const labels = Uint8Array.from(seededArray(N, 25, 0, 10), Math.floor);
+      const indices = Uint32Array.from(seededArray(N, 26, 0, N), Math.floor);
+      const slot = new Uint32Array(STEP_SLOT_BYTES / 4 + 2);
+      slot[STEP_SLOT_BYTES / 4 + 1] = start;
+      const step = k.stepBindGroup(uniformWords(d, slot), 'step');
+      const x = storageBuffer(d, 'x', new Uint32Array((B * P) / 4).fill(0xdeadbeef));
+      const y = storageBuffer(d, 'y', new Uint32Array(B).fill(0xdeadbeef));
+      const dispatch = await gatherBatch(
+        k, { bytes: x }, y, storageBuffer(d, 'images', packBytes(images)), storageBuffer(d, 'labels', packBytes(labels)),
+        storageBuffer(d, 'indices', indices), B, P, step,
+      );
+      await run(d, [dispatch], STEP_SLOT_BYTES);
+      const wantX = new Uint8Array(B * P);
+      const wantY = new Uint32Array(B);
+      cpuGatherBytes(wantX, wantY, images, labels, indices, start, B, P);
+      expectClose('x', new Uint8Array(await readBuffer(d, x, B * P)), wantX, EXACT);
       expectClose('y', new Uint32Array(await readBuffer(d, y, B * 4)), wantY, EXACT);
     });
   }

@@ -1,9 +1,16 @@
-/** Every matmul variant, in all three roles, against the CPU reference on awkward shapes. */
-import { beforeAll, describe, it } from 'vitest';
+/**
+ * Every matmul variant, in all four roles (forward, backward input, backward weight, and
+ * backward weight with the SGD step), and matmul_vec4_u8 with a byte input, against the
+ * CPU reference on awkward shapes.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as cpu from '../../src/cpu/matmul.ts';
-import { storageBuffer, readFloats } from '../../src/gpu/buffers.ts';
+import { packBytes, readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
 import type { KernelCache } from '../../src/gpu/kernels.ts';
-import { MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulForward } from '../../src/gpu/ops.ts';
+import {
+  byteInputFits, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, optimizerBuffer,
+} from '../../src/gpu/ops.ts';
+import { paramLayout } from '../../src/model/layout.ts';
 import { ACTIVATIONS, type Activation } from '../../src/model/spec.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../helpers/gpu.ts';
@@ -77,3 +84,95 @@ for (const variant of MATMUL_VARIANTS) {
     }
   });
 }
+
+// MODE 3: the weight gradient applied as an SGD step in place, every variant.
+const LR = 0.3;
+const L2 = 0.01;
+
+function optimizer(d: GPUDevice, C: number, OC: number): GPUBuffer {
+  return optimizerBuffer(d, paramLayout({ sizes: [C, OC] }), LR, L2, 0);
+}
+
+for (const variant of MATMUL_VARIANTS) {
+  describe(`matmul_${variant}, weight gradient with SGD step`, () => {
+    for (const [B, C, OC] of [[7, 9, 99], [100, 784, 300], [8, 12, 16], [13, 65, 67]] as const) {
+      it(`B=${B} C=${C} OC=${OC}`, async () => {
+        const x = seededArray(B * C, 8, 0, 1);
+        const dY = seededArray(B * OC, 9);
+        const wb = seededArray((C + 1) * OC, 10);
+        const d = k.device;
+        const params = storageBuffer(d, 'wb', wb);
+        const dispatch = await matmulBackwardWeightUpdate(k, variant, params, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), optimizer(d, C, OC), B, C, OC);
+        await run(d, [dispatch]);
+        const want = Float64Array.from(wb);
+        cpu.matmulBackwardWeightUpdate(want, Float64Array.from(x), Float64Array.from(dY), B, C, OC, LR, L2);
+        expectClose(`wb (${C + 1}×${OC})`, await readFloats(d, params, (C + 1) * OC), want, TOL);
+      });
+    }
+  });
+}
+
+// matmul_vec4_u8: layer 1 reading its input batch as bytes, in the roles it serves.
+describe('matmul_vec4_u8 (input as bytes)', () => {
+  // C a multiple of 16, OC and B of 4; B = 100 fills 5 blocks of 20 rows, the others leave
+  // rows idle; with C = 784 the ones row (784) lies inside a 32-row block of the weight
+  // gradient, with C = 16 and 48 it starts one.
+  const U8_SHAPES: [B: number, C: number, OC: number][] = [
+    [100, 784, 300],
+    [8, 784, 32],
+    [4, 16, 4],
+    [12, 48, 12],
+    [24, 32, 100],
+  ];
+  for (const [B, C, OC] of U8_SHAPES) {
+    const bytes = Uint8Array.from(seededArray(B * C, 11 + B, 0, 256), Math.floor);
+    const x = Float64Array.from(bytes, (v) => v / 255);
+    const input = (d: GPUDevice) => ({ bytes: storageBuffer(d, 'x bytes', packBytes(bytes)) });
+
+    it(`fits B=${B} C=${C} OC=${OC}`, () => {
+      expect(byteInputFits('vec4', B, C, OC)).toBe(true);
+    });
+
+    it(`forward B=${B} C=${C} OC=${OC}`, async () => {
+      const wb = seededArray((C + 1) * OC, 12);
+      const d = k.device;
+      const out = poisoned(d, 'out', B * OC);
+      await run(d, [await matmulForward(k, 'vec4', out, input(d), storageBuffer(d, 'wb', wb), B, C, OC, 'relu')]);
+      const want = new Float64Array(B * OC);
+      cpu.matmulForward(want, x, Float64Array.from(wb), B, C, OC, 'relu');
+      expectClose(`out (${B}×${OC})`, await readFloats(d, out, B * OC), want, TOL);
+    });
+
+    it(`backward weight B=${B} C=${C} OC=${OC}`, async () => {
+      const dY = seededArray(B * OC, 13);
+      const d = k.device;
+      const dWb = poisoned(d, 'dWb', (C + 1) * OC);
+      await run(d, [await matmulBackwardWeight(k, 'vec4', dWb, input(d), storageBuffer(d, 'dY', dY), B, C, OC)]);
+      const want = new Float64Array((C + 1) * OC);
+      cpu.matmulBackwardWeight(want, x, Float64Array.from(dY), B, C, OC);
+      expectClose(`dWb (${C + 1}×${OC})`, await readFloats(d, dWb, (C + 1) * OC), want, TOL);
+    });
+
+    it(`backward weight with SGD step B=${B} C=${C} OC=${OC}`, async () => {
+      const dY = seededArray(B * OC, 14);
+      const wb = seededArray((C + 1) * OC, 15);
+      const d = k.device;
+      const params = storageBuffer(d, 'wb', wb);
+      await run(d, [await matmulBackwardWeightUpdate(k, 'vec4', params, input(d), storageBuffer(d, 'dY', dY), optimizer(d, C, OC), B, C, OC)]);
+      const want = Float64Array.from(wb);
+      cpu.matmulBackwardWeightUpdate(want, x, Float64Array.from(dY), B, C, OC, LR, L2);
+      expectClose(`wb (${C + 1}×${OC})`, await readFloats(d, params, (C + 1) * OC), want, TOL);
+    });
+  }
+
+  it('refuses shapes and variants it cannot read bytes with, saying what fits', () => {
+    expect(byteInputFits('vec4', 10, 9, 32)).toBe(false); // C not a multiple of 16
+    expect(byteInputFits('vec4', 10, 784, 30)).toBe(false); // OC not a multiple of 4
+    expect(byteInputFits('vec4', 10, 784, 32)).toBe(false); // B (K of the weight gradient) not a multiple of 4
+    expect(byteInputFits('tiled', 10, 784, 32)).toBe(false);
+    const d = k.device;
+    const bytes = { bytes: storageBuffer(d, 'x', new Uint32Array(4)) };
+    expect(() => matmulForward(k, 'tiled', poisoned(d, 'out', 4), bytes, storageBuffer(d, 'wb', new Float32Array(68)), 1, 16, 4, 'relu'))
+      .toThrow(/byte input needs the vec4 variant/);
+  });
+});

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CpuTrainer } from '../../src/cpu/trainer.ts';
 import type { Split } from '../../src/data/dataset.ts';
-import { MATMUL_VARIANTS, type MatmulVariant } from '../../src/gpu/ops.ts';
-import { GpuTrainer } from '../../src/gpu/trainer.ts';
+import { MATMUL_VARIANTS } from '../../src/gpu/ops.ts';
+import { GpuTrainer, type GpuTrainerOptions } from '../../src/gpu/trainer.ts';
 import { layerViews } from '../../src/model/layout.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { expectClose } from '../helpers/compare.ts';
@@ -21,6 +21,8 @@ const LOSS_TOL = { atol: 1e-4, rtol: 2e-3 };
 
 const lecun: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [784, 30, 20, 10] }, momentum: 0.9, lr: 0.05 };
 const nielsen: TrainConfig = { ...PRESETS.nielsen, batch: 7 };
+// Layer 1 with 32 outputs: the vec4 variant reads the input batch as bytes (matmul_vec4_u8).
+const bytes: TrainConfig = { ...lecun, model: { ...lecun.model, sizes: [784, 32, 20, 10] } };
 
 let train: Split;
 let val: Split;
@@ -31,14 +33,14 @@ beforeAll(() => {
 const trainers: GpuTrainer[] = [];
 afterAll(() => trainers.forEach((t) => t.destroy()));
 
-async function pair(config: TrainConfig, variant?: MatmulVariant) {
-  const gpu = await GpuTrainer.create(await testGpu(), config, train, val, { variant });
+async function pair(config: TrainConfig, options: GpuTrainerOptions = {}) {
+  const gpu = await GpuTrainer.create(await testGpu(), config, train, val, options);
   trainers.push(gpu);
   return { gpu, cpu: new CpuTrainer(config, train, val) };
 }
 
-async function compareStep(config: TrainConfig, variant?: MatmulVariant) {
-  const { gpu, cpu } = await pair(config, variant);
+async function compareStep(config: TrainConfig, options: GpuTrainerOptions = {}) {
+  const { gpu, cpu } = await pair(config, options);
   expectClose('initial params', await gpu.getParams(), await cpu.getParams(), { atol: 0, rtol: 0 });
   const lr = gpu.beginEpoch();
   gpu.submitSteps(0, 1);
@@ -51,7 +53,11 @@ async function compareStep(config: TrainConfig, variant?: MatmulVariant) {
   expectClose('batch loss', [g.stats[0]], [cpuStats.lossSum], STEP_TOL);
   expect(g.stats[1]).toBe(cpuStats.correct);
   g.dZ.forEach((d, l) => expectClose(`dZ${l + 1}`, d, c.dZ[l], STEP_TOL));
+  // A fused update applies the gradients without storing them: params after update check them.
+  const fused = (options.fuseUpdate ?? true) && config.momentum === 0;
+  expect(g.grads === undefined, 'gradients are stored unless the update is fused').toBe(fused);
   gpu.layout.layers.forEach((block, l) => {
+    if (!g.grads) return;
     const gv = layerViews(g.grads, block);
     const cv = layerViews(c.grads, block);
     expectClose(`dW${l + 1}`, gv.W, cv.W, STEP_TOL);
@@ -65,14 +71,26 @@ describe('one training step, GPU vs CPU', () => {
   it('relu + softmax cross-entropy + L2 + momentum', async () => {
     await compareStep(lecun);
   });
-  it('sigmoid + quadratic cost, batch 7, N(0,1) init', async () => {
+  it('sigmoid + quadratic cost, batch 7, N(0,1) init (update fused into the weight gradient)', async () => {
     await compareStep(nielsen);
   });
+  it('sigmoid + quadratic cost, batch 7, gradients stored, separate update', async () => {
+    await compareStep(nielsen, { fuseUpdate: false });
+  });
   for (const variant of MATMUL_VARIANTS) {
-    it(`matmul ${variant}`, async () => {
-      await compareStep(lecun, variant);
+    it(`matmul ${variant}, momentum`, async () => {
+      await compareStep(lecun, { variant });
+    });
+    it(`matmul ${variant}, plain SGD fused into the weight gradient`, async () => {
+      await compareStep({ ...lecun, momentum: 0 }, { variant });
     });
   }
+  it('vec4 with the input batch as bytes, momentum', async () => {
+    await compareStep(bytes, { variant: 'vec4' });
+  });
+  it('vec4 with the input batch as bytes, fused SGD', async () => {
+    await compareStep({ ...bytes, momentum: 0 }, { variant: 'vec4' });
+  });
 });
 
 describe('twenty steps, GPU vs CPU', () => {
