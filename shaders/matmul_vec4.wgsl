@@ -1,10 +1,10 @@
 // matmul_vec4: register blocking with vec4 loads, shaped for adapters that run
 // invocations as SIMD lanes on a CPU (llvmpipe, SwiftShader), where every per-invocation
 // load is a gather and the count of loads per multiply-add decides the speed; fine on GPUs.
-// An invocation computes a 12 × 8 block of out (rows m0 .. m0+11, columns n0 .. n0+7): for
-// every four steps of k it loads 4 × 4 blocks of op(A) (three) and op(B) (two) as four vec4
+// An invocation computes a 20 × 8 block of out (rows m0 .. m0+19, columns n0 .. n0+7): for
+// every four steps of k it loads 4 × 4 blocks of op(A) (five) and op(B) (two) as four vec4
 // each, along whichever dimension is contiguous in memory, and accumulates their products
-// as mat4x4 arithmetic: 20 vec4 loads per 384 multiply-adds. Rows come from workgroup_id.y
+// as mat4x4 arithmetic: 28 vec4 loads per 640 multiply-adds. Rows come from workgroup_id.y
 // alone, so A's loads are the same for the whole workgroup. No shared memory, no barriers.
 //
 //   out (M, N) = epilogue(op(A) · op(B)), with the MODE/ACT/TRANS semantics of
@@ -17,14 +17,17 @@
 // Constraints (src/gpu/ops.ts checks them and falls back to matmul_blocked otherwise):
 //   K % 4 == 0, lda % 4 == 0, ldb % 4 == 0; with TRANS_A, the stored rows of A (M, or
 //   M − 1 in MODEs 2 and 3) % 4 == 0; N % 4 == 0; bindings 16-byte aligned.
-// Tuning on llvmpipe (2 cores, CPU time per dispatch at 100×784×300): 12 × 8 blocks beat
-// 4 × 4 (1.6×), 8 × 4, 8 × 8 and 16 × 8; 8-wide workgroups beat 16, 32 and 64.
+// Tuning on llvmpipe (2 cores, time per dispatch at 100×784×300 and 100×300×100, all three
+// roles): 20 × 8 blocks beat 8 × 8, 12 × 8 (by 10–25%), 16 × 8 and 32 × 8, and fill a batch
+// of 100 exactly; earlier, 12 × 8 beat 4 × 4 (1.6×) and 8 × 4; 8-wide workgroups beat 16,
+// 32 and 64. (llvmpipe turns every load in a loop into a per-lane loop; loads per
+// multiply-add decide the speed.)
 // #include activations
 // #include matmul_vec4_common
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
 
-const RB = 3u; // blocks of 4 rows per invocation (the 8 columns are two blocks of 4)
+const RB = 5u; // blocks of 4 rows per invocation (the 8 columns are two blocks of 4)
 
 // Columns kk of the result are op(A)[m0 .. m0+3, k + kk].
 fn tileA(m0: u32, k: u32) -> mat4x4<f32> {

@@ -87,7 +87,7 @@ export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 const VARIANT_GEOMETRY: Record<MatmulVariant | 'vec4_u8', { wgX: number; wgY: number; r: number; rm?: number }> = {
   naive: { wgX: 16, wgY: 16, r: 1 },
   blocked: { wgX: 8, wgY: 8, r: 4 },
-  vec4: { wgX: 8, wgY: 1, r: 8, rm: 12 }, // 12 rows × 8 columns per invocation
+  vec4: { wgX: 8, wgY: 1, r: 8, rm: 20 }, // 20 rows × 8 columns per invocation
   tiled: { wgX: 16, wgY: 16, r: 4 },
   vec4_u8: { wgX: 8, wgY: 1, r: 8, rm: 20 }, // vec4 reading a byte A: 20 rows (32 with TRANS_A) × 8 columns
 };
@@ -252,10 +252,10 @@ export function gatherBatch(
   B: number, P: number, step: GPUBindGroup, label = 'gatherBatch',
 ): Promise<Dispatch> {
   const dims = uniformBuffer(k.device, `${label} dims`, [B, P, 0, 0]);
-  if (isByteInput(x) && P % 4 !== 0) throw new Error(`${label}: byte batches need whole u32 words per image; P = ${P}.`);
+  if (isByteInput(x) && P % 16 !== 0) throw new Error(`${label}: byte batches need images of a multiple of 16 pixels; P = ${P}.`);
   // Four pixels per invocation when images are whole u32 words.
   const [kernel, n] = isByteInput(x)
-    ? (['gather_batch_u8', (B * P) / 4] as const)
+    ? (['gather_batch_u8', (B * P) / 16] as const)
     : P % 4 === 0
       ? (['gather_batch_vec4', (B * P) / 4] as const)
       : (['gather_batch', B * P] as const);

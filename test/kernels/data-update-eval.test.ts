@@ -63,6 +63,7 @@ describe('gather_batch_u8 (the batch kept as bytes)', () => {
     [10, 784, 1, 9],
     [300, 784, 100, 200],
     [37, 16, 7, 5],
+    [5, 48, 3, 1],
   ]) {
     it(`N=${N} P=${P} B=${B} from index ${start}`, async () => {
       const d = k.device;
