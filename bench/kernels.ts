@@ -5,12 +5,13 @@
  */
 import * as cpuLoss from '../src/cpu/loss.ts';
 import * as cpuMatmul from '../src/cpu/matmul.ts';
-import { gatherBatch as cpuGather } from '../src/cpu/gather.ts';
+import { gatherBatch as cpuGather, gatherBatchBytes as cpuGatherBytes } from '../src/cpu/gather.ts';
 import { sgdUpdate as cpuSgd } from '../src/cpu/update.ts';
 import { packBytes, readBuffer, readFloats, storageBuffer } from '../src/gpu/buffers.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { KernelCache, STEP_SLOT_BYTES } from '../src/gpu/kernels.ts';
 import {
+  byteInputFits,
   gatherBatch, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer, sgdUpdate,
   softmaxCrossEntropy, type Dispatch, type MatmulVariant,
 } from '../src/gpu/ops.ts';
@@ -50,7 +51,9 @@ function validate(name: string, got: ArrayLike<number>, want: ArrayLike<number>)
 
 async function matmulRow(k: KernelCache, ctx: GpuContext, op: MatmulOp, B: number, C: number, OC: number, label: string, variants: readonly MatmulVariant[]): Promise<KernelRow> {
   const d = ctx.device;
-  const x = seededArray(B * C, 1, 0, 1);
+  // Pixel values (bytes / 255), so the byte-input kernel (vec4 u8) computes the same thing.
+  const xBytes = Uint8Array.from(seededArray(B * C, 1, 0, 256), Math.floor);
+  const x = Float32Array.from(xBytes, (v) => v / 255);
   const wb = seededArray((C + 1) * OC, 2, -0.1, 0.1);
   const dY = seededArray(B * OC, 3, -0.1, 0.1);
   const outLen = op === 'forward' ? B * OC : op === 'backward input' ? B * C : (C + 1) * OC;
@@ -78,6 +81,19 @@ async function matmulRow(k: KernelCache, ctx: GpuContext, op: MatmulOp, B: numbe
     validate(`${op} ${label} ${v}`, await readFloats(d, out, outLen), want);
     gpu[v] = { ...t, ran: /\[(\w+)\]/.exec(dispatch.label)?.[1] ?? v };
   }
+  // Layer 1 as the trainer runs it: the input batch as bytes (matmul_vec4_u8).
+  if (op !== 'backward input' && variants.includes('vec4') && byteInputFits('vec4', B, C, OC)) {
+    const bytes = { bytes: storageBuffer(d, 'x bytes', packBytes(xBytes)) };
+    const dispatch =
+      op === 'forward'
+        ? await matmulForward(k, 'vec4', out, bytes, bwb, B, C, OC, 'relu')
+        : await matmulBackwardWeight(k, 'vec4', out, bytes, bdY, B, C, OC);
+    d.queue.writeBuffer(out, 0, new Float32Array(outLen).fill(NaN));
+    const t = await timeGpu(ctx, [dispatch]);
+    validate(`${op} ${label} vec4 u8`, await readFloats(d, out, outLen), want);
+    gpu['vec4 u8'] = { ...t, ran: 'vec4_u8' };
+    bytes.bytes.destroy();
+  }
   for (const b of [bx, bwb, bdY, out]) b.destroy();
   const M = op === 'backward weight' ? C + 1 : B;
   const N = op === 'backward input' ? C : OC;
@@ -104,14 +120,22 @@ async function otherRows(k: KernelCache, ctx: GpuContext, batches: number[]): Pr
     const indices = Uint32Array.from(seededArray(N, 6, 0, N), Math.floor);
     const x = storageBuffer(d, 'x', B * P * 4);
     const y = storageBuffer(d, 'y', B * 4);
-    const g = await gatherBatch(k, x, y, storageBuffer(d, 'images', packBytes(images)), storageBuffer(d, 'labels', packBytes(labels)), storageBuffer(d, 'indices', indices), B, P, step);
+    const [bImages, bLabels, bIndices] = [storageBuffer(d, 'images', packBytes(images)), storageBuffer(d, 'labels', packBytes(labels)), storageBuffer(d, 'indices', indices)];
+    const g = await gatherBatch(k, x, y, bImages, bLabels, bIndices, B, P, step);
     const wantX = new Float32Array(B * P);
     const wantY = new Uint32Array(B);
     const cpuG = timeCpu(() => cpuGather(wantX, wantY, images, labels, indices, 0, B, P));
     const tg = await timeGpu(ctx, [g]);
     validate('gather x', await readFloats(d, x, B * P), wantX);
     validate('gather y', new Uint32Array(await readBuffer(d, y, B * 4)), wantY);
+    // The batch kept as bytes, as the trainer gathers it for matmul_vec4_u8: read and write 1 byte a pixel.
+    const xb = storageBuffer(d, 'x bytes', B * P);
+    const gb = await gatherBatch(k, { bytes: xb }, y, bImages, bLabels, bIndices, B, P, step);
+    const tgb = await timeGpu(ctx, [gb]);
+    const cpuGb = timeCpu(() => cpuGatherBytes(new Uint8Array(B * P), new Uint32Array(B), images, labels, indices, 0, B, P));
+    validate('gather bytes x', Float32Array.from(new Uint8Array(await readBuffer(d, xb, B * P)), (v) => v / 255), wantX);
     rows.push({ kernel: 'gather_batch', shape: `B=${B} P=784`, work: B * P * 5, unit: 'GB/s', gpu: { default: { ...tg, ran: 'gather' } }, cpu: cpuG });
+    rows.push({ kernel: 'gather_batch_u8', shape: `B=${B} P=784 (bytes)`, work: B * P * 2, unit: 'GB/s', gpu: { 'vec4 u8': { ...tgb, ran: 'gather_batch_u8' } }, cpu: cpuGb });
 
     // softmax cross-entropy over 10 classes
     const K = 10;

@@ -12,31 +12,54 @@ import { fmtRate, table } from './table.ts';
 
 export interface ThroughputRow {
   batch: number;
+  /** Median samples/s over the measured epochs. */
   gpu: number;
+  /** Slowest and fastest measured epoch. */
+  gpuRange: [number, number];
   cpu: number;
   gpuValAccuracy: number;
 }
 
-/** samples/s over whole epochs of `train` (validation excluded), after one warm-up epoch on the GPU. */
-export async function throughput(ctx: GpuContext, train: Split, val: Split, batches: number[], cpuTrain: Split): Promise<ThroughputRow[]> {
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/**
+ * samples/s over whole epochs of `train` (validation excluded), after one warm-up epoch on
+ * the GPU: the median of `epochs` measured epochs, with their range (software adapters share
+ * the CPU with everything else on the machine, so single epochs vary by ±10%).
+ */
+export async function throughput(
+  ctx: GpuContext, train: Split, val: Split, batches: number[], cpuTrain: Split, epochs = 1,
+): Promise<ThroughputRow[]> {
   const rows: ThroughputRow[] = [];
   for (const batch of batches) {
-    const config: TrainConfig = { ...PRESETS.lecun, batch, epochs: 2 };
+    const config: TrainConfig = { ...PRESETS.lecun, batch, epochs: epochs + 1 };
     const gpu = await GpuTrainer.create(ctx, config, train, val);
     await gpu.trainEpoch(); // warm-up: pipelines compiled, caches filled
-    const r = await gpu.trainEpoch();
+    const rates: number[] = [];
+    let r = await gpu.trainEpoch();
+    rates.push(r.samplesPerSecond);
+    for (let e = 1; e < epochs; e++) {
+      r = await gpu.trainEpoch();
+      rates.push(r.samplesPerSecond);
+    }
     gpu.destroy();
     const cpu = new CpuTrainer(config, cpuTrain, val.count > 500 ? { ...val, count: 500 } : val);
     const c = await cpu.trainEpoch();
-    rows.push({ batch, gpu: r.samplesPerSecond, cpu: c.samplesPerSecond, gpuValAccuracy: r.val.accuracy });
+    const gpuRange: [number, number] = [Math.min(...rates), Math.max(...rates)];
+    rows.push({ batch, gpu: median(rates), gpuRange, cpu: c.samplesPerSecond, gpuValAccuracy: r.val.accuracy });
   }
   return rows;
 }
 
 export function formatThroughput(rows: ThroughputRow[]): string {
   return table(
-    ['batch', 'GPU samples/s', 'CPU samples/s', 'GPU / CPU'],
-    rows.map((r) => [String(r.batch), fmtRate(r.gpu), fmtRate(r.cpu), `${(r.gpu / r.cpu).toFixed(1)}×`]),
+    ['batch', 'GPU samples/s (median)', 'GPU range', 'CPU samples/s', 'GPU / CPU'],
+    rows.map((r) => [
+      String(r.batch), fmtRate(r.gpu), `${fmtRate(r.gpuRange[0])}–${fmtRate(r.gpuRange[1])}`, fmtRate(r.cpu), `${(r.gpu / r.cpu).toFixed(1)}×`,
+    ]),
   );
 }
 
