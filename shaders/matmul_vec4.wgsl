@@ -15,7 +15,9 @@
 // Dispatch: (ceil(N / (8·WG_X)), ceil(M / (4·RB)), 1).
 // Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT.
 // Constraints (src/gpu/ops.ts checks them and falls back to matmul_blocked otherwise):
-//   K % 4 == 0, lda % 4 == 0, ldb % 4 == 0; with TRANS_A, the stored rows of A (M, or
+//   K % 4 == 0 unless TRANS_A and not TRANS_B (the weight gradient: K is the batch, and
+//   rows of A and B from K on read as zeros); lda % 4 == 0, ldb % 4 == 0; with TRANS_A, the
+//   stored rows of A (M, or
 //   M − 1 in MODEs 2 and 3) % 4 == 0; N % 4 == 0; bindings 16-byte aligned.
 // Tuning on llvmpipe (2 cores, time per dispatch at 100×784×300 and 100×300×100, all three
 // roles): 20 × 8 blocks beat 8 × 8, 12 × 8 (by 10–25%), 16 × 8 and 32 × 8, and fill a batch
@@ -34,9 +36,16 @@ fn tileA(m0: u32, k: u32) -> mat4x4<f32> {
   if (TRANS_A) {
     // Stored (K, lda): A[m, k] = a[k·lda + m], contiguous along m.
     if (MODE >= 2u && m0 == dims.M - 1u) { return mat4x4<f32>(vec4(1.0), vec4(1.0), vec4(1.0), vec4(1.0)); }
+    // Columns from K on are zeros (K need not be a multiple of 4 here).
     let base = (k * dims.lda + m0) / 4u;
     let s = dims.lda / 4u;
-    return mat4x4<f32>(a[base], a[base + s], a[base + 2u * s], a[base + 3u * s]);
+    let z = vec4(0.0);
+    return mat4x4<f32>(
+      select(z, a[base], k < dims.K),
+      select(z, a[base + s], k + 1u < dims.K),
+      select(z, a[base + 2u * s], k + 2u < dims.K),
+      select(z, a[base + 3u * s], k + 3u < dims.K),
+    );
   }
   // Stored (M, lda): contiguous along k; rows past M repeat the last row (never stored).
   let last = dims.M - 1u;

@@ -17,7 +17,7 @@
 // Dispatch: (ceil(N / (8·WG_X)), ceil(M / 16), 1).
 // Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT.
 // Constraints (src/gpu/ops.ts checks them: byteInputFits): lda % 16 == 0; without TRANS_A
-//   K % 16 == 0; with TRANS_A K % 4 == 0 and the stored rows of A (M, or M − 1 in MODEs 2, 3)
+//   K % 16 == 0; with TRANS_A any K (rows from K on read as zeros) and the stored rows of A (M, or M − 1 in MODEs 2, 3)
 //   % 16 == 0; ldb % 4 == 0; N % 4 == 0; bindings 16-byte aligned.
 // #include activations
 // #include matmul_vec4_common
@@ -52,7 +52,10 @@ fn blockTransA(m0: u32, n0: u32, n1: u32) {
     // q[kk·H + h]: rows m0 + 16h .. m0 + 16h + 15 of column k + kk.
     var q: array<vec4<u32>, 4u * H>;
     for (var kk = 0u; kk < 4u; kk++) {
-      for (var h = 0u; h < H; h++) { q[kk * H + h] = select(a[base + kk * s + h], vec4(0xffffffffu), ones[h]); }
+      // Rows of op(A) are bytes 0xff (1.0) in the ones group, zero from K on.
+      for (var h = 0u; h < H; h++) {
+        q[kk * H + h] = select(select(a[base + kk * s + h], vec4(0xffffffffu), ones[h]), vec4(0u), k + kk >= dims.K);
+      }
     }
     for (var r = 0u; r < RB_T; r++) {
       let h = r / 4u;

@@ -36,10 +36,16 @@ fn tileB(k: u32, n0: u32) -> mat4x4<f32> {
       b[(min(n0 + 3u, last) * dims.ldb + k) / 4u],
     );
   }
-  // Stored (K, ldb): contiguous along n.
+  // Stored (K, ldb): contiguous along n. With TRANS_A, K need not be a multiple of 4: rows
+  // from K on read as zeros (and the kernels zero op(A) there too).
   let base = (k * dims.ldb + n0) / 4u;
   let s = dims.ldb / 4u;
-  return transpose(mat4x4<f32>(b[base], b[base + s], b[base + 2u * s], b[base + 3u * s]));
+  return transpose(mat4x4<f32>(rowB(base, k), rowB(base + s, k + 1u), rowB(base + 2u * s, k + 2u), rowB(base + 3u * s, k + 3u)));
+}
+
+fn rowB(i: u32, k: u32) -> vec4<f32> {
+  if (TRANS_A) { return select(vec4(0.0), b[i], k < dims.K); }
+  return b[i];
 }
 
 // The epilogue of four adjacent outputs out[m, n .. n+3] (n a multiple of 4; N is too), as

@@ -128,7 +128,7 @@ export interface MatmulProblem {
 export function vec4Fits(p: MatmulProblem): boolean {
   const storedRowsA = hasOnesRow(p) ? p.M - 1 : p.M;
   return (
-    p.K % 4 === 0 && p.lda % 4 === 0 && p.ldb % 4 === 0 &&
+    (p.K % 4 === 0 || (p.transA && !p.transB)) && p.lda % 4 === 0 && p.ldb % 4 === 0 &&
     (!p.transA || storedRowsA % 4 === 0) && p.N % 4 === 0
   );
 }
@@ -145,7 +145,7 @@ export function byteInputFits(variant: MatmulVariant, B: number, C: number, OC: 
 function u8Fits(p: MatmulProblem): boolean {
   const storedRowsA = hasOnesRow(p) ? p.M - 1 : p.M;
   return (
-    p.lda % 16 === 0 && p.ldb % 4 === 0 && (p.transA ? p.K % 4 === 0 && storedRowsA % 16 === 0 : p.K % 16 === 0) &&
+    p.lda % 16 === 0 && p.ldb % 4 === 0 && (p.transA ? !p.transB && storedRowsA % 16 === 0 : p.K % 16 === 0) &&
     p.N % 4 === 0
   );
 }

@@ -114,15 +114,17 @@ for (const variant of MATMUL_VARIANTS) {
 
 // matmul_vec4_u8: layer 1 reading its input batch as bytes, in the roles it serves.
 describe('matmul_vec4_u8 (input as bytes)', () => {
-  // C a multiple of 16, OC and B of 4; B = 100 fills 5 blocks of 20 rows, the others leave
-  // rows idle; with C = 784 the ones row (784) lies inside a 32-row block of the weight
-  // gradient, with C = 16 and 48 it starts one.
+  // C a multiple of 16, OC of 4; B = 100 fills 5 blocks of 20 rows, the others leave rows
+  // idle, and B = 7, 1, 13, 10 leave the weight gradient a partial last step of k; with
+  // C = 784 the ones row (784) lies inside a 32-row block of the weight gradient, with
+  // C = 16 and 48 it starts one.
   const U8_SHAPES: [B: number, C: number, OC: number][] = [
     [100, 784, 300],
-    [8, 784, 32],
-    [4, 16, 4],
-    [12, 48, 12],
+    [7, 784, 32],
+    [1, 16, 4],
+    [13, 48, 12],
     [24, 32, 100],
+    [10, 784, 300],
   ];
   for (const [B, C, OC] of U8_SHAPES) {
     const bytes = Uint8Array.from(seededArray(B * C, 11 + B, 0, 256), Math.floor);
@@ -168,7 +170,6 @@ describe('matmul_vec4_u8 (input as bytes)', () => {
   it('refuses shapes and variants it cannot read bytes with, saying what fits', () => {
     expect(byteInputFits('vec4', 10, 9, 32)).toBe(false); // C not a multiple of 16
     expect(byteInputFits('vec4', 10, 784, 30)).toBe(false); // OC not a multiple of 4
-    expect(byteInputFits('vec4', 10, 784, 32)).toBe(false); // B (K of the weight gradient) not a multiple of 4
     expect(byteInputFits('tiled', 10, 784, 32)).toBe(false);
     const d = k.device;
     const bytes = { bytes: storageBuffer(d, 'x', new Uint32Array(4)) };

@@ -91,6 +91,9 @@ describe('one training step, GPU vs CPU', () => {
   it('vec4 with the input batch as bytes, fused SGD', async () => {
     await compareStep({ ...bytes, momentum: 0 }, { variant: 'vec4' });
   });
+  it('vec4 with the input batch as bytes, fused SGD, batch 10 (a partial last step of k)', async () => {
+    await compareStep({ ...bytes, momentum: 0, batch: 10 }, { variant: 'vec4' });
+  });
 });
 
 describe('twenty steps, GPU vs CPU', () => {
