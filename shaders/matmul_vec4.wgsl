@@ -29,7 +29,10 @@
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
 
-const RB = 5u; // blocks of 4 rows per invocation (the 8 columns are two blocks of 4)
+// Blocks of 4 rows per invocation (the 8 columns are two blocks of 4). The accumulators
+// are written out as separate variables, not an array indexed in a loop: SwiftShader keeps
+// such arrays in memory (2× slower); llvmpipe runs both the same.
+const RB = 5u;
 
 // Columns kk of the result are op(A)[m0 .. m0+3, k + kk].
 fn tileA(m0: u32, k: u32) -> mat4x4<f32> {
@@ -63,16 +66,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let m0 = wid.y * 4u * RB;
   if (m0 >= dims.M || n0 >= dims.N) { return; }
   let n1 = min(n0 + 4u, dims.N - 1u);
-  var acc0: array<mat4x4<f32>, RB>;
-  var acc1: array<mat4x4<f32>, RB>;
+  var a0: mat4x4<f32>; var a1: mat4x4<f32>; var a2: mat4x4<f32>; var a3: mat4x4<f32>; var a4: mat4x4<f32>;
+  var c0: mat4x4<f32>; var c1: mat4x4<f32>; var c2: mat4x4<f32>; var c3: mat4x4<f32>; var c4: mat4x4<f32>;
+  let last = dims.M - 1u;
   for (var k = 0u; k < dims.K; k += 4u) {
     let tb0 = tileB(k, n0);
     let tb1 = tileB(k, n1);
-    for (var r = 0u; r < RB; r++) {
-      let ta = tileA(min(m0 + 4u * r, dims.M - 1u), k);
-      acc0[r] += ta * tb0;
-      acc1[r] += ta * tb1;
-    }
+    let t0 = tileA(min(m0, last), k); a0 += t0 * tb0; c0 += t0 * tb1;
+    let t1 = tileA(min(m0 + 4u, last), k); a1 += t1 * tb0; c1 += t1 * tb1;
+    let t2 = tileA(min(m0 + 8u, last), k); a2 += t2 * tb0; c2 += t2 * tb1;
+    let t3 = tileA(min(m0 + 12u, last), k); a3 += t3 * tb0; c3 += t3 * tb1;
+    let t4 = tileA(min(m0 + 16u, last), k); a4 += t4 * tb0; c4 += t4 * tb1;
   }
-  for (var r = 0u; r < RB; r++) { finishBlock(m0 + 4u * r, n0, acc0[r], acc1[r]); }
+  finishBlock(m0, n0, a0, c0);
+  finishBlock(m0 + 4u, n0, a1, c1);
+  finishBlock(m0 + 8u, n0, a2, c2);
+  finishBlock(m0 + 12u, n0, a3, c3);
+  finishBlock(m0 + 16u, n0, a4, c4);
 }
