@@ -81,7 +81,15 @@ export class GpuTrainer implements Trainer {
   /** Dispatches of one mini-batch, in order. */
   stepProgram: Dispatch[] = [];
   /** Where the last epoch's time went (ms): encoding, training on the GPU, validation + read-back. */
-  readonly timeline = { encodeMs: 0, trainMs: 0, validationMs: 0, epochMs: 0 };
+  /**
+   * Where the last epoch's time went (ms). gpuTrainMs and gpuValidationMs come from
+   * timestamp queries around the passes, on adapters that have them (null otherwise).
+   */
+  readonly timeline = {
+    encodeMs: 0, trainMs: 0, validationMs: 0, epochMs: 0, gpuTrainMs: null as number | null, gpuValidationMs: null as number | null,
+  };
+  /** Timestamps: start of the first training pass, end of the last, start and end of validation. */
+  private timestamps?: { set: GPUQuerySet; resolve: GPUBuffer };
 
   private k: KernelCache;
   private device: GPUDevice;
@@ -278,10 +286,18 @@ export class GpuTrainer implements Trainer {
     this.stepProgram = program;
 
     this.valEval = await this.evaluationProgram(this.valData, this.val.count);
+    if (this.ctx.hasTimestamps) {
+      // GPU time of the epoch's training and validation passes, read back with the stats.
+      const set = this.device.createQuerySet({ label: 'epoch timestamps', type: 'timestamp', count: 4 });
+      const resolve = this.track(
+        this.device.createBuffer({ label: 'epoch timestamps', size: 32, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }),
+      );
+      this.timestamps = { set, resolve };
+    }
     this.readback = this.track(
       this.device.createBuffer({
         label: 'epoch readback',
-        size: this.steps * 8 + this.val.count * 8,
+        size: this.steps * 8 + this.val.count * 8 + (this.timestamps ? 32 : 0),
         usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
       }),
     );
@@ -341,7 +357,18 @@ export class GpuTrainer implements Trainer {
       throw new RangeError(`Mini-batches ${first}..${last - 1} are outside this epoch's 0..${this.steps - 1}.`);
     }
     const encoder = this.device.createCommandEncoder({ label: `steps ${first}..${last - 1}` });
-    const pass = encoder.beginComputePass();
+    const ts = this.timestamps;
+    const pass = encoder.beginComputePass(
+      ts && (first === 0 || last === this.steps)
+        ? {
+            timestampWrites: {
+              querySet: ts.set,
+              ...(first === 0 ? { beginningOfPassWriteIndex: 0 } : {}),
+              ...(last === this.steps ? { endOfPassWriteIndex: 1 } : {}),
+            },
+          }
+        : {},
+    );
     for (let s = first; s < last; s++) {
       for (const d of this.stepProgram) encodeDispatch(pass, d, s * STEP_SLOT_BYTES);
     }
@@ -370,12 +397,19 @@ export class GpuTrainer implements Trainer {
 
     const V = this.val.count;
     const encoder = device.createCommandEncoder({ label: `epoch ${epoch} validation` });
-    const pass = encoder.beginComputePass();
+    const ts = this.timestamps;
+    const pass = encoder.beginComputePass(
+      ts ? { timestampWrites: { querySet: ts.set, beginningOfPassWriteIndex: 2, endOfPassWriteIndex: 3 } } : {},
+    );
     this.encodeEvaluation(pass, this.valEval);
     pass.end();
     encoder.copyBufferToBuffer(this.stats, 0, this.readback, 0, steps * 8);
     encoder.copyBufferToBuffer(this.valEval.preds, 0, this.readback, steps * 8, V * 4);
     encoder.copyBufferToBuffer(this.valEval.rowLoss, 0, this.readback, steps * 8 + V * 4, V * 4);
+    if (ts) {
+      encoder.resolveQuerySet(ts.set, 0, 4, ts.resolve, 0);
+      encoder.copyBufferToBuffer(ts.resolve, 0, this.readback, steps * 8 + V * 8, 32);
+    }
     device.queue.submit([encoder.finish()]);
 
     try {
@@ -387,7 +421,8 @@ export class GpuTrainer implements Trainer {
     const bytes = this.readback.getMappedRange();
     const stats = new Float32Array(bytes.slice(0, steps * 8));
     const preds = new Uint32Array(bytes.slice(steps * 8, steps * 8 + V * 4));
-    const rowLoss = new Float32Array(bytes.slice(steps * 8 + V * 4));
+    const rowLoss = new Float32Array(bytes.slice(steps * 8 + V * 4, steps * 8 + V * 8));
+    const ns = ts ? new BigUint64Array(bytes.slice(steps * 8 + V * 8, steps * 8 + V * 8 + 32)) : null;
     this.readback.unmap();
     this.throwIfFailed();
 
@@ -397,6 +432,8 @@ export class GpuTrainer implements Trainer {
     const trainDone = await trainFence;
     Object.assign(this.timeline, {
       encodeMs: 1000 * encodeMs, trainMs: 1000 * (trainDone - t0), validationMs: 1000 * (now() - trainDone), epochMs: 1000 * seconds,
+      gpuTrainMs: ns && Number(ns[1] - ns[0]) / 1e6,
+      gpuValidationMs: ns && Number(ns[3] - ns[2]) / 1e6,
     });
     return {
       epoch, lr, steps, samples: steps * this.config.batch, stepLoss: summary.stepLoss, trainLoss: summary.loss,
@@ -484,5 +521,6 @@ export class GpuTrainer implements Trainer {
     for (const d of [...this.stepProgram, ...evals.flatMap((e) => e?.chunkPrograms.flat() ?? [])]) destroyDispatch(d);
     for (const b of this.buffers) b.destroy();
     this.buffers = [];
+    this.timestamps?.set.destroy();
   }
 }
