@@ -49,30 +49,42 @@ fn rowB(i: u32, k: u32) -> vec4<f32> {
 }
 
 // The epilogue of four adjacent outputs out[m, n .. n+3] (n a multiple of 4; N is too), as
-// one vec4 load and store: acc holds their sums.
-fn finish4(m: u32, n: u32, acc: vec4<f32>) {
+// one vec4 load and store: acc holds their sums; c is what finishBlock loaded for it (MODE
+// 0: the bias of columns n .. n+3; MODE 3: the optimiser's first words, (lr, l2, …)).
+fn finish4(m: u32, n: u32, acc: vec4<f32>, c: vec4<f32>) {
   let i = (m * dims.N + n) / 4u;
   var v = acc;
-  if (MODE == 0u) { v = activate4(acc + b[(dims.K * dims.ldb + n) / 4u], ACT); }
+  if (MODE == 0u) { v = activate4(acc + c, ACT); }
   if (MODE == 1u) { v = acc * activationGrad4(aux[i], ACT); }
   if (MODE == 3u) {
-    // SGD step on the parameter block in out; aux[0] starts the optimiser: (lr, l2, …).
+    // SGD step on the parameter block in out.
     let w = out[i];
-    let opt = aux[0];
-    v = w - opt.x * (acc + select(opt.y * w, vec4(0.0), m == dims.M - 1u));
+    v = w - c.x * (acc + select(c.y * w, vec4(0.0), m == dims.M - 1u));
   }
   out[i] = v;
 }
 
 // Writes out[m0 .. m0+3, n0 .. n0+7] from two 4 × 4 accumulators (element [j][i] is row
-// m0 + i, column n0 + j or n0 + 4 + j), skipping what lies past M or N.
+// m0 + i, column n0 + j or n0 + 4 + j), skipping what lies past M or N. The bias (MODE 0)
+// or the optimiser (MODE 3) is loaded once for the block, not once a row.
 fn finishBlock(m0: u32, n0: u32, acc0: mat4x4<f32>, acc1: mat4x4<f32>) {
   let rows0 = transpose(acc0);
   let rows1 = transpose(acc1);
+  var c0 = vec4(0.0);
+  var c1 = vec4(0.0);
+  if (MODE == 0u) {
+    let bias = dims.K * dims.ldb / 4u;
+    c0 = b[bias + n0 / 4u];
+    c1 = b[bias + min(n0 + 4u, dims.N - 4u) / 4u];
+  }
+  if (MODE == 3u) {
+    c0 = aux[0];
+    c1 = c0;
+  }
   for (var i = 0u; i < 4u; i++) {
     if (m0 + i < dims.M) {
-      finish4(m0 + i, n0, rows0[i]);
-      if (n0 + 4u < dims.N) { finish4(m0 + i, n0 + 4u, rows1[i]); }
+      finish4(m0 + i, n0, rows0[i], c0);
+      if (n0 + 4u < dims.N) { finish4(m0 + i, n0 + 4u, rows1[i], c1); }
     }
   }
 }
