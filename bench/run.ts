@@ -36,7 +36,8 @@ const results: Record<string, unknown> = {
   machine: { cpus: (await import('node:os')).cpus().length, model: (await import('node:os')).cpus()[0]?.model, node: process.version },
 };
 const say = (text: string) => process.stdout.write(`${text}\n`);
-say(`wgtrain benchmark on ${adapterName(ctx.adapter)}; timing: ${ctx.hasTimestamps ? 'timestamp queries' : 'wall clock around onSubmittedWorkDone'}`);
+const threads = /llvmpipe/i.test(adapterName(ctx.adapter)) ? `; LP_NUM_THREADS=${process.env.LP_NUM_THREADS}` : '';
+say(`wgtrain benchmark on ${adapterName(ctx.adapter)}${threads}; timing: ${ctx.hasTimestamps ? 'timestamp queries' : 'wall clock around onSubmittedWorkDone'}`);
 
 if (only.has('kernels')) {
   const rows = await kernelTable(ctx, { quick: Boolean(opts.quick) });

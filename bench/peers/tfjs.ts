@@ -37,6 +37,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import { batchOrder, checkOptions, CLASSES, cpuSecondsSince, initialLayers, l2Note, loadNote, lossTrend, PEER_ADAPTERS, poolSize, type PeerAdapter, type PeerData, type PeerOptions, type PeerResult } from './common.ts';
+import { prepareMesaEnvironment } from '../../src/gpu/node-gpu.node.ts';
 
 export { PEER_ADAPTERS } from './common.ts';
 export type { PeerAdapter, PeerData, PeerOptions, PeerResult } from './common.ts';
@@ -74,7 +75,7 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 async function findAdapter(choice: PeerAdapter): Promise<{ gpu: GPU; adapter: GPUAdapter; how: string }> {
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);
-  process.env.EGL_PLATFORM ??= 'surfaceless';
+  prepareMesaEnvironment();
   if (choice === 'swiftshader') process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
   const extra = process.env.WGTRAIN_DAWN_FLAGS ? process.env.WGTRAIN_DAWN_FLAGS.split(' ') : [];
   const opengl = { how: 'OpenGL ES, compatibility adapter', flags: ['backend=opengl', ...extra], options: { featureLevel: 'compatibility' } };
