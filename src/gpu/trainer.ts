@@ -4,8 +4,9 @@
  * Everything is allocated and built once: the dataset stays resident as packed bytes,
  * parameters, gradients and activations live in GPU buffers, pipelines and bind groups
  * are cached. A mini-batch is a fixed list of dispatches
- *   gather → forward × L → loss+gradient → (dW,dB), dX for layers L..1 → update
- * (11 for a 3-layer MLP) whose only per-step difference is the dynamic offset that picks
+ *   gather → forward × L → loss+gradient → for layers L..1: dX, then (dW,dB) with the SGD
+ *   step fused in (plain SGD), or stored for one update over all parameters (momentum)
+ * (10 or 11 for a 3-layer MLP) whose only per-step difference is the dynamic offset that picks
  * the step's slot in a uniform buffer written once, so no bytes go to the GPU per
  * mini-batch; an epoch's shuffled index list goes up once per epoch. Steps are encoded in
  * chunks, one compute pass and one submit each; the CPU waits on the GPU once per epoch,
