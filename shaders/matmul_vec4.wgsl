@@ -13,7 +13,7 @@
 // Bindings: 0 a (read, vec4), 1 b (read, vec4), 2 aux (read, vec4), 3 out (read_write, vec4 (M, N/4)),
 //   4 dims (uniform).
 // Dispatch: (ceil(N / (8·WG_X)), ceil(M / (4·RB)), 1).
-// Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT.
+// Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT, SELECTS.
 // Constraints (src/gpu/ops.ts checks them and falls back to matmul_blocked otherwise):
 //   K % 4 == 0 unless TRANS_A and not TRANS_B (the weight gradient: K is the batch, and
 //   rows of A and B from K on read as zeros); lda % 4 == 0, ldb % 4 == 0; with TRANS_A, the
@@ -34,20 +34,40 @@
 // such arrays in memory (2× slower); llvmpipe runs both the same.
 const RB = 5u;
 
+// SELECTS: the ones row with selects instead of a branch. SwiftShader pays for branches
+// (layer 2's weight gradient 1.7× faster with selects); llvmpipe for the loads a branch
+// skips (30% slower with selects). src/gpu/ops.ts sets it for SwiftShader.
+override SELECTS: bool = false;
+
+// Column k of op(A) with TRANS_A: zeros from K on, ones in the ones row.
+fn columnA(v: vec4<f32>, k: u32, ones: bool) -> vec4<f32> {
+  return select(select(vec4(0.0), v, k < dims.K), vec4(1.0), ones);
+}
+
 // Columns kk of the result are op(A)[m0 .. m0+3, k + kk].
 fn tileA(m0: u32, k: u32) -> mat4x4<f32> {
   if (TRANS_A) {
     // Stored (K, lda): A[m, k] = a[k·lda + m], contiguous along m.
-    if (MODE >= 2u && m0 == dims.M - 1u) { return mat4x4<f32>(vec4(1.0), vec4(1.0), vec4(1.0), vec4(1.0)); }
-    // Columns from K on are zeros (K need not be a multiple of 4 here).
+    // Columns from K on are zeros (K need not be a multiple of 4 here); the ones row of
+    // MODEs 2 and 3 reads as ones.
+    let ones = MODE >= 2u && m0 == dims.M - 1u;
     let base = (k * dims.lda + m0) / 4u;
     let s = dims.lda / 4u;
-    let z = vec4(0.0);
+    if (!SELECTS) {
+      if (ones) { return mat4x4<f32>(vec4(1.0), vec4(1.0), vec4(1.0), vec4(1.0)); }
+      let z = vec4(0.0);
+      return mat4x4<f32>(
+        select(z, a[base], k < dims.K),
+        select(z, a[base + s], k + 1u < dims.K),
+        select(z, a[base + 2u * s], k + 2u < dims.K),
+        select(z, a[base + 3u * s], k + 3u < dims.K),
+      );
+    }
     return mat4x4<f32>(
-      select(z, a[base], k < dims.K),
-      select(z, a[base + s], k + 1u < dims.K),
-      select(z, a[base + 2u * s], k + 2u < dims.K),
-      select(z, a[base + 3u * s], k + 3u < dims.K),
+      columnA(a[base], k, ones),
+      columnA(a[base + s], k + 1u, ones),
+      columnA(a[base + 2u * s], k + 2u, ones),
+      columnA(a[base + 3u * s], k + 3u, ones),
     );
   }
   // Stored (M, lda): contiguous along k; rows past M repeat the last row (never stored).

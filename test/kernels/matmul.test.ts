@@ -6,9 +6,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cpu from '../../src/cpu/matmul.ts';
 import { packBytes, readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
-import type { KernelCache } from '../../src/gpu/kernels.ts';
+import { KernelCache } from '../../src/gpu/kernels.ts';
 import {
-  byteInputFits, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, optimizerBuffer,
+  byteInputFits, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, optimizerBuffer, prefersSelects,
 } from '../../src/gpu/ops.ts';
 import { paramLayout } from '../../src/model/layout.ts';
 import { ACTIVATIONS, type Activation } from '../../src/model/spec.ts';
@@ -176,4 +176,41 @@ describe('matmul_vec4_u8 (input as bytes)', () => {
     expect(() => matmulForward(k, 'tiled', poisoned(d, 'out', 4), bytes, storageBuffer(d, 'wb', new Float32Array(68)), 1, 16, 4, 'relu'))
       .toThrow(/byte input needs the vec4 variant/);
   });
+});
+
+// matmul_vec4 as built for SwiftShader (SELECTS: the ones row by selects), run here on the
+// test adapter through a kernel cache that describes it as SwiftShader.
+describe('matmul_vec4 with SELECTS (its SwiftShader form)', () => {
+  let ks: KernelCache;
+  beforeAll(() => {
+    const ctx = k.ctx;
+    ks = new KernelCache({ ...ctx, adapter: { ...ctx.adapter, description: `${ctx.adapter.description} (as SwiftShader)` } });
+  });
+
+  it('is chosen for SwiftShader only', () => {
+    expect(prefersSelects(ks.ctx.adapter)).toBe(true);
+    expect(prefersSelects({ ...k.ctx.adapter, vendor: 'mesa', architecture: '', device: '', description: 'llvmpipe' })).toBe(false);
+  });
+
+  for (const [B, C, OC] of [[100, 300, 100], [7, 784, 300], [8, 12, 16]] as const) {
+    it(`backward weight and with SGD step B=${B} C=${C} OC=${OC}`, async () => {
+      const x = seededArray(B * C, 16, 0, 1);
+      const dY = seededArray(B * OC, 17);
+      const wb = seededArray((C + 1) * OC, 18);
+      const d = ks.device;
+      const dWb = poisoned(d, 'dWb', (C + 1) * OC);
+      const dispatch = await matmulBackwardWeight(ks, 'vec4', dWb, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), B, C, OC);
+      expect(dispatch.label).toContain('[vec4]');
+      await run(d, [dispatch]);
+      const want = new Float64Array((C + 1) * OC);
+      cpu.matmulBackwardWeight(want, Float64Array.from(x), Float64Array.from(dY), B, C, OC);
+      expectClose(`dWb (${C + 1}×${OC})`, await readFloats(d, dWb, (C + 1) * OC), want, TOL);
+
+      const params = storageBuffer(d, 'wb', wb);
+      await run(d, [await matmulBackwardWeightUpdate(ks, 'vec4', params, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), optimizer(d, C, OC), B, C, OC)]);
+      const wantWb = Float64Array.from(wb);
+      cpu.matmulBackwardWeightUpdate(wantWb, Float64Array.from(x), Float64Array.from(dY), B, C, OC, LR, L2);
+      expectClose(`wb (${C + 1}×${OC})`, await readFloats(d, params, (C + 1) * OC), wantWb, TOL);
+    });
+  }
 });
