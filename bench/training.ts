@@ -8,6 +8,7 @@ import { CpuTrainer } from '../src/cpu/trainer.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { GpuTrainer } from '../src/gpu/trainer.ts';
 import { PRESETS, type TrainConfig } from '../src/train/config.ts';
+import type { EpochReport } from '../src/train/trainer.ts';
 import { fmtRate, table } from './table.ts';
 
 export interface ThroughputRow {
@@ -26,8 +27,9 @@ function median(xs: number[]): number {
 }
 
 /**
- * samples/s over whole epochs of `train` (validation excluded), after one warm-up epoch on
- * the GPU: the median of `epochs` measured epochs, with their range (software adapters share
+ * samples/s over whole epochs of `train` (as the trainer reports it: up to the fence after
+ * the last mini-batch, which on llvmpipe resolves only with the validation read-back),
+ * after one warm-up epoch on the GPU: the median of `epochs` measured epochs, with their range (software adapters share
  * the CPU with everything else on the machine, so single epochs vary by ±10%).
  */
 export async function throughput(
@@ -38,13 +40,10 @@ export async function throughput(
     const config: TrainConfig = { ...PRESETS.lecun, batch, epochs: epochs + 1 };
     const gpu = await GpuTrainer.create(ctx, config, train, val);
     await gpu.trainEpoch(); // warm-up: pipelines compiled, caches filled
-    const rates: number[] = [];
-    let r = await gpu.trainEpoch();
-    rates.push(r.samplesPerSecond);
-    for (let e = 1; e < epochs; e++) {
-      r = await gpu.trainEpoch();
-      rates.push(r.samplesPerSecond);
-    }
+    const reports: EpochReport[] = [];
+    for (let e = 0; e < epochs; e++) reports.push(await gpu.trainEpoch());
+    const rates = reports.map((x) => x.samplesPerSecond);
+    const r = reports[reports.length - 1];
     gpu.destroy();
     const cpu = new CpuTrainer(config, cpuTrain, val.count > 500 ? { ...val, count: 500 } : val);
     const c = await cpu.trainEpoch();

@@ -16,9 +16,9 @@
 // Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT, SELECTS.
 // Constraints (src/gpu/ops.ts checks them and falls back to matmul_blocked otherwise):
 //   K % 4 == 0 unless TRANS_A and not TRANS_B (the weight gradient: K is the batch, and
-//   rows of A and B from K on read as zeros); lda % 4 == 0, ldb % 4 == 0; with TRANS_A, the
-//   stored rows of A (M, or
-//   M − 1 in MODEs 2 and 3) % 4 == 0; N % 4 == 0; bindings 16-byte aligned.
+//   B's rows from K on read as zeros); lda % 4 == 0, ldb % 4 == 0; with TRANS_A, the
+//   stored rows of A (M, or M − 1 in MODEs 2 and 3) % 4 == 0; N % 4 == 0; bindings
+//   16-byte aligned.
 // Tuning on llvmpipe (2 cores, time per dispatch at 100×784×300 and 100×300×100, all three
 // roles): 20 × 8 blocks beat 8 × 8, 12 × 8 (by 10–25%), 16 × 8 and 32 × 8, and fill a batch
 // of 100 exactly; earlier, 12 × 8 beat 4 × 4 (1.6×) and 8 × 4; 8-wide workgroups beat 16,
@@ -39,35 +39,22 @@ const RB = 5u;
 // skips (30% slower with selects). src/gpu/ops.ts sets it for SwiftShader.
 override SELECTS: bool = false;
 
-// Column k of op(A) with TRANS_A: zeros from K on, ones in the ones row.
-fn columnA(v: vec4<f32>, k: u32, ones: bool) -> vec4<f32> {
-  return select(select(vec4(0.0), v, k < dims.K), vec4(1.0), ones);
-}
-
 // Columns kk of the result are op(A)[m0 .. m0+3, k + kk].
 fn tileA(m0: u32, k: u32) -> mat4x4<f32> {
   if (TRANS_A) {
     // Stored (K, lda): A[m, k] = a[k·lda + m], contiguous along m.
-    // Columns from K on are zeros (K need not be a multiple of 4 here); the ones row of
-    // MODEs 2 and 3 reads as ones.
+    // The ones row of MODEs 2 and 3 reads as ones. K need not be a multiple of 4 here:
+    // columns from K on read whatever the binding holds there, which tileB's zero rows cancel.
     let ones = MODE >= 2u && m0 == dims.M - 1u;
+    let one = vec4(1.0);
+    if (!SELECTS && ones) { return mat4x4<f32>(one, one, one, one); }
     let base = (k * dims.lda + m0) / 4u;
     let s = dims.lda / 4u;
-    if (!SELECTS) {
-      if (ones) { return mat4x4<f32>(vec4(1.0), vec4(1.0), vec4(1.0), vec4(1.0)); }
-      let z = vec4(0.0);
-      return mat4x4<f32>(
-        select(z, a[base], k < dims.K),
-        select(z, a[base + s], k + 1u < dims.K),
-        select(z, a[base + 2u * s], k + 2u < dims.K),
-        select(z, a[base + 3u * s], k + 3u < dims.K),
-      );
-    }
     return mat4x4<f32>(
-      columnA(a[base], k, ones),
-      columnA(a[base + s], k + 1u, ones),
-      columnA(a[base + 2u * s], k + 2u, ones),
-      columnA(a[base + 3u * s], k + 3u, ones),
+      select(a[base], one, ones),
+      select(a[base + s], one, ones),
+      select(a[base + 2u * s], one, ones),
+      select(a[base + 3u * s], one, ones),
     );
   }
   // Stored (M, lda): contiguous along k; rows past M repeat the last row (never stored).

@@ -17,7 +17,7 @@
 // Dispatch: (ceil(N / (8·WG_X)), ceil(M / 20), 1), or ceil(M / 32) with TRANS_A.
 // Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT.
 // Constraints (src/gpu/ops.ts checks them: byteInputFits): lda % 16 == 0; without TRANS_A
-//   K % 16 == 0; with TRANS_A (and not TRANS_B) any K, rows from K on reading as zeros, and
+//   K % 16 == 0; with TRANS_A (and not TRANS_B) any K, B's rows from K on reading as zeros, and
 //   the stored rows of A (M, or M − 1 in MODEs 2, 3) % 16 == 0; ldb % 4 == 0; N % 4 == 0;
 //   bindings 16-byte aligned.
 // #include activations
@@ -53,13 +53,13 @@ fn blockTransA(m0: u32, n0: u32, n1: u32) {
     let tb1 = tileB(k, n1);
     let base = (k * dims.lda + m0) / 16u;
     // p[kk], q[kk]: rows m0 .. m0+15 and m0+16 .. m0+31 of column k + kk; bytes 0xff (1.0)
-    // in the ones group, zero from K on.
+    // in the ones group. Columns from K on are whatever bytes the binding holds there,
+    // which tileB's zero rows cancel.
     var p: array<vec4<u32>, 4>;
     var q: array<vec4<u32>, 4>;
     for (var kk = 0u; kk < 4u; kk++) {
-      let inside = k + kk < dims.K;
-      p[kk] = select(vec4(0u), select(a[base + kk * s], vec4(0xffffffffu), ones0), inside);
-      q[kk] = select(vec4(0u), select(a[base + kk * s + 1u], vec4(0xffffffffu), ones1), inside);
+      p[kk] = select(a[base + kk * s], vec4(0xffffffffu), ones0);
+      q[kk] = select(a[base + kk * s + 1u], vec4(0xffffffffu), ones1);
     }
     let t0 = columns(p[0].x, p[1].x, p[2].x, p[3].x); a0 += t0 * tb0; c0 += t0 * tb1;
     let t1 = columns(p[0].y, p[1].y, p[2].y, p[3].y); a1 += t1 * tb0; c1 += t1 * tb1;

@@ -37,7 +37,8 @@ fn tileB(k: u32, n0: u32) -> mat4x4<f32> {
     );
   }
   // Stored (K, ldb): contiguous along n. With TRANS_A, K need not be a multiple of 4: rows
-  // from K on read as zeros (and the kernels zero op(A) there too).
+  // from K on read as zeros, so the last step of k adds nothing past K whatever op(A)
+  // holds there (finite: in-bounds data, or zeros from robust access).
   let base = (k * dims.ldb + n0) / 4u;
   let s = dims.ldb / 4u;
   return transpose(mat4x4<f32>(rowB(base, k), rowB(base + s, k + 1u), rowB(base + 2u * s, k + 2u), rowB(base + 3u * s, k + 3u)));

@@ -84,19 +84,22 @@ export function destroyDispatch(d: Dispatch): void {
 export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 
-/** Workgroup shape and outputs per invocation (per side) of each variant. */
-const VARIANT_GEOMETRY: Record<MatmulVariant | 'vec4_u8', { wgX: number; wgY: number; r: number; rm?: number }> = {
+/**
+ * Workgroup shape and outputs per invocation of each variant: r per side, or r columns and
+ * rm rows (rmTransA rows with TRANS_A).
+ */
+const VARIANT_GEOMETRY: Record<MatmulVariant | 'vec4_u8', { wgX: number; wgY: number; r: number; rm?: number; rmTransA?: number }> = {
   naive: { wgX: 16, wgY: 16, r: 1 },
   blocked: { wgX: 8, wgY: 8, r: 4 },
   vec4: { wgX: 8, wgY: 1, r: 8, rm: 20 }, // 20 rows × 8 columns per invocation
   tiled: { wgX: 16, wgY: 16, r: 4 },
-  vec4_u8: { wgX: 8, wgY: 1, r: 8, rm: 20 }, // vec4 reading a byte A: 20 rows (32 with TRANS_A) × 8 columns
+  vec4_u8: { wgX: 8, wgY: 1, r: 8, rm: 20, rmTransA: 32 }, // vec4 reading a byte A
 };
 
 const MODE = { forward: 0, backwardInput: 1, backwardWeight: 2, backwardWeightUpdate: 3 } as const;
 
-/** Modes whose op(A) carries the extra row of ones (stored rows: M − 1). */
-const hasOnesRow = (p: MatmulProblem) => p.mode >= MODE.backwardWeight;
+/** Rows of A in storage: op(A) carries an extra row of ones in the weight-gradient modes. */
+const storedRowsA = (p: MatmulProblem) => (p.mode >= MODE.backwardWeight ? p.M - 1 : p.M);
 
 /**
  * A matmul input held as bytes (four to a u32 word), each read as byte / 255: gathered
@@ -127,10 +130,9 @@ export interface MatmulProblem {
 
 /** Whether matmul_vec4 can run this problem (its header lists the constraints). */
 export function vec4Fits(p: MatmulProblem): boolean {
-  const storedRowsA = hasOnesRow(p) ? p.M - 1 : p.M;
   return (
     (p.K % 4 === 0 || (p.transA && !p.transB)) && p.lda % 4 === 0 && p.ldb % 4 === 0 &&
-    (!p.transA || storedRowsA % 4 === 0) && p.N % 4 === 0
+    (!p.transA || storedRowsA(p) % 4 === 0) && p.N % 4 === 0
   );
 }
 
@@ -144,9 +146,8 @@ export function byteInputFits(variant: MatmulVariant, B: number, C: number, OC: 
 
 /** Whether matmul_vec4_u8 can run this problem (its header lists the constraints). */
 function u8Fits(p: MatmulProblem): boolean {
-  const storedRowsA = hasOnesRow(p) ? p.M - 1 : p.M;
   return (
-    p.lda % 16 === 0 && p.ldb % 4 === 0 && (p.transA ? !p.transB && storedRowsA % 16 === 0 : p.K % 16 === 0) &&
+    p.lda % 16 === 0 && p.ldb % 4 === 0 && (p.transA ? !p.transB && storedRowsA(p) % 16 === 0 : p.K % 16 === 0) &&
     p.N % 4 === 0
   );
 }
@@ -166,7 +167,7 @@ function matmul(
   const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, 0, 0, 0]);
   const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
   if (kernel === 'vec4') overrides.SELECTS = prefersSelects(k.ctx.adapter);
-  const rows = kernel === 'vec4_u8' && p.transA ? 32 : (g.rm ?? g.r);
+  const rows = (p.transA ? g.rmTransA : undefined) ?? g.rm ?? g.r;
   const workgroups: [number, number, number] = [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * rows), 1];
   const aBuffer = isByteInput(a) ? a.bytes : a;
   return buildOwning(k, `matmul_${kernel}`, overrides, label, [aBuffer, b, aux, out], dims, workgroups);

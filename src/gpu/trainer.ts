@@ -68,9 +68,8 @@ interface EvaluationProgram {
 /** Buffers of one forward pass at batch size B. */
 interface Activations {
   B: number;
-  /** The input batch: f32, or bytes (four pixels to a u32) when xBytes. */
+  /** The input batch: f32, or bytes (four pixels to a u32) when the trainer's bytesInput. */
   x: GPUBuffer;
-  xBytes: boolean;
   y: GPUBuffer;
   acts: GPUBuffer[];
 }
@@ -79,12 +78,18 @@ export class GpuTrainer implements Trainer {
   readonly kind = 'gpu';
   readonly description: string;
   readonly variant: MatmulVariant;
+  /**
+   * Whether layer 1 reads its input batch as bytes (matmul_vec4_u8): a quarter of the
+   * memory and of the loads of the two largest matmuls, with the vec4 variant on shapes
+   * it fits (input width a multiple of 16, as MNIST's 784).
+   */
+  private readonly bytesInput: boolean;
   /** Dispatches of one mini-batch, in order. */
   stepProgram: Dispatch[] = [];
-  /** Where the last epoch's time went (ms): encoding, training on the GPU, validation + read-back. */
   /**
-   * Where the last epoch's time went (ms). gpuTrainMs and gpuValidationMs come from
-   * timestamp queries around the passes, on adapters that have them (null otherwise).
+   * Where the last epoch's time went (ms): encoding, training, validation + read-back;
+   * gpuTrainMs and gpuValidationMs from timestamp queries around the passes, on adapters
+   * that have them (null otherwise).
    */
   readonly timeline = {
     encodeMs: 0, trainMs: 0, validationMs: 0, epochMs: 0, gpuTrainMs: null as number | null, gpuValidationMs: null as number | null,
@@ -123,6 +128,8 @@ export class GpuTrainer implements Trainer {
     this.k = new KernelCache(ctx);
     this.device = ctx.device;
     this.variant = options.variant;
+    const [C, OC] = config.model.sizes;
+    this.bytesInput = byteInputFits(options.variant, config.batch, C, OC);
     this.description = `GPU: ${adapterName(ctx.adapter)}, matmul ${options.variant}`;
     this.rng = shuffleRng(config.seed);
     this.permHost = new Uint32Array(train.count);
@@ -193,30 +200,18 @@ export class GpuTrainer implements Trainer {
     return this.k.stepBindGroup(buffer, label);
   }
 
-  /**
-   * Whether layer 1 reads its input batch as bytes (matmul_vec4_u8): a quarter of the
-   * memory and of the loads of the two largest matmuls, with the vec4 variant on shapes
-   * it fits (input width a multiple of 16, as MNIST's 784).
-   */
-  private get bytesInput(): boolean {
-    const [C, OC] = this.config.model.sizes;
-    return byteInputFits(this.variant, this.config.batch, C, OC);
-  }
-
   private activations(B: number, label: string): Activations {
     const sizes = this.config.model.sizes;
-    const xBytes = this.bytesInput;
     return {
       B,
-      x: this.storage(`${label} x`, B * sizes[0] * (xBytes ? 1 : 4)),
-      xBytes,
+      x: this.storage(`${label} x`, B * sizes[0] * (this.bytesInput ? 1 : 4)),
       y: this.storage(`${label} y`, B * 4),
       acts: sizes.slice(1).map((n, l) => this.storage(`${label} a${l + 1}`, B * n * 4)),
     };
   }
 
   private input(a: Activations): GPUBuffer | ByteInput {
-    return a.xBytes ? { bytes: a.x } : a.x;
+    return this.bytesInput ? { bytes: a.x } : a.x;
   }
 
   private block(buffer: GPUBuffer, b: LayerBlock): Slice {
@@ -266,16 +261,17 @@ export class GpuTrainer implements Trainer {
     for (let l = L - 1; l >= 0; l--) {
       const b = layout.layers[l];
       const input = l === 0 ? this.input(a) : a.acts[l - 1];
-      const weight = fused
-        ? matmulBackwardWeightUpdate(this.k, this.variant, this.block(this.params, b), input, dZ[l], this.opt, B, b.C, b.OC, `backward weight + SGD ${l + 1}`)
-        : matmulBackwardWeight(this.k, this.variant, this.block(this.grads!, b), input, dZ[l], B, b.C, b.OC, `backward weight ${l + 1}`);
       // Backward input reads this layer's W: before a fused update changes it.
       if (l > 0) {
         program.push(
           await matmulBackwardInput(this.k, this.variant, dZ[l - 1], dZ[l], this.block(this.params, b), a.acts[l - 1], B, b.C, b.OC, acts[l - 1], `backward input ${l + 1}`),
         );
       }
-      program.push(await weight);
+      program.push(
+        fused
+          ? await matmulBackwardWeightUpdate(this.k, this.variant, this.block(this.params, b), input, dZ[l], this.opt, B, b.C, b.OC, `backward weight + SGD ${l + 1}`)
+          : await matmulBackwardWeight(this.k, this.variant, this.block(this.grads!, b), input, dZ[l], B, b.C, b.OC, `backward weight ${l + 1}`),
+      );
     }
     if (!fused) {
       program.push(
@@ -491,10 +487,10 @@ export class GpuTrainer implements Trainer {
     this.rng.restore(state.rng);
   }
 
-  /** Everything one mini-batch computed, read back (for the GPU-vs-CPU parity tests). */
   /**
-   * The last mini-batch's input, activations and output gradients, the gradients (absent
-   * when the update is fused: see GpuTrainerOptions.fuseUpdate) and the per-step stats.
+   * Everything the last mini-batch computed, read back (for the GPU-vs-CPU parity tests):
+   * its input, activations and output gradients, the gradients (absent when the update is
+   * fused: see GpuTrainerOptions.fuseUpdate) and the per-step stats.
    */
   async inspect(): Promise<{ x: Float32Array; acts: Float32Array[]; dZ: Float32Array[]; grads?: Float32Array; stats: Float32Array }> {
     const d = this.device;
@@ -502,7 +498,7 @@ export class GpuTrainer implements Trainer {
     const sizes = this.config.model.sizes;
     const B = this.config.batch;
     return {
-      x: this.batch.xBytes
+      x: this.bytesInput
         ? Float32Array.from(new Uint8Array(await readBuffer(d, x, B * sizes[0])), (v) => v / 255)
         : await readFloats(d, x, B * sizes[0]),
       acts: await Promise.all(acts.map((a, l) => readFloats(d, a, B * sizes[l + 1]))),
