@@ -11,6 +11,11 @@ struct Optimizer {
   layers: u32,
   // Per layer: (first weight, first bias, end of block, unused).
   segments: array<vec4<u32>, MAX_LAYERS>,
+  // Adam (adam_update): β1, β2, ε, and the steps taken before this epoch (t of its step 0 is t0 + 1).
+  beta1: f32,
+  beta2: f32,
+  eps: f32,
+  t0: u32,
 }
 
 struct ParamKinds {

@@ -28,3 +28,32 @@ export function sgdMomentumUpdate(
     }
   }
 }
+
+/** Adam's hyper-parameters. */
+export interface AdamParams {
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+/**
+ * One Adam step at step number t (1-based), as torch.optim.Adam with L2 added to the
+ * weights' gradient. Mirrors shaders/adam_update.wgsl.
+ *   g ← grad + λ w (weights); m ← β1 m + (1 − β1) g; v ← β2 v + (1 − β2) g²;
+ *   w ← w − (η / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
+ */
+export function adamUpdate(
+  params: Vec, m: Vec, v: Vec, grads: Vec, layout: ParamLayout, lr: number, l2: number, adam: AdamParams, t: number,
+): void {
+  const f = Math.fround;
+  const bc1 = f(1 - f(Math.pow(f(adam.beta1), t)));
+  const bc2 = f(1 - f(Math.pow(f(adam.beta2), t)));
+  for (const { offset, weights, size } of layout.layers) {
+    for (let i = offset; i < offset + size; i++) {
+      const g = grads[i] + (i < offset + weights ? l2 * params[i] : 0);
+      m[i] = adam.beta1 * m[i] + (1 - adam.beta1) * g;
+      v[i] = adam.beta2 * v[i] + (1 - adam.beta2) * g * g;
+      params[i] -= (lr / bc1) * (m[i] / (Math.sqrt(v[i]) / Math.sqrt(bc2) + adam.eps));
+    }
+  }
+}

@@ -33,6 +33,13 @@ export const KERNELS = {
   sgd_update: { bindings: ['read', 'rw', 'uniform'] },
   sgd_momentum_update: { bindings: ['read', 'rw', 'rw', 'uniform'] },
   evaluate: { bindings: ['read', 'read', 'rw', 'rw', 'uniform'] },
+  adam_update: { bindings: ['read', 'rw', 'rw', 'rw', 'uniform'], step: true },
+  conv2d_forward: { bindings: ['read', 'read', 'rw', 'uniform'] },
+  conv2d_backward_input: { bindings: ['read', 'read', 'read', 'rw', 'uniform'] },
+  conv2d_backward_weight: { bindings: ['read', 'read', 'rw', 'uniform'] },
+  conv2d_weight_reduce: { bindings: ['read', 'read', 'rw', 'uniform'] },
+  maxpool_forward: { bindings: ['read', 'rw', 'rw', 'uniform'] },
+  maxpool_backward: { bindings: ['read', 'read', 'read', 'rw', 'uniform'] },
 } satisfies Record<string, KernelDef>;
 
 export type KernelName = keyof typeof KERNELS;

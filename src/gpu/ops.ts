@@ -47,7 +47,7 @@ export function uniformBuffer(device: GPUDevice, label: string, words: number[])
   return buffer;
 }
 
-async function build(
+export async function build(
   k: KernelCache,
   name: KernelName,
   overrides: Overrides,
@@ -68,7 +68,7 @@ async function build(
 }
 
 /** build() for a dispatch whose uniform was made for it alone. */
-async function buildOwning(...args: Parameters<typeof build>): Promise<Dispatch> {
+export async function buildOwning(...args: Parameters<typeof build>): Promise<Dispatch> {
   const d = await build(...args);
   d.owned.push(args[5]);
   return d;
@@ -278,11 +278,22 @@ export function gatherBatch(
 export const MAX_LAYERS = 16;
 
 /** The optimiser uniform of shaders/lib/optimizer.wgsl: lr, l2, momentum, layer segments. */
-export function optimizerWords(layout: ParamLayout, lr: number, l2: number, momentum: number): ArrayBuffer {
+/** Bytes of the optimiser uniform: lr, l2, momentum, layer count, segments, Adam's β1, β2, ε, t0. */
+export const OPTIMIZER_BYTES = 16 + 16 * MAX_LAYERS + 16;
+
+/** Adam's fields of the optimiser uniform: β1, β2, ε and the steps taken before this epoch. */
+export interface AdamWords {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  t0: number;
+}
+
+export function optimizerWords(layout: ParamLayout, lr: number, l2: number, momentum: number, adam?: AdamWords): ArrayBuffer {
   if (layout.layers.length > MAX_LAYERS) {
-    throw new Error(`wgtrain supports at most ${MAX_LAYERS} layers; this model has ${layout.layers.length}.`);
+    throw new Error(`wgtrain supports at most ${MAX_LAYERS} layers with parameters; this model has ${layout.layers.length}.`);
   }
-  const data = new ArrayBuffer(16 + 16 * MAX_LAYERS);
+  const data = new ArrayBuffer(OPTIMIZER_BYTES);
   const f32 = new Float32Array(data);
   const u32 = new Uint32Array(data);
   f32[0] = lr;
@@ -290,13 +301,18 @@ export function optimizerWords(layout: ParamLayout, lr: number, l2: number, mome
   f32[2] = momentum;
   u32[3] = layout.layers.length;
   layout.layers.forEach((l: LayerBlock, i) => u32.set([l.offset, l.offset + l.weights, l.offset + l.size, 0], 4 + 4 * i));
+  const a = 4 + 4 * MAX_LAYERS;
+  if (adam) {
+    f32.set([adam.beta1, adam.beta2, adam.eps], a);
+    u32[a + 3] = adam.t0;
+  }
   return data;
 }
 
 export function optimizerBuffer(device: GPUDevice, layout: ParamLayout, lr: number, l2: number, momentum: number): GPUBuffer {
   // STORAGE too: matmulBackwardWeightUpdate reads lr and l2 from it as a storage buffer.
   const usage = GPUBufferUsage.UNIFORM | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
-  const buffer = device.createBuffer({ label: 'optimizer', size: 16 + 16 * MAX_LAYERS, usage });
+  const buffer = device.createBuffer({ label: 'optimizer', size: OPTIMIZER_BYTES, usage });
   device.queue.writeBuffer(buffer, 0, optimizerWords(layout, lr, l2, momentum));
   return buffer;
 }

@@ -1,6 +1,7 @@
 /**
  * Initial parameters in the flat layout of layout.ts.
- *   xavier: W ~ U(±sqrt(6 / (C + OC))), b = 0        (the lectures' Glorot-uniform)
+ *   xavier: W ~ U(±sqrt(6 / (C + OC))), b = 0        (the lectures' Glorot-uniform; for a
+ *           convolution C = IC·KH·KW and OC·KH·KW outputs, as Glorot and PyTorch count them)
  *   he:     W ~ N(0, 2 / C), b = 0                    (for deep ReLU stacks)
  *   normal: W ~ N(0, 1), b ~ N(0, 1)                  (Nielsen's network.py)
  */
@@ -12,8 +13,8 @@ export function initParams(spec: ModelSpec, seed: number): { params: Float32Arra
   const layout = paramLayout(spec);
   const params = new Float32Array(layout.total);
   const rng = new Rng(seed);
-  for (const { C, OC, offset, weights } of layout.layers) {
-    const limit = Math.sqrt(6 / (C + OC));
+  for (const { C, OC, offset, weights, fanOut } of layout.layers) {
+    const limit = Math.sqrt(6 / (C + fanOut));
     const heStd = Math.sqrt(2 / C);
     for (let i = 0; i < weights; i++) {
       params[offset + i] =
