@@ -3,32 +3,78 @@
  * same steps the GPU scheduler encodes (src/gpu/trainer.ts), in Float32Arrays.
  */
 import type { Split } from '../data/dataset.ts';
-import type { ParamLayout } from '../model/layout.ts';
+import { convBlocks, denseBlocks, type LayerBlock, type ParamLayout } from '../model/layout.ts';
 import { initParams } from '../model/init.ts';
 import { permutation, type Rng } from '../model/rng.ts';
-import { layerActivations, type Activation } from '../model/spec.ts';
-import { lrAtEpoch, type TrainConfig } from '../train/config.ts';
+import { inputSize, layerActivations, resolveFeatures, shapeSize, type Activation, type ModelSpec, type ResolvedFeature } from '../model/spec.ts';
+import { adamParams, lrAtEpoch, optimizerOf, type TrainConfig } from '../train/config.ts';
+import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, convGeometry, type ConvGeometry } from './conv.ts';
+import { maxPoolBackward, maxPoolForward, poolGeometry, type PoolGeometry } from './pool.ts';
 import {
   shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
 } from '../train/trainer.ts';
 import { gatherBatch } from './gather.ts';
 import { evaluateRows, quadraticCost, softmaxCrossEntropy, type BatchStats } from './loss.ts';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matmul.ts';
-import { sgdMomentumUpdate, sgdUpdate } from './update.ts';
+import { adamUpdate, sgdMomentumUpdate, sgdUpdate } from './update.ts';
 
 const now = () => performance.now() / 1000;
+
+/**
+ * A feature layer (convolution or max pooling) at batch size B: its geometry, its block in
+ * the parameter buffer (convolutions), and the activation of its output.
+ */
+export interface FeatureStage {
+  kind: 'conv' | 'pool';
+  conv?: ConvGeometry;
+  pool?: PoolGeometry;
+  block?: LayerBlock;
+  /** conv: the hidden activation; pool: identity (it passes its input's activation through). */
+  act: Activation;
+  outSize: number;
+}
+
+/** The feature layers of `spec` at batch size B, with their parameter blocks. */
+export function featureStages(spec: ModelSpec, layout: ParamLayout, B: number): FeatureStage[] {
+  const blocks = convBlocks(layout);
+  let c = 0;
+  return resolveFeatures(spec).map((f: ResolvedFeature) => {
+    const outSize = shapeSize(f.out);
+    if (f.layer.type === 'conv') {
+      const { filters, kh, kw, stride, pad } = f.layer;
+      const conv = convGeometry(B, f.in.channels, f.in.height, f.in.width, filters, kh, kw, stride, pad);
+      return { kind: 'conv', conv, block: blocks[c++], act: spec.activation, outSize };
+    }
+    const pool = poolGeometry(B, f.in.channels, f.in.height, f.in.width, f.layer.size, f.layer.stride, f.layer.pad);
+    return { kind: 'pool', pool, act: 'identity' as Activation, outSize };
+  });
+}
 
 /** Activations of one mini-batch, layer by layer, and their gradients. */
 class Workspace {
   x: Float32Array;
   y: Uint32Array;
+  /** Feature layers' outputs, gradients (conv: before the activation; pool: of the output) and argmax. */
+  fa: Float32Array[];
+  fd: Float32Array[];
+  argmax: Uint32Array[];
+  stages: FeatureStage[];
   acts: Float32Array[];
   dZ: Float32Array[];
-  constructor(readonly B: number, sizes: number[]) {
-    this.x = new Float32Array(B * sizes[0]);
+  constructor(readonly B: number, spec: ModelSpec, layout: ParamLayout) {
+    this.x = new Float32Array(B * inputSize(spec));
     this.y = new Uint32Array(B);
-    this.acts = sizes.slice(1).map((n) => new Float32Array(B * n));
-    this.dZ = sizes.slice(1).map((n) => new Float32Array(B * n));
+    this.stages = featureStages(spec, layout, B);
+    this.fa = this.stages.map((s) => new Float32Array(B * s.outSize));
+    this.fd = this.stages.map((s) => new Float32Array(B * s.outSize));
+    this.argmax = this.stages.map((s) => new Uint32Array(s.kind === 'pool' ? B * s.outSize : 0));
+    this.acts = spec.sizes.slice(1).map((n) => new Float32Array(B * n));
+    this.dZ = spec.sizes.slice(1).map((n) => new Float32Array(B * n));
+  }
+
+  /** The dense layers' input: the last feature layer's output, or the images. */
+  get denseInput(): Float32Array {
+    return this.fa.length ? this.fa[this.fa.length - 1] : this.x;
   }
 }
 
@@ -38,8 +84,11 @@ export class CpuTrainer implements Trainer {
   readonly layout: ParamLayout;
   private params: Float32Array;
   private grads: Float32Array;
+  /** Optimiser state: the velocity (momentum), or Adam's m then v; null for plain SGD. */
   private velocity: Float32Array | null;
   private acts: Activation[];
+  private dense: LayerBlock[];
+  private steps: number;
   private rng: Rng;
   private perm: Uint32Array;
   private ws: Workspace;
@@ -50,29 +99,40 @@ export class CpuTrainer implements Trainer {
     this.params = params;
     this.layout = layout;
     this.grads = new Float32Array(layout.total);
-    this.velocity = config.momentum > 0 ? new Float32Array(layout.total) : null;
+    const optimizer = optimizerOf(config);
+    this.velocity = optimizer === 'sgd' ? null : new Float32Array(layout.total * (optimizer === 'adam' ? 2 : 1));
     this.acts = layerActivations(config.model);
+    this.dense = denseBlocks(layout);
     this.rng = shuffleRng(config.seed);
     this.perm = new Uint32Array(train.count);
-    this.ws = new Workspace(config.batch, config.model.sizes);
+    this.steps = Math.floor(train.count / config.batch);
+    this.ws = new Workspace(config.batch, config.model, layout);
+  }
+
+  private block(b: LayerBlock): Float32Array {
+    return this.params.subarray(b.offset, b.offset + b.size);
   }
 
   get epoch(): number {
     return this.epochsDone;
   }
 
-  /** Forward pass of ws.x through every layer into ws.acts. */
+  /** Forward pass of ws.x through every layer into ws.fa and ws.acts. */
   private forward(ws: Workspace): void {
-    this.layout.layers.forEach((block, l) => {
-      const input = l === 0 ? ws.x : ws.acts[l - 1];
-      const wb = this.params.subarray(block.offset, block.offset + block.size);
-      matmulForward(ws.acts[l], input, wb, ws.B, block.C, block.OC, this.acts[l]);
+    ws.stages.forEach((s, f) => {
+      const input = f === 0 ? ws.x : ws.fa[f - 1];
+      if (s.kind === 'conv') conv2dForward(ws.fa[f], input, this.block(s.block!), s.conv!, s.act);
+      else maxPoolForward(ws.fa[f], ws.argmax[f], input, s.pool!);
+    });
+    this.dense.forEach((block, l) => {
+      const input = l === 0 ? ws.denseInput : ws.acts[l - 1];
+      matmulForward(ws.acts[l], input, this.block(block), ws.B, block.C, block.OC, this.acts[l]);
     });
   }
 
   private loss(ws: Workspace): BatchStats {
-    const last = this.layout.layers.length - 1;
-    const K = this.layout.layers[last].OC;
+    const last = this.dense.length - 1;
+    const K = this.dense[last].OC;
     const { model } = this.config;
     return model.loss === 'cross-entropy'
       ? softmaxCrossEntropy(ws.dZ[last], ws.acts[last], ws.y, ws.B, K)
@@ -81,20 +141,40 @@ export class CpuTrainer implements Trainer {
 
   /** Gradients of the batch's mean loss into this.grads, last layer first. */
   private backward(ws: Workspace): void {
-    for (let l = this.layout.layers.length - 1; l >= 0; l--) {
-      const block = this.layout.layers[l];
-      const input = l === 0 ? ws.x : ws.acts[l - 1];
+    const F = ws.stages.length;
+    for (let l = this.dense.length - 1; l >= 0; l--) {
+      const block = this.dense[l];
+      const input = l === 0 ? ws.denseInput : ws.acts[l - 1];
       matmulBackwardWeight(this.grads.subarray(block.offset, block.offset + block.size), input, ws.dZ[l], ws.B, block.C, block.OC);
       if (l > 0) {
-        const wb = this.params.subarray(block.offset, block.offset + block.size);
-        matmulBackwardInput(ws.dZ[l - 1], ws.dZ[l], wb, ws.acts[l - 1], ws.B, block.C, block.OC, this.acts[l - 1]);
+        matmulBackwardInput(ws.dZ[l - 1], ws.dZ[l], this.block(block), ws.acts[l - 1], ws.B, block.C, block.OC, this.acts[l - 1]);
+      } else if (F > 0) {
+        matmulBackwardInput(ws.fd[F - 1], ws.dZ[0], this.block(block), ws.fa[F - 1], ws.B, block.C, block.OC, ws.stages[F - 1].act);
+      }
+    }
+    for (let f = F - 1; f >= 0; f--) {
+      const s = ws.stages[f];
+      const input = f === 0 ? ws.x : ws.fa[f - 1];
+      const prevAct = f === 0 ? 'identity' : ws.stages[f - 1].act;
+      if (s.kind === 'conv') {
+        const b = s.block!;
+        conv2dBackwardWeight(this.grads.subarray(b.offset, b.offset + b.size), input, ws.fd[f], s.conv!);
+        if (f > 0) conv2dBackwardInput(ws.fd[f - 1], ws.fd[f], this.block(b), input, s.conv!, prevAct);
+      } else if (f > 0) {
+        maxPoolBackward(ws.fd[f - 1], ws.fd[f], ws.argmax[f], input, s.pool!, prevAct);
       }
     }
   }
 
-  private update(lr: number): void {
+  /** The optimiser's step; t is the 1-based number of this mini-batch in the whole run (Adam). */
+  private update(lr: number, t: number): void {
     const { l2, momentum } = this.config;
-    if (this.velocity) sgdMomentumUpdate(this.params, this.velocity, this.grads, this.layout, lr, l2, momentum);
+    const optimizer = optimizerOf(this.config);
+    if (optimizer === 'adam') {
+      const n = this.layout.total;
+      const v = this.velocity!;
+      adamUpdate(this.params, v.subarray(0, n), v.subarray(n), this.grads, this.layout, lr, l2, adamParams(this.config), t);
+    } else if (this.velocity) sgdMomentumUpdate(this.params, this.velocity, this.grads, this.layout, lr, l2, momentum);
     else sgdUpdate(this.params, this.grads, this.layout, lr, l2);
   }
 
@@ -106,7 +186,7 @@ export class CpuTrainer implements Trainer {
     this.forward(ws);
     const stats = this.loss(ws);
     this.backward(ws);
-    this.update(lr);
+    this.update(lr, this.epochsDone * this.steps + Math.floor(start / ws.B) + 1);
     return stats;
   }
 
@@ -116,8 +196,8 @@ export class CpuTrainer implements Trainer {
   }
 
   /** The last mini-batch's workspace and gradients, for parity tests. */
-  inspect(): { x: Float32Array; acts: Float32Array[]; dZ: Float32Array[]; grads: Float32Array } {
-    return { x: this.ws.x, acts: this.ws.acts, dZ: this.ws.dZ, grads: this.grads };
+  inspect(): { x: Float32Array; features: Float32Array[]; acts: Float32Array[]; dZ: Float32Array[]; grads: Float32Array } {
+    return { x: this.ws.x, features: this.ws.fa, acts: this.ws.acts, dZ: this.ws.dZ, grads: this.grads };
   }
 
   async trainEpoch(onProgress?: (step: number, steps: number) => void): Promise<EpochReport> {
@@ -149,15 +229,15 @@ export class CpuTrainer implements Trainer {
 
   async evaluate(split: Split): Promise<Evaluation> {
     const chunk = Math.min(1000, split.count);
-    const ws = new Workspace(chunk, this.config.model.sizes);
+    const ws = new Workspace(chunk, this.config.model, this.layout);
     const P = split.rows * split.cols;
-    const K = this.layout.layers[this.layout.layers.length - 1].OC;
+    const K = this.dense[this.dense.length - 1].OC;
     const preds = new Uint32Array(split.count);
     const rowLoss = new Float32Array(split.count);
     const identity = Uint32Array.from({ length: split.count }, (_, i) => i);
     for (let start = 0; start < split.count; start += chunk) {
       const B = Math.min(chunk, split.count - start);
-      const part = B === chunk ? ws : new Workspace(B, this.config.model.sizes);
+      const part = B === chunk ? ws : new Workspace(B, this.config.model, this.layout);
       gatherBatch(part.x, part.y, split.images, split.labels, identity, start, B, P);
       this.forward(part);
       evaluateRows(preds.subarray(start), rowLoss.subarray(start), part.acts[part.acts.length - 1], part.y, B, K, this.config.model.loss);

@@ -122,7 +122,7 @@ const FLAT_WG = 256;
 
 /** One Adam step over the whole parameter buffer (adam_update.wgsl); t comes from opt.t0 and the step. */
 export function adamUpdate(
-  k: KernelCache, params: GPUBuffer, m: GPUBuffer, v: GPUBuffer, grads: GPUBuffer, opt: GPUBuffer, n: number, step: GPUBindGroup,
+  k: KernelCache, params: GPUBuffer, m: Buf, v: Buf, grads: GPUBuffer, opt: GPUBuffer, n: number, step: GPUBindGroup,
 ): Promise<Dispatch> {
   if (n % 4 !== 0) throw new Error(`Parameter buffers hold whole 64-float blocks; got ${n} floats.`);
   return build(k, 'adam_update', { WG: FLAT_WG }, 'adamUpdate', [grads, params, m, v], opt, flatDispatch(n / 4, FLAT_WG), step);

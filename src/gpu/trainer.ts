@@ -14,10 +14,14 @@
  */
 import type { Split } from '../data/dataset.ts';
 import { initParams } from '../model/init.ts';
-import type { LayerBlock, ParamLayout } from '../model/layout.ts';
+import { denseBlocks, type LayerBlock, type ParamLayout } from '../model/layout.ts';
 import { permutation, type Rng } from '../model/rng.ts';
-import { layerActivations } from '../model/spec.ts';
-import { lrAtEpoch, type TrainConfig } from '../train/config.ts';
+import { inputSize, layerActivations } from '../model/spec.ts';
+import { featureStages, type FeatureStage } from '../cpu/trainer.ts';
+import { adamParams, lrAtEpoch, optimizerOf, type TrainConfig } from '../train/config.ts';
+import {
+  adamUpdate, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, maxPoolBackward, maxPoolForward, weightPartialBytes,
+} from './conv-ops.ts';
 import {
   shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
 } from '../train/trainer.ts';
@@ -71,6 +75,10 @@ interface Activations {
   /** The input batch: f32, or bytes (four pixels to a u32) when the trainer's bytesInput. */
   x: GPUBuffer;
   y: GPUBuffer;
+  /** Feature layers (convolution, pooling): their stages at B, outputs and pooling argmax. */
+  stages: FeatureStage[];
+  fa: GPUBuffer[];
+  argmax: (GPUBuffer | null)[];
   acts: GPUBuffer[];
 }
 
@@ -103,7 +111,11 @@ export class GpuTrainer implements Trainer {
   private params!: GPUBuffer;
   /** The gradients, unless the update is fused into the weight-gradient matmuls. */
   private grads?: GPUBuffer;
+  /** Optimiser state: the velocity (momentum), or Adam's m then v (2·layout.total floats). */
   private velocity: GPUBuffer | null = null;
+  /** Partial sums of the convolution layers' weight gradients, shared by all of them. */
+  private partial: GPUBuffer | null = null;
+  private dense: LayerBlock[];
   private opt!: GPUBuffer;
   private perm!: GPUBuffer;
   private stats!: GPUBuffer;
@@ -113,7 +125,7 @@ export class GpuTrainer implements Trainer {
   private epochsDone = 0;
   private steps: number;
   private valEval!: EvaluationProgram;
-  private batch!: Activations & { dZ: GPUBuffer[] };
+  private batch!: Activations & { dZ: GPUBuffer[]; fd: GPUBuffer[] };
   private trainData!: ResidentSplit;
   private valData!: ResidentSplit;
 
@@ -129,7 +141,9 @@ export class GpuTrainer implements Trainer {
     this.device = ctx.device;
     this.variant = options.variant;
     const [C, OC] = config.model.sizes;
-    this.bytesInput = byteInputFits(options.variant, config.batch, C, OC);
+    this.dense = denseBlocks(layout);
+    // Bytes feed the first dense layer's matmul; a convolution reads floats.
+    this.bytesInput = !config.model.features?.length && byteInputFits(options.variant, config.batch, C, OC);
     this.description = `GPU: ${adapterName(ctx.adapter)}, matmul ${options.variant}`;
     this.rng = shuffleRng(config.seed);
     this.permHost = new Uint32Array(train.count);
@@ -140,7 +154,7 @@ export class GpuTrainer implements Trainer {
     const { params, layout } = initParams(config.model, config.seed);
     const full: Required<GpuTrainerOptions> = {
       variant: options.variant ?? defaultVariant(ctx),
-      fuseUpdate: (options.fuseUpdate ?? true) && config.momentum === 0,
+      fuseUpdate: (options.fuseUpdate ?? true) && optimizerOf(config) === 'sgd',
       stepsPerSubmit: options.stepsPerSubmit ?? 100,
       evalChunk: options.evalChunk ?? 1000,
     };
@@ -158,10 +172,13 @@ export class GpuTrainer implements Trainer {
   private checkLimits(): void {
     const max = this.ctx.adapter.limits.maxStorageBufferBindingSize;
     const P = this.train.rows * this.train.cols;
+    const rows = Math.max(this.config.batch, this.options.evalChunk);
+    const stages = featureStages(this.config.model, this.layout, this.config.batch);
     const largest = Math.max(
       this.train.count * P,
-      this.layout.total * 4,
-      Math.max(this.config.batch, this.options.evalChunk) * Math.max(...this.config.model.sizes) * 4,
+      this.layout.total * 4 * (optimizerOf(this.config) === 'adam' ? 2 : 1),
+      rows * Math.max(inputSize(this.config.model), ...this.config.model.sizes, ...stages.map((s) => s.outSize)) * 4,
+      ...stages.map((s) => (s.conv ? weightPartialBytes(s.conv) : 0)),
     );
     if (largest > max) {
       throw new Error(
@@ -202,12 +219,21 @@ export class GpuTrainer implements Trainer {
 
   private activations(B: number, label: string): Activations {
     const sizes = this.config.model.sizes;
+    const stages = featureStages(this.config.model, this.layout, B);
     return {
       B,
-      x: this.storage(`${label} x`, B * sizes[0] * (this.bytesInput ? 1 : 4)),
+      x: this.storage(`${label} x`, B * inputSize(this.config.model) * (this.bytesInput ? 1 : 4)),
       y: this.storage(`${label} y`, B * 4),
+      stages,
+      fa: stages.map((s, f) => this.storage(`${label} ${s.kind}${f + 1} out`, B * s.outSize * 4)),
+      argmax: stages.map((s, f) => (s.kind === 'pool' ? this.storage(`${label} pool${f + 1} argmax`, B * s.outSize * 4) : null)),
       acts: sizes.slice(1).map((n, l) => this.storage(`${label} a${l + 1}`, B * n * 4)),
     };
+  }
+
+  /** The first dense layer's input: the last feature layer's output, or the image batch. */
+  private denseInput(a: Activations): GPUBuffer | ByteInput {
+    return a.fa.length ? a.fa[a.fa.length - 1] : this.input(a);
   }
 
   private input(a: Activations): GPUBuffer | ByteInput {
@@ -223,8 +249,16 @@ export class GpuTrainer implements Trainer {
     const P = this.train.rows * this.train.cols;
     const acts = layerActivations(this.config.model);
     const out = [await gatherBatch(this.k, this.input(a), a.y, data.images, data.labels, indices, a.B, P, step, `${tag} gather`)];
-    for (const [l, b] of this.layout.layers.entries()) {
-      const input = l === 0 ? this.input(a) : a.acts[l - 1];
+    for (const [f, s] of a.stages.entries()) {
+      const input = f === 0 ? a.x : a.fa[f - 1];
+      out.push(
+        s.kind === 'conv'
+          ? await conv2dForward(this.k, a.fa[f], input, this.block(this.params, s.block!), s.conv!, s.act, `${tag} conv ${f + 1}`)
+          : await maxPoolForward(this.k, a.fa[f], a.argmax[f]!, input, s.pool!, `${tag} pool ${f + 1}`),
+      );
+    }
+    for (const [l, b] of this.dense.entries()) {
+      const input = l === 0 ? this.denseInput(a) : a.acts[l - 1];
       out.push(await matmulForward(this.k, this.variant, a.acts[l], input, this.block(this.params, b), a.B, b.C, b.OC, acts[l], `${tag} forward ${l + 1}`));
     }
     return out;
@@ -233,15 +267,16 @@ export class GpuTrainer implements Trainer {
   private async build(initial: Float32Array): Promise<void> {
     const { config, layout } = this;
     const B = config.batch;
-    const L = layout.layers.length;
-    const K = layout.layers[L - 1].OC;
+    const L = this.dense.length;
+    const K = this.dense[L - 1].OC;
     const acts = layerActivations(config.model);
+    const optimizer = optimizerOf(config);
 
     this.trainData = this.upload(this.train, 'train');
     this.valData = this.upload(this.val, 'val');
     this.params = this.storage('params', initial);
     if (!this.options.fuseUpdate) this.grads = this.storage('grads', layout.total * 4);
-    if (config.momentum > 0) this.velocity = this.storage('velocity', layout.total * 4);
+    if (optimizer !== 'sgd') this.velocity = this.storage('optimizer state', layout.total * 4 * (optimizer === 'adam' ? 2 : 1));
     this.opt = this.track(optimizerBuffer(this.device, layout, config.lr, config.l2, config.momentum));
     this.perm = this.storage('shuffled indices', this.train.count * 4);
     this.stats = this.storage('step stats', this.steps * 8);
@@ -249,7 +284,10 @@ export class GpuTrainer implements Trainer {
     // One mini-batch.
     const a = this.activations(B, 'batch');
     const dZ = config.model.sizes.slice(1).map((n, l) => this.storage(`dZ${l + 1}`, B * n * 4));
-    this.batch = { ...a, dZ };
+    const fd = a.stages.map((st, f) => this.storage(`${st.kind}${f + 1} gradient`, B * st.outSize * 4));
+    const partialBytes = Math.max(0, ...a.stages.map((st) => (st.conv ? weightPartialBytes(st.conv) : 0)));
+    if (partialBytes > 0) this.partial = this.storage('conv weight-gradient partial sums', partialBytes);
+    this.batch = { ...a, dZ, fd };
     const trainStep = this.stepSlots('train steps', this.steps, B);
     const program = await this.forwardProgram(a, this.trainData, this.perm, trainStep, 'train');
     program.push(
@@ -258,13 +296,18 @@ export class GpuTrainer implements Trainer {
         : await quadraticCost(this.k, dZ[L - 1], a.acts[L - 1], a.y, this.stats, B, K, config.model.outputActivation, trainStep),
     );
     const fused = this.options.fuseUpdate;
+    const F = a.stages.length;
     for (let l = L - 1; l >= 0; l--) {
-      const b = layout.layers[l];
-      const input = l === 0 ? this.input(a) : a.acts[l - 1];
+      const b = this.dense[l];
+      const input = l === 0 ? this.denseInput(a) : a.acts[l - 1];
       // Backward input reads this layer's W: before a fused update changes it.
       if (l > 0) {
         program.push(
           await matmulBackwardInput(this.k, this.variant, dZ[l - 1], dZ[l], this.block(this.params, b), a.acts[l - 1], B, b.C, b.OC, acts[l - 1], `backward input ${l + 1}`),
+        );
+      } else if (F > 0) {
+        program.push(
+          await matmulBackwardInput(this.k, this.variant, fd[F - 1], dZ[0], this.block(this.params, b), a.fa[F - 1], B, b.C, b.OC, a.stages[F - 1].act, 'backward input dense 1'),
         );
       }
       program.push(
@@ -273,12 +316,35 @@ export class GpuTrainer implements Trainer {
           : await matmulBackwardWeight(this.k, this.variant, this.block(this.grads!, b), input, dZ[l], B, b.C, b.OC, `backward weight ${l + 1}`),
       );
     }
-    if (!fused) {
+    for (let f = F - 1; f >= 0; f--) {
+      const st = a.stages[f];
+      const input = f === 0 ? a.x : a.fa[f - 1];
+      const prevAct = f === 0 ? 'identity' : a.stages[f - 1].act;
+      if (st.kind === 'pool') {
+        if (f > 0) program.push(await maxPoolBackward(this.k, fd[f - 1], fd[f], a.argmax[f]!, input, st.pool!, prevAct, `pool ${f + 1} backward`));
+        continue;
+      }
+      // As for dense layers: the input gradient reads W before a fused update changes it.
+      if (f > 0) program.push(await conv2dBackwardInput(this.k, fd[f - 1], fd[f], this.block(this.params, st.block!), input, st.conv!, prevAct, `conv ${f + 1} backward input`));
       program.push(
-        this.velocity
-          ? await sgdMomentumUpdate(this.k, this.params, this.velocity, this.grads!, this.opt, layout.total)
-          : await sgdUpdate(this.k, this.params, this.grads!, this.opt, layout.total),
+        ...(fused
+          ? await conv2dBackwardWeightUpdate(this.k, this.block(this.params, st.block!), input, fd[f], this.partial!, this.opt, st.conv!, `conv ${f + 1} backward weight + SGD`)
+          : await conv2dBackwardWeight(this.k, this.block(this.grads!, st.block!), input, fd[f], this.partial!, this.opt, st.conv!, `conv ${f + 1} backward weight`)),
       );
+    }
+    if (!fused) {
+      const n = layout.total;
+      if (optimizer === 'adam') {
+        const m = { buffer: this.velocity!, offset: 0, size: n * 4 };
+        const v = { buffer: this.velocity!, offset: n * 4, size: n * 4 };
+        program.push(await adamUpdate(this.k, this.params, m, v, this.grads!, this.opt, n, trainStep));
+      } else {
+        program.push(
+          this.velocity
+            ? await sgdMomentumUpdate(this.k, this.params, this.velocity, this.grads!, this.opt, n)
+            : await sgdUpdate(this.k, this.params, this.grads!, this.opt, n),
+        );
+      }
     }
     this.stepProgram = program;
 
@@ -305,8 +371,8 @@ export class GpuTrainer implements Trainer {
    * per-row predictions and losses into preds and rowLoss.
    */
   private async evaluationProgram(data: ResidentSplit, V: number): Promise<EvaluationProgram> {
-    const L = this.layout.layers.length;
-    const K = this.layout.layers[L - 1].OC;
+    const L = this.dense.length;
+    const K = this.dense[L - 1].OC;
     const chunk = Math.min(this.options.evalChunk, V);
     const chunks = Math.ceil(V / chunk);
     const preds = this.storage('eval preds', V * 4);
@@ -342,7 +408,8 @@ export class GpuTrainer implements Trainer {
   /** Starts the next epoch: its learning rate and shuffled order go to the GPU. */
   beginEpoch(): number {
     const lr = lrAtEpoch(this.config, this.epochsDone + 1);
-    this.device.queue.writeBuffer(this.opt, 0, optimizerWords(this.layout, lr, this.config.l2, this.config.momentum));
+    const adam = optimizerOf(this.config) === 'adam' ? { ...adamParams(this.config), t0: this.epochsDone * this.steps } : undefined;
+    this.device.queue.writeBuffer(this.opt, 0, optimizerWords(this.layout, lr, this.config.l2, this.config.momentum, adam));
     permutation(this.permHost, this.rng);
     this.device.queue.writeBuffer(this.perm, 0, this.permHost);
     return lr;
@@ -471,7 +538,7 @@ export class GpuTrainer implements Trainer {
   }
 
   async getVelocity(): Promise<Float32Array | null> {
-    return this.velocity ? readFloats(this.device, this.velocity, this.layout.total) : null;
+    return this.velocity ? readFloats(this.device, this.velocity, this.velocity.size / 4) : null;
   }
 
   async setVelocity(v: Float32Array): Promise<void> {
@@ -492,15 +559,17 @@ export class GpuTrainer implements Trainer {
    * its input, activations and output gradients, the gradients (absent when the update is
    * fused: see GpuTrainerOptions.fuseUpdate) and the per-step stats.
    */
-  async inspect(): Promise<{ x: Float32Array; acts: Float32Array[]; dZ: Float32Array[]; grads?: Float32Array; stats: Float32Array }> {
+  async inspect(): Promise<{ x: Float32Array; features: Float32Array[]; acts: Float32Array[]; dZ: Float32Array[]; grads?: Float32Array; stats: Float32Array }> {
     const d = this.device;
-    const { x, acts, dZ } = this.batch;
+    const { x, acts, dZ, fa, stages } = this.batch;
     const sizes = this.config.model.sizes;
     const B = this.config.batch;
+    const P = inputSize(this.config.model);
     return {
       x: this.bytesInput
-        ? Float32Array.from(new Uint8Array(await readBuffer(d, x, B * sizes[0])), (v) => v / 255)
-        : await readFloats(d, x, B * sizes[0]),
+        ? Float32Array.from(new Uint8Array(await readBuffer(d, x, B * P)), (v) => v / 255)
+        : await readFloats(d, x, B * P),
+      features: await Promise.all(fa.map((f, i) => readFloats(d, f, B * stages[i].outSize))),
       acts: await Promise.all(acts.map((a, l) => readFloats(d, a, B * sizes[l + 1]))),
       dZ: await Promise.all(dZ.map((g, l) => readFloats(d, g, B * sizes[l + 1]))),
       grads: this.grads && (await readFloats(d, this.grads, this.layout.total)),

@@ -8,7 +8,13 @@
  *   nielsen  784-30-10, sigmoid, quadratic cost, N(0, 1) init, batch 10, η = 3.0,
  *            30 epochs  (Nielsen, "Neural Networks and Deep Learning", chapter 1)
  */
-import type { ModelSpec } from '../model/spec.ts';
+import { inputSize, type ModelSpec } from '../model/spec.ts';
+
+export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+/** Adam's defaults, as torch.optim.Adam's. */
+export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 export interface TrainConfig {
   model: ModelSpec;
@@ -19,8 +25,16 @@ export interface TrainConfig {
   lrDecay: number;
   /** L2 strength λ (the loss gains λ/2·‖W‖², biases excluded). */
   l2: number;
-  /** 0 = plain SGD. */
+  /** Momentum μ of the 'momentum' optimiser (0 = plain SGD). */
   momentum: number;
+  /**
+   * sgd, momentum (heavy ball, μ = momentum) or adam (β1, β2, ε below). Absent (files
+   * written before Adam): momentum when momentum > 0, else sgd.
+   */
+  optimizer?: OptimizerName;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
   epochs: number;
   seed: number;
 }
@@ -50,16 +64,33 @@ export const PRESETS: Record<'lecun' | 'nielsen', TrainConfig> = {
 
 export type PresetName = keyof typeof PRESETS;
 
+/** The optimiser a configuration trains with (see TrainConfig.optimizer). */
+export function optimizerOf(config: TrainConfig): OptimizerName {
+  return config.optimizer ?? (config.momentum > 0 ? 'momentum' : 'sgd');
+}
+
+/** Adam's β1, β2, ε for a configuration, defaults filled in. */
+export function adamParams(config: TrainConfig): { beta1: number; beta2: number; eps: number } {
+  return { beta1: config.beta1 ?? ADAM_DEFAULTS.beta1, beta2: config.beta2 ?? ADAM_DEFAULTS.beta2, eps: config.eps ?? ADAM_DEFAULTS.eps };
+}
+
+/** Floats of optimiser state per parameter: velocity (momentum), m and v (adam). */
+export function optimizerStateCopies(config: TrainConfig): number {
+  const o = optimizerOf(config);
+  return o === 'adam' ? 2 : o === 'momentum' ? 1 : 0;
+}
+
 export function lrAtEpoch(config: TrainConfig, epoch: number): number {
   return config.lr * config.lrDecay ** (epoch - 1);
 }
 
 /** Refuses configurations that cannot work, before any work starts. */
-export function validateConfig(config: TrainConfig, inputSize: number, classes: number, trainCount: number): void {
+export function validateConfig(config: TrainConfig, pixels: number, classes: number, trainCount: number): void {
   const { sizes } = config.model;
   const problems: string[] = [];
-  if (sizes[0] !== inputSize) {
-    problems.push(`the network takes ${sizes[0]} inputs but the images have ${inputSize} pixels: start the architecture with ${inputSize}`);
+  const takes = inputSize(config.model);
+  if (takes !== pixels) {
+    problems.push(`the network takes ${takes} inputs but the images have ${pixels} pixels: start the architecture with ${pixels}`);
   }
   if (sizes[sizes.length - 1] !== classes) {
     problems.push(`the network has ${sizes[sizes.length - 1]} outputs but the data has ${classes} classes: end the architecture with ${classes}`);
@@ -72,6 +103,12 @@ export function validateConfig(config: TrainConfig, inputSize: number, classes: 
   if (!(config.lrDecay > 0)) problems.push(`learning-rate decay ${config.lrDecay} must be positive (1 keeps η constant)`);
   if (!(config.l2 >= 0)) problems.push(`L2 strength ${config.l2} must be ≥ 0`);
   if (!(config.momentum >= 0 && config.momentum < 1)) problems.push(`momentum ${config.momentum} must be in [0, 1)`);
+  if (optimizerOf(config) === 'adam') {
+    const { beta1, beta2, eps } = adamParams(config);
+    if (!(beta1 >= 0 && beta1 < 1)) problems.push(`Adam's β1 ${beta1} must be in [0, 1)`);
+    if (!(beta2 >= 0 && beta2 < 1)) problems.push(`Adam's β2 ${beta2} must be in [0, 1)`);
+    if (!(eps > 0)) problems.push(`Adam's ε ${eps} must be positive`);
+  }
   if (!Number.isInteger(config.epochs) || config.epochs < 1) problems.push(`epochs ${config.epochs} must be a whole number ≥ 1`);
   if (problems.length) throw new Error(`Cannot train this configuration: ${problems.join('; ')}.`);
 }

@@ -1,0 +1,103 @@
+/**
+ * Convolutional networks, GPU vs CPU: one step (every feature map, activation, gradient
+ * and updated parameter), then a short run of a few hundred mini-batches whose losses and
+ * validation predictions agree; with SGD (fused into the weight gradients), momentum and Adam.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CpuTrainer } from '../../src/cpu/trainer.ts';
+import type { Split } from '../../src/data/dataset.ts';
+import { GpuTrainer, type GpuTrainerOptions } from '../../src/gpu/trainer.ts';
+import { layerViews } from '../../src/model/layout.ts';
+import { parseNetwork } from '../../src/model/spec.ts';
+import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { testGpu } from '../helpers/gpu.ts';
+import { syntheticSplit } from '../helpers/splits.ts';
+
+const STEP_TOL = { atol: 2e-5, rtol: 2e-4 };
+const LOSS_TOL = { atol: 1e-4, rtol: 2e-3 };
+
+// Two convolutions (the second with stride 2 and padding), two poolings (one overlapping,
+// padded), channel counts that are not multiples of four.
+const tiny: TrainConfig = {
+  ...PRESETS.lecun,
+  model: { ...PRESETS.lecun.model, ...parseNetwork('1x28x28-conv5k5p2-pool2-conv6k3s2p1-pool3s2p1-20-10') },
+  batch: 20,
+  lr: 0.05,
+  l2: 1e-3,
+};
+const adam: TrainConfig = { ...tiny, optimizer: 'adam', lr: 1e-3 };
+const momentum: TrainConfig = { ...tiny, momentum: 0.9, optimizer: 'momentum' };
+
+let train: Split;
+let val: Split;
+beforeAll(() => {
+  train = syntheticSplit(4000, 1); // 200 mini-batches of 20
+  val = syntheticSplit(100, 2);
+});
+const trainers: GpuTrainer[] = [];
+afterAll(() => trainers.forEach((t) => t.destroy()));
+
+async function pair(config: TrainConfig, options: GpuTrainerOptions = {}) {
+  const gpu = await GpuTrainer.create(await testGpu(), config, train, val, options);
+  trainers.push(gpu);
+  return { gpu, cpu: new CpuTrainer(config, train, val) };
+}
+
+async function compareStep(config: TrainConfig, options: GpuTrainerOptions = {}) {
+  const { gpu, cpu } = await pair(config, options);
+  expectClose('initial params', await gpu.getParams(), await cpu.getParams(), { atol: 0, rtol: 0 });
+  const lr = gpu.beginEpoch();
+  gpu.submitSteps(0, 1);
+  cpu.shuffle();
+  const cpuStats = cpu.step(0, lr);
+  const g = await gpu.inspect();
+  const c = cpu.inspect();
+  expectClose('x', g.x, c.x, { atol: 1e-7, rtol: 0 });
+  expect(g.features.length).toBe(4);
+  g.features.forEach((f, i) => expectClose(`feature map ${i + 1}`, f, c.features[i], STEP_TOL));
+  g.acts.forEach((a, l) => expectClose(`a${l + 1}`, a, c.acts[l], STEP_TOL));
+  expectClose('batch loss', [g.stats[0]], [cpuStats.lossSum], STEP_TOL);
+  g.dZ.forEach((d, l) => expectClose(`dZ${l + 1}`, d, c.dZ[l], STEP_TOL));
+  if (g.grads) {
+    gpu.layout.layers.forEach((block, l) => {
+      const gv = layerViews(g.grads!, block);
+      const cv = layerViews(c.grads, block);
+      expectClose(`${block.kind} ${l + 1} dW`, gv.W, cv.W, STEP_TOL);
+      expectClose(`${block.kind} ${l + 1} dB`, gv.b, cv.b, STEP_TOL);
+    });
+  }
+  expectClose('params after update', await gpu.getParams(), await cpu.getParams(), STEP_TOL);
+  return { gpu, cpu, lr };
+}
+
+describe('a convolutional network, one step GPU vs CPU', () => {
+  it('SGD + L2 fused into the weight gradients', async () => {
+    await compareStep(tiny);
+  });
+  it('SGD, gradients stored (every conv and dense gradient compared)', async () => {
+    await compareStep(tiny, { fuseUpdate: false });
+  });
+  it('momentum', async () => {
+    await compareStep(momentum);
+  });
+  it('Adam', async () => {
+    const { gpu, cpu } = await compareStep(adam);
+    expectClose('Adam m and v', (await gpu.getVelocity())!, (await cpu.getVelocity())!, { atol: 1e-7, rtol: 1e-3 });
+  });
+});
+
+describe('a convolutional network, a short run GPU vs CPU', () => {
+  for (const [name, config] of [['SGD', tiny], ['Adam', adam]] as const) {
+    it(`${name}: 200 mini-batches, loss of every step and validation predictions agree`, async () => {
+      const { gpu, cpu } = await pair(config);
+      const [g, c] = [await gpu.trainEpoch(), await cpu.trainEpoch()];
+      expect(g.steps).toBe(200);
+      expectClose('loss per step', g.stepLoss, c.stepLoss, { atol: 2e-3, rtol: 2e-2 });
+      expectClose('train loss', [g.trainLoss], [c.trainLoss], LOSS_TOL);
+      expectClose('val loss', [g.val.loss], [c.val.loss], { atol: 1e-3, rtol: 1e-2 });
+      expect(Math.abs(g.val.correct - c.val.correct)).toBeLessThanOrEqual(1);
+      expect(g.val.accuracy, 'the synthetic classes are learnt').toBeGreaterThan(0.9);
+    });
+  }
+});
