@@ -2,8 +2,8 @@
 import { Command, Option } from 'commander';
 import { ADAPTER_CHOICES } from '../gpu/node-gpu.node.ts';
 import { MATMUL_VARIANTS } from '../gpu/ops.ts';
-import { ACTIVATIONS, INITS, LOSSES } from '../model/spec.ts';
-import { PRESETS } from '../train/config.ts';
+import { ACTIVATIONS, ARCH_HELP, INITS, LOSSES } from '../model/spec.ts';
+import { OPTIMIZERS, PRESETS } from '../train/config.ts';
 import { dataCommand } from './data-command.node.ts';
 import { devicesCommand } from './devices-command.node.ts';
 import { evalCommand } from './eval-command.node.ts';
@@ -29,9 +29,12 @@ deviceOptions(
   dataOptions(
     program
       .command('train')
-      .description('train a network; presets: lecun (784-300-100-10 ReLU, softmax), nielsen (784-30-10 sigmoid, quadratic)')
+      .description(
+        'train a network; presets: lecun (784-300-100-10 ReLU, softmax), nielsen (784-30-10 sigmoid, quadratic), ' +
+          'lenet5 (LeCun 1998: two 5×5 convolutions with max pooling, 120-84-10, Adam), cnn (two 5×5 convolutions of 16 and 32 filters, 256-10, Adam)',
+      )
       .addOption(new Option('--preset <name>', 'starting configuration').choices(Object.keys(PRESETS)).default('lecun'))
-      .option('--arch <sizes>', 'layer sizes, e.g. 784-300-100-10')
+      .option('--arch <layers>', ARCH_HELP)
       .addOption(new Option('--activation <act>', 'hidden-layer activation').choices([...ACTIVATIONS]))
       .addOption(new Option('--loss <loss>', 'loss').choices([...LOSSES]))
       .addOption(new Option('--output-activation <act>', 'output activation for the quadratic loss').choices([...ACTIVATIONS]))
@@ -41,7 +44,11 @@ deviceOptions(
       .option('--batch <n>', 'mini-batch size')
       .option('--epochs <n>', 'epochs')
       .option('--l2 <lambda>', 'L2 regularisation λ (weights only)')
+      .addOption(new Option('--optimizer <name>', 'sgd, momentum (heavy ball, --momentum μ, default 0.9) or adam').choices([...OPTIMIZERS]))
       .option('--momentum <mu>', 'SGD momentum (0 = plain SGD)')
+      .option('--beta1 <b1>', "Adam's β1 (default 0.9)")
+      .option('--beta2 <b2>', "Adam's β2 (default 0.999)")
+      .option('--eps <eps>', "Adam's ε (default 1e-8)")
       .option('--seed <n>', 'seed for initialisation and shuffling'),
   ),
 )

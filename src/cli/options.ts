@@ -1,6 +1,6 @@
 /** From command-line options to a TrainConfig: a preset, then any explicit overrides. */
-import { ACTIVATIONS, INITS, LOSSES, parseArchitecture, type Activation, type Init, type Loss, type ModelSpec } from '../model/spec.ts';
-import { PRESETS, type PresetName, type TrainConfig } from '../train/config.ts';
+import { ACTIVATIONS, INITS, LOSSES, parseNetwork, type Activation, type Init, type Loss, type ModelSpec } from '../model/spec.ts';
+import { OPTIMIZERS, PRESETS, type OptimizerName, type PresetName, type TrainConfig } from '../train/config.ts';
 
 export interface TrainFlags {
   preset: string;
@@ -15,6 +15,10 @@ export interface TrainFlags {
   epochs?: string;
   l2?: string;
   momentum?: string;
+  optimizer?: string;
+  beta1?: string;
+  beta2?: string;
+  eps?: string;
   seed?: string;
 }
 
@@ -32,7 +36,11 @@ function number(what: string, value: string): number {
 export function configFromFlags(f: TrainFlags): TrainConfig {
   const preset = PRESETS[oneOf('preset', f.preset, Object.keys(PRESETS) as PresetName[])];
   const model: ModelSpec = { ...preset.model };
-  if (f.arch !== undefined) model.sizes = parseArchitecture(f.arch);
+  if (f.arch !== undefined) {
+    delete model.input;
+    delete model.features;
+    Object.assign(model, parseNetwork(f.arch));
+  }
   if (f.activation !== undefined) model.activation = oneOf<Activation>('activation', f.activation, ACTIVATIONS);
   if (f.loss !== undefined) {
     model.loss = oneOf<Loss>('loss', f.loss, LOSSES);
@@ -40,14 +48,30 @@ export function configFromFlags(f: TrainFlags): TrainConfig {
   }
   if (f.outputActivation !== undefined) model.outputActivation = oneOf<Activation>('output activation', f.outputActivation, ACTIVATIONS);
   if (f.init !== undefined) model.init = oneOf<Init>('init', f.init, INITS);
-  return {
+  const momentum = f.momentum !== undefined ? number('--momentum', f.momentum) : preset.momentum;
+  // --optimizer, else what --momentum implies, else the preset's.
+  const optimizer: OptimizerName | undefined =
+    f.optimizer !== undefined
+      ? oneOf<OptimizerName>('optimizer', f.optimizer, OPTIMIZERS)
+      : f.momentum !== undefined
+        ? momentum > 0 ? 'momentum' : 'sgd'
+        : preset.optimizer;
+  const config: TrainConfig = {
     model,
     batch: f.batch !== undefined ? number('--batch', f.batch) : preset.batch,
     lr: f.lr !== undefined ? number('--lr', f.lr) : preset.lr,
     lrDecay: f.lrDecay !== undefined ? number('--lr-decay', f.lrDecay) : preset.lrDecay,
     l2: f.l2 !== undefined ? number('--l2', f.l2) : preset.l2,
-    momentum: f.momentum !== undefined ? number('--momentum', f.momentum) : preset.momentum,
+    momentum: optimizer === 'momentum' && f.momentum === undefined && momentum === 0 ? 0.9 : momentum,
     epochs: f.epochs !== undefined ? number('--epochs', f.epochs) : preset.epochs,
     seed: f.seed !== undefined ? number('--seed', f.seed) : preset.seed,
   };
+  if (optimizer !== undefined) config.optimizer = optimizer;
+  if (optimizer === 'adam') {
+    if (f.beta1 !== undefined) config.beta1 = number('--beta1', f.beta1);
+    if (f.beta2 !== undefined) config.beta2 = number('--beta2', f.beta2);
+    if (f.eps !== undefined) config.eps = number('--eps', f.eps);
+  }
+  if (optimizer !== 'momentum' && optimizer !== undefined && f.momentum === undefined) config.momentum = 0;
+  return config;
 }

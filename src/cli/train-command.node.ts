@@ -5,7 +5,16 @@ import { saveModel } from '../model/model-file.ts';
 import { describeModel } from '../model/spec.ts';
 import { restoreCheckpoint, takeCheckpoint } from '../train/checkpoint.ts';
 import { readCheckpoint, writeCheckpoint } from '../train/checkpoint.node.ts';
-import { validateConfig } from '../train/config.ts';
+import { adamParams, optimizerOf, validateConfig, type TrainConfig } from '../train/config.ts';
+
+function optimizerText(config: TrainConfig): string {
+  const o = optimizerOf(config);
+  if (o === 'adam') {
+    const { beta1, beta2, eps } = adamParams(config);
+    return `Adam (β1 ${beta1}, β2 ${beta2}, ε ${eps})`;
+  }
+  return o === 'momentum' ? `SGD with momentum ${config.momentum}` : 'SGD';
+}
 import { configFromFlags, type TrainFlags } from './options.ts';
 import { epochLine, firstNonFinite, pct } from './report.ts';
 import { loadSplits, openTrainer, type DataFlags, type DeviceFlags } from './setup.node.ts';
@@ -70,7 +79,7 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
   log(`wgtrain: ${describeModel(config.model)}`);
   log(`  data ${dataset.name} (${dataset.source}): ${train.count} training, ${val.count} validation images`);
   if (!dataset.test) log(`  no test set (t10k files) in ${dataset.source}: accuracy is reported on the validation split`);
-  log(`  batch ${config.batch}, η ${config.lr}${config.lrDecay !== 1 ? ` ×${config.lrDecay}/epoch` : ''}, L2 ${config.l2}, momentum ${config.momentum}, ${config.epochs} epochs, seed ${config.seed}`);
+  log(`  batch ${config.batch}, η ${config.lr}${config.lrDecay !== 1 ? ` ×${config.lrDecay}/epoch` : ''}, L2 ${config.l2}, ${optimizerText(config)}, ${config.epochs} epochs, seed ${config.seed}`);
   log(`  ${trainer.description}`);
   if (json) emit({ type: 'start', config, device: trainer.kind, description: trainer.description, train: train.count, val: val.count, dataset: dataset.name });
 

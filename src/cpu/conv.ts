@@ -1,19 +1,22 @@
 /**
- * 2D convolution layer, forward and backward, batched, channels first (NCHW). Mirrors
- * shaders/conv2d_forward.wgsl, conv2d_backward_input.wgsl and conv2d_backward_weight.wgsl
- * (+ conv2d_weight_reduce.wgsl) as run by src/gpu/conv-ops.ts, function for function.
+ * 2D convolution layer, batched, channels last (NHWC: a sample is H × W pixels of C
+ * channels), computed as on the GPU: im2col, then the dense layer's matmuls (src/cpu/matmul.ts),
+ * then col2im for the input gradient. `im2col` and `col2im` mirror shaders/im2col.wgsl and
+ * shaders/col2im.wgsl one to one (src/gpu/conv-ops.ts runs them).
  *
- * Like every framework's convolution layer these compute cross-correlation: the kernel is
- * not flipped,
- *   out[b, o, y, x] = act(bias[o] + Σ_c Σ_i Σ_j in[b, c, y·S − P + i, x·S − P + j] · W[o, c, i, j])
- * with zero padding P and stride S. The lectures' convolution (notes 003) flips the kernel;
- * `convolve2d` below is that definition, and equals conv2dForward with a flipped kernel.
+ * Like every framework's convolution layer this is cross-correlation, the kernel not flipped:
+ *   out[b, y, x, o] = act(bias[o] + Σ_i Σ_j Σ_c in[b, y·S − P + i, x·S − P + j, c] · W[(i·KW + j)·IC + c, o])
+ * with zero padding P and stride S. The lectures' convolution (notes 003) flips the kernel:
+ * `convolve2d` is that definition. `conv2dDirect` is the textbook loop over the same
+ * layout, the oracle the im2col route is tested against.
  *
- * `wb` is the layer's parameter block: W (OC, IC, KH, KW) row-major, then b (OC).
+ * The layer's parameter block is a dense block [W; b] with C = CKP rows (KH·KW·IC rounded
+ * up to a multiple of 4, in (i, j, c) order; the extra rows are 0) and OC outputs; model files store W as PyTorch does, (OC, IC, KH, KW)
+ * (src/model/model-file.ts permutes).
  */
 import { outputLength, type Activation } from '../model/spec.ts';
 import { activate, activationGrad } from './activations.ts';
-import type { Vec } from './matmul.ts';
+import { matmulBackwardInput, matmulBackwardWeight, matmulForward, type Vec } from './matmul.ts';
 
 /** Sizes of one convolution over a batch. */
 export interface ConvGeometry {
@@ -36,59 +39,65 @@ export function convGeometry(
   return { B, IC, H, W, OC, KH, KW, stride, pad, OH: outputLength(H, KH, stride, pad), OW: outputLength(W, KW, stride, pad) };
 }
 
-/** out (B, OC, OH, OW) = act(x (B, IC, H, W) ⋆ W + b): cross-correlation, bias and activation. */
-export function conv2dForward(out: Vec, x: Vec, wb: Vec, g: ConvGeometry, act: Activation): void {
-  const { B, IC, H, W, OC, KH, KW, stride, pad, OH, OW } = g;
-  const CK = IC * KH * KW;
+/**
+ * Rows (B·OH·OW) and columns of the im2col matrix: KH·KW·IC rounded up to a multiple of 4
+ * (the extra columns are 0), which lets the vec4 matmuls take every convolution.
+ */
+export function colShape(g: ConvGeometry): { rows: number; cols: number } {
+  return { rows: g.B * g.OH * g.OW, cols: Math.ceil((g.KH * g.KW * g.IC) / 4) * 4 };
+}
+
+/**
+ * col (B·OH·OW, CKP): row (b, y, x) holds the input window of output pixel (y, x),
+ *   col[(b·OH + y)·OW + x, (i·KW + j)·IC + c] = in[b, y·S − P + i, x·S − P + j, c], 0 in the padding,
+ * and 0 in columns KH·KW·IC .. CKP − 1 (CKP = colShape(g).cols).
+ */
+export function im2col(col: Vec, x: Vec, g: ConvGeometry): void {
+  const { B, IC, H, W, KH, KW, stride, pad, OH, OW } = g;
+  const CK = colShape(g).cols;
   for (let b = 0; b < B; b++) {
-    for (let o = 0; o < OC; o++) {
-      for (let oy = 0; oy < OH; oy++) {
-        for (let ox = 0; ox < OW; ox++) {
-          let s = wb[OC * CK + o];
-          for (let c = 0; c < IC; c++) {
-            for (let i = 0; i < KH; i++) {
-              const y = oy * stride - pad + i;
-              if (y < 0 || y >= H) continue;
-              for (let j = 0; j < KW; j++) {
-                const xx = ox * stride - pad + j;
-                if (xx < 0 || xx >= W) continue;
-                s += x[((b * IC + c) * H + y) * W + xx] * wb[o * CK + (c * KH + i) * KW + j];
-              }
-            }
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        const row = ((b * OH + oy) * OW + ox) * CK;
+        for (let i = 0; i < KH; i++) {
+          const y = oy * stride - pad + i;
+          for (let j = 0; j < KW; j++) {
+            const xx = ox * stride - pad + j;
+            const inside = y >= 0 && y < H && xx >= 0 && xx < W;
+            for (let c = 0; c < IC; c++) col[row + (i * KW + j) * IC + c] = inside ? x[((b * H + y) * W + xx) * IC + c] : 0;
           }
-          out[((b * OC + o) * OH + oy) * OW + ox] = activate(s, act);
         }
+        for (let k = KH * KW * IC; k < CK; k++) col[row + k] = 0;
       }
     }
   }
 }
 
 /**
- * dX (B, IC, H, W) = (the transposed convolution of dY with W) ⊙ actPrev'(xPrev): the
- * gradient reaching the layer's input, through the activation of the layer that made it.
- *   dX[b, c, y, x] = f'(xPrev[b, c, y, x]) Σ_o Σ_i Σ_j dY[b, o, (y + P − i)/S, (x + P − j)/S] · W[o, c, i, j]
+ * dX (B, H, W, IC) from dCol (B·OH·OW, KH·KW·IC), the gradient of im2col's output: each input
+ * pixel sums the entries im2col copied it to, times actPrev'(xPrev) (the activation of the
+ * layer that produced the input).
+ *   dX[b, y, x, c] = f'(xPrev[b, y, x, c]) Σ dCol[(b, (y + P − i)/S, (x + P − j)/S), (i, j, c)]
  * over the (i, j) where both divisions are exact and land inside the output.
  */
-export function conv2dBackwardInput(dX: Vec, dY: Vec, wb: Vec, xPrev: Vec, g: ConvGeometry, actPrev: Activation): void {
-  const { B, IC, H, W, OC, KH, KW, stride, pad, OH, OW } = g;
-  const CK = IC * KH * KW;
+export function col2im(dX: Vec, dCol: Vec, xPrev: Vec, g: ConvGeometry, actPrev: Activation): void {
+  const { B, IC, H, W, KH, KW, stride, pad, OH, OW } = g;
+  const CK = colShape(g).cols;
   for (let b = 0; b < B; b++) {
-    for (let c = 0; c < IC; c++) {
-      for (let y = 0; y < H; y++) {
-        for (let x = 0; x < W; x++) {
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        for (let c = 0; c < IC; c++) {
           let s = 0;
-          for (let o = 0; o < OC; o++) {
-            for (let i = 0; i < KH; i++) {
-              const ty = y + pad - i;
-              if (ty < 0 || ty % stride !== 0 || ty / stride >= OH) continue;
-              for (let j = 0; j < KW; j++) {
-                const tx = x + pad - j;
-                if (tx < 0 || tx % stride !== 0 || tx / stride >= OW) continue;
-                s += dY[((b * OC + o) * OH + ty / stride) * OW + tx / stride] * wb[o * CK + (c * KH + i) * KW + j];
-              }
+          for (let i = 0; i < KH; i++) {
+            const ty = y + pad - i;
+            if (ty < 0 || ty % stride !== 0 || ty / stride >= OH) continue;
+            for (let j = 0; j < KW; j++) {
+              const tx = x + pad - j;
+              if (tx < 0 || tx % stride !== 0 || tx / stride >= OW) continue;
+              s += dCol[((b * OH + ty / stride) * OW + tx / stride) * CK + (i * KW + j) * IC + c];
             }
           }
-          const at = ((b * IC + c) * H + y) * W + x;
+          const at = ((b * H + y) * W + x) * IC + c;
           dX[at] = s * activationGrad(xPrev[at], actPrev);
         }
       }
@@ -96,57 +105,67 @@ export function conv2dBackwardInput(dX: Vec, dY: Vec, wb: Vec, xPrev: Vec, g: Co
   }
 }
 
-/**
- * dWb: dW[o, c, i, j] = Σ_b Σ_y Σ_x dY[b, o, y, x] · in[b, c, y·S − P + i, x·S − P + j] and,
- * after the OC·IC·KH·KW weights, dB[o] = Σ_b Σ_y Σ_x dY[b, o, y, x].
- */
-export function conv2dBackwardWeight(dWb: Vec, x: Vec, dY: Vec, g: ConvGeometry): void {
+/** out (B, OH, OW, OC) = act(x ⋆ W + b): im2col into `col`, then the dense forward matmul. */
+export function conv2dForward(out: Vec, col: Vec, x: Vec, wb: Vec, g: ConvGeometry, act: Activation): void {
+  const { rows, cols } = colShape(g);
+  im2col(col, x, g);
+  matmulForward(out, col, wb, rows, cols, g.OC, act);
+}
+
+/** dWb (CKP + 1, OC) = [colᵀ; 1] · dY, with col as conv2dForward left it. */
+export function conv2dBackwardWeight(dWb: Vec, col: Vec, dY: Vec, g: ConvGeometry): void {
+  const { rows, cols } = colShape(g);
+  matmulBackwardWeight(dWb, col, dY, rows, cols, g.OC);
+}
+
+/** dX (B, H, W, IC) = col2im(dY · Wᵀ) ⊙ actPrev'(xPrev); dCol is scratch of colShape(g). */
+export function conv2dBackwardInput(dX: Vec, dCol: Vec, dY: Vec, wb: Vec, xPrev: Vec, g: ConvGeometry, actPrev: Activation): void {
+  const { rows, cols } = colShape(g);
+  matmulBackwardInput(dCol, dY, wb, dY, rows, cols, g.OC, 'identity');
+  col2im(dX, dCol, xPrev, g, actPrev);
+}
+
+/** The definition, loop by loop, over the same layouts: the oracle for the im2col route. */
+export function conv2dDirect(out: Vec, x: Vec, wb: Vec, g: ConvGeometry, act: Activation): void {
   const { B, IC, H, W, OC, KH, KW, stride, pad, OH, OW } = g;
-  const CK = IC * KH * KW;
-  dWb.fill(0, 0, (CK + 1) * OC);
+  const CK = colShape(g).cols;
   for (let b = 0; b < B; b++) {
-    for (let o = 0; o < OC; o++) {
-      for (let oy = 0; oy < OH; oy++) {
-        for (let ox = 0; ox < OW; ox++) {
-          const d = dY[((b * OC + o) * OH + oy) * OW + ox];
-          if (d === 0) continue;
-          dWb[OC * CK + o] += d;
-          for (let c = 0; c < IC; c++) {
-            for (let i = 0; i < KH; i++) {
-              const y = oy * stride - pad + i;
-              if (y < 0 || y >= H) continue;
-              for (let j = 0; j < KW; j++) {
-                const xx = ox * stride - pad + j;
-                if (xx < 0 || xx >= W) continue;
-                dWb[o * CK + (c * KH + i) * KW + j] += d * x[((b * IC + c) * H + y) * W + xx];
-              }
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        for (let o = 0; o < OC; o++) {
+          let s = wb[CK * OC + o];
+          for (let i = 0; i < KH; i++) {
+            const y = oy * stride - pad + i;
+            if (y < 0 || y >= H) continue;
+            for (let j = 0; j < KW; j++) {
+              const xx = ox * stride - pad + j;
+              if (xx < 0 || xx >= W) continue;
+              for (let c = 0; c < IC; c++) s += x[((b * H + y) * W + xx) * IC + c] * wb[((i * KW + j) * IC + c) * OC + o];
             }
           }
+          out[((b * OH + oy) * OW + ox) * OC + o] = activate(s, act);
         }
       }
     }
   }
 }
 
-/** wb −= lr·(dWb + l2·W): the weight gradient applied as an SGD step (biases not decayed). */
-export function conv2dBackwardWeightUpdate(wb: Vec, x: Vec, dY: Vec, g: ConvGeometry, lr: number, l2: number): void {
-  const CK = g.IC * g.KH * g.KW;
-  const grad = new Float64Array((CK + 1) * g.OC);
-  conv2dBackwardWeight(grad, x, dY, g);
-  for (let i = 0; i < grad.length; i++) wb[i] -= lr * (grad[i] + (i < CK * g.OC ? l2 * wb[i] : 0));
-}
-
 /**
  * The lectures' 2D discrete convolution of one image f (H × W) with a kernel k (KH × KW), the
  * kernel flipped (notes 003): (f ∗ k)[y][x] = Σ_i Σ_j f[y·S − P + i][x·S − P + j] · k[KH−1−i][KW−1−j],
- * zero padding P, stride S. The playground and the notes' examples use it.
+ * zero padding P, stride S.
  */
-export function convolve2d(f: Vec, H: number, W: number, k: Vec, KH: number, KW: number, stride = 1, pad = 0): Float64Array {
+export function convolve2d(f: ArrayLike<number>, H: number, W: number, k: ArrayLike<number>, KH: number, KW: number, stride = 1, pad = 0): Float64Array {
+  return crossCorrelate2d(f, H, W, flipKernel(k, KH, KW), KH, KW, stride, pad);
+}
+
+/** Cross-correlation of one image with one kernel (what conv layers compute), through conv2dDirect. */
+export function crossCorrelate2d(f: ArrayLike<number>, H: number, W: number, k: ArrayLike<number>, KH: number, KW: number, stride = 1, pad = 0): Float64Array {
   const g = convGeometry(1, 1, H, W, 1, KH, KW, stride, pad);
-  const wb = new Float64Array(KH * KW + 1);
-  wb.set(flipKernel(k, KH, KW));
+  const wb = new Float64Array(colShape(g).cols + 1);
+  wb.set(Array.from(k));
   const out = new Float64Array(g.OH * g.OW);
-  conv2dForward(out, f, wb, g, 'identity');
+  conv2dDirect(out, Float64Array.from(f), wb, g, 'identity');
   return out;
 }
 

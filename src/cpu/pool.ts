@@ -1,10 +1,10 @@
 /**
- * Max pooling, forward and backward, batched, channels first. Mirrors
+ * Max pooling, forward and backward, batched, channels last (NHWC). Mirrors
  * shaders/maxpool_forward.wgsl and shaders/maxpool_backward.wgsl (src/gpu/conv-ops.ts).
  *
  * Windows of K × K with stride S over the input padded by P on each side; padding never
  * wins (it is −∞). The forward pass records where each maximum came from (y·W + x within
- * its channel's plane; the first of equal values in row-major window order), and the
+ * its channel; the first of equal values in row-major window order), and the
  * backward pass routes each output's gradient to exactly that input.
  */
 import { outputLength, type Activation } from '../model/spec.ts';
@@ -27,10 +27,12 @@ export function poolGeometry(B: number, C: number, H: number, W: number, K: numb
   return { B, C, H, W, K, stride, pad, OH: outputLength(H, K, stride, pad), OW: outputLength(W, K, stride, pad) };
 }
 
-/** out (B, C, OH, OW) = window maxima of x (B, C, H, W); argmax: where each came from. */
+/** out (B, OH, OW, C) = window maxima of x (B, H, W, C); argmax: where each came from. */
 export function maxPoolForward(out: Vec, argmax: Uint32Array, x: Vec, g: PoolGeometry): void {
   const { B, C, H, W, K, stride, pad, OH, OW } = g;
   for (let p = 0; p < B * C; p++) {
+    const b = Math.floor(p / C);
+    const c = p % C;
     for (let oy = 0; oy < OH; oy++) {
       for (let ox = 0; ox < OW; ox++) {
         let best = 0;
@@ -41,14 +43,14 @@ export function maxPoolForward(out: Vec, argmax: Uint32Array, x: Vec, g: PoolGeo
           for (let j = 0; j < K; j++) {
             const xx = ox * stride - pad + j;
             if (xx < 0 || xx >= W) continue;
-            const v = x[p * H * W + y * W + xx];
+            const v = x[((b * H + y) * W + xx) * C + c];
             if (at < 0 || v > best) {
               best = v;
               at = y * W + xx;
             }
           }
         }
-        const o = (p * OH + oy) * OW + ox;
+        const o = ((b * OH + oy) * OW + ox) * C + c;
         out[o] = best;
         argmax[o] = at;
       }
@@ -57,12 +59,14 @@ export function maxPoolForward(out: Vec, argmax: Uint32Array, x: Vec, g: PoolGeo
 }
 
 /**
- * dX (B, C, H, W): each input receives the gradients of the outputs whose maximum it was,
+ * dX (B, H, W, C): each input receives the gradients of the outputs whose maximum it was,
  * times actPrev'(xPrev) (the activation of the layer whose output was pooled).
  */
 export function maxPoolBackward(dX: Vec, dY: Vec, argmax: Uint32Array, xPrev: Vec, g: PoolGeometry, actPrev: Activation): void {
   const { B, C, H, W, K, stride, pad, OH, OW } = g;
   for (let p = 0; p < B * C; p++) {
+    const b = Math.floor(p / C);
+    const c = p % C;
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
         // Outputs whose window covers (y, x): oy·S − P ≤ y ≤ oy·S − P + K − 1.
@@ -73,11 +77,11 @@ export function maxPoolBackward(dX: Vec, dY: Vec, argmax: Uint32Array, xPrev: Ve
         let s = 0;
         for (let oy = oy0; oy <= oy1; oy++) {
           for (let ox = ox0; ox <= ox1; ox++) {
-            const o = (p * OH + oy) * OW + ox;
+            const o = ((b * OH + oy) * OW + ox) * C + c;
             if (argmax[o] === y * W + x) s += dY[o];
           }
         }
-        const at = p * H * W + y * W + x;
+        const at = ((b * H + y) * W + x) * C + c;
         dX[at] = s * activationGrad(xPrev[at], actPrev);
       }
     }

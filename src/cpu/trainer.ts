@@ -8,7 +8,7 @@ import { initParams } from '../model/init.ts';
 import { permutation, type Rng } from '../model/rng.ts';
 import { inputSize, layerActivations, resolveFeatures, shapeSize, type Activation, type ModelSpec, type ResolvedFeature } from '../model/spec.ts';
 import { adamParams, lrAtEpoch, optimizerOf, type TrainConfig } from '../train/config.ts';
-import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, convGeometry, type ConvGeometry } from './conv.ts';
+import { colShape, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, convGeometry, type ConvGeometry } from './conv.ts';
 import { maxPoolBackward, maxPoolForward, poolGeometry, type PoolGeometry } from './pool.ts';
 import {
   shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
@@ -54,10 +54,15 @@ export function featureStages(spec: ModelSpec, layout: ParamLayout, B: number): 
 class Workspace {
   x: Float32Array;
   y: Uint32Array;
-  /** Feature layers' outputs, gradients (conv: before the activation; pool: of the output) and argmax. */
+  /**
+   * Feature layers' outputs (NHWC), gradients (conv: before the activation; pool: of the
+   * output), pooling argmax, each convolution's im2col matrix, and the im2col-gradient scratch.
+   */
   fa: Float32Array[];
   fd: Float32Array[];
   argmax: Uint32Array[];
+  cols: Float32Array[];
+  dCol: Float32Array;
   stages: FeatureStage[];
   acts: Float32Array[];
   dZ: Float32Array[];
@@ -68,6 +73,9 @@ class Workspace {
     this.fa = this.stages.map((s) => new Float32Array(B * s.outSize));
     this.fd = this.stages.map((s) => new Float32Array(B * s.outSize));
     this.argmax = this.stages.map((s) => new Uint32Array(s.kind === 'pool' ? B * s.outSize : 0));
+    const colSize = (s: FeatureStage) => (s.conv ? colShape(s.conv).rows * colShape(s.conv).cols : 0);
+    this.cols = this.stages.map((s) => new Float32Array(colSize(s)));
+    this.dCol = new Float32Array(Math.max(0, ...this.stages.slice(1).map(colSize)));
     this.acts = spec.sizes.slice(1).map((n) => new Float32Array(B * n));
     this.dZ = spec.sizes.slice(1).map((n) => new Float32Array(B * n));
   }
@@ -121,7 +129,7 @@ export class CpuTrainer implements Trainer {
   private forward(ws: Workspace): void {
     ws.stages.forEach((s, f) => {
       const input = f === 0 ? ws.x : ws.fa[f - 1];
-      if (s.kind === 'conv') conv2dForward(ws.fa[f], input, this.block(s.block!), s.conv!, s.act);
+      if (s.kind === 'conv') conv2dForward(ws.fa[f], ws.cols[f], input, this.block(s.block!), s.conv!, s.act);
       else maxPoolForward(ws.fa[f], ws.argmax[f], input, s.pool!);
     });
     this.dense.forEach((block, l) => {
@@ -158,8 +166,8 @@ export class CpuTrainer implements Trainer {
       const prevAct = f === 0 ? 'identity' : ws.stages[f - 1].act;
       if (s.kind === 'conv') {
         const b = s.block!;
-        conv2dBackwardWeight(this.grads.subarray(b.offset, b.offset + b.size), input, ws.fd[f], s.conv!);
-        if (f > 0) conv2dBackwardInput(ws.fd[f - 1], ws.fd[f], this.block(b), input, s.conv!, prevAct);
+        conv2dBackwardWeight(this.grads.subarray(b.offset, b.offset + b.size), ws.cols[f], ws.fd[f], s.conv!);
+        if (f > 0) conv2dBackwardInput(ws.fd[f - 1], ws.dCol, ws.fd[f], this.block(b), input, s.conv!, prevAct);
       } else if (f > 0) {
         maxPoolBackward(ws.fd[f - 1], ws.fd[f], ws.argmax[f], input, s.pool!, prevAct);
       }

@@ -34,10 +34,9 @@ export const KERNELS = {
   sgd_momentum_update: { bindings: ['read', 'rw', 'rw', 'uniform'] },
   evaluate: { bindings: ['read', 'read', 'rw', 'rw', 'uniform'] },
   adam_update: { bindings: ['read', 'rw', 'rw', 'rw', 'uniform'], step: true },
-  conv2d_forward: { bindings: ['read', 'read', 'rw', 'uniform'] },
-  conv2d_backward_input: { bindings: ['read', 'read', 'read', 'rw', 'uniform'] },
-  conv2d_backward_weight: { bindings: ['read', 'read', 'rw', 'uniform'] },
-  conv2d_weight_reduce: { bindings: ['read', 'read', 'rw', 'uniform'] },
+  im2col: { bindings: ['read', 'rw', 'uniform'] },
+  col2im: { bindings: ['read', 'read', 'rw', 'uniform'] },
+  weight_grad_reduce: { bindings: ['read', 'read', 'rw', 'uniform'] },
   maxpool_forward: { bindings: ['read', 'rw', 'rw', 'uniform'] },
   maxpool_backward: { bindings: ['read', 'read', 'read', 'rw', 'uniform'] },
 } satisfies Record<string, KernelDef>;

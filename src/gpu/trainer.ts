@@ -22,6 +22,7 @@ import { adamParams, lrAtEpoch, optimizerOf, type TrainConfig } from '../train/c
 import {
   adamUpdate, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, maxPoolBackward, maxPoolForward, weightPartialBytes,
 } from './conv-ops.ts';
+import { colShape } from '../cpu/conv.ts';
 import {
   shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
 } from '../train/trainer.ts';
@@ -49,6 +50,21 @@ export interface GpuTrainerOptions {
 }
 
 const now = () => performance.now() / 1000;
+
+/**
+ * Rows per validation chunk: 1000, or fewer for convolutional networks, whose im2col
+ * matrices grow with it: at most 64 MiB each.
+ */
+function defaultEvalChunk(config: TrainConfig, layout: ParamLayout): number {
+  const perSample = Math.max(0, ...featureStages(config.model, layout, 1).map((s) => (s.conv ? colBytes(s) : 0)));
+  return perSample === 0 ? 1000 : Math.max(1, Math.min(1000, Math.floor(2 ** 26 / perSample)));
+}
+
+/** Bytes of a convolution stage's im2col matrix. */
+function colBytes(s: FeatureStage): number {
+  const { rows, cols } = colShape(s.conv!);
+  return rows * cols * 4;
+}
 
 export function defaultVariant(ctx: GpuContext): MatmulVariant {
   return ctx.adapter.isSoftware ? 'vec4' : 'tiled';
@@ -79,6 +95,8 @@ interface Activations {
   stages: FeatureStage[];
   fa: GPUBuffer[];
   argmax: (GPUBuffer | null)[];
+  /** Each convolution's im2col matrix. */
+  cols: (GPUBuffer | null)[];
   acts: GPUBuffer[];
 }
 
@@ -113,7 +131,9 @@ export class GpuTrainer implements Trainer {
   private grads?: GPUBuffer;
   /** Optimiser state: the velocity (momentum), or Adam's m then v (2·layout.total floats). */
   private velocity: GPUBuffer | null = null;
-  /** Partial sums of the convolution layers' weight gradients, shared by all of them. */
+  /** The gradient of an im2col matrix, scratch shared by the convolution layers' backward passes. */
+  private dCol: GPUBuffer | null = null;
+  /** Split-K partial sums of the convolutions' weight gradients, shared by them. */
   private partial: GPUBuffer | null = null;
   private dense: LayerBlock[];
   private opt!: GPUBuffer;
@@ -156,7 +176,7 @@ export class GpuTrainer implements Trainer {
       variant: options.variant ?? defaultVariant(ctx),
       fuseUpdate: (options.fuseUpdate ?? true) && optimizerOf(config) === 'sgd',
       stepsPerSubmit: options.stepsPerSubmit ?? 100,
-      evalChunk: options.evalChunk ?? 1000,
+      evalChunk: options.evalChunk ?? defaultEvalChunk(config, layout),
     };
     const t = new GpuTrainer(ctx, config, layout, train, val, full);
     t.checkLimits();
@@ -178,7 +198,7 @@ export class GpuTrainer implements Trainer {
       this.train.count * P,
       this.layout.total * 4 * (optimizerOf(this.config) === 'adam' ? 2 : 1),
       rows * Math.max(inputSize(this.config.model), ...this.config.model.sizes, ...stages.map((s) => s.outSize)) * 4,
-      ...stages.map((s) => (s.conv ? weightPartialBytes(s.conv) : 0)),
+      ...stages.map((s) => (s.conv ? colBytes(s) * (rows / this.config.batch) : 0)),
     );
     if (largest > max) {
       throw new Error(
@@ -227,6 +247,7 @@ export class GpuTrainer implements Trainer {
       stages,
       fa: stages.map((s, f) => this.storage(`${label} ${s.kind}${f + 1} out`, B * s.outSize * 4)),
       argmax: stages.map((s, f) => (s.kind === 'pool' ? this.storage(`${label} pool${f + 1} argmax`, B * s.outSize * 4) : null)),
+      cols: stages.map((s, f) => (s.conv ? this.storage(`${label} conv${f + 1} im2col`, colBytes(s)) : null)),
       acts: sizes.slice(1).map((n, l) => this.storage(`${label} a${l + 1}`, B * n * 4)),
     };
   }
@@ -251,11 +272,11 @@ export class GpuTrainer implements Trainer {
     const out = [await gatherBatch(this.k, this.input(a), a.y, data.images, data.labels, indices, a.B, P, step, `${tag} gather`)];
     for (const [f, s] of a.stages.entries()) {
       const input = f === 0 ? a.x : a.fa[f - 1];
-      out.push(
-        s.kind === 'conv'
-          ? await conv2dForward(this.k, a.fa[f], input, this.block(this.params, s.block!), s.conv!, s.act, `${tag} conv ${f + 1}`)
-          : await maxPoolForward(this.k, a.fa[f], a.argmax[f]!, input, s.pool!, `${tag} pool ${f + 1}`),
-      );
+      if (s.kind === 'conv') {
+        out.push(...(await conv2dForward(this.k, this.variant, a.fa[f], a.cols[f]!, input, this.block(this.params, s.block!), s.conv!, s.act, `${tag} conv ${f + 1}`)));
+      } else {
+        out.push(await maxPoolForward(this.k, a.fa[f], a.argmax[f]!, input, s.pool!, `${tag} pool ${f + 1}`));
+      }
     }
     for (const [l, b] of this.dense.entries()) {
       const input = l === 0 ? this.denseInput(a) : a.acts[l - 1];
@@ -285,8 +306,10 @@ export class GpuTrainer implements Trainer {
     const a = this.activations(B, 'batch');
     const dZ = config.model.sizes.slice(1).map((n, l) => this.storage(`dZ${l + 1}`, B * n * 4));
     const fd = a.stages.map((st, f) => this.storage(`${st.kind}${f + 1} gradient`, B * st.outSize * 4));
+    const dColBytes = Math.max(0, ...a.stages.slice(1).map((st) => (st.conv ? colBytes(st) : 0)));
+    if (dColBytes > 0) this.dCol = this.storage('im2col gradient', dColBytes);
     const partialBytes = Math.max(0, ...a.stages.map((st) => (st.conv ? weightPartialBytes(st.conv) : 0)));
-    if (partialBytes > 0) this.partial = this.storage('conv weight-gradient partial sums', partialBytes);
+    if (partialBytes > 0) this.partial = this.storage('weight-gradient partial sums', partialBytes);
     this.batch = { ...a, dZ, fd };
     const trainStep = this.stepSlots('train steps', this.steps, B);
     const program = await this.forwardProgram(a, this.trainData, this.perm, trainStep, 'train');
@@ -325,11 +348,14 @@ export class GpuTrainer implements Trainer {
         continue;
       }
       // As for dense layers: the input gradient reads W before a fused update changes it.
-      if (f > 0) program.push(await conv2dBackwardInput(this.k, fd[f - 1], fd[f], this.block(this.params, st.block!), input, st.conv!, prevAct, `conv ${f + 1} backward input`));
+      const wb = this.block(this.params, st.block!);
+      if (f > 0) {
+        program.push(...(await conv2dBackwardInput(this.k, this.variant, fd[f - 1], this.dCol!, fd[f], wb, input, st.conv!, prevAct, `conv ${f + 1} backward input`)));
+      }
       program.push(
         ...(fused
-          ? await conv2dBackwardWeightUpdate(this.k, this.block(this.params, st.block!), input, fd[f], this.partial!, this.opt, st.conv!, `conv ${f + 1} backward weight + SGD`)
-          : await conv2dBackwardWeight(this.k, this.block(this.grads!, st.block!), input, fd[f], this.partial!, this.opt, st.conv!, `conv ${f + 1} backward weight`)),
+          ? await conv2dBackwardWeightUpdate(this.k, this.variant, wb, a.cols[f]!, fd[f], this.partial, this.opt, st.conv!, `conv ${f + 1} backward weight + SGD`)
+          : await conv2dBackwardWeight(this.k, this.variant, this.block(this.grads!, st.block!), a.cols[f]!, fd[f], this.partial, this.opt, st.conv!, `conv ${f + 1} backward weight`)),
       );
     }
     if (!fused) {

@@ -13,15 +13,17 @@ export function initParams(spec: ModelSpec, seed: number): { params: Float32Arra
   const layout = paramLayout(spec);
   const params = new Float32Array(layout.total);
   const rng = new Rng(seed);
-  for (const { C, OC, offset, weights, fanOut } of layout.layers) {
-    const limit = Math.sqrt(6 / (C + fanOut));
-    const heStd = Math.sqrt(2 / C);
+  for (const { C, fanIn, OC, offset, fanOut } of layout.layers) {
+    const limit = Math.sqrt(6 / (fanIn + fanOut));
+    const heStd = Math.sqrt(2 / fanIn);
+    // Rows past fanIn (a convolution's padding to a multiple of 4) stay 0.
+    const weights = fanIn * OC;
     for (let i = 0; i < weights; i++) {
       params[offset + i] =
         spec.init === 'xavier' ? (2 * rng.uniform() - 1) * limit : spec.init === 'he' ? rng.normal() * heStd : rng.normal();
     }
     if (spec.init === 'normal') {
-      for (let o = 0; o < OC; o++) params[offset + weights + o] = rng.normal();
+      for (let o = 0; o < OC; o++) params[offset + C * OC + o] = rng.normal();
     }
   }
   return { params, layout };

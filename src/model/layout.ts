@@ -7,10 +7,12 @@
  * dB in one pass the same way. Blocks start on 64-float (256-byte) boundaries, the
  * storage-buffer offset alignment WebGPU guarantees, so each block can be bound alone.
  *
- * Convolution layers come first, in the same form: W (OC × C) with C = IC·KH·KW, stored as
- * PyTorch stores a Conv2d weight, (OC, IC, KH, KW) row-major, followed by b (OC). The
- * update kernels only need to know where weights end and biases begin, so one buffer and
- * one optimiser serve both kinds.
+ * Convolution layers come first, in the same form: the im2col route (src/cpu/conv.ts) makes a
+ * convolution a dense layer over im2col rows, so its block is W (C, OC) with rows in
+ * (i, j, c) order (kernel row, column, input channel) followed by b (OC). C is KH·KW·IC
+ * rounded up to a multiple of 4, so the vec4 matmuls take every convolution: the extra rows
+ * meet im2col columns that are always 0, start at 0 and stay 0 (their gradient is 0).
+ * Model files store the PyTorch layout (src/model/model-file.ts permutes).
  */
 import { resolveFeatures, type ModelSpec } from './spec.ts';
 
@@ -18,8 +20,10 @@ export const BLOCK_ALIGN_FLOATS = 64;
 
 export interface LayerBlock {
   kind: 'dense' | 'conv';
-  /** Inputs per output (dense: the layer's inputs; conv: IC·KH·KW). */
+  /** Rows of W (dense: the layer's inputs; conv: IC·KH·KW rounded up to a multiple of 4). */
   C: number;
+  /** Inputs per output that carry data (dense: C; conv: IC·KH·KW; rows fanIn..C−1 stay 0). */
+  fanIn: number;
   OC: number;
   /** First float of W in the parameter buffer. */
   offset: number;
@@ -35,7 +39,7 @@ export interface ParamLayout {
   layers: LayerBlock[];
   /** Floats in the buffer, padding included. */
   total: number;
-  /** Parameters proper, padding excluded. */
+  /** Parameters proper, padding (between blocks, and convolutions' zero rows) excluded. */
   count: number;
 }
 
@@ -45,14 +49,17 @@ export function paramLayout(spec: Pick<ModelSpec, 'sizes' | 'input' | 'features'
   const layers: LayerBlock[] = [];
   let offset = 0;
   let count = 0;
-  const add = (kind: LayerBlock['kind'], C: number, OC: number, fanOut: number) => {
-    const block = { kind, C, OC, offset, weights: C * OC, size: (C + 1) * OC, fanOut };
+  const add = (kind: LayerBlock['kind'], C: number, OC: number, fanOut: number, fanIn = C) => {
+    const block = { kind, C, fanIn, OC, offset, weights: C * OC, size: (C + 1) * OC, fanOut };
     layers.push(block);
-    count += block.size;
+    count += (fanIn + 1) * OC;
     offset = alignUp(offset + block.size, BLOCK_ALIGN_FLOATS);
   };
   for (const f of resolveFeatures(spec)) {
-    if (f.layer.type === 'conv') add('conv', f.in.channels * f.layer.kh * f.layer.kw, f.layer.filters, f.layer.filters * f.layer.kh * f.layer.kw);
+    if (f.layer.type === 'conv') {
+      const fanIn = f.in.channels * f.layer.kh * f.layer.kw;
+      add('conv', alignUp(fanIn, 4), f.layer.filters, f.layer.filters * f.layer.kh * f.layer.kw, fanIn);
+    }
   }
   for (let l = 0; l + 1 < spec.sizes.length; l++) add('dense', spec.sizes[l], spec.sizes[l + 1], spec.sizes[l + 1]);
   return { layers, total: offset, count };

@@ -1,13 +1,29 @@
 /**
  * Saved models: safetensors with one F32 tensor per layer parameter and the architecture in
- * the metadata, readable by the CLI, the page and any safetensors library.
- *   layers.<l>.weight  (C, OC)  W as the engine stores it: y = x·W + b
+ * the metadata, readable by the CLI, the page and any safetensors library. Layers with
+ * parameters are numbered in order, convolutions first (pooling layers have none):
+ *   layers.<l>.weight  convolution: (OC, IC, KH, KW), exactly torch.nn.Conv2d's weight
+ *                      dense:       (C, OC), W as the engine stores it: y = x·W + b
+ *                                   (torch.nn.Linear's weight is its transpose)
  *   layers.<l>.bias    (OC)
  *   __metadata__: format "wgtrain", spec (JSON ModelSpec), and free-form notes.
+ * docs/model-files.md shows the PyTorch module a file loads into.
  */
-import { paramLayout, type ParamLayout } from './layout.ts';
+import { paramLayout, type LayerBlock, type ParamLayout } from './layout.ts';
 import { readSafetensors, SafetensorsError, writeSafetensors } from './safetensors.ts';
-import { ACTIVATIONS, INITS, LOSSES, type ModelSpec } from './spec.ts';
+import { ACTIVATIONS, architectureText, INITS, LOSSES, parseNetwork, resolveFeatures, type ModelSpec } from './spec.ts';
+
+/** A layer's weight tensor shape in model files. */
+function weightShapes(spec: ModelSpec, layout: ParamLayout): number[][] {
+  const convs = resolveFeatures(spec).filter((f) => f.layer.type === 'conv');
+  let c = 0;
+  return layout.layers.map((b: LayerBlock) => {
+    if (b.kind === 'dense') return [b.C, b.OC];
+    const f = convs[c++];
+    const l = f.layer as Extract<typeof f.layer, { type: 'conv' }>;
+    return [l.filters, f.in.channels, l.kh, l.kw];
+  });
+}
 
 export const MODEL_FORMAT = 'wgtrain';
 
@@ -20,8 +36,9 @@ export interface SavedModel {
 
 export function saveModel(spec: ModelSpec, params: Float32Array, notes: Record<string, string> = {}): Uint8Array {
   const layout = paramLayout(spec);
+  const shapes = weightShapes(spec, layout);
   const tensors = layout.layers.flatMap((b, l) => [
-    { name: `layers.${l}.weight`, shape: [b.C, b.OC], data: params.slice(b.offset, b.offset + b.weights) },
+    { name: `layers.${l}.weight`, shape: shapes[l], data: params.slice(b.offset, b.offset + b.weights) },
     { name: `layers.${l}.bias`, shape: [b.OC], data: params.slice(b.offset + b.weights, b.offset + b.size) },
   ]);
   return writeSafetensors(tensors, { ...notes, format: MODEL_FORMAT, spec: JSON.stringify(spec) });
@@ -41,6 +58,15 @@ function parseSpec(text: string | undefined): ModelSpec {
     (ACTIVATIONS as readonly string[]).includes(spec.outputActivation) &&
     (LOSSES as readonly string[]).includes(spec.loss) && (INITS as readonly string[]).includes(spec.init);
   if (!ok) throw new SafetensorsError(`the "spec" metadata does not describe a network: ${text.slice(0, 200)}`);
+  if (spec.features !== undefined || spec.input !== undefined) {
+    // A network with convolutions: its layers must be what the --arch syntax describes.
+    try {
+      const parsed = parseNetwork(architectureText(spec));
+      if (JSON.stringify(parsed.features) !== JSON.stringify(spec.features) || parsed.sizes.join() !== spec.sizes.join()) throw new Error('inconsistent');
+    } catch {
+      throw new SafetensorsError(`the "spec" metadata does not describe a valid convolutional network: ${text.slice(0, 300)}`);
+    }
+  }
   return spec;
 }
 
@@ -52,10 +78,11 @@ export function loadModel(bytes: Uint8Array): SavedModel {
     throw new SafetensorsError(`the metadata has ${found}, expected "${MODEL_FORMAT}": this is not a wgtrain model`);
   }
   const spec = parseSpec(metadata.spec);
-  const arch = spec.sizes.join('-');
+  const arch = architectureText(spec);
   const layout = paramLayout(spec);
+  const shapes = weightShapes(spec, layout);
   const wanted = layout.layers.flatMap((b, l) => [
-    { name: `layers.${l}.weight`, shape: [b.C, b.OC], at: b.offset },
+    { name: `layers.${l}.weight`, shape: shapes[l], at: b.offset },
     { name: `layers.${l}.bias`, shape: [b.OC], at: b.offset + b.weights },
   ]);
   // Every tensor is checked against the architecture before anything is allocated for it,

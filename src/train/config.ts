@@ -39,7 +39,7 @@ export interface TrainConfig {
   seed: number;
 }
 
-export const PRESETS: Record<'lecun' | 'nielsen', TrainConfig> = {
+export const PRESETS: Record<'lecun' | 'nielsen' | 'lenet5' | 'cnn', TrainConfig> = {
   lecun: {
     model: { sizes: [784, 300, 100, 10], activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' },
     batch: 100,
@@ -58,6 +58,54 @@ export const PRESETS: Record<'lecun' | 'nielsen', TrainConfig> = {
     l2: 0,
     momentum: 0,
     epochs: 30,
+    seed: 1,
+  },
+  lenet5: {
+    model: {
+      sizes: [400, 120, 84, 10],
+      input: { channels: 1, height: 28, width: 28 },
+      features: [
+        { type: 'conv', filters: 6, kh: 5, kw: 5, stride: 1, pad: 2 },
+        { type: 'pool', size: 2, stride: 2, pad: 0 },
+        { type: 'conv', filters: 16, kh: 5, kw: 5, stride: 1, pad: 0 },
+        { type: 'pool', size: 2, stride: 2, pad: 0 },
+      ],
+      activation: 'relu',
+      loss: 'cross-entropy',
+      outputActivation: 'identity',
+      init: 'xavier',
+    },
+    batch: 100,
+    lr: 1e-3,
+    lrDecay: 0.9,
+    l2: 0,
+    momentum: 0,
+    optimizer: 'adam',
+    epochs: 10,
+    seed: 1,
+  },
+  cnn: {
+    model: {
+      sizes: [1568, 256, 10],
+      input: { channels: 1, height: 28, width: 28 },
+      features: [
+        { type: 'conv', filters: 16, kh: 5, kw: 5, stride: 1, pad: 2 },
+        { type: 'pool', size: 2, stride: 2, pad: 0 },
+        { type: 'conv', filters: 32, kh: 5, kw: 5, stride: 1, pad: 2 },
+        { type: 'pool', size: 2, stride: 2, pad: 0 },
+      ],
+      activation: 'relu',
+      loss: 'cross-entropy',
+      outputActivation: 'identity',
+      init: 'xavier',
+    },
+    batch: 100,
+    lr: 1e-3,
+    lrDecay: 0.85,
+    l2: 0,
+    momentum: 0,
+    optimizer: 'adam',
+    epochs: 12,
     seed: 1,
   },
 };

@@ -10,10 +10,11 @@ import * as cpuPool from '../../src/cpu/pool.ts';
 import { adamUpdate as cpuAdam } from '../../src/cpu/update.ts';
 import { readBuffer, readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
 import {
-  adamUpdate, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, maxPoolBackward, maxPoolForward, weightPartialBytes,
+  adamUpdate, col2im, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, im2col, maxPoolBackward, maxPoolForward,
+  weightPartialBytes, weightSlices,
 } from '../../src/gpu/conv-ops.ts';
 import type { KernelCache } from '../../src/gpu/kernels.ts';
-import { optimizerBuffer, optimizerWords } from '../../src/gpu/ops.ts';
+import { MATMUL_VARIANTS, optimizerBuffer, optimizerWords } from '../../src/gpu/ops.ts';
 import { paramLayout } from '../../src/model/layout.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../helpers/gpu.ts';
@@ -30,67 +31,109 @@ const CONV_SHAPES: [number, number, number, number, number, number, number, numb
   [1, 2, 9, 9, 3, 2, 2, 3, 0], // stride larger than the kernel
   [2, 1, 7, 5, 2, 3, 3, 1, 3], // padding larger than the kernel's half
   [1, 3, 31, 31, 7, 11, 11, 4, 2], // AlexNet's 11×11 stride 4
-  [2, 9, 8, 8, 10, 1, 1, 1, 0], // 1×1 kernel, many channels
+  [2, 9, 8, 8, 12, 1, 1, 1, 0], // 1×1 kernel, many channels
   [1, 2, 10, 7, 3, 3, 5, 2, 2], // non-square kernel
+  [11, 2, 28, 28, 4, 3, 3, 1, 1], // 8,624 im2col rows: a split-K weight gradient with a ragged last slice
 ];
+
+it('the weight gradient is split over im2col rows where they are many', () => {
+  expect(weightSlices(cpuConv.convGeometry(11, 2, 28, 28, 4, 3, 3, 1, 1))).toEqual({ slices: 2, rowsPerSlice: 4352 });
+  expect(weightSlices(cpuConv.convGeometry(1, 1, 6, 6, 1, 3, 3, 1, 0)).slices).toBe(1);
+});
 
 let k: KernelCache;
 beforeAll(async () => {
   k = await testKernels();
 });
 
-const ACTS = ['relu', 'sigmoid'] as const;
-
-describe('conv2d kernels against src/cpu/conv.ts', () => {
+describe('im2col and col2im against src/cpu/conv.ts', () => {
   for (const [B, IC, H, W, OC, KH, KW, S, P] of CONV_SHAPES) {
     const g = cpuConv.convGeometry(B, IC, H, W, OC, KH, KW, S, P);
-    const name = `B=${B} ${IC}×${H}×${W} → ${OC}×${g.OH}×${g.OW}, ${KH}×${KW} s${S} p${P}`;
-    const CK = IC * KH * KW;
-    const x = seededArray(B * IC * H * W, 1 + H, 0, 1);
-    const wb = seededArray((CK + 1) * OC, 2 + KH);
-    const dY = seededArray(B * OC * g.OH * g.OW, 3 + OC);
-
-    for (const act of ACTS) {
-      it(`forward ${name} ${act}`, async () => {
-        const d = k.device;
-        const out = poisoned(d, 'out', B * OC * g.OH * g.OW);
-        await run(d, [await conv2dForward(k, out, storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), g, act)]);
-        const want = new Float64Array(B * OC * g.OH * g.OW);
-        cpuConv.conv2dForward(want, Float64Array.from(x), Float64Array.from(wb), g, act);
-        expectClose(`out ${name}`, await readFloats(d, out, want.length), want, TOL);
-      });
-    }
-
-    it(`backward input ${name}`, async () => {
+    const { rows, cols } = cpuConv.colShape(g);
+    const name = `B=${B} ${H}×${W}×${IC} → ${g.OH}×${g.OW}, ${KH}×${KW} s${S} p${P}`;
+    it(`im2col ${name}`, async () => {
+      const x = seededArray(B * H * W * IC, 1 + H, 0, 1);
       const d = k.device;
-      const dX = poisoned(d, 'dX', x.length);
-      await run(d, [await conv2dBackwardInput(k, dX, storageBuffer(d, 'dY', dY), storageBuffer(d, 'wb', wb), storageBuffer(d, 'x', x), g, 'sigmoid')]);
-      const want = new Float64Array(x.length);
-      cpuConv.conv2dBackwardInput(want, Float64Array.from(dY), Float64Array.from(wb), Float64Array.from(x), g, 'sigmoid');
+      const col = poisoned(d, 'col', rows * cols);
+      await run(d, [await im2col(k, col, storageBuffer(d, 'x', x), g)]);
+      const want = new Float64Array(rows * cols);
+      cpuConv.im2col(want, Float64Array.from(x), g);
+      expectClose(`col ${name}`, await readFloats(d, col, want.length), want, { atol: 0, rtol: 0 });
+    });
+    it(`col2im ${name}`, async () => {
+      const dCol = seededArray(rows * cols, 2 + W);
+      const xPrev = seededArray(B * H * W * IC, 3, 0, 1);
+      const d = k.device;
+      const dX = poisoned(d, 'dX', xPrev.length);
+      await run(d, [await col2im(k, dX, storageBuffer(d, 'dCol', dCol), storageBuffer(d, 'xPrev', xPrev), g, 'sigmoid')]);
+      const want = new Float64Array(xPrev.length);
+      cpuConv.col2im(want, Float64Array.from(dCol), Float64Array.from(xPrev), g, 'sigmoid');
       expectClose(`dX ${name}`, await readFloats(d, dX, want.length), want, TOL);
     });
+  }
+});
 
-    it(`backward weight ${name}`, async () => {
-      const d = k.device;
-      const dWb = poisoned(d, 'dWb', wb.length);
-      const partial = poisoned(d, 'partial', weightPartialBytes(g) / 4);
-      const opt = optimizerBuffer(d, paramLayout({ sizes: [CK, OC] }), 0.1, 0.01, 0);
-      await run(d, await conv2dBackwardWeight(k, dWb, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), partial, opt, g));
-      const want = new Float64Array(wb.length);
-      cpuConv.conv2dBackwardWeight(want, Float64Array.from(x), Float64Array.from(dY), g);
-      expectClose(`dWb ${name}`, await readFloats(d, dWb, want.length), want, { atol: 1e-3, rtol: 1e-4 });
+describe('the im2col route computes the convolution (CPU, float64, against the direct loops)', () => {
+  for (const [B, IC, H, W, OC, KH, KW, S, P] of CONV_SHAPES) {
+    const g = cpuConv.convGeometry(B, IC, H, W, OC, KH, KW, S, P);
+    it(`B=${B} ${H}×${W}×${IC} → ${OC}, ${KH}×${KW} s${S} p${P}`, () => {
+      const { rows, cols } = cpuConv.colShape(g);
+      const x = Float64Array.from(seededArray(B * H * W * IC, 4, 0, 1));
+      const wb = Float64Array.from(seededArray((cols + 1) * OC, 5));
+      const out = new Float64Array(rows * OC);
+      const want = new Float64Array(rows * OC);
+      cpuConv.conv2dForward(out, new Float64Array(rows * cols), x, wb, g, 'tanh');
+      cpuConv.conv2dDirect(want, x, wb, g, 'tanh');
+      expectClose('out', out, want, { atol: 1e-12, rtol: 1e-12 });
     });
+  }
+});
 
-    it(`backward weight with the SGD step ${name}`, async () => {
-      const d = k.device;
-      const params = storageBuffer(d, 'wb', wb);
-      const partial = poisoned(d, 'partial', weightPartialBytes(g) / 4);
-      const opt = optimizerBuffer(d, paramLayout({ sizes: [CK, OC] }), 0.01, 0.1, 0);
-      await run(d, await conv2dBackwardWeightUpdate(k, params, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), partial, opt, g));
-      const want = Float64Array.from(wb);
-      cpuConv.conv2dBackwardWeightUpdate(want, Float64Array.from(x), Float64Array.from(dY), g, 0.01, 0.1);
-      expectClose(`wb ${name}`, await readFloats(d, params, want.length), want, TOL);
-    });
+// The whole layer on the GPU, every matmul variant, against the CPU twins (conv2dDirect for the forward pass).
+describe('conv2d layer on the GPU against src/cpu/conv.ts', () => {
+  for (const variant of MATMUL_VARIANTS) {
+    for (const [B, IC, H, W, OC, KH, KW, S, P] of CONV_SHAPES.filter((_, i) => variant === 'vec4' || i % 3 === 1)) {
+      const g = cpuConv.convGeometry(B, IC, H, W, OC, KH, KW, S, P);
+      const { rows, cols } = cpuConv.colShape(g);
+      const name = `${variant} B=${B} ${H}×${W}×${IC} → ${OC}×${g.OH}×${g.OW}, ${KH}×${KW} s${S} p${P}`;
+      const x = seededArray(B * H * W * IC, 1 + H, 0, 1);
+      const wb = seededArray((cols + 1) * OC, 2 + KH);
+      const dY = seededArray(rows * OC, 3 + OC);
+      it(`forward, backward weight (+SGD), backward input ${name}`, async () => {
+        const d = k.device;
+        const xb = storageBuffer(d, 'x', x);
+        const wbb = storageBuffer(d, 'wb', wb);
+        const col = poisoned(d, 'col', rows * cols);
+        const out = poisoned(d, 'out', rows * OC);
+        await run(d, await conv2dForward(k, variant, out, col, xb, wbb, g, 'relu'));
+        const want = new Float64Array(rows * OC);
+        cpuConv.conv2dDirect(want, Float64Array.from(x), Float64Array.from(wb), g, 'relu');
+        expectClose(`out ${name}`, await readFloats(d, out, want.length), want, TOL);
+
+        const dYb = storageBuffer(d, 'dY', dY);
+        const dWb = poisoned(d, 'dWb', wb.length);
+        const partial = weightPartialBytes(g) ? poisoned(d, 'partial', weightPartialBytes(g) / 4) : null;
+        const opt = optimizerBuffer(d, paramLayout({ sizes: [cols, OC] }), 0.01, 0.1, 0);
+        await run(d, await conv2dBackwardWeight(k, variant, dWb, col, dYb, partial, opt, g));
+        const colCpu = new Float64Array(rows * cols);
+        cpuConv.im2col(colCpu, Float64Array.from(x), g);
+        const wantDW = new Float64Array(wb.length);
+        cpuConv.conv2dBackwardWeight(wantDW, colCpu, Float64Array.from(dY), g);
+        expectClose(`dWb ${name}`, await readFloats(d, dWb, wb.length), wantDW, { atol: 1e-3, rtol: 1e-4 });
+
+        const dX = poisoned(d, 'dX', x.length);
+        const dCol = poisoned(d, 'dCol', rows * cols);
+        await run(d, await conv2dBackwardInput(k, variant, dX, dCol, dYb, wbb, xb, g, 'sigmoid'));
+        const wantDX = new Float64Array(x.length);
+        cpuConv.conv2dBackwardInput(wantDX, new Float64Array(rows * cols), Float64Array.from(dY), Float64Array.from(wb), Float64Array.from(x), g, 'sigmoid');
+        expectClose(`dX ${name}`, await readFloats(d, dX, x.length), wantDX, TOL);
+
+        await run(d, await conv2dBackwardWeightUpdate(k, variant, wbb, col, dYb, partial, opt, g));
+        const wantWb = Float64Array.from(wb);
+        for (let i = 0; i < wantWb.length; i++) wantWb[i] -= 0.01 * (wantDW[i] + (i < cols * OC ? 0.1 * wb[i] : 0));
+        expectClose(`wb after SGD ${name}`, await readFloats(d, wbb, wb.length), wantWb, TOL);
+      });
+    }
   }
 });
 
@@ -110,6 +153,7 @@ describe('max-pool kernels against src/cpu/pool.ts', () => {
     const g = cpuPool.poolGeometry(B, C, H, W, K, S, P);
     const name = `B=${B} ${C}×${H}×${W}, ${K}×${K} s${S} p${P} → ${g.OH}×${g.OW}`;
     // Negative values too, so that padding taken as 0 would win and be caught; a few ties.
+    // Layout (B, H, W, C).
     const x = seededArray(B * C * H * W, 5 + W, -1, 1).map((v, i) => (i % 7 === 3 ? 0.25 : v));
     const n = B * C * g.OH * g.OW;
 
