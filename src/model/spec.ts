@@ -159,7 +159,7 @@ const INPUT = /^(?:([1-9][0-9]*)x)?([1-9][0-9]*)x([1-9][0-9]*)$/;
  */
 export function parseNetwork(text: string): Pick<ModelSpec, 'sizes' | 'input' | 'features'> {
   const tokens = text.split('-').map((s) => s.trim());
-  const bad = (token: string, why: string) => new Error(`Architecture "${text}": ${why} (token "${token}"). Expected ${ARCH_HELP}.`);
+  const bad = (token: string, why: string) => new Error(`Architecture "${text}", token "${token}": ${why}. Expected ${ARCH_HELP}.`);
   if (tokens.length < 2) throw new Error(`Architecture "${text}" needs at least an input and an output. Expected ${ARCH_HELP}.`);
   const features: FeatureLayer[] = [];
   const dense: number[] = [];
