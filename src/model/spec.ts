@@ -211,7 +211,7 @@ export function parseNetwork(text: string): Pick<ModelSpec, 'sizes' | 'input' | 
     const h = outputLength(shape.height, kh, layer.stride, layer.pad);
     const w = outputLength(shape.width, kw, layer.stride, layer.pad);
     if (h < 1 || w < 1) {
-      throw bad(token, `its ${kh}×${kw} window does not fit its ${shape.height}×${shape.width} input with padding ${layer.pad}: the output would be ${h}×${w}`);
+      throw bad(token, `its ${kh}×${kw} window does not fit its ${shape.height}×${shape.width} input with padding ${layer.pad}: the output would be smaller than 1×1`);
     }
     shape = { channels: layer.type === 'conv' ? layer.filters : shape.channels, height: h, width: w };
   }

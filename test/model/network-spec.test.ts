@@ -47,7 +47,7 @@ describe('parseNetwork', () => {
   });
 
   const bad: [string, RegExp][] = [
-    ['1x28x28-conv6k5-pool2-conv16k13-10', /token "conv16k13".*13×13 window does not fit its 12×12 input.*would be 0×0/],
+    ["1x28x28-conv6k5-pool2-conv16k13-10", /token "conv16k13".*13×13 window does not fit its 12×12 input.*smaller than 1×1/],
     ['1x28x28-120-conv6k5-10', /token "conv6k5".*must come before the dense layers/],
     ['1x28x28-conv6k-10', /token "conv6k".*convFkK\[sS\]\[pP\]/],
     ['1x28x28-pool3p3-10', /token "pool3p3".*padding 3 must be smaller than the window 3/],
