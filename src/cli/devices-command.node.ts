@@ -1,8 +1,15 @@
-/** `wgtrain devices`: the WebGPU adapters Node can reach, with backend and limits. */
+/** `wgtrain devices`: the WebGPU adapters Node can reach, with backend and limits; `--tune` runs the matmul autotuner. */
+import { createTuner, type TuneResult } from '../gpu/autotune.ts';
+import { fileStore, tuneCachePath } from '../gpu/autotune.node.ts';
 import { adapterName, NO_ADAPTER_HELP } from '../gpu/device.ts';
-import { listNodeAdapters } from '../gpu/node-gpu.node.ts';
+import { listNodeAdapters, openNodeGpu, type AdapterChoice } from '../gpu/node-gpu.node.ts';
+import { GpuTrainer } from '../gpu/trainer.ts';
+import type { Split } from '../data/dataset.ts';
+import { inputSize } from '../model/spec.ts';
+import { PRESETS, type PresetName } from '../train/config.ts';
 
-export async function devicesCommand(flags: { json?: boolean }): Promise<void> {
+export async function devicesCommand(flags: { json?: boolean; tune?: boolean; adapter?: string; preset?: string[] }): Promise<void> {
+  if (flags.tune) return tuneCommand(flags);
   const adapters = await listNodeAdapters();
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(adapters)}\n`);
@@ -15,4 +22,40 @@ export async function devicesCommand(flags: { json?: boolean }): Promise<void> {
     for (const [name, value] of Object.entries(a.limits)) console.log(`    ${name.padEnd(36)} ${value}`);
     console.log(`    features: ${a.features.join(', ') || 'none'}`);
   }
+}
+
+/** Blank images of the preset's input size: the tuner times shapes, not data. */
+function blankSplit(pixels: number, count: number): Split {
+  const side = Math.sqrt(pixels);
+  return { images: new Uint8Array(count * pixels), labels: new Uint8Array(count), count, rows: side, cols: side, classes: 10 };
+}
+
+const fmt = (ms: number | undefined) => (ms === undefined ? '' : Number.isFinite(ms) ? ms.toFixed(3) : 'dropped');
+
+/** Tunes every matmul shape of the presets' training steps on one adapter and prints the winners. */
+async function tuneCommand(flags: { json?: boolean; adapter?: string; preset?: string[] }): Promise<void> {
+  const ctx = await openNodeGpu((flags.adapter ?? 'auto') as AdapterChoice);
+  const tuner = createTuner(ctx, fileStore());
+  const presets = (flags.preset?.length ? flags.preset : Object.keys(PRESETS)) as PresetName[];
+  const rows: (TuneResult & { preset: string })[] = [];
+  for (const name of presets) {
+    const config = PRESETS[name];
+    if (!config) throw new Error(`Unknown preset "${name}": choose among ${Object.keys(PRESETS).join(', ')}.`);
+    const before = tuner.results.length;
+    const data = blankSplit(inputSize(config.model), config.batch * 2);
+    const t = await GpuTrainer.create(ctx, config, data, blankSplit(inputSize(config.model), config.batch), { variant: 'auto', tuner });
+    t.destroy();
+    rows.push(...tuner.results.slice(before).map((r) => ({ ...r, preset: name })));
+  }
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ adapter: ctx.adapter, cache: tuneCachePath(), results: rows })}\n`);
+  } else {
+    console.log(`matmul autotuner on ${adapterName(ctx.adapter)} (ms per dispatch; cache ${tuneCachePath()})`);
+    const variants = ['naive', 'blocked', 'vec4', 'tiled', 'f32', 'u8'];
+    console.log(['preset', 'shape'.padEnd(46), ...variants.map((v) => v.padStart(8)), '  winner'].join(' '));
+    for (const r of rows) {
+      console.log([r.preset.padEnd(6), r.key.padEnd(46), ...variants.map((v) => fmt(r.ms[v]).padStart(8)), `  ${r.winner}${r.cached ? ' (cached)' : ''}`].join(' '));
+    }
+  }
+  ctx.destroy();
 }

@@ -23,7 +23,10 @@ const deviceOptions = (c: Command) =>
   c
     .addOption(new Option('--device <device>', 'where to train').choices(['gpu', 'cpu']).default('gpu'))
     .addOption(new Option('--adapter <adapter>', 'WebGPU adapter (see `wgtrain devices`)').choices([...ADAPTER_CHOICES]).default('auto'))
-    .addOption(new Option('--matmul <variant>', 'force a matmul kernel (default: chosen per adapter)').choices([...MATMUL_VARIANTS]));
+    .addOption(
+      new Option('--matmul <variant>', 'matmul kernel: auto (the fastest per shape, measured on this adapter and cached) or a fixed one (default: vec4 on software adapters, auto on GPUs)')
+        .choices(['auto', ...MATMUL_VARIANTS]),
+    );
 
 deviceOptions(
   dataOptions(
@@ -68,6 +71,9 @@ program
   .command('devices')
   .description('list the WebGPU adapters found, with backend and limits')
   .option('--json', 'print JSON')
+  .option('--tune', "time every matmul kernel on each shape of the presets' training steps on one adapter, keep the fastest (cached), print the table")
+  .addOption(new Option('--adapter <adapter>', 'the adapter to tune').choices([...ADAPTER_CHOICES]).default('auto'))
+  .option('--preset <names...>', 'tune these presets only')
   .action((flags) => devicesCommand(flags));
 
 program

@@ -19,7 +19,7 @@ import { flatDispatch } from './dispatch.ts';
 import type { KernelCache } from './kernels.ts';
 import {
   build, buildOwning, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, uniformBuffer,
-  type Dispatch, type MatmulVariant, type Slice,
+  type Dispatch, type MatmulChoice, type Slice,
 } from './ops.ts';
 
 const WG = 256;
@@ -49,7 +49,7 @@ export function col2im(k: KernelCache, dX: Buf, dCol: Buf, xPrev: Buf, g: ConvGe
 
 /** out (B, OH, OW, OC) = act(x ⋆ W + b): im2col into col, then the forward matmul. */
 export async function conv2dForward(
-  k: KernelCache, variant: MatmulVariant, out: Buf, col: Buf, x: Buf, wb: Buf, g: ConvGeometry, act: Activation, label = 'conv2dForward',
+  k: KernelCache, variant: MatmulChoice, out: Buf, col: Buf, x: Buf, wb: Buf, g: ConvGeometry, act: Activation, label = 'conv2dForward',
 ): Promise<Dispatch[]> {
   const { rows, cols } = colShape(g);
   return [await im2col(k, col, x, g, `${label} im2col`), await matmulForward(k, variant, out, col, wb, rows, cols, g.OC, act, `${label} matmul`)];
@@ -82,7 +82,7 @@ export function weightPartialBytes(g: ConvGeometry): number {
  * out (MODE 2) or applies them as the SGD step (MODE 3). One slice: the matmul alone.
  */
 async function weightGradient(
-  k: KernelCache, variant: MatmulVariant, out: Buf, col: GPUBuffer, dY: GPUBuffer, partial: GPUBuffer | null, opt: GPUBuffer,
+  k: KernelCache, variant: MatmulChoice, out: Buf, col: GPUBuffer, dY: GPUBuffer, partial: GPUBuffer | null, opt: GPUBuffer,
   g: ConvGeometry, mode: 2 | 3, label: string,
 ): Promise<Dispatch[]> {
   const { rows, cols } = colShape(g);
@@ -118,7 +118,7 @@ async function weightGradient(
 
 /** dWb (CKP + 1, OC) = [colᵀ; 1] · dY, col as conv2dForward left it; `partial`: weightPartialBytes(g). */
 export function conv2dBackwardWeight(
-  k: KernelCache, variant: MatmulVariant, dWb: Buf, col: GPUBuffer, dY: GPUBuffer, partial: GPUBuffer | null, opt: GPUBuffer, g: ConvGeometry,
+  k: KernelCache, variant: MatmulChoice, dWb: Buf, col: GPUBuffer, dY: GPUBuffer, partial: GPUBuffer | null, opt: GPUBuffer, g: ConvGeometry,
   label = 'conv2dBackwardWeight',
 ): Promise<Dispatch[]> {
   return weightGradient(k, variant, dWb, col, dY, partial, opt, g, 2, label);
@@ -126,7 +126,7 @@ export function conv2dBackwardWeight(
 
 /** wb −= lr·([colᵀ; 1] · dY + l2·W) in place, lr and l2 from the optimiser buffer. */
 export function conv2dBackwardWeightUpdate(
-  k: KernelCache, variant: MatmulVariant, wb: Buf, col: GPUBuffer, dY: GPUBuffer, partial: GPUBuffer | null, opt: GPUBuffer, g: ConvGeometry,
+  k: KernelCache, variant: MatmulChoice, wb: Buf, col: GPUBuffer, dY: GPUBuffer, partial: GPUBuffer | null, opt: GPUBuffer, g: ConvGeometry,
   label = 'conv2dBackwardWeightUpdate',
 ): Promise<Dispatch[]> {
   return weightGradient(k, variant, wb, col, dY, partial, opt, g, 3, label);
@@ -134,7 +134,7 @@ export function conv2dBackwardWeightUpdate(
 
 /** dX (B, H, W, IC) = col2im(dY · Wᵀ) ⊙ actPrev'(xPrev); dCol is scratch of colShape(g). */
 export async function conv2dBackwardInput(
-  k: KernelCache, variant: MatmulVariant, dX: Buf, dCol: Buf, dY: Buf, wb: Buf, xPrev: Buf, g: ConvGeometry, actPrev: Activation,
+  k: KernelCache, variant: MatmulChoice, dX: Buf, dCol: Buf, dY: Buf, wb: Buf, xPrev: Buf, g: ConvGeometry, actPrev: Activation,
   label = 'conv2dBackwardInput',
 ): Promise<Dispatch[]> {
   const { rows, cols } = colShape(g);

@@ -8,6 +8,7 @@ import { ACTIVATION_CODE, type Activation, type Loss } from '../model/spec.ts';
 import { ceilDiv, flatDispatch } from './dispatch.ts';
 import { adapterName, type AdapterSummary } from './device.ts';
 import type { KernelCache, KernelName, Overrides } from './kernels.ts';
+import { problemKey, scratchOperands, timeCandidate } from './autotune.ts';
 
 export interface Slice {
   buffer: GPUBuffer;
@@ -83,6 +84,8 @@ export function destroyDispatch(d: Dispatch): void {
 
 export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+/** A variant, or 'auto': the autotuner's fastest for each shape on this adapter (src/gpu/autotune.ts). */
+export type MatmulChoice = MatmulVariant | 'auto';
 
 /**
  * Workgroup shape and outputs per invocation of each variant: r per side, or r columns and
@@ -152,10 +155,58 @@ function u8Fits(p: MatmulProblem): boolean {
   );
 }
 
-function matmul(
-  k: KernelCache, requested: MatmulVariant, label: string, p: MatmulProblem,
+/** The variants that can run a problem (vec4 only on shapes it fits). */
+function candidates(p: MatmulProblem): MatmulVariant[] {
+  return MATMUL_VARIANTS.filter((v) => v !== 'vec4' || vec4Fits(p));
+}
+
+/**
+ * The autotuner's variant for a problem (k.tuner must be set): the fastest candidate on
+ * this adapter, measured on scratch buffers the first time a shape is seen, then cached.
+ */
+export async function tunedVariant(k: KernelCache, p: MatmulProblem): Promise<MatmulVariant> {
+  const tuner = k.tuner;
+  if (!tuner) throw new Error("The 'auto' matmul variant needs a tuner on the kernel cache (createTuner in src/gpu/autotune.ts).");
+  return tuner.choose(problemKey(p, false), candidates(p), async (variant, budgetMs, giveUpMs) => {
+    const ops = scratchOperands(k.device, p, false);
+    const d = await matmul(k, variant, `tune ${variant}`, p, ops.a, ops.b, ops.aux, ops.out);
+    try {
+      return await timeCandidate(k, d, budgetMs, giveUpMs);
+    } finally {
+      destroyDispatch(d);
+      for (const b of Object.values(ops)) b.destroy();
+    }
+  });
+}
+
+/**
+ * Whether layer 1 should read its input as bytes under 'auto': it fits, and matmul_vec4_u8
+ * beats the fastest f32 variant on the layer's forward shape (measured, then cached).
+ */
+export async function tunedByteInput(k: KernelCache, B: number, C: number, OC: number): Promise<boolean> {
+  if (!byteInputFits('vec4', B, C, OC)) return false;
+  const p = forwardProblem(B, C, OC, 'identity');
+  const f32 = await tunedVariant(k, p);
+  const key = problemKey(p, true);
+  const winner = await k.tuner!.choose(key, ['f32', 'u8'] as ('f32' | 'u8')[], async (input, budgetMs, giveUpMs) => {
+    const bytes = input === 'u8';
+    const ops = scratchOperands(k.device, p, bytes);
+    const d = await matmul(k, bytes ? 'vec4' : f32, `tune ${bytes ? 'vec4_u8' : f32}`, p, bytes ? { bytes: ops.a } : ops.a, ops.b, ops.aux, ops.out);
+    try {
+      return await timeCandidate(k, d, budgetMs, giveUpMs);
+    } finally {
+      destroyDispatch(d);
+      for (const b of Object.values(ops)) b.destroy();
+    }
+  });
+  return winner === 'u8';
+}
+
+async function matmul(
+  k: KernelCache, requested: MatmulChoice, label: string, p: MatmulProblem,
   a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice,
 ): Promise<Dispatch> {
+  if (requested === 'auto') requested = isByteInput(a) ? 'vec4' : await tunedVariant(k, p);
   // vec4 needs aligned shapes; the register-blocked kernel takes the rest.
   const variant = requested === 'vec4' && !vec4Fits(p) ? 'blocked' : requested;
   if (isByteInput(a) && (requested !== 'vec4' || !u8Fits(p))) {
@@ -192,7 +243,7 @@ function backwardWeightProblem(B: number, C: number, OC: number, mode: number = 
 
 /** out (B, OC) = act(x (B, C) · W + b); wb is the layer's block [W; b]. */
 export function matmulForward(
-  k: KernelCache, variant: MatmulVariant, out: GPUBuffer | Slice, x: Operand, wb: GPUBuffer | Slice,
+  k: KernelCache, variant: MatmulChoice, out: GPUBuffer | Slice, x: Operand, wb: GPUBuffer | Slice,
   B: number, C: number, OC: number, act: Activation, label = 'matmulForward',
 ): Promise<Dispatch> {
   return matmul(k, variant, label, forwardProblem(B, C, OC, act), x, wb, wb, out);
@@ -200,7 +251,7 @@ export function matmulForward(
 
 /** dX (B, C) = (dY (B, OC) · Wᵀ) ⊙ actPrev'(aPrev). */
 export function matmulBackwardInput(
-  k: KernelCache, variant: MatmulVariant, dX: GPUBuffer | Slice, dY: GPUBuffer | Slice, wb: GPUBuffer | Slice,
+  k: KernelCache, variant: MatmulChoice, dX: GPUBuffer | Slice, dY: GPUBuffer | Slice, wb: GPUBuffer | Slice,
   aPrev: GPUBuffer | Slice, B: number, C: number, OC: number, actPrev: Activation, label = 'matmulBackwardInput',
 ): Promise<Dispatch> {
   const p = { M: B, N: C, K: OC, lda: OC, ldb: OC, transA: false, transB: true, mode: MODE.backwardInput, act: actPrev };
@@ -209,7 +260,7 @@ export function matmulBackwardInput(
 
 /** dWb (C + 1, OC) = [xᵀ; 1] · dY: dW and, as its last row, dB. */
 export function matmulBackwardWeight(
-  k: KernelCache, variant: MatmulVariant, dWb: GPUBuffer | Slice, x: Operand, dY: GPUBuffer | Slice,
+  k: KernelCache, variant: MatmulChoice, dWb: GPUBuffer | Slice, x: Operand, dY: GPUBuffer | Slice,
   B: number, C: number, OC: number, label = 'matmulBackwardWeight',
 ): Promise<Dispatch> {
   return matmul(k, variant, label, backwardWeightProblem(B, C, OC), x, dY, dY, dWb);
@@ -222,7 +273,7 @@ export function matmulBackwardWeight(
  * wb must not be read by anything later in the same step before this runs.
  */
 export function matmulBackwardWeightUpdate(
-  k: KernelCache, variant: MatmulVariant, wb: GPUBuffer | Slice, x: Operand, dY: GPUBuffer | Slice, opt: GPUBuffer,
+  k: KernelCache, variant: MatmulChoice, wb: GPUBuffer | Slice, x: Operand, dY: GPUBuffer | Slice, opt: GPUBuffer,
   B: number, C: number, OC: number, label = 'matmulBackwardWeightUpdate',
 ): Promise<Dispatch> {
   return matmul(k, variant, label, backwardWeightProblem(B, C, OC, MODE.backwardWeightUpdate), x, dY, opt, wb);

@@ -29,14 +29,20 @@ import {
 import { packBytes, readBuffer, readFloats, storageBuffer } from './buffers.ts';
 import { adapterName, type GpuContext } from './device.ts';
 import { KernelCache, STEP_SLOT_BYTES } from './kernels.ts';
+import { createTuner, memoryStore, type MatmulTuner } from './autotune.ts';
 import {
   byteInputFits, type ByteInput, destroyDispatch, encodeDispatch, matmulBackwardWeightUpdate, evaluateRows, gatherBatch, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer,
-  optimizerWords, quadraticCost, sgdMomentumUpdate, sgdUpdate, softmaxCrossEntropy, type Dispatch, type MatmulVariant, type Slice,
+  optimizerWords, quadraticCost, sgdMomentumUpdate, sgdUpdate, softmaxCrossEntropy, tunedByteInput, type Dispatch, type MatmulChoice, type Slice,
 } from './ops.ts';
 
 export interface GpuTrainerOptions {
-  /** Matmul kernel; default: vec4 on software adapters, tiled on GPUs. */
-  variant?: MatmulVariant;
+  /**
+   * Matmul kernel; default: vec4 on software adapters, tiled on GPUs. 'auto': the fastest
+   * per shape on this adapter, measured by the autotuner (`tuner`, or a fresh in-memory one).
+   */
+  variant?: MatmulChoice;
+  /** The autotuner for variant 'auto' (src/gpu/autotune.ts), with its cache. */
+  tuner?: MatmulTuner;
   /**
    * Apply plain SGD inside each layer's weight-gradient matmul instead of storing the
    * gradients for a separate update (default: on without momentum). Off, the gradients stay
@@ -66,8 +72,12 @@ function colBytes(s: FeatureStage): number {
   return rows * cols * 4;
 }
 
-export function defaultVariant(ctx: GpuContext): MatmulVariant {
-  return ctx.adapter.isSoftware ? 'vec4' : 'tiled';
+/**
+ * vec4 on software adapters (measured fastest there on every shape: see the README's kernel
+ * table); on GPUs, 'auto': the autotuner measures the candidates on the adapter itself.
+ */
+export function defaultVariant(ctx: GpuContext): MatmulChoice {
+  return ctx.adapter.isSoftware ? 'vec4' : 'auto';
 }
 
 /** A split uploaded once: packed image bytes and labels. */
@@ -103,13 +113,13 @@ interface Activations {
 export class GpuTrainer implements Trainer {
   readonly kind = 'gpu';
   readonly description: string;
-  readonly variant: MatmulVariant;
+  readonly variant: MatmulChoice;
   /**
    * Whether layer 1 reads its input batch as bytes (matmul_vec4_u8): a quarter of the
    * memory and of the loads of the two largest matmuls, with the vec4 variant on shapes
    * it fits (input width a multiple of 16, as MNIST's 784).
    */
-  private readonly bytesInput: boolean;
+  private bytesInput: boolean;
   /** Dispatches of one mini-batch, in order. */
   stepProgram: Dispatch[] = [];
   /**
@@ -155,16 +165,18 @@ export class GpuTrainer implements Trainer {
     readonly layout: ParamLayout,
     readonly train: Split,
     readonly val: Split,
-    private options: Required<GpuTrainerOptions>,
+    private options: Required<Omit<GpuTrainerOptions, 'tuner'>>,
+    tuner?: MatmulTuner,
   ) {
     this.k = new KernelCache(ctx);
+    if (options.variant === 'auto') this.k.tuner = tuner ?? createTuner(ctx, memoryStore());
     this.device = ctx.device;
     this.variant = options.variant;
     const [C, OC] = config.model.sizes;
     this.dense = denseBlocks(layout);
     // Bytes feed the first dense layer's matmul; a convolution reads floats.
-    this.bytesInput = !config.model.features?.length && byteInputFits(options.variant, config.batch, C, OC);
-    this.description = `GPU: ${adapterName(ctx.adapter)}, matmul ${options.variant}`;
+    this.bytesInput = !config.model.features?.length && options.variant !== 'auto' && byteInputFits(options.variant, config.batch, C, OC);
+    this.description = `GPU: ${adapterName(ctx.adapter)}, matmul ${options.variant === 'auto' ? 'autotuned per shape' : options.variant}`;
     this.rng = shuffleRng(config.seed);
     this.permHost = new Uint32Array(train.count);
     this.steps = Math.floor(train.count / config.batch);
@@ -172,14 +184,18 @@ export class GpuTrainer implements Trainer {
 
   static async create(ctx: GpuContext, config: TrainConfig, train: Split, val: Split, options: GpuTrainerOptions = {}): Promise<GpuTrainer> {
     const { params, layout } = initParams(config.model, config.seed);
-    const full: Required<GpuTrainerOptions> = {
+    const full: Required<Omit<GpuTrainerOptions, 'tuner'>> = {
       variant: options.variant ?? defaultVariant(ctx),
       fuseUpdate: (options.fuseUpdate ?? true) && optimizerOf(config) === 'sgd',
       stepsPerSubmit: options.stepsPerSubmit ?? 100,
       evalChunk: options.evalChunk ?? defaultEvalChunk(config, layout),
     };
-    const t = new GpuTrainer(ctx, config, layout, train, val, full);
+    const t = new GpuTrainer(ctx, config, layout, train, val, full, options.tuner);
     t.checkLimits();
+    if (full.variant === 'auto' && !config.model.features?.length) {
+      const [C, OC] = config.model.sizes;
+      t.bytesInput = await tunedByteInput(t.k, config.batch, C, OC);
+    }
     await t.build(params);
     return t;
   }

@@ -1,0 +1,166 @@
+/**
+ * The matmul autotuner: on the adapter in use, time each candidate variant on each matmul
+ * shape the training step needs and keep the fastest, per adapter and shape, in a cache
+ * (a JSON file in Node, localStorage in the page). No list of adapter names decides the
+ * kernel: the adapter nobody here can test is exactly where measurement must decide.
+ *
+ * Timing: each candidate is built once (pipeline compiled), run once to warm up (software
+ * adapters compile on first use), then run in submits of `reps` dispatches until the budget
+ * for that candidate is spent; the time is the best submit's per-dispatch wall clock around
+ * onSubmittedWorkDone (the minimum: the least disturbed by other work on the machine). A
+ * candidate whose first timed submit is 4× slower than the best so far is dropped without
+ * spending its budget.
+ */
+import { storageBuffer } from './buffers.ts';
+import { adapterName, type AdapterSummary, type GpuContext } from './device.ts';
+import type { KernelCache } from './kernels.ts';
+import { encodeDispatch, type Dispatch, type MatmulProblem } from './ops.ts';
+
+/** Where the winners are kept between runs. */
+export interface TuneStore {
+  load(): Record<string, Record<string, string>>;
+  save(all: Record<string, Record<string, string>>): void;
+}
+
+/** An in-memory store (tests, and where nothing can be persisted). */
+export function memoryStore(initial: Record<string, Record<string, string>> = {}): TuneStore {
+  let data = structuredClone(initial);
+  return { load: () => structuredClone(data), save: (all) => (data = structuredClone(all)) };
+}
+
+/** localStorage in the page (key wgtrain.matmul-tune). */
+export function localStorageStore(storage: Storage): TuneStore {
+  const KEY = 'wgtrain.matmul-tune';
+  return {
+    load: () => {
+      try {
+        return JSON.parse(storage.getItem(KEY) ?? '{}');
+      } catch {
+        return {};
+      }
+    },
+    save: (all) => storage.setItem(KEY, JSON.stringify(all)),
+  };
+}
+
+/** One measured shape: milliseconds per dispatch of each candidate (Infinity: dropped early). */
+export interface TuneResult {
+  key: string;
+  winner: string;
+  ms: Record<string, number>;
+  cached: boolean;
+}
+
+/** The cache key of an adapter: its name, backend and driver description. */
+export function adapterKey(a: AdapterSummary): string {
+  return `${adapterName(a)} [${a.backend}, ${a.featureLevel}]`;
+}
+
+/** The cache key of a problem: what changes the kernels' speed (sizes, strides, transposes, role). */
+export function problemKey(p: MatmulProblem, bytes: boolean): string {
+  return `${p.M}x${p.N}x${p.K} lda${p.lda} ldb${p.ldb} ${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'} mode${p.mode}${bytes ? ' u8' : ''}`;
+}
+
+export type Measure<T extends string> = (candidate: T, budgetMs: number, giveUpMs: number) => Promise<number>;
+
+export class MatmulTuner {
+  /** Every shape tuned or read from the cache in this session, for `wgtrain devices --tune`. */
+  readonly results: TuneResult[] = [];
+  private winners: Record<string, string>;
+  private all: Record<string, Record<string, string>>;
+  private pending = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly adapter: string,
+    private readonly store: TuneStore,
+    readonly budgetMs = 30,
+  ) {
+    this.all = store.load();
+    this.winners = this.all[adapter] ?? {};
+  }
+
+  /**
+   * The fastest of `candidates` for the problem: from the cache, or measured now (and
+   * cached). `measure` times one candidate; concurrent calls for one shape measure once.
+   */
+  choose<T extends string>(key: string, candidates: T[], measure: Measure<T>): Promise<T> {
+    const known = this.winners[key] as T | undefined;
+    if (known && candidates.includes(known)) {
+      if (!this.results.some((r) => r.key === key)) this.results.push({ key, winner: known, ms: {}, cached: true });
+      return Promise.resolve(known);
+    }
+    let p = this.pending.get(key) as Promise<T> | undefined;
+    if (!p) {
+      p = this.tune(key, candidates, measure);
+      this.pending.set(key, p);
+    }
+    return p;
+  }
+
+  private async tune<T extends string>(key: string, candidates: T[], measure: Measure<T>): Promise<T> {
+    const ms: Record<string, number> = {};
+    let best = Infinity;
+    let winner = candidates[0];
+    for (const v of candidates) {
+      const t = await measure(v, this.budgetMs, 4 * best);
+      ms[v] = t;
+      if (t < best) {
+        best = t;
+        winner = v;
+      }
+    }
+    this.results.push({ key, winner, ms, cached: false });
+    this.winners[key] = winner;
+    this.all = { ...this.store.load(), [this.adapter]: { ...(this.store.load()[this.adapter] ?? {}), [key]: winner } };
+    this.store.save(this.all);
+    return winner;
+  }
+}
+
+/** A tuner for this device's adapter, with its store. */
+export function createTuner(ctx: GpuContext, store: TuneStore, budgetMs?: number): MatmulTuner {
+  return new MatmulTuner(adapterKey(ctx.adapter), store, budgetMs);
+}
+
+/**
+ * Times a dispatch builder on scratch buffers: `build(variant, buffers)` makes the candidate's
+ * Dispatch over the given operands. Returns ms per dispatch (Infinity when it is `giveUpMs`
+ * slower on its first submit).
+ */
+export async function timeCandidate(
+  k: KernelCache, dispatch: Dispatch, budgetMs: number, giveUpMs: number,
+): Promise<number> {
+  const device = k.device;
+  const runReps = async (reps: number) => {
+    const encoder = device.createCommandEncoder({ label: `tune ${dispatch.label}` });
+    const pass = encoder.beginComputePass();
+    for (let r = 0; r < reps; r++) encodeDispatch(pass, dispatch);
+    pass.end();
+    const t0 = performance.now();
+    device.queue.submit([encoder.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    return (performance.now() - t0) / reps;
+  };
+  await runReps(1); // warm-up: software adapters compile the shader on its first dispatch
+  const first = await runReps(1); // the early give-up
+  if (first > giveUpMs) return Infinity;
+  let best = first;
+  const reps = Math.max(1, Math.min(20, Math.floor(budgetMs / 4 / Math.max(first, 0.01))));
+  const start = performance.now();
+  while (performance.now() - start < budgetMs) best = Math.min(best, await runReps(reps));
+  return best;
+}
+
+/** Scratch operands sized for a problem (reused across candidates). */
+export function scratchOperands(device: GPUDevice, p: MatmulProblem, bytes: boolean): { a: GPUBuffer; b: GPUBuffer; aux: GPUBuffer; out: GPUBuffer } {
+  const rowsA = p.mode >= 2 ? p.M - 1 : p.M;
+  const aFloats = p.transA ? p.K * p.lda : rowsA * p.lda;
+  const bFloats = (p.transB ? p.N * p.ldb : p.K * p.ldb) + p.N; // + the bias row
+  const size = (n: number) => Math.max(16, Math.ceil((n * 4) / 16) * 16);
+  return {
+    a: storageBuffer(device, 'tune a', bytes ? size(aFloats / 4) : size(aFloats)),
+    b: storageBuffer(device, 'tune b', size(bFloats)),
+    aux: storageBuffer(device, 'tune aux', size(Math.max(p.M * p.N, 64))),
+    out: storageBuffer(device, 'tune out', size(p.M * p.N)),
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The matmul autotuner: it keeps the fastest measured candidate per shape, caches winners
+ * per adapter (in memory, in a file), measures a shape once however many layers ask, and a
+ * trainer built with 'auto' tunes its step's shapes on the real adapter and trains as the
+ * CPU reference does.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CpuTrainer } from '../../src/cpu/trainer.ts';
+import { MatmulTuner, memoryStore } from '../../src/gpu/autotune.ts';
+import { fileStore } from '../../src/gpu/autotune.node.ts';
+import { GpuTrainer } from '../../src/gpu/trainer.ts';
+import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
+import { expectClose } from '../helpers/compare.ts';
+import { testGpu } from '../helpers/gpu.ts';
+import { syntheticSplit } from '../helpers/splits.ts';
+
+describe('MatmulTuner', () => {
+  const times: Record<string, number> = { naive: 9, blocked: 3, vec4: 1, tiled: 5 };
+
+  it('keeps the fastest candidate, gives the others an early-exit bound, and caches the winner', async () => {
+    const store = memoryStore();
+    const tuner = new MatmulTuner('adapter A', store);
+    const calls: [string, number][] = [];
+    const measure = async (v: string, _budget: number, giveUp: number) => {
+      calls.push([v, giveUp]);
+      return times[v];
+    };
+    expect(await tuner.choose('100x300x784', ['naive', 'blocked', 'vec4', 'tiled'], measure)).toBe('vec4');
+    expect(calls).toEqual([['naive', Infinity], ['blocked', 36], ['vec4', 12], ['tiled', 4]]);
+    expect(store.load()).toEqual({ 'adapter A': { '100x300x784': 'vec4' } });
+    expect(tuner.results[0]).toMatchObject({ key: '100x300x784', winner: 'vec4', cached: false, ms: times });
+
+    // A new session on the same adapter reads the winner without measuring; another adapter measures.
+    const again = new MatmulTuner('adapter A', store);
+    expect(await again.choose('100x300x784', ['naive', 'blocked', 'vec4', 'tiled'], async () => expect.fail('measured again'))).toBe('vec4');
+    expect(again.results[0].cached).toBe(true);
+    const other = new MatmulTuner('adapter B', store);
+    expect(await other.choose('100x300x784', ['naive', 'tiled'], async (v) => times[v])).toBe('tiled');
+    expect(Object.keys(store.load())).toEqual(['adapter A', 'adapter B']);
+  });
+
+  it('a cached winner that cannot run this problem is measured again', async () => {
+    const tuner = new MatmulTuner('A', memoryStore({ A: { k: 'vec4' } }));
+    expect(await tuner.choose('k', ['naive', 'blocked'], async (v) => times[v])).toBe('blocked');
+  });
+
+  it('measures a shape once when several layers ask at the same time', async () => {
+    const tuner = new MatmulTuner('A', memoryStore());
+    let n = 0;
+    const measure = async (v: string) => {
+      n++;
+      return times[v];
+    };
+    const all = await Promise.all([1, 2, 3].map(() => tuner.choose('k', ['naive', 'vec4'], measure)));
+    expect(all).toEqual(['vec4', 'vec4', 'vec4']);
+    expect(n).toBe(2);
+  });
+});
+
+describe('the cache file', () => {
+  let dir: string;
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('round-trips, and an unreadable or foreign file means tuning again, never a failed run', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'wgtrain-tune-'));
+    const path = join(dir, 'sub', 'tune.json');
+    const store = fileStore(path);
+    expect(store.load()).toEqual({});
+    store.save({ A: { k: 'tiled' } });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toEqual({ A: { k: 'tiled' } });
+    expect(fileStore(path).load()).toEqual({ A: { k: 'tiled' } });
+    await writeFile(path, '[1, 2');
+    expect(fileStore(path).load()).toEqual({});
+    expect(() => fileStore(join(dir, 'sub', 'tune.json', 'not-a-dir', 'x.json')).save({ A: {} })).not.toThrow();
+  });
+});
+
+describe("variant 'auto' on the real adapter", () => {
+  const trainers: GpuTrainer[] = [];
+  afterAll(() => trainers.forEach((t) => t.destroy()));
+
+  it('tunes every matmul shape of the step and trains an epoch as the CPU reference does', async () => {
+    const config: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [784, 32, 20, 10] }, batch: 50 };
+    const train = syntheticSplit(500, 1);
+    const val = syntheticSplit(100, 2);
+    const tuner = new MatmulTuner('test adapter', memoryStore(), 5);
+    const gpu = await GpuTrainer.create(await testGpu(), config, train, val, { variant: 'auto', tuner });
+    trainers.push(gpu);
+    // Forward × 3, backward input × 2, backward weight × 3 at batch 50, the evaluation's
+    // forward × 3 at 100, and layer 1's byte-input race.
+    const measured = tuner.results.filter((r) => !r.cached);
+    expect(measured.length).toBeGreaterThanOrEqual(11);
+    for (const r of measured) {
+      expect(Object.keys(r.ms).length, r.key).toBeGreaterThanOrEqual(2);
+      expect(Object.values(r.ms).some((ms) => Number.isFinite(ms) && ms > 0), r.key).toBe(true);
+      expect(r.ms[r.winner], r.key).toBe(Math.min(...Object.values(r.ms)));
+    }
+    expect(gpu.description).toContain('autotuned');
+    const cpu = new CpuTrainer(config, train, val);
+    const [g, c] = [await gpu.trainEpoch(), await cpu.trainEpoch()];
+    expectClose('train loss', [g.trainLoss], [c.trainLoss], { atol: 1e-4, rtol: 2e-3 });
+    expect(Math.abs(g.val.correct - c.val.correct)).toBeLessThanOrEqual(1);
+  });
+});
