@@ -33,6 +33,27 @@ function compact(v: number | null): string {
   return String(+v.toPrecision(2));
 }
 
+/** A mini-batch loss of exactly 0 has no place on a log axis: the axis stops here. */
+const LOWEST_LOSS = 1e-6;
+
+/**
+ * The loss axis's range: uPlot's own for log scales (uPlot.rangeLog), whose ends are whole
+ * multiples of a power of ten that its tick generator can step from. A padded [min·0.9, max·1.1]
+ * sent that generator into an endless loop whenever min·0.9 fell just under a power of ten
+ * (losses of 0.106–0.111, 0.0106–0.0111 …), freezing the tab.
+ */
+function lossRange(_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax {
+  if (min === null || max === null) return [null, null];
+  return uPlot.rangeLog(Math.max(min, LOWEST_LOSS), Math.max(max, LOWEST_LOSS), 10, false);
+}
+
+/** What a chart last drew, on its container (data-points, data-y-min, data-y-max), for tests and curious readers. */
+function describeDrawn(el: HTMLElement, u: uPlot): void {
+  el.dataset.points = String(u.data[0].length);
+  el.dataset.yMin = String(u.scales.y.min);
+  el.dataset.yMax = String(u.scales.y.max);
+}
+
 export class TrainingCharts {
   private plots: uPlot[] = [];
   private runs = new Map<RunKey, Series>();
@@ -78,10 +99,10 @@ export class TrainingCharts {
     const epochAxis = axis('epoch', (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')));
     const withPoints = (s: uPlot.Series[]) => s.map((x, i) => (i === 0 ? x : { ...x, points: { show: true, size: 6 } }));
     const make = (el: HTMLElement, height: number, opts: Omit<uPlot.Options, 'width' | 'height'>) =>
-      new uPlot({ ...opts, width: this.width(el), height, legend: { show: racing } }, [[]], el);
+      new uPlot({ ...opts, width: this.width(el), height, legend: { show: racing }, hooks: { draw: [(u) => describeDrawn(el, u)] } }, [[]], el);
     this.plots = [
       make(this.loss, 220, {
-        scales: { x: { time: false, range: [0, this.epochs] }, y: { distr: 3, range: (_u, min, max) => [min * 0.9, max * 1.1] } },
+        scales: { x: { time: false, range: [0, this.epochs] }, y: { distr: 3, range: lossRange } },
         axes: [epochAxis, axis('loss', (_u, ticks) => ticks.map(compact))],
         series: this.series(),
       }),
