@@ -1,9 +1,10 @@
 /** `wgtrain devices`: the WebGPU adapters Node can reach, with backend and limits. */
 import { adapterName, NO_ADAPTER_HELP } from '../gpu/device.ts';
 import { listNodeAdapters } from '../gpu/node-gpu.node.ts';
+import { quietDawn } from './native-stderr.node.ts';
 
-export async function devicesCommand(flags: { json?: boolean }): Promise<void> {
-  const adapters = await listNodeAdapters();
+export async function devicesCommand(flags: { json?: boolean; verbose?: boolean }): Promise<void> {
+  const adapters = await quietDawn(listNodeAdapters, flags.verbose);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(adapters)}\n`);
     return;

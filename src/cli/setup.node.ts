@@ -9,6 +9,7 @@ import { MATMUL_VARIANTS, type MatmulVariant } from '../gpu/ops.ts';
 import { GpuTrainer } from '../gpu/trainer.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { Trainer } from '../train/trainer.ts';
+import { quietDawn } from './native-stderr.node.ts';
 import { createDownloadProgress } from './progress.node.ts';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,6 +24,8 @@ export interface DeviceFlags {
   device: string;
   adapter: string;
   matmul?: string;
+  /** Show Dawn's own warnings (native-stderr.node.ts). */
+  verbose?: boolean;
 }
 
 export interface Splits {
@@ -66,11 +69,13 @@ export async function openTrainer(config: TrainConfig, flags: DeviceFlags, train
   if (flags.matmul !== undefined && !(MATMUL_VARIANTS as readonly string[]).includes(flags.matmul)) {
     throw new Error(`--matmul ${flags.matmul}: choose one of ${MATMUL_VARIANTS.join(', ')}.`);
   }
-  const ctx = await openNodeGpu(flags.adapter as AdapterChoice);
-  try {
-    return await GpuTrainer.create(ctx, config, train, val, { variant: flags.matmul as MatmulVariant | undefined });
-  } catch (e) {
-    ctx.destroy();
-    throw e;
-  }
+  return quietDawn(async () => {
+    const ctx = await openNodeGpu(flags.adapter as AdapterChoice);
+    try {
+      return await GpuTrainer.create(ctx, config, train, val, { variant: flags.matmul as MatmulVariant | undefined });
+    } catch (e) {
+      ctx.destroy();
+      throw e;
+    }
+  }, flags.verbose);
 }
