@@ -56,7 +56,8 @@ deviceOptions(
   ),
   'train',
 )
-  .option('--out <file>', 'save the trained model as safetensors')
+  .option('--out <file>', 'save the trained model there, as safetensors (default: runs/wgtrain-ARCH.safetensors, numbered so no earlier run is overwritten)')
+  .option('--no-out', 'do not save the trained model')
   .option('--checkpoint <dir>', 'save a checkpoint there after every epoch (and stop cleanly on SIGINT/SIGTERM)')
   .option('--resume', 'continue the run saved in --checkpoint DIR (same data; --epochs may extend it)')
   .option('--json', 'print one JSON object per line instead of text')

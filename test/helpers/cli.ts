@@ -11,8 +11,13 @@ export const BIN = join(repoRoot, 'bin', 'wgtrain.js');
 const run = promisify(execFile);
 
 export async function wgtrain(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return wgtrainIn(repoRoot, ...args);
+}
+
+/** The command run from `cwd`, where relative paths (runs/ for saved models) land. */
+export async function wgtrainIn(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run('node', [BIN, ...args], { cwd: repoRoot, timeout: 120_000 });
+    const { stdout, stderr } = await run('node', [BIN, ...args], { cwd, timeout: 120_000 });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
