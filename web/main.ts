@@ -279,6 +279,7 @@ function race(setup: RunSetup): void {
 }
 
 function start(): void {
+  validateArchitecture();
   const read = form.read();
   const formError = $('form-error');
   formError.hidden = !('error' in read);
@@ -340,7 +341,8 @@ function validateArchitecture(): void {
 }
 
 trainer.on(onTrainerMessage);
-($<HTMLFormElement>('train-form').elements.namedItem('arch') as HTMLInputElement).addEventListener('input', validateArchitecture);
+// Typing, and presets or URL parameters that fill the field, all re-check it.
+for (const type of ['input', 'change']) $('train-form').addEventListener(type, validateArchitecture);
 validateArchitecture();
 trainer.send({ type: 'open-gpu' });
 buttons.start.addEventListener('click', start);

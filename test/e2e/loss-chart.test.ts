@@ -89,7 +89,7 @@ const mnist = mnistDir();
 
 /**
  * Longest task the page may run on its main thread while training. The frozen chart blocked
- * it for 30–40 s. A healthy page takes 20–60 ms per epoch here (most of it redrawing "Look
+ * it for tens of seconds (30–40 s in the issue's runs). A healthy page takes 20–60 ms per epoch here (most of it redrawing "Look
  * inside"), but on this project's shared 2-core machine SwiftShader's threads compete with the
  * page's, and single tasks measured up to 421 ms: a frame budget (16 ms, or the long-task API's
  * 50 ms floor) cannot be asserted there without flaking, so the bound is a second, still thirty
