@@ -12,7 +12,6 @@ import { acceptDroppedFiles } from './file-drop.ts';
 import { InsideView } from './inside-views.ts';
 import { showInline } from './inline-text.ts';
 import { PredictionView } from './prediction-view.ts';
-import { parseArchitecture } from '../src/model/spec.ts';
 import { TrainForm } from './train-form.ts';
 import { RUN_COLORS, TrainingCharts, type RunKey } from './training-charts.ts';
 import { TrainingPanel } from './training-panel.ts';
@@ -216,7 +215,6 @@ function onTrainerMessage(m: FromWorker): void {
       // The form and the Training card describe the loaded model now, not the previous one.
       const { spec } = m;
       form.applyUrl(new URLSearchParams({ arch: spec.sizes.join('-'), activation: spec.activation, loss: spec.loss, output: spec.outputActivation, init: spec.init }));
-      validateArchitecture();
       charts.reset(1, 1, [['main', { label: 'GPU', color: RUN_COLORS.gpu }]]);
       panel.loaded(`Showing ${m.fileName} (${network}), loaded from a file. The form now describes its network: Start trains a new one like it from scratch.`);
       classify();
@@ -279,7 +277,6 @@ function race(setup: RunSetup): void {
 }
 
 function start(): void {
-  validateArchitecture();
   const read = form.read();
   const formError = $('form-error');
   formError.hidden = !('error' in read);
@@ -328,22 +325,7 @@ async function takeFiles(files: File[]): Promise<void> {
   }
 }
 
-/** The architecture field explains its format when it does not parse (the browser's "match the requested format" does not). */
-function validateArchitecture(): void {
-  const arch = $<HTMLFormElement>('train-form').elements.namedItem('arch') as HTMLInputElement;
-  try {
-    parseArchitecture(arch.value);
-    arch.setCustomValidity('');
-  } catch {
-    const what = arch.value.trim() === '' ? 'Give the layer widths' : `"${arch.value}" is not layer widths`;
-    arch.setCustomValidity(`${what} joined by "-", input first, for example 784-300-100-10.`);
-  }
-}
-
 trainer.on(onTrainerMessage);
-// Typing, and presets or URL parameters that fill the field, all re-check it.
-for (const type of ['input', 'change']) $('train-form').addEventListener(type, validateArchitecture);
-validateArchitecture();
 trainer.send({ type: 'open-gpu' });
 buttons.start.addEventListener('click', start);
 buttons.pause.addEventListener('click', () => control('pause'));

@@ -90,10 +90,7 @@ describe('the page for a new visitor', () => {
     await page.fill('input[name="arch"]', '784-');
     await page.click('#start');
     expect(await page.textContent('#form-error')).toContain('for example 784-300-100-10');
-    const invalid = () => page.locator('input[name="arch"]').evaluate((el) => el.matches(':invalid'));
-    expect(await invalid()).toBe(true);
     await page.fill('input[name="arch"]', RUN.arch);
-    expect(await invalid()).toBe(false);
   });
 
   it('keeps Start, Pause, Resume and Stop on one row at 1280 px, and shows no blank weights square before results', async () => {
