@@ -27,7 +27,6 @@ function axis(label: string, values?: uPlot.Axis['values']): uPlot.Axis {
   return { label, font: AXIS_FONT, labelFont: LABEL_FONT, labelSize: 18, size: 44, values, stroke: '#334155', grid: { stroke: '#e2e8f0' } };
 }
 
-
 /** A mini-batch loss of exactly 0 has no place on a log axis: the axis stops here. */
 const LOWEST_LOSS = 1e-6;
 
