@@ -116,6 +116,9 @@ describe('the page for a new visitor', () => {
     // 1,000 training images at the shown rate take the shown training time (both rounded).
     expect(Math.abs(samplesPerSecond * trainSeconds - 1000)).toBeLessThan(0.01 * samplesPerSecond + 5);
 
+    const compareRows = await page.locator('#compare-view tbody th').allTextContents();
+    expect(compareRows).toEqual(expect.arrayContaining(['training samples/s', 'seconds / epoch, with validation']));
+
     const legends = await page.locator('.u-legend').allTextContents();
     expect(legends.length).toBeGreaterThan(0);
     for (const legend of legends) expect(legend).not.toContain('--');
