@@ -1,8 +1,9 @@
 /**
- * The web page (web/): `npm run dev` serves it, `npm run build` writes a static site to dist/.
- * Both make MNIST available to the page at data/mnist/: the dev and preview servers serve the
- * IDX files from data/mnist/ (or WGTRAIN_DATA_DIR), and the build copies them into
- * dist/data/mnist/ when they are there. Tests use vitest.config.ts, not this file.
+ * The web page (web/): `npm run dev` serves it, `npm run build` writes a static site to dist/,
+ * `npm run preview` serves that site. All make MNIST available to the page at data/mnist/: the
+ * dev server serves the IDX files from data/mnist/ (or WGTRAIN_DATA_DIR), the build copies them
+ * into dist/data/mnist/ when they are there, and the preview serves that copy, as any web
+ * server hosting dist/ would. Tests use vitest.config.ts, not this file.
  */
 import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -31,8 +32,8 @@ function listing(dir: string): string {
   return JSON.stringify({ files: idxFiles(dir).map((name) => ({ name, size: statSync(join(dir, name)).size })) });
 }
 
-/** Serves DATA_ROUTE from the data folder; anything else under it is a 404, never the page itself. */
-function serveData(dir: string): Connect.NextHandleFunction {
+/** Serves DATA_ROUTE from the data folder; anything else under it is a 404 that says `advice`, never the page itself. */
+function serveData(dir: string, advice: string): Connect.NextHandleFunction {
   return (req: IncomingMessage, res: ServerResponse, next: Connect.NextFunction) => {
     const path = (req.url ?? '').split('?')[0];
     if (!path.startsWith(DATA_ROUTE)) return next();
@@ -46,7 +47,7 @@ function serveData(dir: string): Connect.NextHandleFunction {
     if (!idxFiles(dir).includes(name)) {
       res.statusCode = 404;
       res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-      res.end(`${name} is not in ${dir}: run \`npx wgtrain data mnist\` there, or set WGTRAIN_DATA_DIR to a folder with the MNIST IDX files.\n`);
+      res.end(`${name} is not in ${dir}: ${advice}\n`);
       return;
     }
     const file = join(dir, name);
@@ -65,10 +66,11 @@ function mnistData(): Plugin {
       outDir = resolve(config.root, config.build.outDir);
     },
     configureServer(server) {
-      server.middlewares.use(serveData(dataDir()));
+      server.middlewares.use(serveData(dataDir(), 'run "npx wgtrain data mnist" there, or set WGTRAIN_DATA_DIR to a folder with the MNIST IDX files.'));
     },
     configurePreviewServer(server) {
-      server.middlewares.use(serveData(dataDir()));
+      // What the build copied, not the data folder: the preview shows the site as it will be hosted.
+      server.middlewares.use(serveData(join(outDir, DATA_ROUTE), 'this is the copy the build made; run "npx wgtrain data mnist" (or set WGTRAIN_DATA_DIR) and build again.'));
     },
     writeBundle() {
       const dir = dataDir();

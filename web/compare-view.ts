@@ -51,8 +51,8 @@ export class CompareView {
       ['runs on', (s) => s.description],
       ['state', (s) => s.state],
       ['epochs', (s) => `${s.epochs} / ${this.total}`],
-      ['samples/s', (s) => (s.last ? Math.round(s.last.samplesPerSecond).toLocaleString('en-US') : '…')],
-      ['seconds / epoch', (s) => (s.last ? s.last.seconds.toFixed(2) : '…')],
+      ['training samples/s', (s) => (s.last ? Math.round(s.last.samplesPerSecond).toLocaleString('en-US') : '…')],
+      ['seconds / epoch, with validation', (s) => (s.last ? s.last.seconds.toFixed(2) : '…')],
       ['last mini-batch loss', (s) => (s.last ? s.last.stepLoss[s.last.stepLoss.length - 1].toFixed(4) : '…')],
       ['validation accuracy', (s) => (s.last ? `${(100 * s.last.valAccuracy).toFixed(2)}%` : '…')],
     ];

@@ -20,8 +20,10 @@ function drawWeights(canvas: HTMLCanvasElement, caption: HTMLElement, inspection
   if (rows * cols !== C) {
     caption.textContent = `First-layer weights: the ${C} inputs are not an image, so there is nothing to draw.`;
     canvas.width = canvas.height = 1;
+    canvas.hidden = true;
     return;
   }
+  canvas.hidden = false;
   const units = Math.min(OC, MAX_WEIGHT_IMAGES);
   const perRow = Math.min(units, 8);
   const gridRows = Math.ceil(units / perRow);

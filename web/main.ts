@@ -10,6 +10,7 @@ import { downloadBytes } from './download.ts';
 import { DrawPad } from './draw-pad.ts';
 import { acceptDroppedFiles } from './file-drop.ts';
 import { InsideView } from './inside-views.ts';
+import { showInline } from './inline-text.ts';
 import { PredictionView } from './prediction-view.ts';
 import { TrainForm } from './train-form.ts';
 import { RUN_COLORS, TrainingCharts, type RunKey } from './training-charts.ts';
@@ -27,7 +28,7 @@ const NO_DATA_HTML =
 
 const form = new TrainForm($<HTMLFormElement>('train-form'));
 form.applyUrl(new URLSearchParams(location.search));
-const panel = new TrainingPanel($('run-status'), $<HTMLProgressElement>('run-progress'), $('loss-summary'), $<HTMLTableElement>('epoch-table').tBodies[0]);
+const panel = new TrainingPanel($('run-status'), $<HTMLProgressElement>('run-progress'), $('run-step'), $('loss-summary'), $<HTMLTableElement>('epoch-table').tBodies[0]);
 const charts = new TrainingCharts($('loss-chart'), $('accuracy-chart'), $('speed-chart'));
 const prediction = new PredictionView($('prediction'), $('probability-bars'));
 const compareView = new CompareView($('compare-view'));
@@ -80,9 +81,10 @@ function setDataStatus(state: 'loading' | 'ready' | 'missing' | 'error', text: s
   else el.textContent = text;
 }
 
+/** `text` may mark commands with backticks: they show as code. */
 function setModelStatus(text: string, error = false): void {
   const el = $('model-status');
-  el.textContent = text;
+  showInline(el, text);
   el.classList.toggle('error', error);
 }
 
@@ -160,7 +162,7 @@ function onTrainerMessage(m: FromWorker): void {
     case 'no-gpu':
       gpuChecked = true;
       form.disableGpu();
-      $('webgpu-reason').textContent = m.message;
+      showInline($('webgpu-reason'), m.message);
       $('webgpu-banner').hidden = false;
       $('adapter-info').textContent = 'No WebGPU adapter: training runs on the CPU reference.';
       $('adapter-info').dataset.adapter = 'none';
@@ -207,8 +209,14 @@ function onTrainerMessage(m: FromWorker): void {
       model = { from: 'file', fileName: m.fileName };
       const saved = m.metadata.valAccuracy ? `, ${(100 * Number(m.metadata.valAccuracy)).toFixed(2)}% validation accuracy when saved` : '';
       const by = m.metadata.device ? ` on ${m.metadata.device}` : '';
-      setModelStatus(`Loaded ${m.fileName}: ${m.spec.sizes.join('-')} ${m.spec.activation}, ${m.spec.loss} loss${by}${saved}.`);
+      const network = `${m.spec.sizes.join('-')} ${m.spec.activation}, ${m.spec.loss} loss`;
+      setModelStatus(`Loaded ${m.fileName}: ${network}${by}${saved}.`);
       $('model-status').dataset.savedAccuracy = m.metadata.valAccuracy ?? '';
+      // The form and the Training card describe the loaded model now, not the previous one.
+      const { spec } = m;
+      form.applyUrl(new URLSearchParams({ arch: spec.sizes.join('-'), activation: spec.activation, loss: spec.loss, output: spec.outputActivation, init: spec.init }));
+      charts.reset(1, 1, [['main', { label: 'GPU', color: RUN_COLORS.gpu }]]);
+      panel.loaded(`Showing ${m.fileName} (${network}), loaded from a file. The form now describes its network: Start trains a new one like it from scratch.`);
       classify();
       break;
     }

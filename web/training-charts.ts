@@ -5,6 +5,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { compactLabel, linearLabels } from './axis-labels.ts';
 import type { EpochSummary } from './worker-protocol.ts';
 
 export type RunKey = 'main' | 'compare';
@@ -26,11 +27,25 @@ function axis(label: string, values?: uPlot.Axis['values']): uPlot.Axis {
   return { label, font: AXIS_FONT, labelFont: LABEL_FONT, labelSize: 18, size: 44, values, stroke: '#334155', grid: { stroke: '#e2e8f0' } };
 }
 
-/** Readable numbers on a log axis: 0.05, 0.1, 0.5, 1, 2 … and 1.2k, 45k (log axes leave some ticks unlabelled: null). */
-function compact(v: number | null): string {
-  if (v === null) return '';
-  if (v >= 1000) return `${+(v / 1000).toPrecision(3)}k`;
-  return String(+v.toPrecision(2));
+/** A mini-batch loss of exactly 0 has no place on a log axis: the axis stops here. */
+const LOWEST_LOSS = 1e-6;
+
+/**
+ * The loss axis's range: uPlot's own for log scales (uPlot.rangeLog), whose ends are whole
+ * multiples of a power of ten that its tick generator can step from. A padded [min·0.9, max·1.1]
+ * sent that generator into an endless loop whenever min·0.9 fell just under a power of ten
+ * (losses of 0.106–0.111, 0.0106–0.0111 …), freezing the tab.
+ */
+function lossRange(_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax {
+  if (min === null || max === null) return [null, null];
+  return uPlot.rangeLog(Math.max(min, LOWEST_LOSS), Math.max(max, LOWEST_LOSS), 10, false);
+}
+
+/** What a chart last drew, on its container (data-points, data-y-min, data-y-max), for tests and curious readers. */
+function describeDrawn(el: HTMLElement, u: uPlot): void {
+  el.dataset.points = String(u.data[0].length);
+  el.dataset.yMin = String(u.scales.y.min);
+  el.dataset.yMax = String(u.scales.y.max);
 }
 
 export class TrainingCharts {
@@ -78,21 +93,21 @@ export class TrainingCharts {
     const epochAxis = axis('epoch', (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? String(t) : '')));
     const withPoints = (s: uPlot.Series[]) => s.map((x, i) => (i === 0 ? x : { ...x, points: { show: true, size: 6 } }));
     const make = (el: HTMLElement, height: number, opts: Omit<uPlot.Options, 'width' | 'height'>) =>
-      new uPlot({ ...opts, width: this.width(el), height, legend: { show: racing } }, [[]], el);
+      new uPlot({ ...opts, width: this.width(el), height, legend: { show: racing, live: false }, hooks: { draw: [(u) => describeDrawn(el, u)] } }, [[]], el);
     this.plots = [
       make(this.loss, 220, {
-        scales: { x: { time: false, range: [0, this.epochs] }, y: { distr: 3, range: (_u, min, max) => [min * 0.9, max * 1.1] } },
-        axes: [epochAxis, axis('loss', (_u, ticks) => ticks.map(compact))],
+        scales: { x: { time: false, range: [0, this.epochs] }, y: { distr: 3, range: lossRange } },
+        axes: [epochAxis, axis('loss', (_u, ticks) => ticks.map(compactLabel))],
         series: this.series(),
       }),
       make(this.accuracy, 180, {
         scales: { x: { time: false, range: [0.8, Math.max(this.epochs, 1) + 0.2] } },
-        axes: [epochAxis, axis('%', (_u, ticks) => ticks.map((t) => String(+t.toFixed(1))))],
+        axes: [epochAxis, axis('%', (_u, ticks, _axis, _space, increment) => linearLabels(ticks, increment))],
         series: withPoints(this.series()),
       }),
       make(this.speed, 180, {
         scales: { x: { time: false, range: [0.8, Math.max(this.epochs, 1) + 0.2] }, y: racing ? { distr: 3 } : {} },
-        axes: [epochAxis, axis('samples/s', (_u, ticks) => ticks.map(compact))],
+        axes: [epochAxis, axis('samples/s', (_u, ticks, _axis, _space, increment) => (racing ? ticks.map(compactLabel) : linearLabels(ticks, increment)))],
         series: withPoints(this.series()),
       }),
     ];

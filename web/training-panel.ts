@@ -1,4 +1,8 @@
-/** The "Training" card's text: run status, progress bar, first and latest mini-batch loss, one table row per epoch. */
+/**
+ * The "Training" card's text: run status (a live region: state changes only), progress bar
+ * and the current mini-batch (not announced), first and latest mini-batch loss, one table row
+ * per epoch.
+ */
 import type { EpochSummary, RunState } from './worker-protocol.ts';
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -11,6 +15,7 @@ export class TrainingPanel {
   constructor(
     private readonly status: HTMLElement,
     private readonly bar: HTMLProgressElement,
+    private readonly step: HTMLElement,
     private readonly lossSummary: HTMLElement,
     private readonly table: HTMLTableSectionElement,
   ) {}
@@ -21,7 +26,7 @@ export class TrainingPanel {
     this.description = '';
     this.table.replaceChildren();
     this.lossSummary.textContent = '';
-    this.bar.value = 0;
+    this.setProgress(0, '');
     this.show('running', 'Starting: uploading the data and building the kernels …');
   }
 
@@ -31,8 +36,19 @@ export class TrainingPanel {
   }
 
   progress(epoch: number, step: number, steps: number): void {
-    this.bar.value = (epoch - 1 + step / Math.max(1, steps)) / this.epochs;
-    if (this.status.dataset.state === 'running') this.show('running', `Epoch ${epoch} of ${this.epochs}: mini-batch ${step} of ${steps} on ${this.description}.`);
+    this.setProgress((epoch - 1 + step / Math.max(1, steps)) / this.epochs, `Epoch ${epoch} of ${this.epochs}: mini-batch ${step} of ${steps}.`);
+  }
+
+  /** A model loaded from a file replaces the run on display. */
+  loaded(text: string): void {
+    this.reset(1);
+    this.show('idle', text);
+  }
+
+  private setProgress(fraction: number, text: string): void {
+    this.bar.value = fraction;
+    this.bar.setAttribute('aria-valuetext', text || `${Math.round(100 * fraction)}%`);
+    this.step.textContent = text;
   }
 
   epoch(s: EpochSummary): void {
@@ -46,7 +62,7 @@ export class TrainingPanel {
     const tr = this.table.insertRow();
     for (const text of [
       `${s.epoch}/${s.epochs}`, s.trainLoss.toFixed(4), pct(s.trainAccuracy), s.valLoss.toFixed(4), pct(s.valAccuracy),
-      Math.round(s.samplesPerSecond).toLocaleString('en-US'), s.seconds.toFixed(2),
+      Math.round(s.samplesPerSecond).toLocaleString('en-US'), (s.samples / s.samplesPerSecond).toFixed(2), s.seconds.toFixed(2),
     ]) {
       tr.insertCell().textContent = text;
     }
@@ -55,7 +71,7 @@ export class TrainingPanel {
   }
 
   state(state: RunState): void {
-    if (state === 'done') this.bar.value = 1;
+    if (state === 'done') this.setProgress(1, '');
     const trained = this.table.rows.length;
     const epochs = `${trained} epoch${trained === 1 ? '' : 's'}`;
     const text: Record<RunState, string> = {

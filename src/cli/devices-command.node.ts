@@ -7,10 +7,11 @@ import { GpuTrainer } from '../gpu/trainer.ts';
 import type { Split } from '../data/dataset.ts';
 import { inputSize } from '../model/spec.ts';
 import { PRESETS, type PresetName } from '../train/config.ts';
+import { quietDawn } from './native-stderr.node.ts';
 
-export async function devicesCommand(flags: { json?: boolean; tune?: boolean; adapter?: string; preset?: string[] }): Promise<void> {
+export async function devicesCommand(flags: { json?: boolean; verbose?: boolean; tune?: boolean; adapter?: string; preset?: string[] }): Promise<void> {
   if (flags.tune) return tuneCommand(flags);
-  const adapters = await listNodeAdapters();
+  const adapters = await quietDawn(listNodeAdapters, flags.verbose);
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(adapters)}\n`);
     return;

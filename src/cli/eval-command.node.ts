@@ -17,7 +17,7 @@ export async function evalCommand(modelPath: string, flags: EvalFlags): Promise<
   try {
     bytes = new Uint8Array(await readFile(modelPath));
   } catch (e) {
-    throw new Error(`Cannot read model ${modelPath}: ${(e as Error).message}. Train one with \`wgtrain train --out ${modelPath}\`.`);
+    throw new Error(`Cannot read model ${modelPath}: ${(e as Error).message}. Train one with: wgtrain train --out ${modelPath}`);
   }
   let model;
   try {
@@ -37,11 +37,16 @@ export async function evalCommand(modelPath: string, flags: EvalFlags): Promise<
     const r = await trainer.evaluate(split);
     const matrix = confusionMatrix(r.preds, split.labels, split.classes);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify({ model: modelPath, split: which, count: r.count, accuracy: r.accuracy, loss: r.loss, confusion: matrix })}\n`);
+      const result = {
+        model: modelPath, dataset: dataset.name, source: dataset.source, fallback: dataset.fallback ?? null, split: which,
+        count: r.count, correct: r.correct, accuracy: r.accuracy, loss: r.loss, confusion: matrix,
+      };
+      process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }
     log(`${modelPath}: ${describeModel(model.spec)}`);
-    log(`${dataset.name} ${which}: ${r.correct}/${r.count} correct, accuracy ${pct(r.accuracy)}, loss ${r.loss.toFixed(4)}`);
+    if (dataset.fallback) log(`data: ${dataset.fallback}`);
+    log(`${dataset.name} (${dataset.source}), ${which}: ${r.correct}/${r.count} correct, accuracy ${pct(r.accuracy)}, loss ${r.loss.toFixed(4)}`);
     log(formatConfusion(matrix));
   } finally {
     trainer.destroy();

@@ -13,20 +13,29 @@ const program = new Command('wgtrain')
   .description('Train neural networks on MNIST with WebGPU compute shaders (or the CPU reference)')
   .showHelpAfterError();
 
-const dataOptions = (c: Command) =>
-  c
-    .option('--data <dir>', 'folder of IDX files (train-images-idx3-ubyte[.gz] …); default data/mnist, downloaded when missing')
-    .option('--validation <n>', 'training images held out (the last n) for validation', '10000')
-    .option('--limit <n>', 'train on the first n of the remaining images only');
+const DATA_HELP = 'folder of IDX files (train-images-idx3-ubyte[.gz] …); default data/mnist, downloaded when missing';
+const VERBOSE_HELP = "also show the WebGPU implementation's (Dawn's) own warnings, e.g. about missing Vulkan drivers";
 
-const deviceOptions = (c: Command) =>
+/** Each command describes its options in its own terms: `eval` neither trains nor has a --limit. */
+const dataOptions = (c: Command, use: 'train' | 'eval') =>
+  use === 'train'
+    ? c
+        .option('--data <dir>', DATA_HELP)
+        .option('--validation <n>', 'training images held out (the last n) for validation', '10000')
+        .option('--limit <n>', 'train on the first n of the remaining images only')
+    : c
+        .option('--data <dir>', `${DATA_HELP}; its test set (t10k files) is used when present`)
+        .option('--validation <n>', 'without a test set: measure on the last n training images (as train held them out)', '10000');
+
+const deviceOptions = (c: Command, use: 'train' | 'eval') =>
   c
-    .addOption(new Option('--device <device>', 'where to train').choices(['gpu', 'cpu']).default('gpu'))
-    .addOption(new Option('--adapter <adapter>', 'WebGPU adapter (see `wgtrain devices`)').choices([...ADAPTER_CHOICES]).default('auto'))
+    .addOption(new Option('--device <device>', use === 'train' ? 'where to train' : 'where to run the model').choices(['gpu', 'cpu']).default('gpu'))
+    .addOption(new Option('--adapter <adapter>', 'WebGPU adapter (see wgtrain devices)').choices([...ADAPTER_CHOICES]).default('auto'))
     .addOption(
       new Option('--matmul <variant>', 'matmul kernel: auto (the fastest per shape, measured on this adapter and cached) or a fixed one (default: vec4 on software adapters, auto on GPUs)')
         .choices(['auto', ...MATMUL_VARIANTS]),
-    );
+    )
+    .option('--verbose', VERBOSE_HELP);
 
 deviceOptions(
   dataOptions(
@@ -53,16 +62,26 @@ deviceOptions(
       .option('--beta2 <b2>', "Adam's β2 (default 0.999)")
       .option('--eps <eps>', "Adam's ε (default 1e-8)")
       .option('--seed <n>', 'seed for initialisation and shuffling'),
+    'train',
   ),
+  'train',
 )
-  .option('--out <file>', 'save the trained model as safetensors')
+  .option('--out <file>', 'save the trained model there, as safetensors (default: runs/wgtrain-ARCH.safetensors, numbered so no earlier run is overwritten)')
+  .option('--no-out', 'do not save the trained model')
   .option('--checkpoint <dir>', 'save a checkpoint there after every epoch (and stop cleanly on SIGINT/SIGTERM)')
   .option('--resume', 'continue the run saved in --checkpoint DIR (same data; --epochs may extend it)')
   .option('--json', 'print one JSON object per line instead of text')
   .action((flags) => trainCommand(flags));
 
 deviceOptions(
-  dataOptions(program.command('eval').description('accuracy and confusion matrix of a saved model').argument('<model>', 'a .safetensors file from train --out')),
+  dataOptions(
+    program
+      .command('eval')
+      .description('accuracy and confusion matrix of a saved model, on the test set (t10k files) or else the validation images')
+      .argument('<model>', 'a .safetensors file saved by wgtrain train or the web page'),
+    'eval',
+  ),
+  'eval',
 )
   .option('--json', 'print JSON')
   .action((model, flags) => evalCommand(model, flags));
@@ -74,6 +93,7 @@ program
   .option('--tune', "time every matmul kernel on each shape of the presets' training steps on one adapter, keep the fastest (cached), print the table")
   .addOption(new Option('--adapter <adapter>', 'the adapter to tune').choices([...ADAPTER_CHOICES]).default('auto'))
   .option('--preset <names...>', 'tune these presets only')
+  .option('--verbose', VERBOSE_HELP)
   .action((flags) => devicesCommand(flags));
 
 program

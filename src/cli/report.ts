@@ -1,7 +1,20 @@
-/** Formatting results for people: epoch lines, summaries, confusion matrices. */
+/** Formatting results for people: the run's header, epoch lines, summaries, confusion matrices. */
+import type { Dataset } from '../data/dataset.ts';
 import type { EpochReport } from '../train/trainer.ts';
 
 export const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+
+/** Which data a run uses, said where it is read: the folder, any fallback, the test set or its absence. */
+export function dataLines(dataset: Pick<Dataset, 'name' | 'source' | 'fallback' | 'test'>, train: number, val: number): string[] {
+  const n = (x: number) => x.toLocaleString('en-US');
+  return [
+    `data ${dataset.name} (${dataset.source}): ${n(train)} training, ${n(val)} validation images`,
+    ...(dataset.fallback ? [`data: ${dataset.fallback}`] : []),
+    dataset.test
+      ? `test set: ${n(dataset.test.count)} images (t10k files), measured once training ends`
+      : `no test set (t10k files) in ${dataset.source}: accuracy is reported on the validation split`,
+  ];
+}
 
 export function epochLine(r: EpochReport, epochs: number): string {
   return (

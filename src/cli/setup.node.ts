@@ -11,6 +11,7 @@ import { fileStore } from '../gpu/autotune.node.ts';
 import { GpuTrainer } from '../gpu/trainer.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { Trainer } from '../train/trainer.ts';
+import { quietDawn } from './native-stderr.node.ts';
 import { createDownloadProgress } from './progress.node.ts';
 
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -25,6 +26,8 @@ export interface DeviceFlags {
   device: string;
   adapter: string;
   matmul?: string;
+  /** Show Dawn's own warnings (native-stderr.node.ts). */
+  verbose?: boolean;
 }
 
 export interface Splits {
@@ -68,13 +71,15 @@ export async function openTrainer(config: TrainConfig, flags: DeviceFlags, train
   if (flags.matmul !== undefined && flags.matmul !== 'auto' && !(MATMUL_VARIANTS as readonly string[]).includes(flags.matmul)) {
     throw new Error(`--matmul ${flags.matmul}: choose auto or one of ${MATMUL_VARIANTS.join(', ')}.`);
   }
-  const ctx = await openNodeGpu(flags.adapter as AdapterChoice);
-  try {
-    // The tuner's winners persist in a cache file, so a resumed run uses the same kernels.
-    const tuner = createTuner(ctx, fileStore());
-    return await GpuTrainer.create(ctx, config, train, val, { variant: flags.matmul as MatmulChoice | undefined, tuner });
-  } catch (e) {
-    ctx.destroy();
-    throw e;
-  }
+  return quietDawn(async () => {
+    const ctx = await openNodeGpu(flags.adapter as AdapterChoice);
+    try {
+      // The tuner's winners persist in a cache file, so a resumed run uses the same kernels.
+      const tuner = createTuner(ctx, fileStore());
+      return await GpuTrainer.create(ctx, config, train, val, { variant: flags.matmul as MatmulChoice | undefined, tuner });
+    } catch (e) {
+      ctx.destroy();
+      throw e;
+    }
+  }, flags.verbose);
 }

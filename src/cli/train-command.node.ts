@@ -1,8 +1,10 @@
 /** `wgtrain train`: train a network on MNIST (or any IDX folder), on the GPU or the CPU reference. */
-import { writeFile, rename } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { saveModel } from '../model/model-file.ts';
-import { describeModel } from '../model/spec.ts';
+import { architectureText, describeModel } from '../model/spec.ts';
 import { restoreCheckpoint, takeCheckpoint } from '../train/checkpoint.ts';
 import { readCheckpoint, writeCheckpoint } from '../train/checkpoint.node.ts';
 import { adamParams, optimizerOf, validateConfig, type TrainConfig } from '../train/config.ts';
@@ -16,14 +18,27 @@ function optimizerText(config: TrainConfig): string {
   return o === 'momentum' ? `SGD with momentum ${config.momentum}` : 'SGD';
 }
 import { configFromFlags, type TrainFlags } from './options.ts';
-import { epochLine, firstNonFinite, pct } from './report.ts';
+import { dataLines, epochLine, firstNonFinite, pct } from './report.ts';
 import { loadSplits, openTrainer, type DataFlags, type DeviceFlags } from './setup.node.ts';
 
+/** --validation's default, as main.ts declares it for train and eval. */
+const VALIDATION_DEFAULT = '10000';
+
 export interface TrainCommandFlags extends TrainFlags, DataFlags, DeviceFlags {
-  out?: string;
+  /** A path, false for --no-out, undefined for the default (defaultModelPath). */
+  out?: string | false;
   json?: boolean;
   checkpoint?: string;
   resume?: boolean;
+}
+
+/** Where a run saves its model without --out: runs/wgtrain-784-300-100-10.safetensors, numbered (-2, -3 …) so no earlier run is overwritten. */
+export function defaultModelPath(arch: string, taken: (path: string) => boolean = existsSync): string {
+  const stem = join('runs', `wgtrain-${arch}`);
+  for (let n = 1; ; n++) {
+    const path = `${stem}${n === 1 ? '' : `-${n}`}.safetensors`;
+    if (!taken(path)) return path;
+  }
 }
 
 /**
@@ -77,11 +92,15 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
     log(`resuming from the checkpoint in ${flags.checkpoint} after epoch ${resumed.state.epoch}`);
   }
   log(`wgtrain: ${describeModel(config.model)}`);
-  log(`  data ${dataset.name} (${dataset.source}): ${train.count} training, ${val.count} validation images`);
-  if (!dataset.test) log(`  no test set (t10k files) in ${dataset.source}: accuracy is reported on the validation split`);
+  for (const line of dataLines(dataset, train.count, val.count)) log(`  ${line}`);
   log(`  batch ${config.batch}, η ${config.lr}${config.lrDecay !== 1 ? ` ×${config.lrDecay}/epoch` : ''}, L2 ${config.l2}, ${optimizerText(config)}, ${config.epochs} epochs, seed ${config.seed}`);
   log(`  ${trainer.description}`);
-  if (json) emit({ type: 'start', config, device: trainer.kind, description: trainer.description, train: train.count, val: val.count, dataset: dataset.name });
+  if (json) {
+    emit({
+      type: 'start', config, device: trainer.kind, description: trainer.description, train: train.count, val: val.count, test: dataset.test?.count ?? null,
+      dataset: dataset.name, source: dataset.source, fallback: dataset.fallback ?? null,
+    });
+  }
 
   const showBar = !json && process.stdout.isTTY;
   const start = performance.now();
@@ -133,19 +152,38 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
     const seconds = (performance.now() - start) / 1000;
     const final = await trainer.evaluate(val);
     const test = dataset.test ? await trainer.evaluate(dataset.test) : null;
-    if (json) {
-      emit({ type: 'summary', seconds, valAccuracy: final.accuracy, bestValAccuracy: best, testAccuracy: test?.accuracy ?? null });
-    } else {
-      log(`done in ${seconds.toFixed(1)} s: validation accuracy ${pct(final.accuracy)} (best ${pct(best)})` + (test ? `, test accuracy ${pct(test.accuracy)}` : ''));
-    }
-    if (flags.out) {
-      const path = flags.out.endsWith('.safetensors') ? flags.out : `${flags.out}.safetensors`;
+    const counted = (r: typeof final) => ({ count: r.count, correct: r.correct, accuracy: r.accuracy, loss: r.loss });
+    let saved: { path: string; replaced: boolean } | null = null;
+    if (flags.out !== false) {
+      const path = flags.out === undefined ? defaultModelPath(architectureText(config.model)) : flags.out.endsWith('.safetensors') ? flags.out : `${flags.out}.safetensors`;
       const bytes = saveModel(config.model, await trainer.getParams(), {
-        epochs: String(config.epochs), valAccuracy: final.accuracy.toFixed(4), dataset: dataset.name, device: trainer.description,
+        epochs: String(config.epochs), valAccuracy: final.accuracy.toFixed(4), dataset: dataset.name, dataSource: dataset.source, device: trainer.description,
       });
+      saved = { path, replaced: existsSync(path) };
+      await mkdir(dirname(path), { recursive: true });
       await writeFile(`${path}.tmp`, bytes);
       await rename(`${path}.tmp`, path);
-      log(`saved ${path}`);
+    }
+    if (json) {
+      emit({
+        type: 'summary', seconds, valAccuracy: final.accuracy, bestValAccuracy: best, testAccuracy: test?.accuracy ?? null,
+        val: counted(final), test: test && counted(test), model: saved?.path ?? null,
+      });
+    } else {
+      log(
+        `done in ${seconds.toFixed(1)} s: validation accuracy ${pct(final.accuracy)} (best ${pct(best)})` +
+          (test ? `, test accuracy ${pct(test.accuracy)} (${test.correct.toLocaleString('en-US')} of ${test.count.toLocaleString('en-US')}, loss ${test.loss.toFixed(4)})` : ''),
+      );
+    }
+    // The eval command that measures the same images: the same data folder and validation split.
+    const data = `${flags.data !== undefined ? ` --data ${flags.data}` : ''}${flags.validation !== VALIDATION_DEFAULT ? ` --validation ${flags.validation}` : ''}`;
+    if (saved) {
+      log(
+        `saved ${saved.path}${saved.replaced ? ' (replacing the file that was there)' : ''}` +
+          `${flags.out === undefined ? ' (--out FILE names it, --no-out skips saving)' : ''}; measure it with: wgtrain eval ${saved.path}${data}`,
+      );
+    } else {
+      log('not saved (--no-out): run without it, or with --out FILE, to keep the model');
     }
   } finally {
     signals.dispose();

@@ -20,6 +20,8 @@ export interface Dataset {
   source: string;
   train: Split;
   test?: Split;
+  /** Why this is not the data asked for (offline, MNIST could not be downloaded), for the run's header. */
+  fallback?: string;
 }
 
 /** Stems of the four standard IDX file names; each may also end in `.gz`. */

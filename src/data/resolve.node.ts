@@ -43,20 +43,24 @@ export async function resolveDataset(opts: ResolveOptions): Promise<Dataset> {
   return loadIdxDataset(dir, 'mnist');
 }
 
+/** Said once: in the log when falling back (with the fix), and on the dataset for the run's header; not at all when throwing. */
 async function fallBack(error: unknown, mnistDir: string, opts: ResolveOptions): Promise<Dataset> {
-  opts.log(`MNIST download failed: ${(error as Error).message}`);
+  const reason = (error as Error).message;
   // The training pair is fetched first; with it in place only the test set is lacking.
   if (await hasTrainingFiles(mnistDir)) {
-    opts.log(`using the MNIST training set already in ${mnistDir}, without a test set`);
-    return loadIdxDataset(mnistDir, 'mnist');
+    opts.log(`MNIST's test set could not be downloaded (${reason}): using the MNIST training set already in ${mnistDir}, without a test set`);
+    return { ...(await loadIdxDataset(mnistDir, 'mnist')), fallback: `MNIST without its test set, which could not be downloaded: ${reason}` };
   }
   const fashionDir = opts.fashionDir ?? DEFAULT_FASHION_DIR;
   if (await hasTrainingFiles(fashionDir)) {
     opts.log(
-      `falling back to Fashion-MNIST from ${fashionDir} (clothing images, not digits); ` +
+      `MNIST could not be downloaded (${reason}): falling back to Fashion-MNIST from ${fashionDir} (clothing images, not digits); ` +
         `to train on MNIST, pass --data DIR with a folder holding the MNIST IDX files`,
     );
-    return loadIdxDataset(fashionDir, 'fashion-mnist');
+    return {
+      ...(await loadIdxDataset(fashionDir, 'fashion-mnist')),
+      fallback: `Fashion-MNIST (clothing, not digits) because MNIST could not be downloaded: ${reason}`,
+    };
   }
   throw error;
 }

@@ -344,9 +344,12 @@ describe('resolveDataset', () => {
     expect(ds.source).toBe(fashionDir);
     expect(ds.train.count).toBe(9);
     const text = logs.join('\n');
-    expect(text).toMatch(/MNIST download failed: could not download train-images-idx3-ubyte\.gz/);
+    // The failure is told once, with the fallback; the run's header repeats the fallback (ds.fallback).
+    expect(text.match(/could not download train-images-idx3-ubyte\.gz/g)).toHaveLength(1);
+    expect(text).toMatch(/^MNIST could not be downloaded \(could not download train-images-idx3-ubyte\.gz/);
     expect(text).toContain(`falling back to Fashion-MNIST from ${fashionDir}`);
     expect(text).toContain('--data DIR');
+    expect(ds.fallback).toMatch(/^Fashion-MNIST \(clothing, not digits\) because MNIST could not be downloaded: could not download train-images/);
     expect(await readdir(join(dir, 'data', 'mnist'))).toEqual([]);
   });
 
@@ -363,18 +366,22 @@ describe('resolveDataset', () => {
     expect(ds.train.count).toBe(40);
     expect(ds.test).toBeUndefined();
     expect(logs.join('\n')).toContain('without a test set');
+    expect(ds.fallback).toMatch(/^MNIST without its test set/);
   });
 
-  it('throws the download error with advice when there is nothing to fall back to', async () => {
+  it('throws the download error with advice when there is nothing to fall back to, without also logging it', async () => {
     plan = () => 'http500';
+    const logs: string[] = [];
     const err = await expectDownloadError(
       resolveDataset({
         projectRoot: dir,
-        log: () => {},
+        log: (m) => logs.push(m),
         download: withMirrors(mirror('down')),
         fashionDir: join(dir, 'no-fashion'),
       }),
     );
     expect(err.message).toContain('--data DIR');
+    // The CLI prints the error; a log line saying the same before it made the failure appear twice.
+    expect(logs.filter((l) => l.includes('could not download'))).toEqual([]);
   });
 });

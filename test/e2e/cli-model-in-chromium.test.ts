@@ -57,6 +57,10 @@ describe.skipIf(!mnist.dir)(`a CLI-trained model in the page ${mnist.reason}`, (
     // The page evaluates on the GPU, the CLI on the CPU: an image on a near-tie may go either way.
     expect(Math.abs(measured - saved)).toBeLessThanOrEqual(0.002);
     expect(await page.locator('#confusion tbody td').count()).toBe(100);
+    // The rest of the page follows the loaded model: the form shows its network, the Training card names it.
+    expect(await page.inputValue('input[name="arch"]')).toBe('784-32-10');
+    expect(await page.inputValue('select[name="activation"]')).toBe('relu');
+    expect(await page.textContent('#run-status')).toMatch(/^Showing cli-784-32-10\.safetensors \(784-32-10 relu, cross-entropy loss\)/);
     expect(browser.errors).toEqual([]);
   });
 

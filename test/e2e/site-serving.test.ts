@@ -1,7 +1,9 @@
 /**
  * How the page reaches its data, without a browser: the dev server (`npm run dev`) and the
- * static build (`npm run build`) both offer the IDX files at data/mnist/ with a listing,
- * answer 404 with advice for anything else there, and never serve other files through it.
+ * static build (`npm run build`, served by `npm run preview`) both offer the IDX files at
+ * data/mnist/ with a listing, answer 404 with advice for anything else there, and never serve
+ * other files through it. The preview serves the copy in the build (startSite previews with
+ * WGTRAIN_DATA_DIR pointing nowhere).
  */
 import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,0 +1,66 @@
+/**
+ * Dawn, the WebGPU implementation inside the `webgpu` package, writes its own warnings
+ * straight to file descriptor 2 while it looks for adapters: "Couldn't load Vulkan",
+ * "vkCreateInstance: Found no drivers!", "maxDynamic… artificially reduced". On a machine
+ * without Vulkan drivers they appear on every command, they are harmless, and a newcomer
+ * reads them as failures. So while Dawn looks (`work`), fd 2 points at a temporary file;
+ * afterwards the known harmless warnings are dropped and anything else is passed on.
+ * `--verbose` shows everything. Node cannot duplicate a file descriptor, so the original
+ * stderr is reopened through /proc/self/fd: Linux only, and for a terminal, a file or a pipe
+ * (what a shell, npm or CI give a command); a socket (what a Node parent's execFile gives it)
+ * cannot be reopened, and there, as on other systems, Dawn writes to stderr as before.
+ */
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Warnings Dawn prints on machines without Vulkan drivers, or about limits it lowers for its own reasons. */
+const HARMLESS = [
+  /Couldn't load Vulkan/,
+  /vkCreateInstance: Found no drivers/,
+  /VK_ERROR_INCOMPATIBLE_DRIVER/,
+  /artificially reduced from \d+ to \d+/,
+];
+
+/**
+ * Dawn's output without its harmless warnings. A message is a line that starts in the first
+ * column with the indented lines ("    at operator() (…)") and blank lines after it.
+ */
+export function withoutHarmlessWarnings(text: string): string {
+  const messages: string[][] = [];
+  for (const line of text.split('\n')) {
+    if (/^\S/.test(line) || messages.length === 0) messages.push([line]);
+    else messages[messages.length - 1].push(line);
+  }
+  return messages
+    .filter((m) => !HARMLESS.some((p) => p.test(m.join('\n'))))
+    .map((m) => m.join('\n'))
+    .join('\n')
+    .replace(/^\s+$/, '');
+}
+
+/** Runs `work` with Dawn's direct writes to stderr caught, then shows what is worth showing. */
+export async function quietDawn<T>(work: () => Promise<T>, verbose = false): Promise<T> {
+  if (verbose || process.platform !== 'linux') return work();
+  let saved: number;
+  try {
+    saved = openSync('/proc/self/fd/2', 'a');
+  } catch {
+    return work(); // a socket, say: leave stderr alone
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'wgtrain-dawn-'));
+  const capture = join(dir, 'stderr.txt');
+  closeSync(2);
+  // The lowest free descriptor is 2: the capture file takes its place.
+  const fd = openSync(capture, 'w');
+  try {
+    return await work();
+  } finally {
+    closeSync(fd);
+    if (fd === 2) openSync(`/proc/self/fd/${saved}`, 'a'); // back on 2
+    closeSync(saved);
+    const rest = withoutHarmlessWarnings(readFileSync(capture, 'utf8'));
+    rmSync(dir, { recursive: true, force: true });
+    if (rest) process.stderr.write(rest.endsWith('\n') ? rest : `${rest}\n`);
+  }
+}

@@ -1,0 +1,25 @@
+/** The run's header lines about its data: the folder, a fallback (offline), the test set or its absence. */
+import { describe, expect, it } from 'vitest';
+import { dataLines } from '../../src/cli/report.ts';
+
+describe('dataLines', () => {
+  it('repeats an offline fallback in the header, next to the numbers', () => {
+    const fashion = {
+      name: 'fashion-mnist', source: '/usr/share/datasets/fashion-mnist',
+      fallback: 'Fashion-MNIST (clothing, not digits) because MNIST could not be downloaded: could not download train-images-idx3-ubyte.gz',
+      test: { count: 10000 } as never,
+    };
+    expect(dataLines(fashion, 50000, 10000)).toEqual([
+      'data fashion-mnist (/usr/share/datasets/fashion-mnist): 50,000 training, 10,000 validation images',
+      'data: Fashion-MNIST (clothing, not digits) because MNIST could not be downloaded: could not download train-images-idx3-ubyte.gz',
+      'test set: 10,000 images (t10k files), measured once training ends',
+    ]);
+  });
+
+  it('says when there is no test set', () => {
+    expect(dataLines({ name: 'mnist', source: '/d' }, 100, 20)).toEqual([
+      'data mnist (/d): 100 training, 20 validation images',
+      'no test set (t10k files) in /d: accuracy is reported on the validation split',
+    ]);
+  });
+});

@@ -1,0 +1,148 @@
+/**
+ * What a new visitor meets on the page, in headless Chromium with WebGPU on SwiftShader, on
+ * synthetic IDX data (no MNIST needed): an axe-core audit with no serious or critical
+ * violations before and after a run; names for the progress bar, charts and canvases; live
+ * regions for run, prediction and model status; a visible focus ring on the file inputs;
+ * messages that explain themselves; and a layout without stray blanks or wrapped buttons.
+ */
+import { createRequire } from 'node:module';
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { launch, type Browser } from './helpers/browser.ts';
+import { syntheticIdxFolder } from './helpers/fixture-data.ts';
+import { pageUrl, waitForData, waitForRunEnd } from './helpers/page.ts';
+import { startSite, type Site } from './helpers/site.ts';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+/** 784-16-10 on 1,000 synthetic images, raced by the CPU reference: a few seconds. */
+const RUN = { arch: '784-16-10', batch: '50', epochs: '2', limit: '1000', validation: '200', compare: '1' };
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: string[];
+}
+
+/** axe-core's WCAG 2 A/AA rules and best practices on the whole page; only what it rates serious or critical. */
+async function seriousViolations(page: Page): Promise<Violation[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
+    const result = await axe.run(document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+let data: { dir: string };
+let site: Site;
+let browser: Browser;
+
+describe('the page for a new visitor', () => {
+  beforeAll(async () => {
+    data = await syntheticIdxFolder(1200);
+    [site, browser] = await Promise.all([startSite(data.dir), launch({ webgpu: true, viewport: { width: 1280, height: 800 } })]);
+    await browser.page.goto(pageUrl(site.url, RUN));
+    await waitForData(browser.page);
+    await browser.page.locator('#adapter-info[data-adapter]').waitFor();
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    if (data) await rm(data.dir, { recursive: true, force: true });
+  });
+
+  it('passes an accessibility audit before training', async () => {
+    expect(await seriousViolations(browser.page)).toEqual([]);
+  });
+
+  it('names the progress bar, the charts and the canvases, and announces status in live regions', async () => {
+    const { page } = browser;
+    expect(await page.getByRole('progressbar', { name: 'Training progress' }).count()).toBe(1);
+    for (const name of [/^Training loss per mini-batch/, /^Validation accuracy per epoch/, /^Training throughput/, /what the network sees/]) {
+      expect(await page.getByRole('img', { name }).count(), String(name)).toBe(1);
+    }
+    for (const id of ['run-status', 'prediction', 'model-status', 'data-status']) {
+      const live = await page.locator(`#${id}`).evaluate((el) => el.getAttribute('aria-live') ?? ({ status: 'polite', alert: 'assertive' } as Record<string, string>)[el.getAttribute('role') ?? '']);
+      expect(live, id).toBe('polite');
+    }
+  });
+
+  it('shows keyboard focus on the invisible file inputs through their labels', async () => {
+    const { page } = browser;
+    for (const id of ['data-files', 'model-file']) {
+      await page.locator(`#${id}`).focus();
+      const outline = await page.locator(`label:has(#${id})`).evaluate((label) => {
+        const style = getComputedStyle(label);
+        return { style: style.outlineStyle, width: parseFloat(style.outlineWidth) };
+      });
+      expect(outline.style, id).not.toBe('none');
+      expect(outline.width, id).toBeGreaterThanOrEqual(2);
+    }
+    await page.locator('#data-files').blur();
+  });
+
+  it('explains the architecture format when the field does not parse', async () => {
+    const { page } = browser;
+    await page.fill('input[name="arch"]', '784-');
+    await page.click('#start');
+    expect(await page.textContent('#form-error')).toContain('for example 784-300-100-10');
+    await page.fill('input[name="arch"]', RUN.arch);
+  });
+
+  it('keeps Start, Pause, Resume and Stop on one row at 1280 px, and shows no blank weights square before results', async () => {
+    const { page } = browser;
+    const tops = await page.locator('#setup .buttons button').evaluateAll((bs) => bs.map((b) => b.getBoundingClientRect().top));
+    expect(tops).toHaveLength(4);
+    expect(new Set(tops).size).toBe(1);
+    const weights = await page.locator('#weights-canvas').boundingBox();
+    expect(weights === null || weights.height < 50).toBe(true);
+  });
+
+  it('trains, labels both epoch times, keeps the race legend to names, and passes the audit with results shown', async () => {
+    const { page } = browser;
+    await page.click('#start');
+    expect(await waitForRunEnd(page)).toBe('done');
+    await page.locator('#compare-view .speedup[data-speedup]').waitFor({ timeout: 60_000 });
+
+    const headers = await page.locator('#epoch-table thead th').allTextContents();
+    expect(headers.slice(-3)).toEqual(['train samples/s', 'train s', 'epoch s']);
+    const [samplesPerSecond, trainSeconds, epochSeconds] = (await page.locator('#epoch-table tbody tr').first().locator('td').allTextContents())
+      .slice(-3).map((t) => Number(t.replace(/,/g, '')));
+    expect(trainSeconds).toBeLessThanOrEqual(epochSeconds);
+    // 1,000 training images at the shown rate take the shown training time (both rounded).
+    expect(Math.abs(samplesPerSecond * trainSeconds - 1000)).toBeLessThan(0.01 * samplesPerSecond + 5);
+
+    const compareRows = await page.locator('#compare-view tbody th').allTextContents();
+    expect(compareRows).toEqual(expect.arrayContaining(['training samples/s', 'seconds / epoch, with validation']));
+
+    const legends = await page.locator('.u-legend').allTextContents();
+    expect(legends.length).toBeGreaterThan(0);
+    for (const legend of legends) expect(legend).not.toContain('--');
+
+    expect(await page.locator('#weights-canvas').isVisible()).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('shows the command that reads a saved model as code, without backticks', async () => {
+    const { page } = browser;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-model')]);
+    await download.cancel();
+    const status = page.locator('#model-status');
+    expect(await status.textContent()).not.toContain('`');
+    expect(await status.locator('code').textContent()).toBe('wgtrain eval wgtrain-784-16-10.safetensors');
+  });
+
+  it('puts Load model before the training results on a phone', async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 390, height: 844 });
+    const top = (id: string) => page.locator(`#${id}`).evaluate((el) => el.getBoundingClientRect().top + window.scrollY);
+    expect(await top('model')).toBeLessThan(await top('training'));
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+});
