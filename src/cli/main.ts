@@ -30,7 +30,7 @@ deviceOptions(
     program
       .command('train')
       .description('train a network; presets: lecun (784-300-100-10 ReLU, softmax), nielsen (784-30-10 sigmoid, quadratic)')
-      .addOption(new Option('--preset <name>', 'starting configuration').choices(Object.keys(PRESETS)).default('lecun'))
+      .addOption(new Option('--preset <name>', 'starting configuration (default lecun)').choices(Object.keys(PRESETS)))
       .option('--arch <sizes>', 'layer sizes, e.g. 784-300-100-10')
       .addOption(new Option('--activation <act>', 'hidden-layer activation').choices([...ACTIVATIONS]))
       .addOption(new Option('--loss <loss>', 'loss').choices([...LOSSES]))
@@ -47,7 +47,7 @@ deviceOptions(
 )
   .option('--out <file>', 'save the trained model as safetensors')
   .option('--checkpoint <dir>', 'save a checkpoint there after every epoch (and stop cleanly on SIGINT/SIGTERM)')
-  .option('--resume', 'continue the run saved in --checkpoint DIR (same data; --epochs may extend it)')
+  .option('--resume', 'continue the run saved in --checkpoint DIR (same data and network; --lr, --lr-decay and --epochs may change)')
   .option('--json', 'print one JSON object per line instead of text')
   .action((flags) => trainCommand(flags));
 

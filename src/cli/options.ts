@@ -1,9 +1,14 @@
-/** From command-line options to a TrainConfig: a preset, then any explicit overrides. */
+/**
+ * From command-line options to a TrainConfig: a preset (lecun unless --preset names
+ * another), then any explicit overrides. A resumed run starts from its checkpoint's
+ * configuration instead, and may change only the settings RESUME_MAY_CHANGE lists.
+ */
 import { ACTIVATIONS, INITS, LOSSES, parseArchitecture, type Activation, type Init, type Loss, type ModelSpec } from '../model/spec.ts';
+import { formatSetting, runDifferences, type Checkpoint } from '../train/checkpoint.ts';
 import { PRESETS, type PresetName, type TrainConfig } from '../train/config.ts';
 
 export interface TrainFlags {
-  preset: string;
+  preset?: string;
   arch?: string;
   activation?: string;
   loss?: string;
@@ -29,8 +34,9 @@ function number(what: string, value: string): number {
   return n;
 }
 
-export function configFromFlags(f: TrainFlags): TrainConfig {
-  const preset = PRESETS[oneOf('preset', f.preset, Object.keys(PRESETS) as PresetName[])];
+/** `base` (default: the lecun preset) with the options given; --preset replaces `base` with that preset. */
+export function configFromFlags(f: TrainFlags, base: TrainConfig = PRESETS.lecun): TrainConfig {
+  const preset = f.preset !== undefined ? PRESETS[oneOf('preset', f.preset, Object.keys(PRESETS) as PresetName[])] : base;
   const model: ModelSpec = { ...preset.model };
   if (f.arch !== undefined) model.sizes = parseArchitecture(f.arch);
   if (f.activation !== undefined) model.activation = oneOf<Activation>('activation', f.activation, ACTIVATIONS);
@@ -50,4 +56,48 @@ export function configFromFlags(f: TrainFlags): TrainConfig {
     epochs: f.epochs !== undefined ? number('--epochs', f.epochs) : preset.epochs,
     seed: f.seed !== undefined ? number('--seed', f.seed) : preset.seed,
   };
+}
+
+/** The option that sets each setting a resume may not change, for messages. */
+const OPTION_OF: Record<string, keyof TrainFlags> = {
+  'model.sizes': 'arch',
+  'model.activation': 'activation',
+  'model.loss': 'loss',
+  'model.outputActivation': 'outputActivation',
+  'model.init': 'init',
+  batch: 'batch',
+  l2: 'l2',
+  momentum: 'momentum',
+  seed: 'seed',
+};
+
+const optionName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/**
+ * The configuration a resumed run continues with: the checkpoint's, with the options given
+ * now meaning what they mean on a fresh run (--lr is η at epoch 1, decaying by --lr-decay
+ * per epoch). Options that would make it another run are refused, each named with both values.
+ */
+export function resumeConfig(saved: Checkpoint, f: TrainFlags, dir: string): TrainConfig {
+  const config = configFromFlags(f, saved.config);
+  const differences = runDifferences(saved.config, config).map((d) => {
+    const key = OPTION_OF[d.field];
+    const option = key ? optionName(key) : d.field;
+    const given = key === undefined || f[key] !== undefined || f.preset === undefined;
+    const value = `${option} ${formatSetting(d.now)} (the checkpoint has ${formatSetting(d.saved)})`;
+    return given ? value : `--preset ${f.preset} gives ${value}`;
+  });
+  if (differences.length) {
+    throw new Error(
+      `Cannot resume the run in ${dir} with other settings: ${differences.join('; ')}. Leave these options out to ` +
+        `continue it as it was (only --lr, --lr-decay and --epochs may change on resume), or start a new run with another --checkpoint folder.`,
+    );
+  }
+  if (config.epochs < saved.state.epoch) {
+    throw new Error(
+      `--epochs ${config.epochs} is fewer than the ${saved.state.epoch} epochs the checkpoint in ${dir} has trained: ` +
+        `give --epochs ${saved.state.epoch} or more (${saved.state.epoch} trains nothing more and only saves --out).`,
+    );
+  }
+  return config;
 }

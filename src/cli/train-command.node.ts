@@ -3,10 +3,10 @@ import { writeFile, rename } from 'node:fs/promises';
 import cliProgress from 'cli-progress';
 import { saveModel } from '../model/model-file.ts';
 import { describeModel } from '../model/spec.ts';
-import { restoreCheckpoint, takeCheckpoint } from '../train/checkpoint.ts';
+import { continueSchedule, restoreCheckpoint, scheduleEntry, takeCheckpoint, type ScheduleEntry } from '../train/checkpoint.ts';
 import { readCheckpoint, writeCheckpoint } from '../train/checkpoint.node.ts';
-import { validateConfig } from '../train/config.ts';
-import { configFromFlags, type TrainFlags } from './options.ts';
+import { validateConfig, type TrainConfig } from '../train/config.ts';
+import { configFromFlags, resumeConfig, type TrainFlags } from './options.ts';
 import { epochLine, firstNonFinite, pct } from './report.ts';
 import { loadSplits, openTrainer, type DataFlags, type DeviceFlags } from './setup.node.ts';
 
@@ -40,6 +40,9 @@ function stopOnSignals(log: (msg: string) => void): { requested: () => NodeJS.Si
   };
 }
 
+const settings = (c: Pick<TrainConfig, ScheduleKeys>) => `η ${c.lr}${c.lrDecay !== 1 ? ` ×${c.lrDecay}/epoch` : ''}, ${c.epochs} epochs`;
+type ScheduleKeys = keyof Omit<ScheduleEntry, 'from'>;
+
 export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
   const json = Boolean(flags.json);
   // Human-readable notes go to stderr under --json so stdout stays one JSON object per line.
@@ -47,10 +50,8 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
   const emit = (obj: object) => process.stdout.write(`${JSON.stringify(obj)}\n`);
   if (flags.resume && !flags.checkpoint) throw new Error('--resume needs --checkpoint DIR: the folder the interrupted run saved to.');
   const resumed = flags.resume ? await readCheckpoint(flags.checkpoint!) : null;
-  // A resumed run continues the checkpoint's configuration; only --epochs may extend it.
-  const config = resumed
-    ? { ...resumed.config, epochs: flags.epochs !== undefined ? configFromFlags(flags).epochs : resumed.config.epochs }
-    : configFromFlags(flags);
+  const config = resumed ? resumeConfig(resumed, flags, flags.checkpoint!) : configFromFlags(flags);
+  const schedule = resumed ? continueSchedule(resumed, config) : [scheduleEntry(1, config)];
   const { dataset, train, val } = await loadSplits(flags, log);
   validateConfig(config, train.rows * train.cols, train.classes, train.count);
   const identity = { source: dataset.name, train: train.count, val: val.count };
@@ -65,7 +66,8 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
       throw e;
     }
     history.push(...resumed.history);
-    log(`resuming from the checkpoint in ${flags.checkpoint} after epoch ${resumed.state.epoch}`);
+    const changed = schedule.length > resumed.schedule.length ? `; from epoch ${resumed.state.epoch + 1}: ${settings(config)} (the checkpoint had ${settings(resumed.config)})` : '';
+    log(`resuming from the checkpoint in ${flags.checkpoint} after epoch ${resumed.state.epoch}${changed}`);
   }
   log(`wgtrain: ${describeModel(config.model)}`);
   log(`  data ${dataset.name} (${dataset.source}): ${train.count} training, ${val.count} validation images`);
@@ -102,14 +104,17 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
       if (bad >= 0) {
         throw new Error(
           `Training diverged: the loss became ${r.stepLoss[bad]} at mini-batch ${bad + 1} of epoch ${r.epoch}. ` +
-            `Try a smaller learning rate (now ${r.lr}).`,
+            `Try a smaller learning rate (now ${r.lr}).` +
+            (flags.checkpoint && history.length
+              ? ` The checkpoint after epoch ${history.length} in ${flags.checkpoint} is intact: continue it with --resume --checkpoint ${flags.checkpoint} and a smaller --lr (η at epoch 1) or --lr-decay.`
+              : ''),
         );
       }
       best = Math.max(best, r.val.accuracy);
       history.push(r.val.accuracy);
       if (json) emit({ type: 'epoch', ...r, stepLoss: undefined, val: { ...r.val, preds: undefined } });
       else log(epochLine(r, config.epochs));
-      if (flags.checkpoint) await writeCheckpoint(flags.checkpoint, await takeCheckpoint(trainer, identity, history));
+      if (flags.checkpoint) await writeCheckpoint(flags.checkpoint, await takeCheckpoint(trainer, identity, history, schedule));
       const signal = signals.requested();
       if (signal) {
         log(

@@ -27,6 +27,18 @@ export function saveModel(spec: ModelSpec, params: Float32Array, notes: Record<s
   return writeSafetensors(tensors, { ...notes, format: MODEL_FORMAT, spec: JSON.stringify(spec) });
 }
 
+/** Whether a parsed JSON value describes a network (saved models and checkpoints both hold one). */
+export function isModelSpec(value: unknown): value is ModelSpec {
+  const spec = value as ModelSpec | null;
+  return (
+    typeof spec === 'object' && spec !== null &&
+    Array.isArray(spec.sizes) && spec.sizes.length >= 2 && spec.sizes.every((n) => Number.isSafeInteger(n) && n > 0) &&
+    (ACTIVATIONS as readonly string[]).includes(spec.activation) &&
+    (ACTIVATIONS as readonly string[]).includes(spec.outputActivation) &&
+    (LOSSES as readonly string[]).includes(spec.loss) && (INITS as readonly string[]).includes(spec.init)
+  );
+}
+
 function parseSpec(text: string | undefined): ModelSpec {
   if (text === undefined) throw new SafetensorsError('no "spec" in the metadata: this file was not written by wgtrain');
   let spec: ModelSpec;
@@ -35,12 +47,7 @@ function parseSpec(text: string | undefined): ModelSpec {
   } catch {
     throw new SafetensorsError('the "spec" metadata is not valid JSON');
   }
-  const ok =
-    Array.isArray(spec?.sizes) && spec.sizes.length >= 2 && spec.sizes.every((n) => Number.isSafeInteger(n) && n > 0) &&
-    (ACTIVATIONS as readonly string[]).includes(spec.activation) &&
-    (ACTIVATIONS as readonly string[]).includes(spec.outputActivation) &&
-    (LOSSES as readonly string[]).includes(spec.loss) && (INITS as readonly string[]).includes(spec.init);
-  if (!ok) throw new SafetensorsError(`the "spec" metadata does not describe a network: ${text.slice(0, 200)}`);
+  if (!isModelSpec(spec)) throw new SafetensorsError(`the "spec" metadata does not describe a network: ${text.slice(0, 200)}`);
   return spec;
 }
 

@@ -18,7 +18,22 @@ export interface DataIdentity {
   val: number;
 }
 
+/**
+ * The settings a stretch of the run trained with, from epoch `from` on: the first run's,
+ * then one entry for each resume that changed them.
+ */
+export interface ScheduleEntry {
+  from: number;
+  lr: number;
+  lrDecay: number;
+  epochs: number;
+}
+
+/** Settings a resumed run may change; every other one is part of what the run is. */
+export const RESUME_MAY_CHANGE = ['lr', 'lrDecay', 'epochs'] as const;
+
 export interface Checkpoint {
+  /** The settings of the latest stretch (see `schedule` for earlier ones). */
   config: TrainConfig;
   state: TrainerState;
   data: DataIdentity;
@@ -26,9 +41,53 @@ export interface Checkpoint {
   velocity: Float32Array | null;
   /** Validation accuracy after each completed epoch. */
   history: number[];
+  schedule: ScheduleEntry[];
 }
 
-export async function takeCheckpoint(trainer: Trainer, data: DataIdentity, history: number[]): Promise<Checkpoint> {
+export function scheduleEntry(from: number, config: TrainConfig): ScheduleEntry {
+  return { from, lr: config.lr, lrDecay: config.lrDecay, epochs: config.epochs };
+}
+
+/** The checkpoint's schedule, with an entry for the next epoch on when `config` changes its settings. */
+export function continueSchedule(c: Checkpoint, config: TrainConfig): ScheduleEntry[] {
+  const changed = RESUME_MAY_CHANGE.some((key) => c.config[key] !== config[key]);
+  return changed ? [...c.schedule, scheduleEntry(c.state.epoch + 1, config)] : [...c.schedule];
+}
+
+export interface Difference {
+  /** A TrainConfig key, or `model.<key>` for the network's. */
+  field: string;
+  saved: unknown;
+  now: unknown;
+}
+
+/** The settings, besides those a resume may change, that differ between two configurations. */
+export function runDifferences(saved: TrainConfig, now: TrainConfig): Difference[] {
+  const out: Difference[] = [];
+  const compare = (prefix: string, a: object, b: object, skip: readonly string[]) => {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (skip.includes(key)) continue;
+      const [x, y] = [(a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]];
+      if (JSON.stringify(x) !== JSON.stringify(y)) out.push({ field: prefix + key, saved: x, now: y });
+    }
+  };
+  compare('model.', saved.model, now.model, []);
+  compare('', saved, now, [...RESUME_MAY_CHANGE, 'model']);
+  return out;
+}
+
+/** How a setting's value reads in messages: sizes as 784-300-10, numbers and words as they are. */
+export function formatSetting(value: unknown): string {
+  if (Array.isArray(value) && value.every((v) => typeof v === 'number')) return value.join('-');
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+export async function takeCheckpoint(
+  trainer: Trainer,
+  data: DataIdentity,
+  history: number[],
+  schedule: ScheduleEntry[] = [scheduleEntry(1, trainer.config)],
+): Promise<Checkpoint> {
   return {
     config: trainer.config,
     state: trainer.getState(),
@@ -36,6 +95,7 @@ export async function takeCheckpoint(trainer: Trainer, data: DataIdentity, histo
     params: await trainer.getParams(),
     velocity: await trainer.getVelocity(),
     history: [...history],
+    schedule: [...schedule],
   };
 }
 
@@ -49,6 +109,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     state: JSON.stringify({ epoch: c.state.epoch, rng: c.state.rng.map((v) => (Number.isNaN(v) ? null : v)) }),
     data: JSON.stringify(c.data),
     history: JSON.stringify(c.history),
+    schedule: JSON.stringify(c.schedule),
   });
 }
 
@@ -70,23 +131,23 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const params = tensors.get('params');
   if (!params) throw new SafetensorsError('checkpoint has no "params" tensor');
   const state = field<{ epoch: number; rng: (number | null)[] }>(metadata, 'state');
+  const config = field<TrainConfig>(metadata, 'config');
   return {
-    config: field<TrainConfig>(metadata, 'config'),
+    config,
     state: { epoch: state.epoch, rng: state.rng.map((v) => (v === null ? NaN : v)) },
     data: field<DataIdentity>(metadata, 'data'),
     params: params.data,
     velocity: tensors.get('velocity')?.data ?? null,
     history: field<number[]>(metadata, 'history'),
+    schedule: metadata.schedule === undefined ? [scheduleEntry(1, config)] : field<ScheduleEntry[]>(metadata, 'schedule'),
   };
 }
 
 /** Puts a trainer in the checkpoint's state, after checking it continues the same run. */
 export async function restoreCheckpoint(trainer: Trainer, c: Checkpoint, data: DataIdentity): Promise<void> {
-  const mismatch: string[] = [];
-  if (JSON.stringify(c.config.model) !== JSON.stringify(trainer.config.model)) mismatch.push('the network');
-  for (const key of ['batch', 'lr', 'lrDecay', 'l2', 'momentum', 'seed'] as const) {
-    if (c.config[key] !== trainer.config[key]) mismatch.push(`${key} (${c.config[key]} in the checkpoint, ${trainer.config[key]} now)`);
-  }
+  const mismatch = runDifferences(c.config, trainer.config).map(
+    (d) => `${d.field} (${formatSetting(d.saved)} in the checkpoint, ${formatSetting(d.now)} now)`,
+  );
   if (c.data.train !== data.train || c.data.val !== data.val) {
     mismatch.push(`the data (${c.data.train}/${c.data.val} training/validation images in the checkpoint, ${data.train}/${data.val} now)`);
   }

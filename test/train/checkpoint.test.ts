@@ -72,6 +72,67 @@ describe('checkpoint and resume', () => {
   });
 });
 
+// A small run on the CPU reference, for the resume-option checks (each refusal comes before any work).
+const CPU_RUN = ['--data', '', '--arch', '64-16-10', '--validation', '500', '--limit', '1000', '--batch', '25', '--lr', '0.05', '--epochs', '2', '--device', 'cpu'];
+const cpuArgs = (...extra: string[]) => [...CPU_RUN.map((a) => (a === '' ? dir : a)), ...extra];
+
+describe('options on resume', () => {
+  let ckpt: string;
+  const file = () => join(ckpt, 'checkpoint.safetensors');
+  beforeAll(async () => {
+    ckpt = join(dir, 'options');
+    const r = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt));
+    expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('refuses options that would make it another run, naming the option and both values; the checkpoint is untouched', async () => {
+    const before = await readFile(file());
+    const cases: [string[], string][] = [
+      [['--batch', '50'], '--batch 50 (the checkpoint has 25)'],
+      [['--arch', '64-20-10'], '--arch 64-20-10 (the checkpoint has 64-16-10)'],
+      [['--seed', '2'], '--seed 2 (the checkpoint has 1)'],
+      [['--momentum', '0.5'], '--momentum 0.5 (the checkpoint has 0)'],
+      [['--l2', '0.001'], '--l2 0.001 (the checkpoint has 0.0001)'],
+      [['--activation', 'sigmoid'], '--activation sigmoid (the checkpoint has relu)'],
+      [['--init', 'he'], '--init he (the checkpoint has xavier)'],
+      [['--preset', 'nielsen'], '--preset nielsen gives --activation sigmoid (the checkpoint has relu)'],
+    ];
+    const results = await Promise.all(cases.map(([extra]) => wgtrain('train', ...cpuArgs('--checkpoint', ckpt, '--resume', ...extra))));
+    results.forEach((r, i) => {
+      expect(r.code, `${cases[i][0].join(' ')}: ${r.stdout}`).toBe(1);
+      expect(r.stderr).toContain(`Cannot resume the run in ${ckpt} with other settings: ${cases[i][1]}`);
+      expect(r.stderr).toContain('only --lr, --lr-decay and --epochs may change on resume');
+      expect(r.stdout).not.toMatch(/epoch \d\//);
+    });
+    expect((await readFile(file())).equals(before), 'the checkpoint changed').toBe(true);
+  });
+
+  it('takes a new learning rate, decay and epoch count, and records them in the checkpoint', async () => {
+    const r = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, '--resume', '--lr', '0.02', '--lr-decay', '0.5', '--epochs', '3', '--json'));
+    expect(r.code, r.stderr).toBe(0);
+    const epochs = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'epoch');
+    expect(epochs.map((e) => e.epoch)).toEqual([3]);
+    // The options mean what they mean on a fresh run: η at epoch 1, decaying per epoch.
+    expect(epochs[0].lr).toBeCloseTo(0.02 * 0.5 ** 2, 12);
+    expect(r.stderr).toContain('η 0.02 ×0.5/epoch, 3 epochs (the checkpoint had η 0.05 ×0.9/epoch, 2 epochs)');
+    const saved = decodeCheckpoint(new Uint8Array(await readFile(file())));
+    expect(saved.state.epoch).toBe(3);
+    expect([saved.config.lr, saved.config.lrDecay, saved.config.epochs]).toEqual([0.02, 0.5, 3]);
+    expect(saved.schedule).toEqual([
+      { from: 1, lr: 0.05, lrDecay: 0.9, epochs: 2 },
+      { from: 3, lr: 0.02, lrDecay: 0.5, epochs: 3 },
+    ]);
+  });
+
+  it('refuses --epochs below the epochs already trained', async () => {
+    const before = await readFile(file());
+    const r = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, '--resume', '--epochs', '2'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`--epochs 2 is fewer than the 3 epochs the checkpoint in ${ckpt} has trained: give --epochs 3 or more`);
+    expect((await readFile(file())).equals(before)).toBe(true);
+  });
+});
+
 describe('device loss', () => {
   it('ends the epoch with a clear error; the checkpoint resumes on the CPU reference', async () => {
     const config: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [784, 32, 10] }, momentum: 0.5 };
@@ -104,8 +165,14 @@ describe('divergence', () => {
     const r = await wgtrain('train', ...args('--checkpoint', ckpt, '--lr-decay', '1e6', '--momentum', '0', '--activation', 'identity'));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Training diverged: the loss became (NaN|Infinity|-Infinity) at mini-batch \d+ of epoch 2\. Try a smaller learning rate \(now 50000\)/);
+    expect(r.stderr).toContain(`The checkpoint after epoch 1 in ${ckpt} is intact: continue it with --resume --checkpoint ${ckpt} and a smaller --lr`);
     const kept = decodeCheckpoint(new Uint8Array(await readFile(join(ckpt, 'checkpoint.safetensors'))));
     expect(kept.state.epoch).toBe(1);
     expect(kept.params.every(Number.isFinite)).toBe(true);
+
+    // The advice can be followed: resuming with a constant rate continues from epoch 1.
+    const again = await wgtrain('train', ...args('--checkpoint', ckpt, '--lr-decay', '1', '--momentum', '0', '--activation', 'identity', '--resume', '--epochs', '2'));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/epoch 2\/2 +loss [\d.]+/);
   });
 });
