@@ -1,10 +1,11 @@
 /** `wgtrain train`: train a network on MNIST (or any IDX folder), on the GPU or the CPU reference. */
 import { writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { saveModel } from '../model/model-file.ts';
 import { describeModel } from '../model/spec.ts';
-import { continueSchedule, restoreCheckpoint, scheduleEntry, takeCheckpoint, type ScheduleEntry } from '../train/checkpoint.ts';
-import { readCheckpoint, writeCheckpoint } from '../train/checkpoint.node.ts';
+import { continueSchedule, dataDifferences, restoreCheckpoint, scheduleEntry, takeCheckpoint, type ScheduleEntry } from '../train/checkpoint.ts';
+import { CHECKPOINT_FILE, dataIdentity, readCheckpoint, writeCheckpoint } from '../train/checkpoint.node.ts';
 import { validateConfig, type TrainConfig } from '../train/config.ts';
 import { configFromFlags, resumeConfig, type TrainFlags } from './options.ts';
 import { epochLine, firstNonFinite, pct } from './report.ts';
@@ -54,7 +55,22 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
   const schedule = resumed ? continueSchedule(resumed, config) : [scheduleEntry(1, config)];
   const { dataset, train, val } = await loadSplits(flags, log);
   validateConfig(config, train.rows * train.cols, train.classes, train.count);
-  const identity = { source: dataset.name, train: train.count, val: val.count };
+  const identity = dataIdentity(dataset.name, train, val);
+  if (resumed) {
+    const differences = dataDifferences(resumed.data, identity);
+    if (differences.length) {
+      throw new Error(
+        `The checkpoint in ${flags.checkpoint} belongs to a different run: ${differences.join('; ')} differ. ` +
+          `Resume with the same --data, --validation and --limit as the run that wrote it, or start a new run with another --checkpoint folder.`,
+      );
+    }
+    if (resumed.data.trainSha256 === undefined) {
+      log(
+        `note: ${join(flags.checkpoint!, CHECKPOINT_FILE)} was written by an older wgtrain: it has no data digest, so only the ` +
+          `image counts (${identity.train}/${identity.val}) show it is the same data; the checkpoints written from now on record it.`,
+      );
+    }
+  }
 
   const trainer = await openTrainer(config, flags, train, val);
   const history: number[] = [];

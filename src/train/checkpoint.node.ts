@@ -1,7 +1,19 @@
 /** Checkpoint files on disk, written atomically: temporary file, fsync, rename, fsync the folder. */
+import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint } from './checkpoint.ts';
+import type { Split } from '../data/dataset.ts';
+import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type DataIdentity } from './checkpoint.ts';
+
+/** SHA-256 of a split: its count, image size and classes (u32 little-endian), then images and labels. */
+export function splitSha256(split: Split): string {
+  const shape = new Uint8Array(new Uint32Array([split.count, split.rows, split.cols, split.classes]).buffer);
+  return createHash('sha256').update(shape).update(split.images).update(split.labels).digest('hex');
+}
+
+export function dataIdentity(source: string, train: Split, val: Split): DataIdentity {
+  return { source, train: train.count, val: val.count, trainSha256: splitSha256(train), valSha256: splitSha256(val) };
+}
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 

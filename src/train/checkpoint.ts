@@ -16,6 +16,29 @@ export interface DataIdentity {
   source: string;
   train: number;
   val: number;
+  /**
+   * SHA-256 (hex) of each split's shape, images and labels (checkpoint.node.ts `dataIdentity`),
+   * so other images with the same counts are told apart. Checkpoints written before wgtrain
+   * recorded them lack them; those resume on the counts alone, with a note.
+   */
+  trainSha256?: string;
+  valSha256?: string;
+}
+
+/** How the data differs from the checkpoint's, one phrase per difference (none: the same data). */
+export function dataDifferences(saved: DataIdentity, now: DataIdentity): string[] {
+  if (saved.train !== now.train || saved.val !== now.val) {
+    return [`the data (${saved.train}/${saved.val} training/validation images in the checkpoint, ${now.train}/${now.val} now)`];
+  }
+  const out: string[] = [];
+  const short = (digest: string) => `${digest.slice(0, 12)}…`;
+  for (const [key, what, count] of [['trainSha256', 'training', now.train], ['valSha256', 'validation', now.val]] as const) {
+    const [a, b] = [saved[key], now[key]];
+    if (a !== undefined && b !== undefined && a !== b) {
+      out.push(`the ${what} images (SHA-256 ${short(a)} in the checkpoint, ${short(b)} now, ${count} images each)`);
+    }
+  }
+  return out;
 }
 
 /**
@@ -148,9 +171,7 @@ export async function restoreCheckpoint(trainer: Trainer, c: Checkpoint, data: D
   const mismatch = runDifferences(c.config, trainer.config).map(
     (d) => `${d.field} (${formatSetting(d.saved)} in the checkpoint, ${formatSetting(d.now)} now)`,
   );
-  if (c.data.train !== data.train || c.data.val !== data.val) {
-    mismatch.push(`the data (${c.data.train}/${c.data.val} training/validation images in the checkpoint, ${data.train}/${data.val} now)`);
-  }
+  mismatch.push(...dataDifferences(c.data, data));
   if (mismatch.length) {
     throw new Error(`The checkpoint belongs to a different run: ${mismatch.join('; ')} differ. Resume with the same options, or start afresh without --resume.`);
   }

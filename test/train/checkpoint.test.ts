@@ -4,7 +4,7 @@
  * device ends the run with a clear message and the checkpoint resumes on the CPU.
  */
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { CpuTrainer } from '../../src/cpu/trainer.ts';
 import { openNodeGpu } from '../../src/gpu/node-gpu.node.ts';
 import { GpuTrainer } from '../../src/gpu/trainer.ts';
 import { loadModel } from '../../src/model/model-file.ts';
+import { writeSafetensors } from '../../src/model/safetensors.ts';
 import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, takeCheckpoint } from '../../src/train/checkpoint.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { spawnWgtrain, wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
@@ -66,7 +67,7 @@ describe('checkpoint and resume', () => {
     await stat(join(ckpt, 'checkpoint.safetensors'));
     const r = await wgtrain('train', ...args('--checkpoint', ckpt, '--resume', '--validation', '400'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('The checkpoint belongs to a different run: the data');
+    expect(r.stderr).toContain(`The checkpoint in ${ckpt} belongs to a different run: the data (2500/500 training/validation images in the checkpoint, 2600/400 now)`);
     const missing = await wgtrain('train', ...args('--checkpoint', join(dir, 'none'), '--resume'));
     expect(missing.stderr).toContain('No checkpoint to resume from');
   });
@@ -105,6 +106,42 @@ describe('options on resume', () => {
       expect(r.stdout).not.toMatch(/epoch \d\//);
     });
     expect((await readFile(file())).equals(before), 'the checkpoint changed').toBe(true);
+  });
+
+  it('refuses other images with the same counts (the data digest differs), naming both digests', async () => {
+    const before = await readFile(file());
+    const other = join(dir, 'other-images');
+    await mkdir(other);
+    await writeSyntheticIdx(other, 3000, 6); // same counts, other pixels
+    const r = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, '--resume', '--data', other));
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stderr).toMatch(
+      new RegExp(`The checkpoint in ${ckpt} belongs to a different run: the training images \\(SHA-256 [0-9a-f]{12}… in the checkpoint, [0-9a-f]{12}… now, 1000 images each\\)`),
+    );
+    expect(r.stderr).toContain('Resume with the same --data, --validation and --limit as the run that wrote it');
+    expect((await readFile(file())).equals(before)).toBe(true);
+  });
+
+  it('resumes a checkpoint written before data digests, says so, and records the digest from then on', async () => {
+    const legacyDir = join(dir, 'legacy');
+    await mkdir(legacyDir);
+    const c = decodeCheckpoint(new Uint8Array(await readFile(file())));
+    // What wgtrain wrote before checkpoints had a checksum, a data digest and a schedule.
+    const legacy = writeSafetensors([{ name: 'params', shape: [c.params.length], data: c.params }], {
+      format: 'wgtrain-checkpoint',
+      config: JSON.stringify(c.config),
+      state: JSON.stringify({ epoch: c.state.epoch, rng: c.state.rng.map((v) => (Number.isNaN(v) ? null : v)) }),
+      data: JSON.stringify({ source: c.data.source, train: c.data.train, val: c.data.val }),
+      history: JSON.stringify(c.history),
+    });
+    await writeFile(join(legacyDir, 'checkpoint.safetensors'), legacy);
+    const r = await wgtrain('train', ...cpuArgs('--checkpoint', legacyDir, '--resume', '--epochs', String(c.state.epoch + 1)));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`${join(legacyDir, 'checkpoint.safetensors')} was written by an older wgtrain: it has no data digest`);
+    const next = decodeCheckpoint(new Uint8Array(await readFile(join(legacyDir, 'checkpoint.safetensors'))));
+    expect(next.state.epoch).toBe(c.state.epoch + 1);
+    expect(next.data.trainSha256).toBe(c.data.trainSha256);
+    expect(next.data.valSha256).toBe(c.data.valSha256);
   });
 
   it('takes a new learning rate, decay and epoch count, and records them in the checkpoint', async () => {
