@@ -64,10 +64,11 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
           `Resume with the same --data, --validation and --limit as the run that wrote it, or start a new run with another --checkpoint folder.`,
       );
     }
-    if (resumed.data.trainSha256 === undefined) {
+    if (resumed.legacy) {
       log(
-        `note: ${join(flags.checkpoint!, CHECKPOINT_FILE)} was written by an older wgtrain: it has no data digest, so only the ` +
-          `image counts (${identity.train}/${identity.val}) show it is the same data; the checkpoints written from now on record it.`,
+        `note: ${join(flags.checkpoint!, CHECKPOINT_FILE)} was written by an older wgtrain: it has no data digest and no checksum, ` +
+          `so only the image counts (${identity.train}/${identity.val}) show it is the same data and only its fields were checked; ` +
+          `the checkpoints written from now on record both.`,
       );
     }
   }

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Split } from '../data/dataset.ts';
-import { decodeCheckpoint, encodeCheckpoint, type Checkpoint, type DataIdentity } from './checkpoint.ts';
+import type { Checkpoint, DataIdentity } from './checkpoint.ts';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.ts';
 
 /** SHA-256 of a split: its count, image size and classes (u32 little-endian), then images and labels. */
 export function splitSha256(split: Split): string {
@@ -47,12 +48,17 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
-  } catch {
-    throw new Error(`No checkpoint to resume from in ${dir} (${CHECKPOINT_FILE} is missing): run once with --checkpoint ${dir} first.`);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new Error(`No checkpoint to resume from in ${dir} (${CHECKPOINT_FILE} is missing): run once with --checkpoint ${dir} first.`);
+    }
+    if (code === 'EISDIR') throw new Error(`Cannot resume from ${path}: it is a folder, not a checkpoint file.`);
+    throw new Error(`Cannot read the checkpoint ${path}: ${(e as Error).message}.`);
   }
   try {
     return decodeCheckpoint(bytes);
   } catch (e) {
-    throw new Error(`${path}: ${(e as Error).message}`);
+    throw new Error(`${path}: ${(e as Error).message}. It cannot be resumed: put back a copy of it, or delete it and start afresh.`);
   }
 }

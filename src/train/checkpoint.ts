@@ -1,15 +1,13 @@
 /**
  * Checkpoints: everything needed to continue a run exactly where an epoch ended (parameters,
- * optimiser velocity, the shuffle generator's state, the epoch, the configuration and which
- * data it trains on), as one safetensors file. Resuming from it on the same adapter gives
- * bit-identical weights to a run that was never interrupted; it also resumes on another
- * device (a new GPU device, or the CPU reference).
+ * the optimiser's state, the shuffle generator's state, the epoch, the configuration and
+ * which data it trains on). Resuming from it on the same adapter gives bit-identical weights
+ * to a run that was never interrupted; it also resumes on another device (a new GPU device,
+ * or the CPU reference). The file format is in checkpoint-format.ts, the files on disk in
+ * checkpoint.node.ts.
  */
-import { readSafetensors, SafetensorsError, writeSafetensors } from '../model/safetensors.ts';
 import type { TrainConfig } from './config.ts';
 import type { Trainer, TrainerState } from './trainer.ts';
-
-export const CHECKPOINT_FORMAT = 'wgtrain-checkpoint';
 
 /** What the data must match for a resume to continue the same run. */
 export interface DataIdentity {
@@ -61,10 +59,13 @@ export interface Checkpoint {
   state: TrainerState;
   data: DataIdentity;
   params: Float32Array;
-  velocity: Float32Array | null;
+  /** The optimiser's state tensors by name (`velocity` with momentum), each as long as `params`. */
+  optimizer: Record<string, Float32Array>;
   /** Validation accuracy after each completed epoch. */
   history: number[];
   schedule: ScheduleEntry[];
+  /** Read from a file of the first format: it had no checksum and no data digest to check. */
+  legacy?: boolean;
 }
 
 export function scheduleEntry(from: number, config: TrainConfig): ScheduleEntry {
@@ -111,58 +112,15 @@ export async function takeCheckpoint(
   history: number[],
   schedule: ScheduleEntry[] = [scheduleEntry(1, trainer.config)],
 ): Promise<Checkpoint> {
+  const velocity = await trainer.getVelocity();
   return {
     config: trainer.config,
     state: trainer.getState(),
     data,
     params: await trainer.getParams(),
-    velocity: await trainer.getVelocity(),
+    optimizer: velocity ? { velocity } : {},
     history: [...history],
     schedule: [...schedule],
-  };
-}
-
-export function encodeCheckpoint(c: Checkpoint): Uint8Array {
-  const tensors = [{ name: 'params', shape: [c.params.length], data: c.params }];
-  if (c.velocity) tensors.push({ name: 'velocity', shape: [c.velocity.length], data: c.velocity });
-  return writeSafetensors(tensors, {
-    format: CHECKPOINT_FORMAT,
-    config: JSON.stringify(c.config),
-    // The generator's spare normal may be NaN (none): JSON keeps it as null.
-    state: JSON.stringify({ epoch: c.state.epoch, rng: c.state.rng.map((v) => (Number.isNaN(v) ? null : v)) }),
-    data: JSON.stringify(c.data),
-    history: JSON.stringify(c.history),
-    schedule: JSON.stringify(c.schedule),
-  });
-}
-
-function field<T>(metadata: Record<string, string>, key: string): T {
-  const text = metadata[key];
-  if (text === undefined) throw new SafetensorsError(`checkpoint metadata lacks "${key}"`);
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new SafetensorsError(`checkpoint metadata "${key}" is not valid JSON`);
-  }
-}
-
-export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
-  const { tensors, metadata } = readSafetensors(bytes);
-  if (metadata.format !== CHECKPOINT_FORMAT) {
-    throw new SafetensorsError(`this is not a wgtrain checkpoint (format ${JSON.stringify(metadata.format)})`);
-  }
-  const params = tensors.get('params');
-  if (!params) throw new SafetensorsError('checkpoint has no "params" tensor');
-  const state = field<{ epoch: number; rng: (number | null)[] }>(metadata, 'state');
-  const config = field<TrainConfig>(metadata, 'config');
-  return {
-    config,
-    state: { epoch: state.epoch, rng: state.rng.map((v) => (v === null ? NaN : v)) },
-    data: field<DataIdentity>(metadata, 'data'),
-    params: params.data,
-    velocity: tensors.get('velocity')?.data ?? null,
-    history: field<number[]>(metadata, 'history'),
-    schedule: metadata.schedule === undefined ? [scheduleEntry(1, config)] : field<ScheduleEntry[]>(metadata, 'schedule'),
   };
 }
 
@@ -176,6 +134,9 @@ export async function restoreCheckpoint(trainer: Trainer, c: Checkpoint, data: D
     throw new Error(`The checkpoint belongs to a different run: ${mismatch.join('; ')} differ. Resume with the same options, or start afresh without --resume.`);
   }
   await trainer.setParams(c.params);
-  if (c.velocity) await trainer.setVelocity(c.velocity);
+  for (const [name, values] of Object.entries(c.optimizer)) {
+    if (name !== 'velocity') throw new Error(`This trainer keeps no optimiser state "${name}".`);
+    await trainer.setVelocity(values);
+  }
   trainer.setState(c.state);
 }

@@ -12,8 +12,10 @@ import { CpuTrainer } from '../../src/cpu/trainer.ts';
 import { openNodeGpu } from '../../src/gpu/node-gpu.node.ts';
 import { GpuTrainer } from '../../src/gpu/trainer.ts';
 import { loadModel } from '../../src/model/model-file.ts';
-import { writeSafetensors } from '../../src/model/safetensors.ts';
-import { decodeCheckpoint, encodeCheckpoint, restoreCheckpoint, takeCheckpoint } from '../../src/train/checkpoint.ts';
+import { readSafetensors, writeSafetensors } from '../../src/model/safetensors.ts';
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint-format.ts';
+import { restoreCheckpoint, takeCheckpoint } from '../../src/train/checkpoint.ts';
+import { dataIdentity } from '../../src/train/checkpoint.node.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { spawnWgtrain, wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
 import { TEST_ADAPTER } from '../helpers/gpu.ts';
@@ -70,6 +72,43 @@ describe('checkpoint and resume', () => {
     expect(r.stderr).toContain(`The checkpoint in ${ckpt} belongs to a different run: the data (2500/500 training/validation images in the checkpoint, 2600/400 now)`);
     const missing = await wgtrain('train', ...args('--checkpoint', join(dir, 'none'), '--resume'));
     expect(missing.stderr).toContain('No checkpoint to resume from');
+  });
+});
+
+describe('damaged checkpoints', () => {
+  it('refuses a damaged or edited checkpoint (or a folder in its place) with one line naming the file and the problem', async () => {
+    const original = new Uint8Array(await readFile(join(dir, 'ckpt', 'checkpoint.safetensors'))); // from the first test
+    const headerEnd = 8 + new DataView(original.buffer).getUint32(0, true);
+    const flipped = original.slice();
+    flipped[headerEnd + 100] ^= 0x04; // one bit of one weight
+    const parts = readSafetensors(original);
+    const short = writeSafetensors(
+      [...parts.tensors].map(([name, t]) => ({ name, shape: [1000], data: t.data.slice(0, 1000) })),
+      parts.metadata,
+    );
+    const cases: [string, Uint8Array | null, string][] = [
+      ['flipped', flipped, `invalid checkpoint: checksum mismatch: the file's contents have CRC-32`],
+      ['short', short, 'invalid checkpoint: tensor params has shape [1000], but network 64-40-20-10 needs ['],
+      ['folder', null, 'it is a folder, not a checkpoint file'],
+    ];
+    const results = await Promise.all(
+      cases.map(async ([name, bytes]) => {
+        const ckpt = join(dir, `damaged-${name}`);
+        await mkdir(ckpt);
+        const file = join(ckpt, 'checkpoint.safetensors');
+        if (bytes) await writeFile(file, bytes);
+        else await mkdir(file);
+        return wgtrain('train', ...args('--checkpoint', ckpt, '--resume'));
+      }),
+    );
+    results.forEach((r, i) => {
+      const file = join(dir, `damaged-${cases[i][0]}`, 'checkpoint.safetensors');
+      expect(r.code, `${cases[i][0]}: ${r.stdout}`).toBe(1);
+      expect(r.stderr).toContain(cases[i][2]);
+      expect(r.stderr).toContain(file);
+      expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('Warning:'))).toHaveLength(1);
+      expect(r.stdout).not.toMatch(/epoch \d\//);
+    });
   });
 });
 
@@ -178,7 +217,7 @@ describe('device loss', () => {
     const ctx = await openNodeGpu(TEST_ADAPTER); // its own device: this test destroys it
     const gpu = await GpuTrainer.create(ctx, config, train, val);
     await gpu.trainEpoch();
-    const data = { source: 'synthetic', train: train.count, val: val.count };
+    const data = dataIdentity('synthetic', train, val);
     const saved = decodeCheckpoint(encodeCheckpoint(await takeCheckpoint(gpu, data, [0])));
 
     const epoch = gpu.trainEpoch();
