@@ -1,5 +1,4 @@
 /** `wgtrain train`: train a network on MNIST (or any IDX folder), on the GPU or the CPU reference. */
-import { writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { saveModel } from '../model/model-file.ts';
@@ -8,6 +7,7 @@ import { continueSchedule, dataDifferences, restoreCheckpoint, scheduleEntry, ta
 import { CHECKPOINT_FILE, dataIdentity, readCheckpoint, writeCheckpoint } from '../train/checkpoint.node.ts';
 import { validateConfig, type TrainConfig } from '../train/config.ts';
 import { configFromFlags, resumeConfig, type TrainFlags } from './options.ts';
+import { checkCheckpointFolder, checkModelOut, modelPath, saveModelFile } from './output-files.node.ts';
 import { epochLine, firstNonFinite, pct } from './report.ts';
 import { loadSplits, openTrainer, type DataFlags, type DeviceFlags } from './setup.node.ts';
 
@@ -50,6 +50,10 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
   const log = (msg: string) => (json ? process.stderr : process.stdout).write(`${msg}\n`);
   const emit = (obj: object) => process.stdout.write(`${JSON.stringify(obj)}\n`);
   if (flags.resume && !flags.checkpoint) throw new Error('--resume needs --checkpoint DIR: the folder the interrupted run saved to.');
+  // Where the results go is checked first: a bad path must not cost a finished run.
+  const out = flags.out !== undefined ? modelPath(flags.out) : undefined;
+  if (out) await checkModelOut(out);
+  if (flags.checkpoint) await checkCheckpointFolder(flags.checkpoint, Boolean(flags.resume));
   const resumed = flags.resume ? await readCheckpoint(flags.checkpoint!) : null;
   const config = resumed ? resumeConfig(resumed, flags, flags.checkpoint!) : configFromFlags(flags);
   const schedule = resumed ? continueSchedule(resumed, config) : [scheduleEntry(1, config)];
@@ -151,14 +155,12 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
     } else {
       log(`done in ${seconds.toFixed(1)} s: validation accuracy ${pct(final.accuracy)} (best ${pct(best)})` + (test ? `, test accuracy ${pct(test.accuracy)}` : ''));
     }
-    if (flags.out) {
-      const path = flags.out.endsWith('.safetensors') ? flags.out : `${flags.out}.safetensors`;
+    if (out) {
       const bytes = saveModel(config.model, await trainer.getParams(), {
         epochs: String(config.epochs), valAccuracy: final.accuracy.toFixed(4), dataset: dataset.name, device: trainer.description,
       });
-      await writeFile(`${path}.tmp`, bytes);
-      await rename(`${path}.tmp`, path);
-      log(`saved ${path}`);
+      await saveModelFile(out, bytes, flags.checkpoint);
+      log(`saved ${out}`);
     }
   } finally {
     signals.dispose();

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { isRunning } from '../util/atomic-file.node.ts';
 import { join } from 'node:path';
 
 export interface RemoteFile {
@@ -112,16 +113,6 @@ async function removeStalePartials(dir: string, files: readonly RemoteFile[], lo
     if (!match || !names.has(match[1]) || isRunning(Number(match[2]))) continue;
     await unlink(join(dir, entry)).catch(() => {});
     log?.(`removed ${join(dir, entry)}, left behind by an interrupted download`);
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

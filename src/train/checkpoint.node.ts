@@ -1,8 +1,9 @@
 /** Checkpoint files on disk, written atomically: temporary file, fsync, rename, fsync the folder. */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Split } from '../data/dataset.ts';
+import { writeFileAtomic } from '../util/atomic-file.node.ts';
 import type { Checkpoint, DataIdentity } from './checkpoint.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.ts';
 
@@ -21,25 +22,7 @@ export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 export async function writeCheckpoint(dir: string, c: Checkpoint): Promise<string> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, CHECKPOINT_FILE);
-  const tmp = `${path}.tmp-${process.pid}`;
-  const bytes = encodeCheckpoint(c);
-  const file = await open(tmp, 'w');
-  try {
-    await file.writeFile(bytes);
-    await file.sync();
-  } catch (e) {
-    await file.close();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await file.close();
-  await rename(tmp, path);
-  try {
-    const folder = await open(dir, 'r');
-    await folder.sync().finally(() => folder.close());
-  } catch {
-    // Some platforms cannot fsync a directory; the rename itself is still atomic.
-  }
+  await writeFileAtomic(path, encodeCheckpoint(c));
   return path;
 }
 

@@ -2,12 +2,14 @@
  * The wgtrain command as a user runs it: a real child process, on fixture data written to
  * a temporary folder (so no download and no dependence on ../shared).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/model-file.ts';
-import { wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
+import { spawnWgtrain, wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
 import { TEST_ADAPTER } from '../helpers/gpu.ts';
 
 let dir: string;
@@ -16,6 +18,12 @@ beforeAll(async () => {
   await writeSyntheticIdx(dir, 1200); // 8×8 images: any size works, not only 28×28
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function collect(stream: Readable): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text;
+}
 
 const common = ['--data', '', '--arch', '64-32-10', '--validation', '200', '--epochs', '3', '--batch', '20', '--lr', '0.2'];
 const withData = () => common.map((a) => (a === '' ? dir : a));
@@ -68,6 +76,61 @@ describe('wgtrain CLI', () => {
     const r = await wgtrain('train', ...withData(), '--activation', 'identity', '--lr', '1e30', '--adapter', TEST_ADAPTER);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Training diverged: the loss became (NaN|Infinity) at mini-batch \d+ of epoch 1\. Try a smaller learning rate/);
+  });
+
+  it('checks --out and --checkpoint before any training, naming the path and what is wrong', async () => {
+    const aFile = join(dir, 'a-file');
+    await writeFile(aFile, 'x');
+    await mkdir(join(dir, 'taken.safetensors'));
+    const cases: [string[], string][] = [
+      [['--out', join(dir, 'no-such-folder', 'm')], `--out ${join(dir, 'no-such-folder', 'm.safetensors')}: the folder ${join(dir, 'no-such-folder')} does not exist`],
+      [['--out', join(dir, 'taken')], `--out ${join(dir, 'taken.safetensors')} is a folder`],
+      [['--out', join(aFile, 'm')], `--out ${join(aFile, 'm.safetensors')}: ${aFile} is a file, not a folder`],
+      [['--checkpoint', aFile], `--checkpoint ${aFile} is a file, not a folder`],
+      [['--checkpoint', join(aFile, 'ckpt')], `--checkpoint ${join(aFile, 'ckpt')}: ${aFile} is a file, not a folder`],
+    ];
+    const results = await Promise.all(cases.map(([extra]) => wgtrain('train', ...withData(), '--device', 'cpu', ...extra)));
+    results.forEach((r, i) => {
+      expect(r.code, cases[i][0].join(' ')).toBe(1);
+      expect(r.stderr).toContain(cases[i][1]);
+      expect(r.stdout).not.toMatch(/epoch \d\//);
+    });
+  });
+
+  it('when the model cannot be written at the end, keeps it in a temporary file and says where', async () => {
+    const out = join(dir, 'full-disk.safetensors');
+    const child = spawnWgtrain('train', ...withData(), '--device', 'cpu', '--epochs', '1', '--out', out);
+    // The write goes to OUT.tmp-<pid> first: make that a disk that is always full.
+    const temp = `${out}.tmp-${child.pid}`;
+    await symlink('/dev/full', temp);
+    const [stdout, stderr] = [collect(child.stdout!), collect(child.stderr!)];
+    const [code] = await once(child, 'exit');
+    expect(code, await stdout).toBe(1);
+    const message = await stderr;
+    expect(message).toContain(`Cannot write the model ${out}: ENOSPC`);
+    const kept = /The trained model is in (\S+\.safetensors) instead/.exec(message)?.[1];
+    expect(kept, message).toBeDefined();
+    expect(loadModel(new Uint8Array(await readFile(kept!))).spec.sizes).toEqual([64, 32, 10]);
+    await rm(kept!);
+    await expect(lstat(temp)).rejects.toThrow(/ENOENT/); // the temporary file is gone
+    await expect(lstat(out)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('with --checkpoint, a failed final write points to the checkpoint, and --resume writes the model without training', async () => {
+    const out = join(dir, 'full-disk-2.safetensors');
+    const ckpt = join(dir, 'final-ckpt');
+    const child = spawnWgtrain('train', ...withData(), '--device', 'cpu', '--epochs', '1', '--out', out, '--checkpoint', ckpt);
+    await symlink('/dev/full', `${out}.tmp-${child.pid}`);
+    const stderr = collect(child.stderr!);
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(await stderr).toContain(
+      `The trained weights are safe in ${join(ckpt, 'checkpoint.safetensors')}: once ${out} can be written, run the same command with --resume to write it without training.`,
+    );
+    const again = await wgtrain('train', ...withData(), '--device', 'cpu', '--epochs', '1', '--out', out, '--checkpoint', ckpt, '--resume');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).not.toMatch(/epoch \d\//);
+    expect(loadModel(new Uint8Array(await readFile(out))).spec.sizes).toEqual([64, 32, 10]);
   });
 
   it('lists devices', async () => {
