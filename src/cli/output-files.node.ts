@@ -5,7 +5,7 @@
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CHECKPOINT_FILE } from '../train/checkpoint.node.ts';
+import { CHECKPOINT_FILE, noCheckpointMessage } from '../train/checkpoint.node.ts';
 import { writeFileAtomic } from '../util/atomic-file.node.ts';
 
 export const modelPath = (out: string) => (out.endsWith('.safetensors') ? out : `${out}.safetensors`);
@@ -63,13 +63,12 @@ export async function checkModelOut(path: string): Promise<void> {
   await requireWritable(dirname(path), `--out ${path}`);
 }
 
-/** --checkpoint: a folder that can be written, created when missing (a resume needs it to exist). */
+/** --checkpoint: a folder, created when missing (a resume needs it to exist); taking its lock shows it can be written. */
 export async function checkCheckpointFolder(dir: string, resume: boolean): Promise<void> {
   const found = await kind(dir);
   if (found !== null && found !== 'folder') throw new Error(`--checkpoint ${dir} is a file, not a folder: name a folder for the checkpoints.`);
-  if (found === null && resume) return; // readCheckpoint says there is nothing to resume
+  if (found === null && resume) throw new Error(noCheckpointMessage(dir));
   await requireFolder(dir, `--checkpoint ${dir}`, true);
-  await requireWritable(dir, `--checkpoint ${dir}`);
 }
 
 /**

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { saveModel } from '../model/model-file.ts';
 import { describeModel } from '../model/spec.ts';
-import { continueSchedule, dataDifferences, restoreCheckpoint, scheduleEntry, takeCheckpoint, type ScheduleEntry } from '../train/checkpoint.ts';
-import { CHECKPOINT_FILE, dataIdentity, readCheckpoint, writeCheckpoint } from '../train/checkpoint.node.ts';
+import { continueSchedule, dataDifferences, restoreCheckpoint, scheduleEntry, takeCheckpoint, type Checkpoint, type ScheduleEntry } from '../train/checkpoint.ts';
+import { CHECKPOINT_FILE, dataIdentity, lockCheckpointFolder, readCheckpoint, writeCheckpoint, type FolderLock } from '../train/checkpoint.node.ts';
+import { removeStaleTemps } from '../util/atomic-file.node.ts';
 import { validateConfig, type TrainConfig } from '../train/config.ts';
 import { configFromFlags, resumeConfig, type TrainFlags } from './options.ts';
 import { checkCheckpointFolder, checkModelOut, modelPath, saveModelFile } from './output-files.node.ts';
@@ -41,9 +42,23 @@ function stopOnSignals(log: (msg: string) => void): { requested: () => NodeJS.Si
   };
 }
 
+/** Writes a checkpoint; when that fails, names the file and says the previous one is intact. */
+async function saveCheckpoint(dir: string, c: Checkpoint): Promise<void> {
+  try {
+    await writeCheckpoint(dir, c);
+  } catch (e) {
+    const room = (e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'once there is room' : 'once the folder can be written';
+    const previous = c.state.epoch > 1 && c.history.length > 1
+      ? `The previous checkpoint (after epoch ${c.state.epoch - 1}) is intact: ${room}, continue with --resume --checkpoint ${dir}.`
+      : 'No earlier checkpoint was saved.';
+    throw new Error(`Cannot write the checkpoint ${join(dir, CHECKPOINT_FILE)}: ${(e as Error).message}. ${previous}`);
+  }
+}
+
 const settings = (c: Pick<TrainConfig, ScheduleKeys>) => `η ${c.lr}${c.lrDecay !== 1 ? ` ×${c.lrDecay}/epoch` : ''}, ${c.epochs} epochs`;
 type ScheduleKeys = keyof Omit<ScheduleEntry, 'from'>;
 
+/** Checks where the results go and locks the checkpoint folder, then trains; the lock goes with the process. */
 export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
   const json = Boolean(flags.json);
   // Human-readable notes go to stderr under --json so stdout stays one JSON object per line.
@@ -53,7 +68,24 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
   // Where the results go is checked first: a bad path must not cost a finished run.
   const out = flags.out !== undefined ? modelPath(flags.out) : undefined;
   if (out) await checkModelOut(out);
-  if (flags.checkpoint) await checkCheckpointFolder(flags.checkpoint, Boolean(flags.resume));
+  let lock: FolderLock | null = null;
+  if (flags.checkpoint) {
+    await checkCheckpointFolder(flags.checkpoint, Boolean(flags.resume));
+    lock = await lockCheckpointFolder(flags.checkpoint, log);
+  }
+  try {
+    for (const target of [out, flags.checkpoint && join(flags.checkpoint, CHECKPOINT_FILE)]) {
+      if (target) for (const stale of await removeStaleTemps(target)) log(`removed ${stale}, left behind by an interrupted run`);
+    }
+    await runTraining(flags, out, log, emit);
+  } finally {
+    lock?.release();
+  }
+}
+
+/** The run itself, once its output paths are known to be writable and its checkpoint folder is locked. */
+async function runTraining(flags: TrainCommandFlags, out: string | undefined, log: (msg: string) => void, emit: (obj: object) => void): Promise<void> {
+  const json = Boolean(flags.json);
   const resumed = flags.resume ? await readCheckpoint(flags.checkpoint!) : null;
   const config = resumed ? resumeConfig(resumed, flags, flags.checkpoint!) : configFromFlags(flags);
   const schedule = resumed ? continueSchedule(resumed, config) : [scheduleEntry(1, config)];
@@ -135,7 +167,7 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
       history.push(r.val.accuracy);
       if (json) emit({ type: 'epoch', ...r, stepLoss: undefined, val: { ...r.val, preds: undefined } });
       else log(epochLine(r, config.epochs));
-      if (flags.checkpoint) await writeCheckpoint(flags.checkpoint, await takeCheckpoint(trainer, identity, history, schedule));
+      if (flags.checkpoint) await saveCheckpoint(flags.checkpoint, await takeCheckpoint(trainer, identity, history, schedule));
       const signal = signals.requested();
       if (signal) {
         log(

@@ -1,9 +1,13 @@
-/** Checkpoint files on disk, written atomically: temporary file, fsync, rename, fsync the folder. */
+/**
+ * Checkpoint files on disk, written atomically (temporary file, fsync, rename, fsync the
+ * folder), and the lock that keeps two runs from writing one folder.
+ */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFileSync, unlinkSync } from 'node:fs';
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Split } from '../data/dataset.ts';
-import { writeFileAtomic } from '../util/atomic-file.node.ts';
+import { isRunning, writeFileAtomic } from '../util/atomic-file.node.ts';
 import type { Checkpoint, DataIdentity } from './checkpoint.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.ts';
 
@@ -18,6 +22,10 @@ export function dataIdentity(source: string, train: Split, val: Split): DataIden
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+export const LOCK_FILE = 'checkpoint.lock';
+
+export const noCheckpointMessage = (dir: string) =>
+  `No checkpoint to resume from in ${dir} (${CHECKPOINT_FILE} is missing): run once with --checkpoint ${dir} first.`;
 
 export async function writeCheckpoint(dir: string, c: Checkpoint): Promise<string> {
   await mkdir(dir, { recursive: true });
@@ -34,7 +42,7 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new Error(`No checkpoint to resume from in ${dir} (${CHECKPOINT_FILE} is missing): run once with --checkpoint ${dir} first.`);
+      throw new Error(noCheckpointMessage(dir));
     }
     if (code === 'EISDIR') throw new Error(`Cannot resume from ${path}: it is a folder, not a checkpoint file.`);
     throw new Error(`Cannot read the checkpoint ${path}: ${(e as Error).message}.`);
@@ -44,4 +52,48 @@ export async function readCheckpoint(dir: string): Promise<Checkpoint> {
   } catch (e) {
     throw new Error(`${path}: ${(e as Error).message}. It cannot be resumed: put back a copy of it, or delete it and start afresh.`);
   }
+}
+
+export interface FolderLock {
+  release(): void;
+}
+
+/**
+ * Takes DIR/checkpoint.lock, holding this process's id, so that a second run on the folder is
+ * refused instead of both writing it. A lock whose process is gone (killed with -9, a
+ * crash) is taken over. The lock goes when the process exits, however it exits.
+ */
+export async function lockCheckpointFolder(dir: string, log: (msg: string) => void): Promise<FolderLock> {
+  const path = join(dir, LOCK_FILE);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const file = await open(path, 'wx');
+      await file.writeFile(`${process.pid}\n`).finally(() => file.close());
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt === 3) {
+        throw new Error(`--checkpoint ${dir}: cannot take the lock ${path} (${(e as Error).message}).`);
+      }
+    }
+    const text = (await readFile(path, 'utf8').catch(() => '')).trim();
+    const owner = /^\d+$/.test(text) ? Number(text) : null;
+    if (owner !== null && owner !== process.pid && isRunning(owner)) {
+      throw new Error(
+        `Another wgtrain (pid ${owner}) is using the checkpoint folder ${dir}: wait for it to finish, or use another folder. ` +
+          `(If no such run is going, delete ${path}.)`,
+      );
+    }
+    await unlink(path).catch(() => {});
+    log(owner !== null ? `removed a stale lock of process ${owner}, which is no longer running` : `removed an unreadable lock file ${path}`);
+  }
+  const release = () => {
+    process.off('exit', release);
+    try {
+      if (readFileSync(path, 'utf8').trim() === String(process.pid)) unlinkSync(path);
+    } catch {
+      // Already gone.
+    }
+  };
+  process.on('exit', release);
+  return { release };
 }

@@ -3,8 +3,10 @@
  * and resumed ends with weights bit-identical to a run that was never interrupted; a lost
  * device ends the run with a clear message and the checkpoint resumes on the CPU.
  */
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -137,14 +139,21 @@ describe('options on resume', () => {
       [['--init', 'he'], '--init he (the checkpoint has xavier)'],
       [['--preset', 'nielsen'], '--preset nielsen gives --activation sigmoid (the checkpoint has relu)'],
     ];
-    const results = await Promise.all(cases.map(([extra]) => wgtrain('train', ...cpuArgs('--checkpoint', ckpt, '--resume', ...extra))));
+    // A copy per case, so that the runs do not wait for each other's lock on the folder.
+    const copies = await Promise.all(cases.map(async (_, i) => {
+      const copy = `${ckpt}-${i}`;
+      await mkdir(copy);
+      await writeFile(join(copy, 'checkpoint.safetensors'), before);
+      return copy;
+    }));
+    const results = await Promise.all(cases.map(([extra], i) => wgtrain('train', ...cpuArgs('--checkpoint', copies[i], '--resume', ...extra))));
     results.forEach((r, i) => {
       expect(r.code, `${cases[i][0].join(' ')}: ${r.stdout}`).toBe(1);
-      expect(r.stderr).toContain(`Cannot resume the run in ${ckpt} with other settings: ${cases[i][1]}`);
+      expect(r.stderr).toContain(`Cannot resume the run in ${copies[i]} with other settings: ${cases[i][1]}`);
       expect(r.stderr).toContain('only --lr, --lr-decay and --epochs may change on resume');
       expect(r.stdout).not.toMatch(/epoch \d\//);
     });
-    expect((await readFile(file())).equals(before), 'the checkpoint changed').toBe(true);
+    for (const copy of copies) expect((await readFile(join(copy, 'checkpoint.safetensors'))).equals(before), 'the checkpoint changed').toBe(true);
   });
 
   it('refuses other images with the same counts (the data digest differs), naming both digests', async () => {
@@ -206,6 +215,82 @@ describe('options on resume', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`--epochs 2 is fewer than the 3 epochs the checkpoint in ${ckpt} has trained: give --epochs 3 or more`);
     expect((await readFile(file())).equals(before)).toBe(true);
+  });
+});
+
+/** The id of a process that has exited (for stale temporary files and locks). */
+async function deadPid(): Promise<number> {
+  const child = spawn('node', ['-e', '0']);
+  await once(child, 'exit');
+  return child.pid!;
+}
+
+async function collect(stream: Readable): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text;
+}
+
+describe('the checkpoint folder', () => {
+  it('a failed checkpoint write names the file and says the previous checkpoint is intact; the temporary file is removed', async () => {
+    const ckpt = join(dir, 'write-fails');
+    const first = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, '--epochs', '1'));
+    expect(first.code, first.stderr).toBe(0);
+    const before = await readFile(join(ckpt, 'checkpoint.safetensors'));
+    const child = spawnWgtrain('train', ...cpuArgs('--checkpoint', ckpt, '--resume', '--epochs', '2'));
+    const temp = join(ckpt, `checkpoint.safetensors.tmp-${child.pid}`);
+    await symlink('/dev/full', temp); // a disk that is always full
+    const stderr = collect(child.stderr!);
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(await stderr).toContain(
+      `Cannot write the checkpoint ${join(ckpt, 'checkpoint.safetensors')}: ENOSPC: no space left on device, write. ` +
+        `The previous checkpoint (after epoch 1) is intact: once there is room, continue with --resume --checkpoint ${ckpt}.`,
+    );
+    expect((await readFile(join(ckpt, 'checkpoint.safetensors'))).equals(before)).toBe(true);
+    await expect(lstat(temp)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('removes temporary files left by killed runs, and keeps those of running ones', async () => {
+    const ckpt = join(dir, 'stale');
+    await mkdir(ckpt);
+    const stale = join(ckpt, `checkpoint.safetensors.tmp-${await deadPid()}`);
+    const live = join(ckpt, `checkpoint.safetensors.tmp-${process.pid}`);
+    await writeFile(stale, 'half a checkpoint');
+    await writeFile(live, 'being written');
+    const r = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, '--epochs', '1'));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`removed ${stale}, left behind by an interrupted run`);
+    await expect(lstat(stale)).rejects.toThrow(/ENOENT/);
+    await lstat(live);
+  });
+
+  it('a second run on the same folder is refused while the first runs; a stale lock is taken over', async () => {
+    const ckpt = join(dir, 'locked');
+    const slow = ['--arch', '64-256-256-10', '--limit', '2500', '--epochs', '100'];
+    const first = spawnWgtrain('train', ...cpuArgs('--checkpoint', ckpt, ...slow));
+    let out = '';
+    first.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    while (!/epoch +1\//.test(out)) {
+      if (first.exitCode !== null) throw new Error(`the first run ended early: ${out}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const second = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, ...slow));
+    const resumer = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, ...slow, '--resume'));
+    first.kill('SIGTERM');
+    const [code] = await once(first, 'exit');
+    expect(code).toBe(143);
+    for (const r of [second, resumer]) {
+      expect(r.code, r.stdout).toBe(1);
+      expect(r.stderr).toContain(`Another wgtrain (pid ${first.pid}) is using the checkpoint folder ${ckpt}`);
+    }
+    await expect(lstat(join(ckpt, 'checkpoint.lock'))).rejects.toThrow(/ENOENT/); // released on exit
+
+    const pid = await deadPid();
+    await writeFile(join(ckpt, 'checkpoint.lock'), `${pid}\n`);
+    const after = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, ...slow, '--resume', '--epochs', String(Number(/stopped after epoch (\d+)/.exec(out)![1]) + 1)));
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stdout).toContain(`removed a stale lock of process ${pid}, which is no longer running`);
   });
 });
 
