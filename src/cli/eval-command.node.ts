@@ -17,7 +17,10 @@ export async function evalCommand(modelPath: string, flags: EvalFlags): Promise<
   try {
     bytes = new Uint8Array(await readFile(modelPath));
   } catch (e) {
-    throw new Error(`Cannot read model ${modelPath}: ${(e as Error).message}. Train one with \`wgtrain train --out ${modelPath}\`.`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new Error(`Cannot read the model ${modelPath}: there is no such file. Train one with \`wgtrain train --out ${modelPath}\`.`);
+    if (code === 'EISDIR') throw new Error(`Cannot read the model ${modelPath}: it is a folder, not a model file.`);
+    throw new Error(`Cannot read the model ${modelPath}: ${(e as Error).message}.`);
   }
   let model;
   try {
@@ -30,7 +33,12 @@ export async function evalCommand(modelPath: string, flags: EvalFlags): Promise<
   const which = dataset.test ? 'test set' : 'validation split (no test set found)';
   // Evaluation only needs a trainer for its forward pass; the config's training fields are unused.
   const config = { ...PRESETS.lecun, model: model.spec, batch: 1 };
-  validateConfig(config, split.rows * split.cols, split.classes, train.count);
+  try {
+    validateConfig(config, split.rows * split.cols, split.classes, train.count);
+  } catch (e) {
+    const problems = (e as Error).message.replace(/^Cannot train this configuration: /, '');
+    throw new Error(`The model ${modelPath} (${describeModel(model.spec)}) does not fit the data in ${dataset.source}: ${problems}`);
+  }
   const trainer = await openTrainer(config, flags, subset(train, 1), val);
   try {
     await trainer.setParams(model.params);

@@ -28,9 +28,27 @@ function oneOf<T extends string>(what: string, value: string, allowed: readonly 
   return value as T;
 }
 
+/** Decimal notation only (0.05, -1, 1e-4): JavaScript would also read 0x10, 0b1, Infinity and " 1 ". */
 function number(what: string, value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new Error(`${what} must be a number, got "${value}".`);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value) || !Number.isFinite(n)) {
+    throw new Error(`${what} must be a decimal number, got "${value}".`);
+  }
+  return n;
+}
+
+/** Digits only: a count or a seed is never 1.5, 2e1 or 0x20. */
+function whole(what: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value)) throw new Error(`${what} must be a whole number written in digits, got "${value}".`);
+  if (!Number.isSafeInteger(n)) throw new Error(`${what} ${value} is too large.`);
+  return n;
+}
+
+/** Seeds feed 32-bit generators: a larger one would silently repeat another seed's run. */
+function seed(value: string): number {
+  const n = whole('--seed', value);
+  if (n > 0xffffffff) throw new Error(`--seed ${value} is out of range: seeds are 0 to 4294967295.`);
   return n;
 }
 
@@ -48,13 +66,13 @@ export function configFromFlags(f: TrainFlags, base: TrainConfig = PRESETS.lecun
   if (f.init !== undefined) model.init = oneOf<Init>('init', f.init, INITS);
   return {
     model,
-    batch: f.batch !== undefined ? number('--batch', f.batch) : preset.batch,
+    batch: f.batch !== undefined ? whole('--batch', f.batch) : preset.batch,
     lr: f.lr !== undefined ? number('--lr', f.lr) : preset.lr,
     lrDecay: f.lrDecay !== undefined ? number('--lr-decay', f.lrDecay) : preset.lrDecay,
     l2: f.l2 !== undefined ? number('--l2', f.l2) : preset.l2,
     momentum: f.momentum !== undefined ? number('--momentum', f.momentum) : preset.momentum,
-    epochs: f.epochs !== undefined ? number('--epochs', f.epochs) : preset.epochs,
-    seed: f.seed !== undefined ? number('--seed', f.seed) : preset.seed,
+    epochs: f.epochs !== undefined ? whole('--epochs', f.epochs) : preset.epochs,
+    seed: f.seed !== undefined ? seed(f.seed) : preset.seed,
   };
 }
 

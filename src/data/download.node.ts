@@ -72,7 +72,11 @@ export async function downloadDataset(
   files: readonly RemoteFile[],
   opts: DownloadOptions,
 ): Promise<DownloadResult> {
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(`Cannot create the data folder ${dir}: ${(e as Error).message}.`);
+  }
   await removeStalePartials(dir, files, opts.log);
   const result: DownloadResult = { downloaded: [], cached: [] };
   for (const file of files) {

@@ -14,7 +14,7 @@
  */
 import type { Split } from '../data/dataset.ts';
 import { initParams } from '../model/init.ts';
-import type { LayerBlock, ParamLayout } from '../model/layout.ts';
+import { paramLayout, type LayerBlock, type ParamLayout } from '../model/layout.ts';
 import { permutation, type Rng } from '../model/rng.ts';
 import { layerActivations } from '../model/spec.ts';
 import { lrAtEpoch, type TrainConfig } from '../train/config.ts';
@@ -137,7 +137,7 @@ export class GpuTrainer implements Trainer {
   }
 
   static async create(ctx: GpuContext, config: TrainConfig, train: Split, val: Split, options: GpuTrainerOptions = {}): Promise<GpuTrainer> {
-    const { params, layout } = initParams(config.model, config.seed);
+    const layout = paramLayout(config.model);
     const full: Required<GpuTrainerOptions> = {
       variant: options.variant ?? defaultVariant(ctx),
       fuseUpdate: (options.fuseUpdate ?? true) && config.momentum === 0,
@@ -145,8 +145,8 @@ export class GpuTrainer implements Trainer {
       evalChunk: options.evalChunk ?? 1000,
     };
     const t = new GpuTrainer(ctx, config, layout, train, val, full);
-    t.checkLimits();
-    await t.build(params);
+    t.checkLimits(); // before the parameters are allocated
+    await t.build(initParams(config.model, config.seed).params);
     return t;
   }
 

@@ -8,7 +8,9 @@ import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../../src/model/model-file.ts';
+import { paramLayout } from '../../src/model/layout.ts';
+import { loadModel, saveModel } from '../../src/model/model-file.ts';
+import type { ModelSpec } from '../../src/model/spec.ts';
 import { spawnWgtrain, wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
 import { TEST_ADAPTER } from '../helpers/gpu.ts';
 
@@ -131,6 +133,62 @@ describe('wgtrain CLI', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).not.toMatch(/epoch \d\//);
     expect(loadModel(new Uint8Array(await readFile(out))).spec.sizes).toEqual([64, 32, 10]);
+  });
+
+  it('eval and data name the file or folder that is wrong, and advise only what helps', async () => {
+    const folder = join(dir, 'a-folder.safetensors');
+    await mkdir(folder);
+    const isFolder = await wgtrain('eval', folder, '--data', dir, '--validation', '200', '--device', 'cpu');
+    expect(isFolder.code).toBe(1);
+    expect(isFolder.stderr).toContain(`Cannot read the model ${folder}: it is a folder, not a model file.`);
+    expect(isFolder.stderr).not.toContain('Train one');
+    const missing = await wgtrain('eval', join(dir, 'nothing.safetensors'), '--data', dir, '--device', 'cpu');
+    expect(missing.stderr).toContain(`Train one with \`wgtrain train --out ${join(dir, 'nothing.safetensors')}\``);
+
+    const wide = join(dir, 'wide.safetensors');
+    const spec: ModelSpec = { sizes: [784, 8, 10], activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' };
+    await writeFile(wide, saveModel(spec, new Float32Array(paramLayout(spec).total)));
+    const misfit = await wgtrain('eval', wide, '--data', dir, '--validation', '200', '--device', 'cpu');
+    expect(misfit.code).toBe(1);
+    expect(misfit.stderr).toContain(`The model ${wide} (784-8-10`);
+    expect(misfit.stderr).toContain(`does not fit the data in ${dir}: the network takes 784 inputs but the images have 64 pixels`);
+    expect(misfit.stderr).not.toContain('Cannot train');
+
+    const aFile = join(dir, 'not-a-folder');
+    await writeFile(aFile, 'x');
+    const data = await wgtrain('data', 'mnist', '--dir', aFile, '--mirror', 'http://127.0.0.1:9/');
+    expect(data.code).toBe(1);
+    expect(data.stderr).toContain(`--dir ${aFile} is a file, not a folder: name a folder to download MNIST into.`);
+    expect(data.stderr).not.toContain('EEXIST');
+  });
+
+  it('refuses a network too large to allocate with the limits message, on both devices', async () => {
+    for (const device of [['--device', 'cpu'], ['--adapter', TEST_ADAPTER]]) {
+      const r = await wgtrain('train', ...withData(), '--arch', '64-1000000000-10', ...device);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/This network has 75,000,000,\d+ parameters: \d+ GiB .* more than this machine can hold .*: use a smaller network\./);
+      expect(r.stderr).not.toContain('Invalid typed array length');
+    }
+  });
+
+  it('accepts plain decimal numbers only, and seeds that are whole 32-bit numbers', async () => {
+    const cases: [string[], string][] = [
+      [['--arch', '64-1e2-10'], 'Architecture "64-1e2-10" is not a list of at least two positive whole numbers'],
+      [['--arch', '64-0x20-10'], 'Architecture "64-0x20-10" is not a list'],
+      [['--lr', '0x10'], '--lr must be a decimal number, got "0x10".'],
+      [['--l2', 'Infinity'], '--l2 must be a decimal number, got "Infinity".'],
+      [['--batch', '2e1'], '--batch must be a whole number written in digits, got "2e1".'],
+      [['--epochs', '1.5'], '--epochs must be a whole number written in digits, got "1.5".'],
+      [['--seed', '1.5'], '--seed must be a whole number written in digits, got "1.5".'],
+      [['--seed', '4294967297'], '--seed 4294967297 is out of range: seeds are 0 to 4294967295.'],
+      [['--validation', '0x10'], '--validation 0x10 must be a whole number from 1 to'],
+      [['--limit', '1e3'], '--limit 1e3 must be a whole number from 1 to'],
+    ];
+    const results = await Promise.all(cases.map(([extra]) => wgtrain('train', ...withData(), '--device', 'cpu', '--epochs', '1', ...extra)));
+    results.forEach((r, i) => {
+      expect(r.code, `${cases[i][0].join(' ')}: ${r.stdout}`).toBe(1);
+      expect(r.stderr).toContain(cases[i][1]);
+    });
   });
 
   it('lists devices', async () => {
