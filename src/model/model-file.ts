@@ -81,6 +81,11 @@ export function loadModel(bytes: Uint8Array): SavedModel {
   if (extra.length > 0) {
     throw new SafetensorsError(`unexpected tensors for architecture ${arch}: ${extra.join(', ')}`);
   }
+  for (const { name } of wanted) {
+    const data = tensors.get(name)!.data;
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new SafetensorsError(`tensor ${name} holds ${data[bad]} at index ${bad}; a model holds only finite numbers`);
+  }
   const params = new Float32Array(layout.total);
   for (const { name, at } of wanted) params.set(tensors.get(name)!.data, at);
   return { spec, layout, params, metadata };

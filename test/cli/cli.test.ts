@@ -3,7 +3,9 @@
  * a temporary folder (so no download and no dependence on ../shared).
  */
 import { once } from 'node:events';
-import { lstat, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +22,8 @@ beforeAll(async () => {
   await writeSyntheticIdx(dir, 1200); // 8×8 images: any size works, not only 28×28
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const run = promisify(execFile);
 
 async function collect(stream: Readable): Promise<string> {
   let text = '';
@@ -160,6 +164,27 @@ describe('wgtrain CLI', () => {
     expect(data.code).toBe(1);
     expect(data.stderr).toContain(`--dir ${aFile} is a file, not a folder: name a folder to download MNIST into.`);
     expect(data.stderr).not.toContain('EEXIST');
+  });
+
+  it('eval refuses a FIFO, a file too large to read, and a model with non-finite weights, before using them', async () => {
+    const fifo = join(dir, 'pipe.safetensors');
+    await run('mkfifo', [fifo]);
+    const big = join(dir, 'huge.safetensors');
+    await writeFile(big, '');
+    await truncate(big, 2.5e9); // sparse: no disk space used
+    const nan = join(dir, 'nan.safetensors');
+    const spec: ModelSpec = { sizes: [64, 8, 10], activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' };
+    const params = new Float32Array(paramLayout(spec).total);
+    params[3] = NaN;
+    await writeFile(nan, saveModel(spec, params));
+    const [r1, r2, r3] = await Promise.all([fifo, big, nan].map((m) => wgtrain('eval', m, '--data', dir, '--validation', '200', '--device', 'cpu')));
+    expect(r1.stderr).toContain(`Cannot read the model ${fifo}: it is not a regular file.`);
+    expect(r2.stderr).toContain(`Cannot read the model ${big}: it is 2,500,000,000 bytes, more than a model file can be (at most 2,147,483,647).`);
+    expect(r3.stderr).toContain(`${nan}: invalid safetensors file: tensor layers.0.weight holds NaN at index 3; a model holds only finite numbers`);
+    for (const r of [r1, r2, r3]) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toContain('Train one');
+    }
   });
 
   it('refuses a network too large to allocate with the limits message, on both devices', async () => {
