@@ -294,6 +294,28 @@ describe('the checkpoint folder', () => {
   });
 });
 
+describe('signals on the CPU reference', () => {
+  it('a second signal quits within a mini-batch or two, even when 50 mini-batches take many seconds', async () => {
+    // Mini-batches of a few tenths of a second each: 50 of them take well over the limit below.
+    const child = spawnWgtrain('train', ...cpuArgs('--arch', '64-2000-2000-10', '--batch', '20', '--limit', '2500'));
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    while (!out.includes('CPU reference')) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 1500)); // into the epoch
+    const sent = performance.now();
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGTERM');
+    const exited = once(child, 'exit');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const [code, signal] = await exited;
+    clearTimeout(timer);
+    expect(signal, 'still running 10 s after the second SIGTERM').toBeNull();
+    expect(code).toBe(143);
+    expect(performance.now() - sent).toBeLessThan(10_000);
+  });
+});
+
 describe('device loss', () => {
   it('ends the epoch with a clear error; the checkpoint resumes on the CPU reference', async () => {
     const config: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [784, 32, 10] }, momentum: 0.5 };
