@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
-import { isRunning } from '../util/atomic-file.node.ts';
 import { join } from 'node:path';
+import { isRunning } from '../util/atomic-file.node.ts';
 
 export interface RemoteFile {
   name: string;
