@@ -37,7 +37,15 @@ function serveData(dir: string, advice: string): Connect.NextHandleFunction {
   return (req: IncomingMessage, res: ServerResponse, next: Connect.NextFunction) => {
     const path = (req.url ?? '').split('?')[0];
     if (!path.startsWith(DATA_ROUTE)) return next();
-    const name = decodeURIComponent(path.slice(DATA_ROUTE.length));
+    let name: string;
+    try {
+      name = decodeURIComponent(path.slice(DATA_ROUTE.length));
+    } catch {
+      res.statusCode = 400;
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end(`${path} is not a valid file name (broken percent-encoding).\n`);
+      return;
+    }
     if (name === DATA_LISTING) {
       res.setHeader('Content-Type', 'application/json');
       res.setHeader('Cache-Control', 'no-cache');

@@ -1,4 +1,5 @@
 /** `wgtrain data mnist`: download and verify MNIST into data/mnist/. */
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { downloadDataset, MNIST_FILES, MNIST_MIRRORS } from '../data/download.node.ts';
 import { createDownloadProgress } from './progress.node.ts';
@@ -7,6 +8,8 @@ import { PROJECT_ROOT } from './setup.node.ts';
 export async function dataCommand(name: string, flags: { dir?: string; mirror?: string[] }): Promise<void> {
   if (name !== 'mnist') throw new Error(`Unknown data set "${name}": wgtrain downloads "mnist"; for others pass a folder of IDX files with --data DIR.`);
   const dir = flags.dir ?? join(PROJECT_ROOT, 'data', 'mnist');
+  const found = await stat(dir).catch(() => null);
+  if (found && !found.isDirectory()) throw new Error(`--dir ${dir} is a file, not a folder: name a folder to download MNIST into.`);
   const progress = createDownloadProgress();
   try {
     const r = await downloadDataset(dir, MNIST_FILES, {

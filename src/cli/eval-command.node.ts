@@ -1,5 +1,5 @@
 /** `wgtrain eval MODEL`: accuracy and confusion matrix of a saved model. */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { subset } from '../data/dataset.ts';
 import { loadModel } from '../model/model-file.ts';
 import { describeModel } from '../model/spec.ts';
@@ -11,14 +11,31 @@ export interface EvalFlags extends DataFlags, DeviceFlags {
   json?: boolean;
 }
 
+/** Node's readFile refuses larger files; models are far smaller. */
+const MAX_MODEL_BYTES = 2 ** 31 - 1;
+
+/** The model file's bytes, after checking it is a regular file of a size that can be read. */
+async function readModelFile(path: string): Promise<Uint8Array> {
+  const cannot = (why: string) => new Error(`Cannot read the model ${path}: ${why}`);
+  try {
+    const info = await stat(path);
+    if (info.isDirectory()) throw cannot('it is a folder, not a model file.');
+    if (!info.isFile()) throw cannot('it is not a regular file.');
+    if (info.size > MAX_MODEL_BYTES) {
+      throw cannot(`it is ${info.size.toLocaleString('en-US')} bytes, more than a model file can be (at most ${MAX_MODEL_BYTES.toLocaleString('en-US')}).`);
+    }
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === undefined) throw e;
+    if (code === 'ENOENT') throw cannot(`there is no such file. Train one with \`wgtrain train --out ${path}\`.`);
+    throw cannot(`${(e as Error).message}.`);
+  }
+}
+
 export async function evalCommand(modelPath: string, flags: EvalFlags): Promise<void> {
   const log = (msg: string) => (flags.json ? process.stderr : process.stdout).write(`${msg}\n`);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(modelPath));
-  } catch (e) {
-    throw new Error(`Cannot read model ${modelPath}: ${(e as Error).message}. Train one with: wgtrain train --out ${modelPath}`);
-  }
+  const bytes = await readModelFile(modelPath);
   let model;
   try {
     model = loadModel(bytes);
@@ -30,7 +47,12 @@ export async function evalCommand(modelPath: string, flags: EvalFlags): Promise<
   const which = dataset.test ? 'test set' : 'validation split (no test set found)';
   // Evaluation only needs a trainer for its forward pass; the config's training fields are unused.
   const config = { ...PRESETS.lecun, model: model.spec, batch: 1 };
-  validateConfig(config, split.rows * split.cols, split.classes, train.count, split);
+  try {
+    validateConfig(config, split.rows * split.cols, split.classes, train.count, split);
+  } catch (e) {
+    const problems = (e as Error).message.replace(/^Cannot train this configuration: /, '');
+    throw new Error(`The model ${modelPath} (${describeModel(model.spec)}) does not fit the data in ${dataset.source}: ${problems}`);
+  }
   const trainer = await openTrainer(config, flags, subset(train, 1), val);
   try {
     await trainer.setParams(model.params);

@@ -45,7 +45,7 @@ deviceOptions(
         'train a network; presets: lecun (784-300-100-10 ReLU, softmax), nielsen (784-30-10 sigmoid, quadratic), ' +
           'lenet5 (LeCun 1998: two 5×5 convolutions with max pooling, 120-84-10, Adam), cnn (two 5×5 convolutions of 16 and 32 filters, 256-10, Adam)',
       )
-      .addOption(new Option('--preset <name>', 'starting configuration').choices(Object.keys(PRESETS)).default('lecun'))
+      .addOption(new Option('--preset <name>', 'starting configuration (default lecun)').choices(Object.keys(PRESETS)))
       .option('--arch <layers>', ARCH_HELP)
       .addOption(new Option('--activation <act>', 'hidden-layer activation').choices([...ACTIVATIONS]))
       .addOption(new Option('--loss <loss>', 'loss').choices([...LOSSES]))
@@ -69,7 +69,7 @@ deviceOptions(
   .option('--out <file>', 'save the trained model there, as safetensors (default: runs/wgtrain-ARCH.safetensors, numbered so no earlier run is overwritten)')
   .option('--no-out', 'do not save the trained model')
   .option('--checkpoint <dir>', 'save a checkpoint there after every epoch (and stop cleanly on SIGINT/SIGTERM)')
-  .option('--resume', 'continue the run saved in --checkpoint DIR (same data; --epochs may extend it)')
+  .option('--resume', 'continue the run saved in --checkpoint DIR (same data and network; --lr, --lr-decay and --epochs may change)')
   .option('--json', 'print one JSON object per line instead of text')
   .action((flags) => trainCommand(flags));
 

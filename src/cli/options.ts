@@ -1,9 +1,14 @@
-/** From command-line options to a TrainConfig: a preset, then any explicit overrides. */
+/**
+ * From command-line options to a TrainConfig: a preset (lecun unless --preset names
+ * another), then any explicit overrides. A resumed run starts from its checkpoint's
+ * configuration instead, and may change only the settings RESUME_MAY_CHANGE lists.
+ */
 import { ACTIVATIONS, INITS, LOSSES, parseNetwork, type Activation, type Init, type Loss, type ModelSpec } from '../model/spec.ts';
+import { formatSetting, runDifferences, type Checkpoint } from '../train/checkpoint.ts';
 import { OPTIMIZERS, PRESETS, type OptimizerName, type PresetName, type TrainConfig } from '../train/config.ts';
 
 export interface TrainFlags {
-  preset: string;
+  preset?: string;
   arch?: string;
   activation?: string;
   loss?: string;
@@ -27,14 +32,33 @@ function oneOf<T extends string>(what: string, value: string, allowed: readonly 
   return value as T;
 }
 
+/** Decimal notation only (0.05, -1, 1e-4): JavaScript would also read 0x10, 0b1, Infinity and " 1 ". */
 function number(what: string, value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new Error(`${what} must be a number, got "${value}".`);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value) || !Number.isFinite(n)) {
+    throw new Error(`${what} must be a decimal number, got "${value}".`);
+  }
   return n;
 }
 
-export function configFromFlags(f: TrainFlags): TrainConfig {
-  const preset = PRESETS[oneOf('preset', f.preset, Object.keys(PRESETS) as PresetName[])];
+/** Digits only: a count or a seed is never 1.5, 2e1 or 0x20. */
+function whole(what: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value)) throw new Error(`${what} must be a whole number written in digits, got "${value}".`);
+  if (!Number.isSafeInteger(n)) throw new Error(`${what} ${value} is too large.`);
+  return n;
+}
+
+/** Seeds feed 32-bit generators: a larger one would silently repeat another seed's run. */
+function seed(value: string): number {
+  const n = whole('--seed', value);
+  if (n > 0xffffffff) throw new Error(`--seed ${value} is out of range: seeds are 0 to 4294967295.`);
+  return n;
+}
+
+/** `base` (default: the lecun preset) with the options given; --preset replaces `base` with that preset. */
+export function configFromFlags(f: TrainFlags, base: TrainConfig = PRESETS.lecun): TrainConfig {
+  const preset = f.preset !== undefined ? PRESETS[oneOf('preset', f.preset, Object.keys(PRESETS) as PresetName[])] : base;
   const model: ModelSpec = { ...preset.model };
   if (f.arch !== undefined) {
     delete model.input;
@@ -58,20 +82,73 @@ export function configFromFlags(f: TrainFlags): TrainConfig {
         : preset.optimizer;
   const config: TrainConfig = {
     model,
-    batch: f.batch !== undefined ? number('--batch', f.batch) : preset.batch,
+    batch: f.batch !== undefined ? whole('--batch', f.batch) : preset.batch,
     lr: f.lr !== undefined ? number('--lr', f.lr) : preset.lr,
     lrDecay: f.lrDecay !== undefined ? number('--lr-decay', f.lrDecay) : preset.lrDecay,
     l2: f.l2 !== undefined ? number('--l2', f.l2) : preset.l2,
     momentum: optimizer === 'momentum' && f.momentum === undefined && momentum === 0 ? 0.9 : momentum,
-    epochs: f.epochs !== undefined ? number('--epochs', f.epochs) : preset.epochs,
-    seed: f.seed !== undefined ? number('--seed', f.seed) : preset.seed,
+    epochs: f.epochs !== undefined ? whole('--epochs', f.epochs) : preset.epochs,
+    seed: f.seed !== undefined ? seed(f.seed) : preset.seed,
   };
   if (optimizer !== undefined) config.optimizer = optimizer;
   if (optimizer === 'adam') {
-    if (f.beta1 !== undefined) config.beta1 = number('--beta1', f.beta1);
-    if (f.beta2 !== undefined) config.beta2 = number('--beta2', f.beta2);
-    if (f.eps !== undefined) config.eps = number('--eps', f.eps);
+    const beta1 = f.beta1 !== undefined ? number('--beta1', f.beta1) : preset.beta1;
+    const beta2 = f.beta2 !== undefined ? number('--beta2', f.beta2) : preset.beta2;
+    const eps = f.eps !== undefined ? number('--eps', f.eps) : preset.eps;
+    if (beta1 !== undefined) config.beta1 = beta1;
+    if (beta2 !== undefined) config.beta2 = beta2;
+    if (eps !== undefined) config.eps = eps;
   }
   if (optimizer !== 'momentum' && optimizer !== undefined && f.momentum === undefined) config.momentum = 0;
+  return config;
+}
+
+/** The option that sets each setting a resume may not change, for messages. */
+const OPTION_OF: Record<string, keyof TrainFlags> = {
+  'model.sizes': 'arch',
+  'model.features': 'arch',
+  'model.input': 'arch',
+  optimizer: 'optimizer',
+  beta1: 'beta1',
+  beta2: 'beta2',
+  eps: 'eps',
+  'model.activation': 'activation',
+  'model.loss': 'loss',
+  'model.outputActivation': 'outputActivation',
+  'model.init': 'init',
+  batch: 'batch',
+  l2: 'l2',
+  momentum: 'momentum',
+  seed: 'seed',
+};
+
+const optionName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/**
+ * The configuration a resumed run continues with: the checkpoint's, with the options given
+ * now meaning what they mean on a fresh run (--lr is η at epoch 1, decaying by --lr-decay
+ * per epoch). Options that would make it another run are refused, each named with both values.
+ */
+export function resumeConfig(saved: Checkpoint, f: TrainFlags, dir: string): TrainConfig {
+  const config = configFromFlags(f, saved.config);
+  const differences = runDifferences(saved.config, config).map((d) => {
+    const key = OPTION_OF[d.field];
+    const option = key ? optionName(key) : d.field;
+    const given = key === undefined || f[key] !== undefined || f.preset === undefined;
+    const value = `${option} ${formatSetting(d.now)} (the checkpoint has ${formatSetting(d.saved)})`;
+    return given ? value : `--preset ${f.preset} gives ${value}`;
+  });
+  if (differences.length) {
+    throw new Error(
+      `Cannot resume the run in ${dir} with other settings: ${differences.join('; ')}. Leave these options out to ` +
+        `continue it as it was (only --lr, --lr-decay and --epochs may change on resume), or start a new run with another --checkpoint folder.`,
+    );
+  }
+  if (config.epochs < saved.state.epoch) {
+    throw new Error(
+      `--epochs ${config.epochs} is fewer than the ${saved.state.epoch} epochs the checkpoint in ${dir} has trained: ` +
+        `give --epochs ${saved.state.epoch} or more (${saved.state.epoch} trains nothing more and only saves --out).`,
+    );
+  }
   return config;
 }

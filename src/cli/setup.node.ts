@@ -1,4 +1,5 @@
 /** What train and eval share: finding the data and opening a trainer on the chosen device. */
+import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { holdOut, subset, type Dataset, type Split } from '../data/dataset.ts';
@@ -9,6 +10,7 @@ import { MATMUL_VARIANTS, type MatmulChoice } from '../gpu/ops.ts';
 import { createTuner } from '../gpu/autotune.ts';
 import { fileStore } from '../gpu/autotune.node.ts';
 import { GpuTrainer } from '../gpu/trainer.ts';
+import { paramLayout } from '../model/layout.ts';
 import type { TrainConfig } from '../train/config.ts';
 import type { Trainer } from '../train/trainer.ts';
 import { quietDawn } from './native-stderr.node.ts';
@@ -36,6 +38,8 @@ export interface Splits {
   val: Split;
 }
 
+const DIGITS = /^\d+$/;
+
 export async function loadSplits(flags: DataFlags, log: (msg: string) => void): Promise<Splits> {
   const progress = createDownloadProgress(process.stderr);
   let dataset: Dataset;
@@ -47,14 +51,14 @@ export async function loadSplits(flags: DataFlags, log: (msg: string) => void): 
     progress.stop();
   }
   const validation = Number(flags.validation);
-  if (!Number.isInteger(validation) || validation < 1 || validation >= dataset.train.count) {
+  if (!DIGITS.test(flags.validation) || !Number.isInteger(validation) || validation < 1 || validation >= dataset.train.count) {
     throw new Error(`--validation ${flags.validation} must be a whole number from 1 to ${dataset.train.count - 1} (the images held out of training).`);
   }
   const split = holdOut(dataset.train, validation);
   let train = split.train;
   if (flags.limit !== undefined) {
     const limit = Number(flags.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > train.count) {
+    if (!DIGITS.test(flags.limit) || !Number.isInteger(limit) || limit < 1 || limit > train.count) {
       throw new Error(`--limit ${flags.limit} must be a whole number from 1 to ${train.count} (the training images left after the validation split).`);
     }
     train = subset(train, limit);
@@ -62,7 +66,26 @@ export async function loadSplits(flags: DataFlags, log: (msg: string) => void): 
   return { dataset, train, val: split.val };
 }
 
+/** At most this many float32 arrays as long as the parameters live on the host (parameters, gradients, optimiser state). */
+const HOST_COPIES = 4;
+/** The longest Float32Array Node allocates. */
+const MAX_ARRAY_LENGTH = 2 ** 32;
+
+/** Refuses a network whose parameters could not even be allocated here, before anything is. */
+function checkNetworkFits(config: TrainConfig): void {
+  const { total } = paramLayout(config.model);
+  const bytes = total * 4 * HOST_COPIES;
+  if (bytes > totalmem() || total > MAX_ARRAY_LENGTH) {
+    throw new Error(
+      `This network has ${total.toLocaleString('en-US')} parameters: ${Math.ceil(bytes / 2 ** 30)} GiB for them, their gradients ` +
+        `and the optimiser's state, more than this machine can hold (${Math.floor(totalmem() / 2 ** 30)} GiB of memory, ` +
+        `arrays of at most ${MAX_ARRAY_LENGTH.toLocaleString('en-US')} values): use a smaller network.`,
+    );
+  }
+}
+
 export async function openTrainer(config: TrainConfig, flags: DeviceFlags, train: Split, val: Split): Promise<Trainer> {
+  checkNetworkFits(config);
   if (flags.device === 'cpu') return new CpuTrainer(config, train, val);
   if (flags.device !== 'gpu') throw new Error(`--device ${flags.device}: choose gpu or cpu.`);
   if (!(ADAPTER_CHOICES as readonly string[]).includes(flags.adapter)) {

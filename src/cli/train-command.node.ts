@@ -1,13 +1,17 @@
 /** `wgtrain train`: train a network on MNIST (or any IDX folder), on the GPU or the CPU reference. */
 import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { saveModel } from '../model/model-file.ts';
 import { architectureText, describeModel } from '../model/spec.ts';
-import { restoreCheckpoint, takeCheckpoint } from '../train/checkpoint.ts';
-import { readCheckpoint, writeCheckpoint } from '../train/checkpoint.node.ts';
+import { continueSchedule, dataDifferences, restoreCheckpoint, scheduleEntry, takeCheckpoint, type Checkpoint, type ScheduleEntry } from '../train/checkpoint.ts';
+import { CHECKPOINT_FILE, dataIdentity, lockCheckpointFolder, readCheckpoint, writeCheckpoint, type FolderLock } from '../train/checkpoint.node.ts';
 import { adamParams, optimizerOf, validateConfig, type TrainConfig } from '../train/config.ts';
+import { removeStaleTemps } from '../util/atomic-file.node.ts';
+import { configFromFlags, resumeConfig, type TrainFlags } from './options.ts';
+import { checkCheckpointFolder, checkModelOut, modelPath, saveModelFile } from './output-files.node.ts';
+import { dataLines, epochLine, firstNonFinite, pct } from './report.ts';
 
 function optimizerText(config: TrainConfig): string {
   const o = optimizerOf(config);
@@ -17,8 +21,6 @@ function optimizerText(config: TrainConfig): string {
   }
   return o === 'momentum' ? `SGD with momentum ${config.momentum}` : 'SGD';
 }
-import { configFromFlags, type TrainFlags } from './options.ts';
-import { dataLines, epochLine, firstNonFinite, pct } from './report.ts';
 import { loadSplits, openTrainer, type DataFlags, type DeviceFlags } from './setup.node.ts';
 
 /** --validation's default, as main.ts declares it for train and eval. */
@@ -64,20 +66,78 @@ function stopOnSignals(log: (msg: string) => void): { requested: () => NodeJS.Si
   };
 }
 
+/** Writes a checkpoint; when that fails, names the file and says the previous one is intact. */
+async function saveCheckpoint(dir: string, c: Checkpoint): Promise<void> {
+  try {
+    await writeCheckpoint(dir, c);
+  } catch (e) {
+    const room = (e as NodeJS.ErrnoException).code === 'ENOSPC' ? 'once there is room' : 'once the folder can be written';
+    const previous = c.state.epoch > 1 && c.history.length > 1
+      ? `The previous checkpoint (after epoch ${c.state.epoch - 1}) is intact: ${room}, continue with --resume --checkpoint ${dir}.`
+      : 'No earlier checkpoint was saved.';
+    throw new Error(`Cannot write the checkpoint ${join(dir, CHECKPOINT_FILE)}: ${(e as Error).message}. ${previous}`);
+  }
+}
+
+const settings = (c: Pick<TrainConfig, ScheduleKeys>) => `η ${c.lr}${c.lrDecay !== 1 ? ` ×${c.lrDecay}/epoch` : ''}, ${c.epochs} epochs`;
+type ScheduleKeys = keyof Omit<ScheduleEntry, 'from'>;
+
+/** Checks where the results go and locks the checkpoint folder, then trains; the lock goes with the process. */
 export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
   const json = Boolean(flags.json);
   // Human-readable notes go to stderr under --json so stdout stays one JSON object per line.
   const log = (msg: string) => (json ? process.stderr : process.stdout).write(`${msg}\n`);
   const emit = (obj: object) => process.stdout.write(`${JSON.stringify(obj)}\n`);
   if (flags.resume && !flags.checkpoint) throw new Error('--resume needs --checkpoint DIR: the folder the interrupted run saved to.');
+  // Where the results go is checked first: a bad path must not cost a finished run.
+  const out = typeof flags.out === 'string' ? modelPath(flags.out) : undefined;
+  if (out) await checkModelOut(out);
+  let lock: FolderLock | null = null;
+  if (flags.checkpoint) {
+    await checkCheckpointFolder(flags.checkpoint, Boolean(flags.resume));
+    lock = await lockCheckpointFolder(flags.checkpoint, log);
+  }
+  try {
+    for (const target of [out, flags.checkpoint && join(flags.checkpoint, CHECKPOINT_FILE)]) {
+      if (target) for (const stale of await removeStaleTemps(target)) log(`removed ${stale}, left behind by an interrupted run`);
+    }
+    await runTraining(flags, out, log, emit);
+  } finally {
+    lock?.release();
+  }
+}
+
+/** The run itself, once its output paths are known to be writable and its checkpoint folder is locked. */
+async function runTraining(flags: TrainCommandFlags, out: string | undefined, log: (msg: string) => void, emit: (obj: object) => void): Promise<void> {
+  const json = Boolean(flags.json);
   const resumed = flags.resume ? await readCheckpoint(flags.checkpoint!) : null;
-  // A resumed run continues the checkpoint's configuration; only --epochs may extend it.
-  const config = resumed
-    ? { ...resumed.config, epochs: flags.epochs !== undefined ? configFromFlags(flags).epochs : resumed.config.epochs }
-    : configFromFlags(flags);
+  const config = resumed ? resumeConfig(resumed, flags, flags.checkpoint!) : configFromFlags(flags);
+  const schedule = resumed ? continueSchedule(resumed, config) : [scheduleEntry(1, config)];
+  // Without --out (and without --no-out) the model goes to runs/, named after the network.
+  if (flags.out === undefined) {
+    out = defaultModelPath(architectureText(config.model));
+    await mkdir(dirname(out), { recursive: true });
+    await checkModelOut(out);
+  }
   const { dataset, train, val } = await loadSplits(flags, log);
   validateConfig(config, train.rows * train.cols, train.classes, train.count, train);
-  const identity = { source: dataset.name, train: train.count, val: val.count };
+  const identity = dataIdentity(dataset.name, train, val);
+  if (resumed) {
+    const differences = dataDifferences(resumed.data, identity);
+    if (differences.length) {
+      throw new Error(
+        `The checkpoint in ${flags.checkpoint} belongs to a different run: ${differences.join('; ')} differ. ` +
+          `Resume with the same --data, --validation and --limit as the run that wrote it, or start a new run with another --checkpoint folder.`,
+      );
+    }
+    if (resumed.legacy) {
+      log(
+        `note: ${join(flags.checkpoint!, CHECKPOINT_FILE)} was written by an older wgtrain: it has no data digest and no checksum, ` +
+          `so only the image counts (${identity.train}/${identity.val}) show it is the same data and only its fields were checked; ` +
+          `the checkpoints written from now on record both.`,
+      );
+    }
+  }
 
   const trainer = await openTrainer(config, flags, train, val);
   const history: number[] = [];
@@ -89,7 +149,8 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
       throw e;
     }
     history.push(...resumed.history);
-    log(`resuming from the checkpoint in ${flags.checkpoint} after epoch ${resumed.state.epoch}`);
+    const changed = schedule.length > resumed.schedule.length ? `; from epoch ${resumed.state.epoch + 1}: ${settings(config)} (the checkpoint had ${settings(resumed.config)})` : '';
+    log(`resuming from the checkpoint in ${flags.checkpoint} after epoch ${resumed.state.epoch}${changed}`);
   }
   log(`wgtrain: ${describeModel(config.model)}`);
   for (const line of dataLines(dataset, train.count, val.count)) log(`  ${line}`);
@@ -130,14 +191,17 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
       if (bad >= 0) {
         throw new Error(
           `Training diverged: the loss became ${r.stepLoss[bad]} at mini-batch ${bad + 1} of epoch ${r.epoch}. ` +
-            `Try a smaller learning rate (now ${r.lr}).`,
+            `Try a smaller learning rate (now ${r.lr}).` +
+            (flags.checkpoint && history.length
+              ? ` The checkpoint after epoch ${history.length} in ${flags.checkpoint} is intact: continue it with --resume --checkpoint ${flags.checkpoint} and a smaller --lr (η at epoch 1) or --lr-decay.`
+              : ''),
         );
       }
       best = Math.max(best, r.val.accuracy);
       history.push(r.val.accuracy);
       if (json) emit({ type: 'epoch', ...r, stepLoss: undefined, val: { ...r.val, preds: undefined } });
       else log(epochLine(r, config.epochs));
-      if (flags.checkpoint) await writeCheckpoint(flags.checkpoint, await takeCheckpoint(trainer, identity, history));
+      if (flags.checkpoint) await saveCheckpoint(flags.checkpoint, await takeCheckpoint(trainer, identity, history, schedule));
       const signal = signals.requested();
       if (signal) {
         log(
@@ -154,15 +218,12 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
     const test = dataset.test ? await trainer.evaluate(dataset.test) : null;
     const counted = (r: typeof final) => ({ count: r.count, correct: r.correct, accuracy: r.accuracy, loss: r.loss });
     let saved: { path: string; replaced: boolean } | null = null;
-    if (flags.out !== false) {
-      const path = flags.out === undefined ? defaultModelPath(architectureText(config.model)) : flags.out.endsWith('.safetensors') ? flags.out : `${flags.out}.safetensors`;
+    if (out) {
       const bytes = saveModel(config.model, await trainer.getParams(), {
         epochs: String(config.epochs), valAccuracy: final.accuracy.toFixed(4), dataset: dataset.name, dataSource: dataset.source, device: trainer.description,
       });
-      saved = { path, replaced: existsSync(path) };
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(`${path}.tmp`, bytes);
-      await rename(`${path}.tmp`, path);
+      saved = { path: out, replaced: existsSync(out) };
+      await saveModelFile(out, bytes, flags.checkpoint);
     }
     if (json) {
       emit({

@@ -19,6 +19,8 @@ import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from './matm
 import { adamUpdate, sgdMomentumUpdate, sgdUpdate } from './update.ts';
 
 const now = () => performance.now() / 1000;
+/** How long an epoch runs at most without giving the event loop a turn. */
+const YIELD_SECONDS = 0.05;
 
 /**
  * A feature layer (convolution or max pooling) at batch size B: its geometry, its block in
@@ -216,13 +218,16 @@ export class CpuTrainer implements Trainer {
     const steps = Math.floor(this.train.count / B);
     const stats = new Float32Array(2 * steps);
     this.shuffle();
+    let yielded = now();
     for (let s = 0; s < steps; s++) {
       const { lossSum, correct } = this.step(s * B, lr);
       stats[2 * s] = lossSum;
       stats[2 * s + 1] = correct;
-      if (onProgress && (s % 50 === 49 || s === steps - 1)) {
-        onProgress(s + 1, steps);
-        await new Promise((r) => setTimeout(r, 0)); // let the progress bar draw
+      if (onProgress && (s % 50 === 49 || s === steps - 1)) onProgress(s + 1, steps);
+      // Between mini-batches, a few times a second: let signals through and the progress bar draw.
+      if (now() - yielded > YIELD_SECONDS) {
+        await new Promise((r) => setTimeout(r, 0));
+        yielded = now();
       }
     }
     const trainSeconds = now() - t0;

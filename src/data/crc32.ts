@@ -1,6 +1,6 @@
 // CRC-32 (IEEE 802.3, as used by gzip). fflate does not check the gzip trailer,
 // so the IDX reader verifies it here to catch streams that inflate without error
-// but yield the wrong bytes.
+// but yield the wrong bytes. Checkpoints carry one over their whole file.
 
 let table: Uint32Array | undefined;
 
@@ -15,9 +15,10 @@ function crcTable(): Uint32Array {
   return table;
 }
 
-export function crc32(bytes: Uint8Array): number {
+/** CRC-32 of `bytes`; pass the CRC of what came before to continue it: crc32(b, crc32(a)) = crc32(a ++ b). */
+export function crc32(bytes: Uint8Array, previous = 0): number {
   const t = crcTable();
-  let c = 0xffffffff;
+  let c = (previous ^ 0xffffffff) >>> 0;
   for (let i = 0; i < bytes.length; i++) c = t[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }

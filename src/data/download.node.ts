@@ -6,17 +6,20 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isRunning } from '../util/atomic-file.node.ts';
 
 export interface RemoteFile {
   name: string;
   md5: string;
+  /** Bytes, when known: a server announcing or sending more is cut off there. */
+  size?: number;
 }
 
 export const MNIST_FILES: readonly RemoteFile[] = [
-  { name: 'train-images-idx3-ubyte.gz', md5: 'f68b3c2dcbeaaa9fbdd348bbdeb94873' },
-  { name: 'train-labels-idx1-ubyte.gz', md5: 'd53e105ee54ea40749a09fcbcd1e9432' },
-  { name: 't10k-images-idx3-ubyte.gz', md5: '9fb629c4189551a2d022fa330f9573f3' },
-  { name: 't10k-labels-idx1-ubyte.gz', md5: 'ec29112dd5afa0611ce80d1b7f02629c' },
+  { name: 'train-images-idx3-ubyte.gz', md5: 'f68b3c2dcbeaaa9fbdd348bbdeb94873', size: 9912422 },
+  { name: 'train-labels-idx1-ubyte.gz', md5: 'd53e105ee54ea40749a09fcbcd1e9432', size: 28881 },
+  { name: 't10k-images-idx3-ubyte.gz', md5: '9fb629c4189551a2d022fa330f9573f3', size: 1648877 },
+  { name: 't10k-labels-idx1-ubyte.gz', md5: 'ec29112dd5afa0611ce80d1b7f02629c', size: 4542 },
 ];
 
 /** Tried in order; each serves the files above under `<mirror><name>`. */
@@ -57,6 +60,8 @@ export interface DownloadOptions {
   fetchImpl?: typeof fetch;
   /** Give up on a mirror when no data arrives for this long (default 30 s). */
   timeoutMs?: number;
+  /** Give up on a mirror when one file takes longer than this in all (default 10 minutes), however steadily bytes trickle in. */
+  deadlineMs?: number;
 }
 
 export interface DownloadResult {
@@ -65,13 +70,18 @@ export interface DownloadResult {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_DEADLINE_MS = 600_000;
 
 export async function downloadDataset(
   dir: string,
   files: readonly RemoteFile[],
   opts: DownloadOptions,
 ): Promise<DownloadResult> {
-  await mkdir(dir, { recursive: true });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(`Cannot create the data folder ${dir}: ${(e as Error).message}.`);
+  }
   await removeStalePartials(dir, files, opts.log);
   const result: DownloadResult = { downloaded: [], cached: [] };
   for (const file of files) {
@@ -115,16 +125,6 @@ async function removeStalePartials(dir: string, files: readonly RemoteFile[], lo
   }
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** True when `target` already holds the right bytes; removes it when it holds wrong ones. */
 async function isCachedCopy(target: string, file: RemoteFile, log?: (msg: string) => void): Promise<boolean> {
   let info;
@@ -161,6 +161,12 @@ async function fetchVerified(url: string, dir: string, target: string, file: Rem
     timedOut = true;
     controller.abort();
   }, timeoutMs);
+  const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  let overdue = false;
+  const deadline = setTimeout(() => {
+    overdue = true;
+    controller.abort();
+  }, deadlineMs);
   const temp = join(dir, partialName(file.name, process.pid));
   let handle: FileHandle | undefined;
   let received = 0;
@@ -178,6 +184,10 @@ async function fetchVerified(url: string, dir: string, target: string, file: Rem
     if (!res.body) throw new Error('the response has no body');
     const length = Number(res.headers.get('content-length'));
     total = res.headers.get('content-length') !== null && Number.isSafeInteger(length) ? length : undefined;
+    if (file.size !== undefined && total !== undefined && total > file.size) {
+      await res.body.cancel().catch(() => {});
+      throw new Error(`the server announces ${total} bytes, but ${file.name} has ${file.size}`);
+    }
 
     handle = await open(temp, 'w');
     const hash = createHash('md5');
@@ -188,10 +198,14 @@ async function fetchVerified(url: string, dir: string, target: string, file: Rem
       try {
         chunk = await reader.read();
       } catch (e) {
-        if (timedOut) throw e;
+        if (timedOut || overdue) throw e;
         throw new Error(`connection lost after ${received}${total !== undefined ? ` of ${total}` : ''} bytes: ${describe(e)}`);
       }
       if (chunk.done) break;
+      if (file.size !== undefined && received + chunk.value.length > file.size) {
+        await reader.cancel().catch(() => {});
+        throw new Error(`the server sent more than the ${file.size} bytes ${file.name} has`);
+      }
       timer.refresh();
       hash.update(chunk.value);
       await handle.write(chunk.value);
@@ -212,10 +226,12 @@ async function fetchVerified(url: string, dir: string, target: string, file: Rem
   } catch (e) {
     await handle?.close().catch(() => {});
     await unlink(temp).catch(() => {});
+    if (overdue) throw new Error(`too slow: ${received} bytes in ${deadlineMs / 1000} s, the longest a file may take`);
     if (timedOut) throw new Error(`timed out: no data for ${timeoutMs / 1000} s after ${received} bytes`);
     throw new Error(describe(e));
   } finally {
     clearTimeout(timer);
+    clearTimeout(deadline);
   }
 }
 

@@ -14,7 +14,7 @@
  */
 import type { Split } from '../data/dataset.ts';
 import { initParams } from '../model/init.ts';
-import { denseBlocks, type LayerBlock, type ParamLayout } from '../model/layout.ts';
+import { denseBlocks, paramLayout, type LayerBlock, type ParamLayout } from '../model/layout.ts';
 import { permutation, type Rng } from '../model/rng.ts';
 import { inputSize, layerActivations } from '../model/spec.ts';
 import { featureStages, type FeatureStage } from '../cpu/trainer.ts';
@@ -183,7 +183,7 @@ export class GpuTrainer implements Trainer {
   }
 
   static async create(ctx: GpuContext, config: TrainConfig, train: Split, val: Split, options: GpuTrainerOptions = {}): Promise<GpuTrainer> {
-    const { params, layout } = initParams(config.model, config.seed);
+    const layout = paramLayout(config.model);
     const full: Required<Omit<GpuTrainerOptions, 'tuner'>> = {
       variant: options.variant ?? defaultVariant(ctx),
       fuseUpdate: (options.fuseUpdate ?? true) && optimizerOf(config) === 'sgd',
@@ -191,12 +191,12 @@ export class GpuTrainer implements Trainer {
       evalChunk: options.evalChunk ?? defaultEvalChunk(config, layout),
     };
     const t = new GpuTrainer(ctx, config, layout, train, val, full, options.tuner);
-    t.checkLimits();
+    t.checkLimits(); // before the parameters are allocated
     if (full.variant === 'auto' && !config.model.features?.length) {
       const [C, OC] = config.model.sizes;
       t.bytesInput = await tunedByteInput(t.k, config.batch, C, OC);
     }
-    await t.build(params);
+    await t.build(initParams(config.model, config.seed).params);
     return t;
   }
 

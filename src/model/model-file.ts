@@ -89,6 +89,30 @@ export function saveModel(spec: ModelSpec, params: Float32Array, notes: Record<s
   return writeSafetensors(tensors, { ...notes, format: MODEL_FORMAT, spec: JSON.stringify(spec) });
 }
 
+/** Whether a parsed JSON value describes a network (saved models and checkpoints both hold one). */
+export function isModelSpec(value: unknown): value is ModelSpec {
+  const spec = value as ModelSpec | null;
+  return (
+    typeof spec === 'object' && spec !== null &&
+    Array.isArray(spec.sizes) && spec.sizes.length >= 2 && spec.sizes.every((n) => Number.isSafeInteger(n) && n > 0) &&
+    (ACTIVATIONS as readonly string[]).includes(spec.activation) &&
+    (ACTIVATIONS as readonly string[]).includes(spec.outputActivation) &&
+    (LOSSES as readonly string[]).includes(spec.loss) && (INITS as readonly string[]).includes(spec.init) &&
+    (spec.features === undefined && spec.input === undefined ? true : isConvolutionalSpec(spec))
+  );
+}
+
+/** A network with convolutions: its layers must be exactly what the --arch syntax describes. */
+function isConvolutionalSpec(spec: ModelSpec): boolean {
+  try {
+    const parsed = parseNetwork(architectureText(spec));
+    return JSON.stringify(parsed.features) === JSON.stringify(spec.features) && JSON.stringify(parsed.input) === JSON.stringify(spec.input) &&
+      parsed.sizes.join() === spec.sizes.join();
+  } catch {
+    return false;
+  }
+}
+
 function parseSpec(text: string | undefined): ModelSpec {
   if (text === undefined) throw new SafetensorsError('no "spec" in the metadata: this file was not written by wgtrain');
   let spec: ModelSpec;
@@ -97,20 +121,9 @@ function parseSpec(text: string | undefined): ModelSpec {
   } catch {
     throw new SafetensorsError('the "spec" metadata is not valid JSON');
   }
-  const ok =
-    Array.isArray(spec?.sizes) && spec.sizes.length >= 2 && spec.sizes.every((n) => Number.isSafeInteger(n) && n > 0) &&
-    (ACTIVATIONS as readonly string[]).includes(spec.activation) &&
-    (ACTIVATIONS as readonly string[]).includes(spec.outputActivation) &&
-    (LOSSES as readonly string[]).includes(spec.loss) && (INITS as readonly string[]).includes(spec.init);
-  if (!ok) throw new SafetensorsError(`the "spec" metadata does not describe a network: ${text.slice(0, 200)}`);
-  if (spec.features !== undefined || spec.input !== undefined) {
-    // A network with convolutions: its layers must be what the --arch syntax describes.
-    try {
-      const parsed = parseNetwork(architectureText(spec));
-      if (JSON.stringify(parsed.features) !== JSON.stringify(spec.features) || parsed.sizes.join() !== spec.sizes.join()) throw new Error('inconsistent');
-    } catch {
-      throw new SafetensorsError(`the "spec" metadata does not describe a valid convolutional network: ${text.slice(0, 300)}`);
-    }
+  if (!isModelSpec(spec)) {
+    const what = spec && typeof spec === 'object' && ('features' in spec || 'input' in spec) ? 'a valid convolutional network' : 'a network';
+    throw new SafetensorsError(`the "spec" metadata does not describe ${what}: ${text.slice(0, 300)}`);
   }
   return spec;
 }
@@ -145,6 +158,11 @@ export function loadModel(bytes: Uint8Array): SavedModel {
   const extra = [...tensors.keys()].filter((n) => !names.has(n));
   if (extra.length > 0) {
     throw new SafetensorsError(`unexpected tensors for architecture ${arch}: ${extra.join(', ')}`);
+  }
+  for (const { name } of wanted) {
+    const data = tensors.get(name)!.data;
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new SafetensorsError(`tensor ${name} holds ${data[bad]} at index ${bad}; a model holds only finite numbers`);
   }
   const params = new Float32Array(layout.total);
   for (const { name, at, gather } of wanted) {

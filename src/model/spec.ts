@@ -69,7 +69,7 @@ export interface ModelSpec {
 export function parseArchitecture(text: string): number[] {
   const parts = text.split('-').map((s) => s.trim());
   const sizes = parts.map(Number);
-  if (sizes.length < 2 || sizes.some((n, i) => !Number.isInteger(n) || n < 1 || parts[i] === '')) {
+  if (sizes.length < 2 || sizes.some((n, i) => !/^\d+$/.test(parts[i]) || !Number.isSafeInteger(n) || n < 1)) {
     throw new Error(
       `Architecture "${text}" is not a list of at least two positive whole numbers joined by "-", ` +
         `for example 784-300-100-10.`,

@@ -1,99 +1,154 @@
 /**
  * Checkpoints: everything needed to continue a run exactly where an epoch ended (parameters,
- * optimiser velocity, the shuffle generator's state, the epoch, the configuration and which
- * data it trains on), as one safetensors file. Resuming from it on the same adapter gives
- * bit-identical weights to a run that was never interrupted; it also resumes on another
- * device (a new GPU device, or the CPU reference).
+ * the optimiser's state, the shuffle generator's state, the epoch, the configuration and
+ * which data it trains on). Resuming from it on the same adapter gives bit-identical weights
+ * to a run that was never interrupted; it also resumes on another device (a new GPU device,
+ * or the CPU reference). The file format is in checkpoint-format.ts, the files on disk in
+ * checkpoint.node.ts.
  */
-import { readSafetensors, SafetensorsError, writeSafetensors } from '../model/safetensors.ts';
-import type { TrainConfig } from './config.ts';
+import { optimizerOf, type TrainConfig } from './config.ts';
 import type { Trainer, TrainerState } from './trainer.ts';
-
-export const CHECKPOINT_FORMAT = 'wgtrain-checkpoint';
 
 /** What the data must match for a resume to continue the same run. */
 export interface DataIdentity {
   source: string;
   train: number;
   val: number;
+  /**
+   * SHA-256 (hex) of each split's shape, images and labels (checkpoint.node.ts `dataIdentity`),
+   * so other images with the same counts are told apart. Checkpoints written before wgtrain
+   * recorded them lack them; those resume on the counts alone, with a note.
+   */
+  trainSha256?: string;
+  valSha256?: string;
 }
 
+/** How the data differs from the checkpoint's, one phrase per difference (none: the same data). */
+export function dataDifferences(saved: DataIdentity, now: DataIdentity): string[] {
+  if (saved.train !== now.train || saved.val !== now.val) {
+    return [`the data (${saved.train}/${saved.val} training/validation images in the checkpoint, ${now.train}/${now.val} now)`];
+  }
+  const out: string[] = [];
+  const short = (digest: string) => `${digest.slice(0, 12)}…`;
+  for (const [key, what, count] of [['trainSha256', 'training', now.train], ['valSha256', 'validation', now.val]] as const) {
+    const [a, b] = [saved[key], now[key]];
+    if (a !== undefined && b !== undefined && a !== b) {
+      out.push(`the ${what} images (SHA-256 ${short(a)} in the checkpoint, ${short(b)} now, ${count} images each)`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The settings a stretch of the run trained with, from epoch `from` on: the first run's,
+ * then one entry for each resume that changed them.
+ */
+export interface ScheduleEntry {
+  from: number;
+  lr: number;
+  lrDecay: number;
+  epochs: number;
+}
+
+/** Settings a resumed run may change; every other one is part of what the run is. */
+export const RESUME_MAY_CHANGE = ['lr', 'lrDecay', 'epochs'] as const;
+
 export interface Checkpoint {
+  /** The settings of the latest stretch (see `schedule` for earlier ones). */
   config: TrainConfig;
   state: TrainerState;
   data: DataIdentity;
   params: Float32Array;
-  velocity: Float32Array | null;
+  /**
+   * The optimiser's state tensors by name, each as long as `params`: `velocity` (momentum),
+   * `adam_m` and `adam_v` (Adam's first and second moments).
+   */
+  optimizer: Record<string, Float32Array>;
   /** Validation accuracy after each completed epoch. */
   history: number[];
+  schedule: ScheduleEntry[];
+  /** Read from a file of the first format: it had no checksum and no data digest to check. */
+  legacy?: boolean;
 }
 
-export async function takeCheckpoint(trainer: Trainer, data: DataIdentity, history: number[]): Promise<Checkpoint> {
+export function scheduleEntry(from: number, config: TrainConfig): ScheduleEntry {
+  return { from, lr: config.lr, lrDecay: config.lrDecay, epochs: config.epochs };
+}
+
+/** The checkpoint's schedule, with an entry for the next epoch on when `config` changes its settings. */
+export function continueSchedule(c: Checkpoint, config: TrainConfig): ScheduleEntry[] {
+  const changed = RESUME_MAY_CHANGE.some((key) => c.config[key] !== config[key]);
+  return changed ? [...c.schedule, scheduleEntry(c.state.epoch + 1, config)] : [...c.schedule];
+}
+
+export interface Difference {
+  /** A TrainConfig key, or `model.<key>` for the network's. */
+  field: string;
+  saved: unknown;
+  now: unknown;
+}
+
+/** The settings, besides those a resume may change, that differ between two configurations. */
+export function runDifferences(saved: TrainConfig, now: TrainConfig): Difference[] {
+  const out: Difference[] = [];
+  const compare = (prefix: string, a: object, b: object, skip: readonly string[]) => {
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (skip.includes(key)) continue;
+      const [x, y] = [(a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]];
+      if (JSON.stringify(x) !== JSON.stringify(y)) out.push({ field: prefix + key, saved: x, now: y });
+    }
+  };
+  compare('model.', saved.model, now.model, []);
+  compare('', saved, now, [...RESUME_MAY_CHANGE, 'model']);
+  return out;
+}
+
+/** How a setting's value reads in messages: sizes as 784-300-10, numbers and words as they are. */
+export function formatSetting(value: unknown): string {
+  if (Array.isArray(value) && value.every((v) => typeof v === 'number')) return value.join('-');
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+export async function takeCheckpoint(
+  trainer: Trainer,
+  data: DataIdentity,
+  history: number[],
+  schedule: ScheduleEntry[] = [scheduleEntry(1, trainer.config)],
+): Promise<Checkpoint> {
+  const velocity = await trainer.getVelocity();
+  const n = velocity ? velocity.length / (optimizerOf(trainer.config) === 'adam' ? 2 : 1) : 0;
   return {
     config: trainer.config,
     state: trainer.getState(),
     data,
     params: await trainer.getParams(),
-    velocity: await trainer.getVelocity(),
+    // Trainers keep Adam's m and v as one array, m first.
+    optimizer: !velocity ? {} : optimizerOf(trainer.config) === 'adam' ? { adam_m: velocity.slice(0, n), adam_v: velocity.slice(n) } : { velocity },
     history: [...history],
-  };
-}
-
-export function encodeCheckpoint(c: Checkpoint): Uint8Array {
-  const tensors = [{ name: 'params', shape: [c.params.length], data: c.params }];
-  if (c.velocity) tensors.push({ name: 'velocity', shape: [c.velocity.length], data: c.velocity });
-  return writeSafetensors(tensors, {
-    format: CHECKPOINT_FORMAT,
-    config: JSON.stringify(c.config),
-    // The generator's spare normal may be NaN (none): JSON keeps it as null.
-    state: JSON.stringify({ epoch: c.state.epoch, rng: c.state.rng.map((v) => (Number.isNaN(v) ? null : v)) }),
-    data: JSON.stringify(c.data),
-    history: JSON.stringify(c.history),
-  });
-}
-
-function field<T>(metadata: Record<string, string>, key: string): T {
-  const text = metadata[key];
-  if (text === undefined) throw new SafetensorsError(`checkpoint metadata lacks "${key}"`);
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new SafetensorsError(`checkpoint metadata "${key}" is not valid JSON`);
-  }
-}
-
-export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
-  const { tensors, metadata } = readSafetensors(bytes);
-  if (metadata.format !== CHECKPOINT_FORMAT) {
-    throw new SafetensorsError(`this is not a wgtrain checkpoint (format ${JSON.stringify(metadata.format)})`);
-  }
-  const params = tensors.get('params');
-  if (!params) throw new SafetensorsError('checkpoint has no "params" tensor');
-  const state = field<{ epoch: number; rng: (number | null)[] }>(metadata, 'state');
-  return {
-    config: field<TrainConfig>(metadata, 'config'),
-    state: { epoch: state.epoch, rng: state.rng.map((v) => (v === null ? NaN : v)) },
-    data: field<DataIdentity>(metadata, 'data'),
-    params: params.data,
-    velocity: tensors.get('velocity')?.data ?? null,
-    history: field<number[]>(metadata, 'history'),
+    schedule: [...schedule],
   };
 }
 
 /** Puts a trainer in the checkpoint's state, after checking it continues the same run. */
 export async function restoreCheckpoint(trainer: Trainer, c: Checkpoint, data: DataIdentity): Promise<void> {
-  const mismatch: string[] = [];
-  if (JSON.stringify(c.config.model) !== JSON.stringify(trainer.config.model)) mismatch.push('the network');
-  for (const key of ['batch', 'lr', 'lrDecay', 'l2', 'momentum', 'seed'] as const) {
-    if (c.config[key] !== trainer.config[key]) mismatch.push(`${key} (${c.config[key]} in the checkpoint, ${trainer.config[key]} now)`);
-  }
-  if (c.data.train !== data.train || c.data.val !== data.val) {
-    mismatch.push(`the data (${c.data.train}/${c.data.val} training/validation images in the checkpoint, ${data.train}/${data.val} now)`);
-  }
+  const mismatch = runDifferences(c.config, trainer.config).map(
+    (d) => `${d.field} (${formatSetting(d.saved)} in the checkpoint, ${formatSetting(d.now)} now)`,
+  );
+  mismatch.push(...dataDifferences(c.data, data));
   if (mismatch.length) {
     throw new Error(`The checkpoint belongs to a different run: ${mismatch.join('; ')} differ. Resume with the same options, or start afresh without --resume.`);
   }
   await trainer.setParams(c.params);
-  if (c.velocity) await trainer.setVelocity(c.velocity);
+  const names = Object.keys(c.optimizer).sort().join();
+  if (names === 'adam_m,adam_v') {
+    const both = new Float32Array(c.optimizer.adam_m.length * 2);
+    both.set(c.optimizer.adam_m);
+    both.set(c.optimizer.adam_v, c.optimizer.adam_m.length);
+    await trainer.setVelocity(both);
+  } else if (names === 'velocity') {
+    await trainer.setVelocity(c.optimizer.velocity);
+  } else if (names !== '') {
+    throw new Error(`This trainer keeps no optimiser state "${names}".`);
+  }
   trainer.setState(c.state);
 }

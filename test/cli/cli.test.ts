@@ -2,13 +2,19 @@
  * The wgtrain command as a user runs it: a real child process, on fixture data written to
  * a temporary folder (so no download and no dependence on ../shared).
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { execFile } from 'node:child_process';
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel } from '../../src/model/model-file.ts';
+import { paramLayout } from '../../src/model/layout.ts';
+import { loadModel, saveModel } from '../../src/model/model-file.ts';
+import type { ModelSpec } from '../../src/model/spec.ts';
 import { writeIdxFolder } from '../data/fixtures.ts';
-import { wgtrain, wgtrainIn, wgtrainToFile, writeSyntheticIdx } from '../helpers/cli.ts';
+import { spawnWgtrain, wgtrain, wgtrainIn, wgtrainToFile, writeSyntheticIdx } from '../helpers/cli.ts';
 import { TEST_ADAPTER } from '../helpers/gpu.ts';
 
 let dir: string;
@@ -17,6 +23,14 @@ beforeAll(async () => {
   await writeSyntheticIdx(dir, 1200); // 8×8 images: any size works, not only 28×28
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const run = promisify(execFile);
+
+async function collect(stream: Readable): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += String(chunk);
+  return text;
+}
 
 const common = ['--data', '', '--arch', '64-32-10', '--validation', '200', '--epochs', '3', '--batch', '20', '--lr', '0.2'];
 const withData = () => common.map((a) => (a === '' ? dir : a));
@@ -107,6 +121,138 @@ describe('wgtrain CLI', () => {
     const r = await wgtrain('train', ...withData(), '--activation', 'identity', '--lr', '1e30', '--adapter', TEST_ADAPTER);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Training diverged: the loss became (NaN|Infinity) at mini-batch \d+ of epoch 1\. Try a smaller learning rate/);
+  });
+
+  it('checks --out and --checkpoint before any training, naming the path and what is wrong', async () => {
+    const aFile = join(dir, 'a-file');
+    await writeFile(aFile, 'x');
+    await mkdir(join(dir, 'taken.safetensors'));
+    const cases: [string[], string][] = [
+      [['--out', join(dir, 'no-such-folder', 'm')], `--out ${join(dir, 'no-such-folder', 'm.safetensors')}: the folder ${join(dir, 'no-such-folder')} does not exist`],
+      [['--out', join(dir, 'taken')], `--out ${join(dir, 'taken.safetensors')} is a folder`],
+      [['--out', join(aFile, 'm')], `--out ${join(aFile, 'm.safetensors')}: ${aFile} is a file, not a folder`],
+      [['--checkpoint', aFile], `--checkpoint ${aFile} is a file, not a folder`],
+      [['--checkpoint', join(aFile, 'ckpt')], `--checkpoint ${join(aFile, 'ckpt')}: ${aFile} is a file, not a folder`],
+    ];
+    const results = await Promise.all(cases.map(([extra]) => wgtrain('train', ...withData(), '--device', 'cpu', ...extra)));
+    results.forEach((r, i) => {
+      expect(r.code, cases[i][0].join(' ')).toBe(1);
+      expect(r.stderr).toContain(cases[i][1]);
+      expect(r.stdout).not.toMatch(/epoch \d\//);
+    });
+  });
+
+  it('when the model cannot be written at the end, keeps it in a temporary file and says where', async () => {
+    const out = join(dir, 'full-disk.safetensors');
+    const child = spawnWgtrain('train', ...withData(), '--device', 'cpu', '--epochs', '1', '--out', out);
+    // The write goes to OUT.tmp-<pid> first: make that a disk that is always full.
+    const temp = `${out}.tmp-${child.pid}`;
+    await symlink('/dev/full', temp);
+    const [stdout, stderr] = [collect(child.stdout!), collect(child.stderr!)];
+    const [code] = await once(child, 'exit');
+    expect(code, await stdout).toBe(1);
+    const message = await stderr;
+    expect(message).toContain(`Cannot write the model ${out}: ENOSPC`);
+    const kept = /The trained model is in (\S+\.safetensors) instead/.exec(message)?.[1];
+    expect(kept, message).toBeDefined();
+    expect(loadModel(new Uint8Array(await readFile(kept!))).spec.sizes).toEqual([64, 32, 10]);
+    await rm(kept!);
+    await expect(lstat(temp)).rejects.toThrow(/ENOENT/); // the temporary file is gone
+    await expect(lstat(out)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('with --checkpoint, a failed final write points to the checkpoint, and --resume writes the model without training', async () => {
+    const out = join(dir, 'full-disk-2.safetensors');
+    const ckpt = join(dir, 'final-ckpt');
+    const child = spawnWgtrain('train', ...withData(), '--device', 'cpu', '--epochs', '1', '--out', out, '--checkpoint', ckpt);
+    await symlink('/dev/full', `${out}.tmp-${child.pid}`);
+    const stderr = collect(child.stderr!);
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(1);
+    expect(await stderr).toContain(
+      `The trained weights are safe in ${join(ckpt, 'checkpoint.safetensors')}: once ${out} can be written, run the same command with --resume to write it without training.`,
+    );
+    const again = await wgtrain('train', ...withData(), '--device', 'cpu', '--epochs', '1', '--out', out, '--checkpoint', ckpt, '--resume');
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).not.toMatch(/epoch \d\//);
+    expect(loadModel(new Uint8Array(await readFile(out))).spec.sizes).toEqual([64, 32, 10]);
+  });
+
+  it('eval and data name the file or folder that is wrong, and advise only what helps', async () => {
+    const folder = join(dir, 'a-folder.safetensors');
+    await mkdir(folder);
+    const isFolder = await wgtrain('eval', folder, '--data', dir, '--validation', '200', '--device', 'cpu');
+    expect(isFolder.code).toBe(1);
+    expect(isFolder.stderr).toContain(`Cannot read the model ${folder}: it is a folder, not a model file.`);
+    expect(isFolder.stderr).not.toContain('Train one');
+    const missing = await wgtrain('eval', join(dir, 'nothing.safetensors'), '--data', dir, '--device', 'cpu');
+    expect(missing.stderr).toContain(`Train one with \`wgtrain train --out ${join(dir, 'nothing.safetensors')}\``);
+
+    const wide = join(dir, 'wide.safetensors');
+    const spec: ModelSpec = { sizes: [784, 8, 10], activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' };
+    await writeFile(wide, saveModel(spec, new Float32Array(paramLayout(spec).total)));
+    const misfit = await wgtrain('eval', wide, '--data', dir, '--validation', '200', '--device', 'cpu');
+    expect(misfit.code).toBe(1);
+    expect(misfit.stderr).toContain(`The model ${wide} (784-8-10`);
+    expect(misfit.stderr).toContain(`does not fit the data in ${dir}: the network takes 784 inputs but the images have 64 pixels`);
+    expect(misfit.stderr).not.toContain('Cannot train');
+
+    const aFile = join(dir, 'not-a-folder');
+    await writeFile(aFile, 'x');
+    const data = await wgtrain('data', 'mnist', '--dir', aFile, '--mirror', 'http://127.0.0.1:9/');
+    expect(data.code).toBe(1);
+    expect(data.stderr).toContain(`--dir ${aFile} is a file, not a folder: name a folder to download MNIST into.`);
+    expect(data.stderr).not.toContain('EEXIST');
+  });
+
+  it('eval refuses a FIFO, a file too large to read, and a model with non-finite weights, before using them', async () => {
+    const fifo = join(dir, 'pipe.safetensors');
+    await run('mkfifo', [fifo]);
+    const big = join(dir, 'huge.safetensors');
+    await writeFile(big, '');
+    await truncate(big, 2.5e9); // sparse: no disk space used
+    const nan = join(dir, 'nan.safetensors');
+    const spec: ModelSpec = { sizes: [64, 8, 10], activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' };
+    const params = new Float32Array(paramLayout(spec).total);
+    params[3] = NaN;
+    await writeFile(nan, saveModel(spec, params));
+    const [r1, r2, r3] = await Promise.all([fifo, big, nan].map((m) => wgtrain('eval', m, '--data', dir, '--validation', '200', '--device', 'cpu')));
+    expect(r1.stderr).toContain(`Cannot read the model ${fifo}: it is not a regular file.`);
+    expect(r2.stderr).toContain(`Cannot read the model ${big}: it is 2,500,000,000 bytes, more than a model file can be (at most 2,147,483,647).`);
+    expect(r3.stderr).toContain(`${nan}: invalid safetensors file: tensor layers.0.weight holds NaN at index 3; a model holds only finite numbers`);
+    for (const r of [r1, r2, r3]) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toContain('Train one');
+    }
+  });
+
+  it('refuses a network too large to allocate with the limits message, on both devices', async () => {
+    for (const device of [['--device', 'cpu'], ['--adapter', TEST_ADAPTER]]) {
+      const r = await wgtrain('train', ...withData(), '--arch', '64-1000000000-10', ...device);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/This network has 75,000,000,\d+ parameters: \d+ GiB .* more than this machine can hold .*: use a smaller network\./);
+      expect(r.stderr).not.toContain('Invalid typed array length');
+    }
+  });
+
+  it('accepts plain decimal numbers only, and seeds that are whole 32-bit numbers', async () => {
+    const cases: [string[], string][] = [
+      [['--arch', '64-1e2-10'], 'Architecture "64-1e2-10" is not a list of at least two positive whole numbers'],
+      [['--arch', '64-0x20-10'], 'Architecture "64-0x20-10" is not a list'],
+      [['--lr', '0x10'], '--lr must be a decimal number, got "0x10".'],
+      [['--l2', 'Infinity'], '--l2 must be a decimal number, got "Infinity".'],
+      [['--batch', '2e1'], '--batch must be a whole number written in digits, got "2e1".'],
+      [['--epochs', '1.5'], '--epochs must be a whole number written in digits, got "1.5".'],
+      [['--seed', '1.5'], '--seed must be a whole number written in digits, got "1.5".'],
+      [['--seed', '4294967297'], '--seed 4294967297 is out of range: seeds are 0 to 4294967295.'],
+      [['--validation', '0x10'], '--validation 0x10 must be a whole number from 1 to'],
+      [['--limit', '1e3'], '--limit 1e3 must be a whole number from 1 to'],
+    ];
+    const results = await Promise.all(cases.map(([extra]) => wgtrain('train', ...withData(), '--device', 'cpu', '--epochs', '1', ...extra)));
+    results.forEach((r, i) => {
+      expect(r.code, `${cases[i][0].join(' ')}: ${r.stdout}`).toBe(1);
+      expect(r.stderr).toContain(cases[i][1]);
+    });
   });
 
   // Whatever adapters this machine has (llvmpipe, a GPU, none): only the shape of the answer is fixed.

@@ -23,7 +23,7 @@ const content = new Map<string, Uint8Array>([
 const FILES: RemoteFile[] = [...content].map(([name, bytes]) => ({ name, md5: md5(bytes) }));
 const TRAIN_FILES = FILES.slice(0, 2);
 
-type Behaviour = 'ok' | 'http500' | 'cut' | 'wrong-bytes' | 'html';
+type Behaviour = 'ok' | 'http500' | 'cut' | 'wrong-bytes' | 'html' | 'trickle' | 'endless';
 /** Decides how the server answers the n-th request (from 1) for `name` on `mirror`. */
 let plan: (mirror: string, name: string, n: number) => Behaviour;
 const requests: string[] = [];
@@ -59,6 +59,35 @@ beforeAll(async () => {
       case 'html':
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><p>please log in</p>');
         return;
+      case 'trickle': {
+        // One byte every 50 ms, so the idle timer never fires; after 3 s the rest, all at once.
+        res.writeHead(200, { 'content-length': body.length });
+        let sent = 0;
+        const tick = setInterval(() => {
+          if (sent < body.length - 1 && sent < 60) res.write(body.subarray(sent, ++sent));
+          else {
+            clearInterval(tick);
+            res.end(body.subarray(sent));
+          }
+        }, 50);
+        res.on('close', () => clearInterval(tick));
+        return;
+      }
+      case 'endless': {
+        // No length, and bytes that never stop (up to 4 MiB here) after the file's own.
+        res.writeHead(200, { 'content-type': 'application/x-gzip' });
+        res.write(body);
+        let sent = 0;
+        const more = () => {
+          while (sent < 4 * 2 ** 20 && !res.destroyed) {
+            sent += 65536;
+            if (!res.write(new Uint8Array(65536))) return void res.once('drain', more);
+          }
+          res.end();
+        };
+        more();
+        return;
+      }
       case 'cut':
         // Promise the whole file and send half; the connection drops once the
         // client has shown (through onProgress) that it received those bytes.
@@ -221,6 +250,29 @@ describe('downloadDataset', () => {
     expect(err.message).toContain('--data DIR');
     expect(err.message).toContain('train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz');
     expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('gives up on a mirror that trickles bytes, at the overall deadline', async () => {
+    plan = (m) => (m === 'slow' ? 'trickle' : 'ok');
+    const started = performance.now();
+    const err = await expectDownloadError(downloadDataset(dir, TRAIN_FILES.slice(1), { mirrors: [mirror('slow')], timeoutMs: 1000, deadlineMs: 800 }));
+    expect(performance.now() - started).toBeLessThan(2500);
+    expect(err.failures[0].reason).toMatch(/^too slow: \d+ bytes in 0\.8 s, the longest a file may take$/);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('stops reading at the size the file is known to have, and refuses a larger announced length', async () => {
+    const [labels] = TRAIN_FILES.slice(1);
+    const sized = { ...labels, size: content.get(labels.name)!.length };
+    plan = (m) => (m === 'endless' ? 'endless' : 'ok');
+    const err = await expectDownloadError(downloadDataset(dir, [sized], { mirrors: [mirror('endless')] }));
+    expect(err.failures[0].reason).toBe(`the server sent more than the ${sized.size} bytes ${sized.name} has`);
+    expect(await readdir(dir)).toEqual([]);
+
+    const small = { ...sized, size: sized.size - 1 };
+    plan = () => 'ok';
+    const announced = await expectDownloadError(downloadDataset(dir, [small], { mirrors: [mirror('ok')] }));
+    expect(announced.failures[0].reason).toBe(`the server announces ${sized.size} bytes, but ${small.name} has ${small.size}`);
   });
 
   it('lists the real MNIST checksums', () => {

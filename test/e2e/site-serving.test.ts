@@ -60,6 +60,14 @@ describe.each([
     expect(await response.text()).toContain('npx wgtrain data mnist');
   });
 
+  it('answers a name that is not valid percent-encoding with a plain 400, not an error page with a stack trace', async () => {
+    const response = await fetch(`${base().replace(/\/$/, '')}/data/mnist/%`);
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text).toContain('not a valid file name');
+    expect(text).not.toContain('URIError');
+  });
+
   it('serves nothing but IDX files from the data folder', async () => {
     const response = await fetch(new URL('data/mnist/..%2f..%2fpackage.json', base()));
     expect(response.status).toBe(404);
