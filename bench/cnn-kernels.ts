@@ -27,13 +27,10 @@ import { defaultVariant } from '../src/gpu/trainer.ts';
 import { paramLayout } from '../src/model/layout.ts';
 import { ADAM_DEFAULTS, PRESETS } from '../src/train/config.ts';
 import { seededArray } from '../src/util/seeded-array.ts';
-import { convPoolStages, describeStage, type FeatureStage } from './cnn-layers.ts';
+import { CNN_PRESETS, convPoolStages, describeStage, type CnnPreset, type FeatureStage } from './cnn-layers.ts';
 import { stepBindGroup, validate, type KernelRow } from './kernels.ts';
 import { fmtMs, fmtRate, table } from './table.ts';
 import { runOnce, timeCpu, timeGpu } from './timing.ts';
-
-export const CNN_PRESETS = ['lenet5', 'cnn'] as const;
-export type CnnPreset = (typeof CNN_PRESETS)[number];
 
 const poison = (n: number) => new Float32Array(n).fill(NaN);
 

@@ -7,6 +7,10 @@ import { convGeometry, type ConvGeometry } from '../src/cpu/conv.ts';
 import { poolGeometry, type PoolGeometry } from '../src/cpu/pool.ts';
 import { resolveFeatures, type Activation, type ModelSpec } from '../src/model/spec.ts';
 
+/** The convolutional presets the benchmark measures. */
+export const CNN_PRESETS = ['lenet5', 'cnn'] as const;
+export type CnnPreset = (typeof CNN_PRESETS)[number];
+
 export type FeatureStage =
   | { name: string; kind: 'conv'; conv: ConvGeometry; act: Activation; first: boolean }
   | { name: string; kind: 'pool'; pool: PoolGeometry; act: Activation; first: boolean };
