@@ -34,6 +34,11 @@ import { runOnce, timeCpu, timeGpu } from './timing.ts';
 
 const poison = (n: number) => new Float32Array(n).fill(NaN);
 
+/** The matmul variant a dispatch ran (its label ends in [kernel]): vec4 falls back to blocked on shapes it cannot take. */
+function ran(d: Dispatch): string {
+  return /\[(\w+)\]/.exec(d.label)?.[1] ?? '?';
+}
+
 /** Runs `dispatches` once, `check`s what they wrote against the CPU twin (it throws when wrong), then times them. */
 async function checkedTiming(ctx: GpuContext, dispatches: Dispatch[], check: () => Promise<void>) {
   await runOnce(ctx, dispatches);
@@ -76,7 +81,7 @@ async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
   const tFwd = await checkedTiming(ctx, [matmul], async () => validate(`${where} forward`, await readFloats(d, out, rows * g.OC), wantOut));
   out_.push({
     kernel: 'conv forward matmul', shape: `${where} ${rows}×${cols}·${cols}×${g.OC}`, work: 2 * rows * cols * g.OC, unit: 'GFLOP/s',
-    gpu: { gpu: { ...tFwd, ran: variant } }, cpu: cpuFwd,
+    gpu: { gpu: { ...tFwd, ran: ran(matmul) } }, cpu: cpuFwd,
   });
 
   // Weight gradient [colᵀ; 1]·dY: split-K slices and their reduce, one row.
@@ -92,7 +97,7 @@ async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
   const { slices } = weightSlices(g);
   out_.push({
     kernel: 'conv backward weight', shape: `${where} ${cols + 1}×${rows}·${rows}×${g.OC}`, work: 2 * rows * (cols + 1) * g.OC, unit: 'GFLOP/s',
-    gpu: { gpu: { ...tDW, ran: slices > 1 ? `${variant}, ${slices} slices + reduce` : variant } }, cpu: cpuDW,
+    gpu: { gpu: { ...tDW, ran: slices > 1 ? `${ran(dwDispatches[0])}, ${slices} slices + reduce` : ran(dwDispatches[0]) } }, cpu: cpuDW,
   });
 
   // Input gradient col2im(dY·Wᵀ) ⊙ ReLU'(x): not needed (nor run) for the layer that reads the images.
@@ -107,7 +112,7 @@ async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
     const tDX = await checkedTiming(ctx, dxDispatches, async () => validate(`${where} backward input`, await readFloats(d, dX, xLen), wantDX));
     out_.push({
       kernel: 'conv backward input', shape: `${where} ${rows}×${g.OC}·${g.OC}×${cols} + col2im`, work: 2 * rows * cols * g.OC, unit: 'GFLOP/s',
-      gpu: { gpu: { ...tDX, ran: `${variant} + col2im` } }, cpu: cpuDX,
+      gpu: { gpu: { ...tDX, ran: `${ran(dxDispatches[0])} + col2im` } }, cpu: cpuDX,
     });
     dX.destroy();
     dCol.destroy();

@@ -9,6 +9,7 @@
  *                    [--data ../shared/data/mnist] [--out bench/results/latest.json]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadIdxDataset } from '../src/data/dataset.node.ts';
@@ -39,11 +40,13 @@ const ctx = await openNodeGpu(opts.adapter as AdapterChoice);
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   adapter: ctx.adapter,
-  machine: { cpus: (await import('node:os')).cpus().length, model: (await import('node:os')).cpus()[0]?.model, node: process.version },
+  // The 1-minute load average at the start: software adapters share the CPU with whatever else runs.
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverageAtStart: loadavg()[0] },
 };
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const threads = /llvmpipe/i.test(adapterName(ctx.adapter)) ? `; LP_NUM_THREADS=${process.env.LP_NUM_THREADS}` : '';
 say(`wgtrain benchmark on ${adapterName(ctx.adapter)}${threads}; timing: ${ctx.hasTimestamps ? 'timestamp queries' : 'wall clock around onSubmittedWorkDone'}`);
+say(`1-minute load average at the start: ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`);
 
 if (only.has('kernels')) {
   const rows = await kernelTable(ctx, { quick: Boolean(opts.quick) });
