@@ -22,7 +22,7 @@ import {
 } from '../src/gpu/conv-ops.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { KernelCache } from '../src/gpu/kernels.ts';
-import { optimizerBuffer, optimizerWords, type Dispatch, type MatmulVariant } from '../src/gpu/ops.ts';
+import { destroyDispatch, optimizerBuffer, optimizerWords, type Dispatch, type MatmulVariant } from '../src/gpu/ops.ts';
 import { defaultVariant } from '../src/gpu/trainer.ts';
 import { paramLayout } from '../src/model/layout.ts';
 import { ADAM_DEFAULTS, PRESETS } from '../src/train/config.ts';
@@ -76,7 +76,7 @@ async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
   const wantOut = new Float32Array(rows * g.OC);
   // conv2dForward's matmul alone (the twin's conv2dForward = im2col + this).
   const cpuFwd = timeCpu(() => cpuMatmul.matmulForward(wantOut, wantCol, wb, rows, cols, g.OC, 'relu'));
-  const [, matmul] = await conv2dForward(k, variant, out, col, bx, bwb, g, 'relu', `${where} forward`);
+  const [fwdIm2col, matmul] = await conv2dForward(k, variant, out, col, bx, bwb, g, 'relu', `${where} forward`);
   d.queue.writeBuffer(out, 0, poison(rows * g.OC));
   const tFwd = await checkedTiming(ctx, [matmul], async () => validate(`${where} forward`, await readFloats(d, out, rows * g.OC), wantOut));
   out_.push({
@@ -116,7 +116,9 @@ async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
     });
     dX.destroy();
     dCol.destroy();
+    dxDispatches.forEach(destroyDispatch);
   }
+  [toCol, fwdIm2col, matmul, ...dwDispatches].forEach(destroyDispatch);
   for (const b of [bx, bwb, bdY, col, out, dWb, opt, ...(partial ? [partial] : [])]) b.destroy();
   return out_;
 }
@@ -152,6 +154,7 @@ async function poolRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
   const bwd = await maxPoolBackward(k, dX, bdY, argmax, bx, g, s.act, `${where} backward`);
   d.queue.writeBuffer(dX, 0, poison(xLen));
   const tB = await checkedTiming(ctx, [bwd], async () => validate(`${where} backward`, await readFloats(d, dX, xLen), wantDX));
+  [fwd, bwd].forEach(destroyDispatch);
   for (const b of [bx, out, argmax, bdY, dX]) b.destroy();
   return [
     { kernel: 'maxpool_forward', shape, work: (xLen + 2 * n) * 4, unit: 'GB/s', gpu: { gpu: { ...tF, ran: 'maxpool_forward' } }, cpu: cpuF },
@@ -184,6 +187,7 @@ async function adamRow(k: KernelCache, ctx: GpuContext, net: CnnPreset): Promise
     validate(`${net} adam m`, await readFloats(d, m, n), want.m);
     validate(`${net} adam v`, await readFloats(d, v, n), want.v);
   });
+  destroyDispatch(step);
   for (const b of [p, m, v, g, opt]) b.destroy();
   return { kernel: 'adam_update', shape: `${net}, ${layout.count} params`, work: layout.count * 28, unit: 'GB/s', gpu: { gpu: { ...t, ran: 'adam_update' } }, cpu };
 }
