@@ -44,7 +44,7 @@ const LAYERS: [string, number, number][] = [
 
 type MatmulOp = 'forward' | 'backward input' | 'backward weight';
 
-function validate(name: string, got: ArrayLike<number>, want: ArrayLike<number>) {
+export function validate(name: string, got: ArrayLike<number>, want: ArrayLike<number>) {
   const problem = compareArrays(name, got, want, TOL);
   if (problem) throw new Error(`Benchmark result is wrong, not timing it:\n${problem}`);
 }
@@ -101,7 +101,8 @@ async function matmulRow(k: KernelCache, ctx: GpuContext, op: MatmulOp, B: numbe
   return { kernel: `matmul ${op}`, shape: `${label} ${M}×${K}·${K}×${N}`, work: 2 * M * N * K, unit: 'GFLOP/s', gpu, cpu };
 }
 
-function stepBindGroup(k: KernelCache, d: GPUDevice): GPUBindGroup {
+/** A step bind group whose slot 0 says step 0, first row 0. */
+export function stepBindGroup(k: KernelCache, d: GPUDevice): GPUBindGroup {
   const buffer = d.createBuffer({ size: STEP_SLOT_BYTES, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
   buffer.unmap(); // slot 0: step 0, first row 0
   return k.stepBindGroup(buffer, 'bench step');

@@ -1,12 +1,15 @@
 /**
  * `npm run bench`: the kernel table, training throughput GPU vs CPU across batch sizes, the
  * breakdown of one epoch, and the peers (TensorFlow.js backends, a plain JS loop) on the
- * same adapter and data. Prints aligned tables and writes everything as JSON.
+ * same adapter and data; then the convolutional presets (section cnn): their kernel rows,
+ * training throughput GPU vs CPU and TF.js on the same networks. Prints aligned tables and
+ * writes everything as JSON.
  *
- *   npm run bench -- [--adapter opengl] [--quick] [--only kernels,training,breakdown,peers]
+ *   npm run bench -- [--adapter opengl] [--quick] [--only kernels,training,breakdown,peers,cnn]
  *                    [--data ../shared/data/mnist] [--out bench/results/latest.json]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadIdxDataset } from '../src/data/dataset.node.ts';
@@ -14,10 +17,14 @@ import { holdOut, subset } from '../src/data/dataset.ts';
 import { adapterName } from '../src/gpu/device.ts';
 import { ADAPTER_CHOICES, openNodeGpu, type AdapterChoice } from '../src/gpu/node-gpu.node.ts';
 import { formatKernelTable, kernelTable } from './kernels.ts';
-import { formatPeers, runPeers } from './peers.ts';
-import { breakdown, formatBreakdown, formatThroughput, throughput } from './training.ts';
+import { CNN_PRESETS } from './cnn-layers.ts';
+import { cnnKernelTable, formatCnnKernelTable } from './cnn-kernels.ts';
+import { cnnTargets, formatCnnPeers, formatPeers, runCnnPeers, runPeers } from './peers.ts';
+import {
+  breakdown, formatBreakdown, formatPresetThroughput, formatThroughput, presetThroughput, throughput, type NetworkThroughputRow,
+} from './training.ts';
 
-const SECTIONS = ['kernels', 'training', 'breakdown', 'peers'] as const;
+const SECTIONS = ['kernels', 'training', 'breakdown', 'peers', 'cnn'] as const;
 
 const opts = new Command('bench')
   .addOption(new Option('--adapter <adapter>').choices([...ADAPTER_CHOICES]).default('opengl'))
@@ -33,11 +40,13 @@ const ctx = await openNodeGpu(opts.adapter as AdapterChoice);
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   adapter: ctx.adapter,
-  machine: { cpus: (await import('node:os')).cpus().length, model: (await import('node:os')).cpus()[0]?.model, node: process.version },
+  // The 1-minute load average at the start: software adapters share the CPU with whatever else runs.
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadAverageAtStart: loadavg()[0] },
 };
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const threads = /llvmpipe/i.test(adapterName(ctx.adapter)) ? `; LP_NUM_THREADS=${process.env.LP_NUM_THREADS}` : '';
 say(`wgtrain benchmark on ${adapterName(ctx.adapter)}${threads}; timing: ${ctx.hasTimestamps ? 'timestamp queries' : 'wall clock around onSubmittedWorkDone'}`);
+say(`1-minute load average at the start: ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs`);
 
 if (only.has('kernels')) {
   const rows = await kernelTable(ctx, { quick: Boolean(opts.quick) });
@@ -46,7 +55,7 @@ if (only.has('kernels')) {
   say(formatKernelTable(rows));
 }
 
-const needsData = only.has('training') || only.has('breakdown') || only.has('peers');
+const needsData = only.has('training') || only.has('breakdown') || only.has('peers') || only.has('cnn');
 const mnist = needsData ? await loadIdxDataset(String(opts.data)) : null;
 const split = mnist ? holdOut(mnist.train, 10000) : null;
 
@@ -78,11 +87,37 @@ if (split && only.has('breakdown')) {
 }
 
 if (only.has('peers')) {
-
   const peers = await runPeers(String(opts.data), opts.adapter as AdapterChoice, Boolean(opts.quick), results);
   results.peers = peers;
   say('\n## Peers, same network, data and adapter\n');
   say(formatPeers(peers));
+}
+
+if (split && only.has('cnn')) {
+  say('\n## Convolutional presets: kernels at their layer shapes (ms ± sd per call, then GFLOP/s or GB/s)\n');
+  const rows = await cnnKernelTable(ctx, 100);
+  results.cnnKernels = rows;
+  say(formatCnnKernelTable(rows, 100));
+
+  // GPU: whole epochs of a subset after a warm-up epoch; CPU: one epoch of a few hundred
+  // images (it trains these networks at tens of samples/s on llvmpipe's machine).
+  const gpuImages = opts.quick ? 5000 : 10000;
+  const epochs = opts.quick ? 1 : 3;
+  const cpuImages = opts.quick ? 300 : 500;
+  const training: NetworkThroughputRow[] = [];
+  for (const preset of CNN_PRESETS) {
+    training.push(await presetThroughput(ctx, preset, subset(split.train, gpuImages), subset(split.val, 500), subset(split.train, cpuImages), subset(split.val, 100), epochs));
+  }
+  results.cnnTraining = training;
+  say('\n## Training throughput, convolutional presets (Adam), samples/s\n');
+  say(formatPresetThroughput(training));
+
+  const peers = await runCnnPeers(String(opts.data), opts.adapter as AdapterChoice, Boolean(opts.quick), training);
+  results.cnnPeers = peers;
+  say('\n## Peers on the convolutional presets, same network, data and adapter\n');
+  say(formatCnnPeers(peers));
+  say('');
+  for (const line of cnnTargets(peers)) say(line);
 }
 
 await mkdir(dirname(String(opts.out)), { recursive: true });

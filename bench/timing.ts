@@ -32,6 +32,11 @@ async function runPass(ctx: GpuContext, dispatches: Dispatch[], repeats: number,
   return performance.now() - t0;
 }
 
+/** Runs `dispatches` once and waits for them (to validate a result before timing it). */
+export async function runOnce(ctx: GpuContext, dispatches: Dispatch[]): Promise<void> {
+  await runPass(ctx, dispatches, 1, null, null);
+}
+
 /** Milliseconds per repetition of `dispatches` (encoded back to back in one pass). */
 export async function timeGpu(ctx: GpuContext, dispatches: Dispatch[]): Promise<Timing> {
   const d = ctx.device;

@@ -1,13 +1,13 @@
 /**
  * Training throughput: samples/s of the lecun preset, GPU vs CPU reference, across batch
- * sizes; and the breakdown of one GPU epoch (encode, GPU, readback; dispatches, submits,
- * reads and bytes uploaded).
+ * sizes; of any preset (the convolutional ones) at its own batch size; and the breakdown
+ * of one GPU epoch (encode, GPU, readback; dispatches, submits, reads and bytes uploaded).
  */
 import type { Split } from '../src/data/dataset.ts';
 import { CpuTrainer } from '../src/cpu/trainer.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { GpuTrainer } from '../src/gpu/trainer.ts';
-import { PRESETS, type TrainConfig } from '../src/train/config.ts';
+import { PRESETS, type PresetName, type TrainConfig } from '../src/train/config.ts';
 import type { EpochReport } from '../src/train/trainer.ts';
 import { fmtRate, table } from './table.ts';
 
@@ -59,6 +59,52 @@ export function formatThroughput(rows: ThroughputRow[]): string {
     rows.map((r) => [
       String(r.batch), fmtRate(r.gpu), `${fmtRate(r.gpuRange[0])}–${fmtRate(r.gpuRange[1])}`, fmtRate(r.cpu), `${(r.gpu / r.cpu).toFixed(1)}×`,
     ]),
+  );
+}
+
+export interface NetworkThroughputRow {
+  preset: string;
+  batch: number;
+  /** Median samples/s over the measured GPU epochs, and their range. */
+  gpu: number;
+  gpuRange: [number, number];
+  /** Images per GPU epoch, and how many epochs were measured (after one warm-up epoch). */
+  gpuImages: number;
+  gpuEpochs: number;
+  cpu: number;
+  /** Images of the one CPU epoch. */
+  cpuImages: number;
+}
+
+/**
+ * samples/s of a preset (at its own batch size) on the GPU, over whole epochs of `train`
+ * after a warm-up epoch (median of `epochs`), and on the CPU reference over one epoch of
+ * `cpuTrain`. Validation runs on `val` (keep it small: it is not counted, but it is waited for).
+ */
+export async function presetThroughput(
+  ctx: GpuContext, preset: PresetName, train: Split, val: Split, cpuTrain: Split, cpuVal: Split, epochs = 1,
+): Promise<NetworkThroughputRow> {
+  const config: TrainConfig = { ...PRESETS[preset], epochs: epochs + 1 };
+  const gpu = await GpuTrainer.create(ctx, config, train, val);
+  await gpu.trainEpoch(); // warm-up
+  const rates: number[] = [];
+  for (let e = 0; e < epochs; e++) rates.push((await gpu.trainEpoch()).samplesPerSecond);
+  gpu.destroy();
+  const cpu = await new CpuTrainer(config, cpuTrain, cpuVal).trainEpoch();
+  return {
+    preset, batch: config.batch, gpu: median(rates), gpuRange: [Math.min(...rates), Math.max(...rates)], gpuImages: train.count, gpuEpochs: epochs,
+    cpu: cpu.samplesPerSecond, cpuImages: cpuTrain.count,
+  };
+}
+
+export function formatPresetThroughput(rows: NetworkThroughputRow[]): string {
+  return table(
+    ['preset (batch)', 'GPU samples/s (median)', 'GPU range', 'GPU measured over', 'CPU samples/s', 'CPU measured over', 'GPU / CPU'],
+    rows.map((r) => [
+      `${r.preset} (${r.batch})`, fmtRate(r.gpu), `${fmtRate(r.gpuRange[0])}–${fmtRate(r.gpuRange[1])}`,
+      `${r.gpuEpochs} × ${r.gpuImages} images, after 1 warm-up epoch`, fmtRate(r.cpu), `1 × ${r.cpuImages} images`, `${(r.gpu / r.cpu).toFixed(1)}×`,
+    ]),
+    (c) => c === 1 || c === 2 || c === 4 || c === 6,
   );
 }
 
