@@ -82,7 +82,7 @@ export interface PlaygroundResult {
 export function sizeFormula(W: number, K: number, S: number, P: number): string {
   const out = outputLength(W, K, S, P);
   const inner = `${W} − ${K} + 2·${P}`;
-  return (W - K + 2 * P) % S === 0 || W - K + 2 * P < 0 ? `(${inner})/${S} + 1 = ${out}` : `⌊(${inner})/${S}⌋ + 1 = ${out}`;
+  return (W - K + 2 * P) % S === 0 ? `(${inner})/${S} + 1 = ${out}` : `⌊(${inner})/${S}⌋ + 1 = ${out}`;
 }
 
 /** Output size of one image dimension pair, worked out (one formula for a square image). */

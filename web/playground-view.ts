@@ -123,7 +123,7 @@ export class PlaygroundView {
 
   private output(o: PlaygroundOutput): HTMLElement {
     if (o.error) {
-      const figure = this.figure(o.id, o.name, `${o.formula}: ${o.error}`, o.height, o.width, null, o.values);
+      const figure = this.figure(o.id, o.name, `${o.formula}: ${o.error}.`, o.height, o.width, null, o.values);
       figure.classList.add('no-fit');
       return figure;
     }
