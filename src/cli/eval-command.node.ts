@@ -30,7 +30,7 @@ export async function evalCommand(modelPath: string, flags: EvalFlags): Promise<
   const which = dataset.test ? 'test set' : 'validation split (no test set found)';
   // Evaluation only needs a trainer for its forward pass; the config's training fields are unused.
   const config = { ...PRESETS.lecun, model: model.spec, batch: 1 };
-  validateConfig(config, split.rows * split.cols, split.classes, train.count);
+  validateConfig(config, split.rows * split.cols, split.classes, train.count, split);
   const trainer = await openTrainer(config, flags, subset(train, 1), val);
   try {
     await trainer.setParams(model.params);

@@ -61,7 +61,7 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
     ? { ...resumed.config, epochs: flags.epochs !== undefined ? configFromFlags(flags).epochs : resumed.config.epochs }
     : configFromFlags(flags);
   const { dataset, train, val } = await loadSplits(flags, log);
-  validateConfig(config, train.rows * train.cols, train.classes, train.count);
+  validateConfig(config, train.rows * train.cols, train.classes, train.count, train);
   const identity = { source: dataset.name, train: train.count, val: val.count };
 
   const trainer = await openTrainer(config, flags, train, val);

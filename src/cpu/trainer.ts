@@ -235,6 +235,23 @@ export class CpuTrainer implements Trainer {
     };
   }
 
+  /** The network's outputs (logits, or the output activation's values) for every image of a split, (count, K). */
+  async logits(split: Split): Promise<Float32Array> {
+    const K = this.dense[this.dense.length - 1].OC;
+    const out = new Float32Array(split.count * K);
+    const P = split.rows * split.cols;
+    const identity = Uint32Array.from({ length: split.count }, (_, i) => i);
+    const chunk = Math.min(1000, split.count);
+    for (let start = 0; start < split.count; start += chunk) {
+      const B = Math.min(chunk, split.count - start);
+      const ws = new Workspace(B, this.config.model, this.layout);
+      gatherBatch(ws.x, ws.y, split.images, split.labels, identity, start, B, P);
+      this.forward(ws);
+      out.set(ws.acts[ws.acts.length - 1], start * K);
+    }
+    return out;
+  }
+
   async evaluate(split: Split): Promise<Evaluation> {
     const chunk = Math.min(1000, split.count);
     const ws = new Workspace(chunk, this.config.model, this.layout);

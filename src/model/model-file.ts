@@ -13,15 +13,56 @@ import { paramLayout, type LayerBlock, type ParamLayout } from './layout.ts';
 import { readSafetensors, SafetensorsError, writeSafetensors } from './safetensors.ts';
 import { ACTIVATIONS, architectureText, INITS, LOSSES, parseNetwork, resolveFeatures, type ModelSpec } from './spec.ts';
 
-/** A layer's weight tensor shape in model files. */
-function weightShapes(spec: ModelSpec, layout: ParamLayout): number[][] {
-  const convs = resolveFeatures(spec).filter((f) => f.layer.type === 'conv');
+/**
+ * Where each stored weight of a block comes from in the engine's block: fileIndex → engine
+ * index, for the layers whose layouts differ.
+ *   convolution: file (OC, IC, KH, KW) ← engine W[(i·KW + j)·IC + c, o] (im2col row order)
+ *   the first dense layer after convolutions: file rows in PyTorch's flatten order (c, h, w)
+ *     ← engine rows in channels-last order (h, w, c)
+ */
+interface TensorPlan {
+  shape: number[];
+  /** Engine offset (within W) of each file element, or null when the layouts agree. */
+  gather: Uint32Array | null;
+}
+
+function tensorPlans(spec: ModelSpec, layout: ParamLayout): TensorPlan[] {
+  const features = resolveFeatures(spec);
+  const convs = features.filter((f) => f.layer.type === 'conv');
   let c = 0;
+  let firstDense = true;
   return layout.layers.map((b: LayerBlock) => {
-    if (b.kind === 'dense') return [b.C, b.OC];
+    if (b.kind === 'dense') {
+      const plan: TensorPlan = { shape: [b.C, b.OC], gather: null };
+      if (firstDense && features.length) {
+        const { channels: C, height: H, width: W } = features[features.length - 1].out;
+        const gather = new Uint32Array(b.C * b.OC);
+        for (let ch = 0; ch < C; ch++) {
+          for (let h = 0; h < H; h++) {
+            for (let w = 0; w < W; w++) {
+              const fileRow = (ch * H + h) * W + w;
+              const engineRow = (h * W + w) * C + ch;
+              for (let o = 0; o < b.OC; o++) gather[fileRow * b.OC + o] = engineRow * b.OC + o;
+            }
+          }
+        }
+        plan.gather = gather;
+      }
+      firstDense = false;
+      return plan;
+    }
     const f = convs[c++];
     const l = f.layer as Extract<typeof f.layer, { type: 'conv' }>;
-    return [l.filters, f.in.channels, l.kh, l.kw];
+    const IC = f.in.channels;
+    const gather = new Uint32Array(l.filters * IC * l.kh * l.kw);
+    for (let o = 0; o < l.filters; o++) {
+      for (let ch = 0; ch < IC; ch++) {
+        for (let i = 0; i < l.kh; i++) {
+          for (let j = 0; j < l.kw; j++) gather[((o * IC + ch) * l.kh + i) * l.kw + j] = ((i * l.kw + j) * IC + ch) * b.OC + o;
+        }
+      }
+    }
+    return { shape: [l.filters, IC, l.kh, l.kw], gather };
   });
 }
 
@@ -36,9 +77,13 @@ export interface SavedModel {
 
 export function saveModel(spec: ModelSpec, params: Float32Array, notes: Record<string, string> = {}): Uint8Array {
   const layout = paramLayout(spec);
-  const shapes = weightShapes(spec, layout);
+  const plans = tensorPlans(spec, layout);
   const tensors = layout.layers.flatMap((b, l) => [
-    { name: `layers.${l}.weight`, shape: shapes[l], data: params.slice(b.offset, b.offset + b.weights) },
+    {
+      name: `layers.${l}.weight`,
+      shape: plans[l].shape,
+      data: plans[l].gather ? Float32Array.from(plans[l].gather!, (i) => params[b.offset + i]) : params.slice(b.offset, b.offset + b.weights),
+    },
     { name: `layers.${l}.bias`, shape: [b.OC], data: params.slice(b.offset + b.weights, b.offset + b.size) },
   ]);
   return writeSafetensors(tensors, { ...notes, format: MODEL_FORMAT, spec: JSON.stringify(spec) });
@@ -80,10 +125,10 @@ export function loadModel(bytes: Uint8Array): SavedModel {
   const spec = parseSpec(metadata.spec);
   const arch = architectureText(spec);
   const layout = paramLayout(spec);
-  const shapes = weightShapes(spec, layout);
+  const plans = tensorPlans(spec, layout);
   const wanted = layout.layers.flatMap((b, l) => [
-    { name: `layers.${l}.weight`, shape: shapes[l], at: b.offset },
-    { name: `layers.${l}.bias`, shape: [b.OC], at: b.offset + b.weights },
+    { name: `layers.${l}.weight`, shape: plans[l].shape, at: b.offset, gather: plans[l].gather },
+    { name: `layers.${l}.bias`, shape: [b.OC], at: b.offset + b.weights, gather: null },
   ]);
   // Every tensor is checked against the architecture before anything is allocated for it,
   // so a spec claiming a huge network cannot request more memory than the file holds.
@@ -102,6 +147,10 @@ export function loadModel(bytes: Uint8Array): SavedModel {
     throw new SafetensorsError(`unexpected tensors for architecture ${arch}: ${extra.join(', ')}`);
   }
   const params = new Float32Array(layout.total);
-  for (const { name, at } of wanted) params.set(tensors.get(name)!.data, at);
+  for (const { name, at, gather } of wanted) {
+    const data = tensors.get(name)!.data;
+    if (gather) gather.forEach((engine, file) => (params[at + engine] = data[file]));
+    else params.set(data, at);
+  }
   return { spec, layout, params, metadata };
 }

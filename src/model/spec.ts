@@ -159,7 +159,7 @@ const INPUT = /^(?:([1-9][0-9]*)x)?([1-9][0-9]*)x([1-9][0-9]*)$/;
  */
 export function parseNetwork(text: string): Pick<ModelSpec, 'sizes' | 'input' | 'features'> {
   const tokens = text.split('-').map((s) => s.trim());
-  const bad = (token: string, why: string) => new Error(`Architecture "${text}": ${why} (token "${token}"). Expected ${ARCH_HELP}.`);
+  const bad = (token: string, why: string) => new Error(`Architecture "${text}", token "${token}": ${why}. Expected ${ARCH_HELP}.`);
   if (tokens.length < 2) throw new Error(`Architecture "${text}" needs at least an input and an output. Expected ${ARCH_HELP}.`);
   const features: FeatureLayer[] = [];
   const dense: number[] = [];
@@ -211,7 +211,7 @@ export function parseNetwork(text: string): Pick<ModelSpec, 'sizes' | 'input' | 
     const h = outputLength(shape.height, kh, layer.stride, layer.pad);
     const w = outputLength(shape.width, kw, layer.stride, layer.pad);
     if (h < 1 || w < 1) {
-      throw bad(token, `its ${kh}×${kw} window does not fit its ${shape.height}×${shape.width} input with padding ${layer.pad}: the output would be ${h}×${w}`);
+      throw bad(token, `its ${kh}×${kw} window does not fit its ${shape.height}×${shape.width} input with padding ${layer.pad}: the output would be smaller than 1×1`);
     }
     shape = { channels: layer.type === 'conv' ? layer.filters : shape.channels, height: h, width: w };
   }

@@ -133,12 +133,18 @@ export function lrAtEpoch(config: TrainConfig, epoch: number): number {
 }
 
 /** Refuses configurations that cannot work, before any work starts. */
-export function validateConfig(config: TrainConfig, pixels: number, classes: number, trainCount: number): void {
-  const { sizes } = config.model;
+export function validateConfig(
+  config: TrainConfig, pixels: number, classes: number, trainCount: number, image?: { rows: number; cols: number },
+): void {
+  const { sizes, input } = config.model;
   const problems: string[] = [];
   const takes = inputSize(config.model);
   if (takes !== pixels) {
-    problems.push(`the network takes ${takes} inputs but the images have ${pixels} pixels: start the architecture with ${pixels}`);
+    problems.push(`the network takes ${takes} inputs but the images have ${pixels} pixels: start the architecture with ${image && input ? `${image.rows}x${image.cols}` : pixels}`);
+  } else if (image && input && config.model.features?.length && (input.height !== image.rows || input.width !== image.cols || input.channels !== 1)) {
+    problems.push(
+      `the network takes ${input.channels}×${input.height}×${input.width} images but the data's are 1×${image.rows}×${image.cols}: start the architecture with ${image.rows}x${image.cols}`,
+    );
   }
   if (sizes[sizes.length - 1] !== classes) {
     problems.push(`the network has ${sizes[sizes.length - 1]} outputs but the data has ${classes} classes: end the architecture with ${classes}`);
