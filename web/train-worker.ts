@@ -95,7 +95,7 @@ async function train(setup: RunSetup): Promise<void> {
   const { config, device } = setup;
   const d = requireData();
   const { train: trainSplit, val } = splits(d, setup);
-  validateConfig(config, trainSplit.rows * trainSplit.cols, trainSplit.classes, trainSplit.count);
+  validateConfig(config, trainSplit.rows * trainSplit.cols, trainSplit.classes, trainSplit.count, { rows: trainSplit.rows, cols: trainSplit.cols });
   const control = new RunControl((state) => post({ type: 'state', state }));
   run = control;
   let trainer: Trainer | null = null;
@@ -150,19 +150,27 @@ async function train(setup: RunSetup): Promise<void> {
   }
 }
 
+/** Whether the data's images and classes are what the network takes (a CNN: its input shape too). */
+function fitsData(spec: ModelSpec, d: Dataset): boolean {
+  const { rows, cols, classes } = d.train;
+  const input = spec.features?.length ? spec.input : undefined;
+  const shapeFits = !input || (input.channels === 1 && input.height === rows && input.width === cols);
+  return rows * cols === inputSize(spec) && shapeFits && classes === spec.sizes[spec.sizes.length - 1];
+}
+
 /** Accuracy, confusion and misclassified images of the current model on the validation split. */
 async function evaluateModel(choice: SplitChoice): Promise<void> {
   if (!model) return;
   const { spec, params } = model;
   // Without data, or with images the network does not take, there is nothing to validate on.
-  if (!dataset || dataset.train.rows * dataset.train.cols !== inputSize(spec) || dataset.train.classes !== spec.sizes[spec.sizes.length - 1]) {
+  if (!dataset || !fitsData(spec, dataset)) {
     postInspection(spec, params, null);
     return;
   }
   const { train: trainSplit, val } = splits(dataset, choice);
   // Evaluation needs only the forward pass; the configuration's training fields are unused (as in `wgtrain eval`).
   const config: TrainConfig = { ...PRESETS.lecun, model: spec, batch: 1 };
-  validateConfig(config, val.rows * val.cols, val.classes, trainSplit.count);
+  validateConfig(config, val.rows * val.cols, val.classes, trainSplit.count, { rows: val.rows, cols: val.cols });
   const trainer = await openTrainer(gpu ? 'gpu' : 'cpu', config, subset(trainSplit, 1), val);
   try {
     await trainer.setParams(params);
