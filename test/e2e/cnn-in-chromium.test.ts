@@ -6,19 +6,20 @@
  * with output sizes and pixel values that match the CPU twins (src/cpu/conv.ts convolve2d,
  * the notes' definition).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convolve2d } from '../../src/cpu/conv.ts';
 import { loadIdxDataset } from '../../src/data/dataset.node.ts';
 import { NOTE_KERNELS } from '../../web/conv-playground.ts';
-import { mnistDir } from '../data/fixtures.ts';
+import { mnistDir, repoRoot } from '../data/fixtures.ts';
 import { launch, type Browser } from './helpers/browser.ts';
 import { DIGIT_STROKES, drawStrokes, pageUrl, prediction, waitForData, waitForRunEnd } from './helpers/page.ts';
 import { startSite, type Site } from './helpers/site.ts';
 
 const mnist = mnistDir();
+const SCREENSHOTS = join(repoRoot, 'test-results');
 const ARCH = '1x28x28-conv4k5p2-pool2-32-10';
 /** Small enough for SwiftShader on two shared cores: 40 Adam steps of 50 images. */
 const CNN_RUN = { preset: 'lenet5', arch: ARCH, epochs: '1', limit: '2000', validation: '1000', batch: '50', lr: '0.003' };
@@ -34,6 +35,7 @@ describe.skipIf(!mnist.dir)(`a CNN in the page, and the convolution playground $
     site = await startSite(mnist.dir!);
     browser = await launch({ webgpu: true, viewport: { width: 1280, height: 900 } });
     downloads = await mkdtemp(join(tmpdir(), 'wgtrain-downloads-'));
+    await mkdir(SCREENSHOTS, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
@@ -229,5 +231,21 @@ describe.skipIf(!mnist.dir)(`a CNN in the page, and the convolution playground $
     expect(await pool.textContent()).toContain('the 29×29 window does not fit the 28×28 image with padding 0: the output would be 0×0');
     expect(await page.textContent('#playground-results figure[data-id="gaussian"] .size-formula')).toBe('(28 − 5 + 2·0)/1 + 1 = 24: 24×24');
     expect(browser.errors).toEqual([]);
+  });
+
+  it('lays out the filters, feature maps and playground at 1280×900 and on a 390×844 phone (screenshots in test-results/)', async () => {
+    const { page } = browser;
+    await page.screenshot({ path: join(SCREENSHOTS, 'cnn-page-1280x900.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(SCREENSHOTS, 'cnn-page-390x844.png'), fullPage: true });
+    const overflow = await page.evaluate(() =>
+      [...document.querySelectorAll('body *')]
+        .filter((el) => !el.closest('.table-scroll') && el.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`),
+    );
+    expect(overflow).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 });
