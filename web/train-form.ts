@@ -30,7 +30,11 @@ export class TrainForm {
     this.input('validation').value = String(DEFAULT_VALIDATION);
     this.input('preset').addEventListener('change', () => this.applyPreset(this.input('preset').value as PresetName));
     this.input('loss').addEventListener('change', () => this.updateDependentFields());
-    this.input('optimizer').addEventListener('change', () => this.updateDependentFields());
+    this.input('optimizer').addEventListener('change', () => {
+      // Momentum 0 is plain SGD: choosing the momentum optimiser starts from the usual μ.
+      if (this.input('optimizer').value === 'momentum' && Number(this.input('momentum').value) === 0) this.input('momentum').value = '0.9';
+      this.updateDependentFields();
+    });
     this.input('arch').addEventListener('input', () => this.checkArchitecture());
     this.input('validation').addEventListener('input', () => this.updateLimitHint());
   }
@@ -92,6 +96,8 @@ export class TrainForm {
       if (field === 'compare') this.input(field).checked = value !== '0' && value !== 'false';
       else this.input(field).value = value;
     }
+    // Links from before the optimiser field: a momentum meant the momentum optimiser.
+    if (params.get('optimizer') === null && Number(params.get('momentum')) > 0) this.input('optimizer').value = 'momentum';
     this.updateDependentFields();
     this.checkArchitecture();
   }

@@ -67,6 +67,12 @@ describe.skipIf(!mnist.dir)(`a CNN in the page, and the convolution playground $
     expect(await page.isHidden('#arch-error')).toBe(true);
     await page.selectOption('[name="optimizer"]', 'momentum');
     expect(await page.isEnabled('[name="momentum"]')).toBe(true);
+    expect(await page.inputValue('[name="momentum"]')).toBe('0.9');
+
+    // A link from before the optimiser field: momentum alone still means the momentum optimiser.
+    await page.goto(pageUrl(site.url, { momentum: '0.5' }));
+    expect(await page.inputValue('[name="optimizer"]')).toBe('momentum');
+    expect(await page.inputValue('[name="arch"]')).toBe('784-300-100-10');
     expect(browser.errors).toEqual([]);
   });
 
@@ -230,6 +236,11 @@ describe.skipIf(!mnist.dir)(`a CNN in the page, and the convolution playground $
     await pool.waitFor({ timeout: 60_000 });
     expect(await pool.textContent()).toContain('the 29×29 window does not fit the 28×28 image with padding 0: the output would be 0×0');
     expect(await page.textContent('#playground-results figure[data-id="gaussian"] .size-formula')).toBe('(28 − 5 + 2·0)/1 + 1 = 24: 24×24');
+
+    // The digit drawn above (the 7, still on the pad) as the image.
+    await page.locator('#playground-form [name="source"][value="drawing"]').check();
+    await page.locator('#playground-results:not([aria-busy]) figure[data-id="input"] figcaption:has-text("your drawing")').waitFor({ timeout: 60_000 });
+    expect(await page.locator('#playground-results figure canvas').count()).toBe(6); // the image and 5 results; pooling does not fit
     expect(browser.errors).toEqual([]);
   });
 
