@@ -6,6 +6,9 @@
 import type { PlaygroundOutput, PlaygroundRequest, PlaygroundResult } from './conv-playground.ts';
 import { heatmapCanvas } from './heatmap.ts';
 
+/** Row and column steps of the arrow keys. */
+const ARROWS: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+
 export interface PlaygroundElements {
   form: HTMLFormElement;
   status: HTMLElement;
@@ -145,18 +148,33 @@ export class PlaygroundView {
     caption.append(title, formula);
     if (canvas) {
       canvas.setAttribute('role', 'img');
-      canvas.setAttribute('aria-label', `${name}, ${height}×${width}`);
-      canvas.addEventListener('click', (e) => this.readValue(name, id, canvas, values, height, width, e));
+      canvas.setAttribute('aria-label', `${name}, ${height}×${width}: arrow keys read its values`);
+      // A click reads the pixel under it; with the keyboard, focus the image and move with the arrow keys.
+      const at = { row: Math.floor(height / 2), col: Math.floor(width / 2) };
+      const read = () => this.readValue(name, id, values, height, width, at.row, at.col);
+      canvas.tabIndex = 0;
+      canvas.addEventListener('click', (e) => {
+        const box = canvas.getBoundingClientRect();
+        at.col = Math.min(width - 1, Math.max(0, Math.floor(((e.clientX - box.left) / box.width) * width)));
+        at.row = Math.min(height - 1, Math.max(0, Math.floor(((e.clientY - box.top) / box.height) * height)));
+        read();
+      });
+      canvas.addEventListener('focus', read);
+      canvas.addEventListener('keydown', (e) => {
+        const step = ARROWS[e.key];
+        if (!step) return;
+        e.preventDefault();
+        at.row = Math.min(height - 1, Math.max(0, at.row + step[0]));
+        at.col = Math.min(width - 1, Math.max(0, at.col + step[1]));
+        read();
+      });
       figure.append(canvas);
     }
     figure.append(caption);
     return figure;
   }
 
-  private readValue(name: string, id: string, canvas: HTMLCanvasElement, values: Float32Array, H: number, W: number, e: MouseEvent): void {
-    const box = canvas.getBoundingClientRect();
-    const col = Math.min(W - 1, Math.max(0, Math.floor(((e.clientX - box.left) / box.width) * W)));
-    const row = Math.min(H - 1, Math.max(0, Math.floor(((e.clientY - box.top) / box.height) * H)));
+  private readValue(name: string, id: string, values: Float32Array, H: number, W: number, row: number, col: number): void {
     const value = values[row * W + col];
     Object.assign(this.el.readout.dataset, { id, row: String(row), col: String(col), value: String(value) });
     this.el.readout.textContent = `${name} at row ${row}, column ${col} (from 0): ${value.toFixed(4)}`;

@@ -215,6 +215,9 @@ describe.skipIf(!mnist.dir)(`a CNN in the page, and the convolution playground $
     let max = 0;
     for (let y = 2 * r - 1; y <= 2 * r + 1; y++) for (let xx = 2 * c - 1; xx <= 2 * c + 1; xx++) max = Math.max(max, f[y * 28 + xx]);
     expect(await readAt('pool', 14, r, c)).toBeCloseTo(max, 6);
+    // With the keyboard: one step down from there.
+    await page.keyboard.press('ArrowDown');
+    expect(await page.getAttribute('#playground-readout', 'data-row')).toBe(String(r + 1));
 
     // Unflipped (cross-correlation), the X derivative changes sign.
     await page.locator(`${form} [name="flip"]`).uncheck();
