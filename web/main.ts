@@ -3,6 +3,7 @@
  * (and, when racing, a second one on the CPU reference). The workers train and classify;
  * this thread only reacts to what they report.
  */
+import { architectureText } from '../src/model/spec.ts';
 import { renderAdapter } from './adapter-view.ts';
 import { CompareView } from './compare-view.ts';
 import { fetchServedMnist, readIdxFiles, SERVED_DATA_PATH, type DataFiles } from './data-source.ts';
@@ -17,7 +18,6 @@ import { TrainForm } from './train-form.ts';
 import { RUN_COLORS, TrainingCharts, type RunKey } from './training-charts.ts';
 import { TrainingPanel } from './training-panel.ts';
 import { WorkerClient } from './worker-client.ts';
-import { architectureText } from '../src/model/spec.ts';
 import type { DataSummary, FromWorker, RunSetup, RunState } from './worker-protocol.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
