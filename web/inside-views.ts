@@ -1,22 +1,48 @@
 /**
- * "Look inside": the first layer's weights as images (what each hidden unit responds to),
+ * "Look inside": the first layer's weights as images (what each hidden unit responds to, or
+ * a convolutional network's first filters),
  * the confusion matrix, and the validation images the model gets wrong.
  */
+import { filterImage } from './feature-maps.ts';
+import { heatmapRgba } from './heatmap.ts';
 import type { Inspection, ValidationDetail } from './worker-protocol.ts';
 
 /** Weight images shown at most; wide layers show their first units. */
 const MAX_WEIGHT_IMAGES = 64;
 const GAP = 2;
 
-/** Red for positive weights, blue for negative, white for zero; each unit scaled by its own largest |w|. */
-function diverging(t: number): [number, number, number] {
-  const a = Math.min(1, Math.abs(t));
-  const fade = Math.round(255 * (1 - a));
-  return t >= 0 ? [255, fade, fade] : [fade, fade, 255];
+/** Draws one image per unit in a grid on `canvas`, each scaled by its own largest |w| (red positive, blue negative). */
+function drawImageGrid(canvas: HTMLCanvasElement, images: Float32Array[], rows: number, cols: number, perRow: number, gap: number): void {
+  const gridRows = Math.ceil(images.length / perRow);
+  canvas.width = perRow * (cols + gap) - gap;
+  canvas.height = gridRows * (rows + gap) - gap;
+  const image = new ImageData(canvas.width, canvas.height);
+  image.data.fill(255);
+  images.forEach((values, o) => {
+    const rgba = heatmapRgba(values, true);
+    const left = (o % perRow) * (cols + gap);
+    const top = Math.floor(o / perRow) * (rows + gap);
+    for (let y = 0; y < rows; y++) image.data.set(rgba.subarray(4 * y * cols, 4 * (y + 1) * cols), 4 * ((top + y) * canvas.width + left));
+  });
+  canvas.getContext('2d')!.putImageData(image, 0, 0);
 }
 
 function drawWeights(canvas: HTMLCanvasElement, caption: HTMLElement, inspection: Inspection): void {
-  const { weights, C, OC, rows, cols } = inspection;
+  const { weights, C, OC, rows, cols, filters } = inspection;
+  if (filters) {
+    const { KH, KW, IC } = filters;
+    const units = Math.min(OC, MAX_WEIGHT_IMAGES);
+    const images = Array.from({ length: units }, (_, o) => filterImage(weights, OC, filters, o));
+    drawImageGrid(canvas, images, KH, KW * IC, Math.min(units, 8), 1);
+    canvas.classList.add('filters');
+    canvas.dataset.filters = String(units);
+    caption.textContent =
+      `First convolution layer: ${units === OC ? `all ${OC}` : `the first ${units} of ${OC}`} filters of ${KH}×${KW}` +
+      `${IC > 1 ? ` (its ${IC} input channels side by side)` : ''}, as images: red weights add the pixel under them, blue ones subtract it.`;
+    return;
+  }
+  canvas.classList.remove('filters');
+  delete canvas.dataset.filters;
   if (rows * cols !== C) {
     caption.textContent = `First-layer weights: the ${C} inputs are not an image, so there is nothing to draw.`;
     canvas.width = canvas.height = 1;
@@ -25,24 +51,8 @@ function drawWeights(canvas: HTMLCanvasElement, caption: HTMLElement, inspection
   }
   canvas.hidden = false;
   const units = Math.min(OC, MAX_WEIGHT_IMAGES);
-  const perRow = Math.min(units, 8);
-  const gridRows = Math.ceil(units / perRow);
-  canvas.width = perRow * (cols + GAP) - GAP;
-  canvas.height = gridRows * (rows + GAP) - GAP;
-  const image = new ImageData(canvas.width, canvas.height);
-  image.data.fill(255);
-  for (let o = 0; o < units; o++) {
-    let max = 1e-12;
-    for (let c = 0; c < C; c++) max = Math.max(max, Math.abs(weights[c * OC + o]));
-    const left = (o % perRow) * (cols + GAP);
-    const top = Math.floor(o / perRow) * (rows + GAP);
-    for (let c = 0; c < C; c++) {
-      const [r, g, b] = diverging(weights[c * OC + o] / max);
-      const at = 4 * ((top + Math.floor(c / cols)) * canvas.width + left + (c % cols));
-      image.data.set([r, g, b, 255], at);
-    }
-  }
-  canvas.getContext('2d')!.putImageData(image, 0, 0);
+  const images = Array.from({ length: units }, (_, o) => Float32Array.from({ length: C }, (_, c) => weights[c * OC + o]));
+  drawImageGrid(canvas, images, rows, cols, Math.min(units, 8), GAP);
   caption.textContent =
     `First-layer weights of ${units === OC ? `all ${OC}` : `the first ${units} of ${OC}`} hidden units, ` +
     'as images: red pixels excite the unit, blue ones inhibit it.';

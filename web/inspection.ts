@@ -3,6 +3,7 @@ import { confusionMatrix } from '../src/cli/report.ts';
 import type { Split } from '../src/data/dataset.ts';
 import { paramLayout } from '../src/model/layout.ts';
 import type { ModelSpec } from '../src/model/spec.ts';
+import { firstFilterShape } from './feature-maps.ts';
 import type { Evaluation } from '../src/train/trainer.ts';
 import type { Inspection, Misclassified, ValidationDetail } from './worker-protocol.ts';
 
@@ -22,13 +23,17 @@ export function validationDetail(evaluation: Evaluation, val: Split, max = MAX_M
   return { count, correct, accuracy, loss, confusion: confusionMatrix(evaluation.preds, val.labels, val.classes), misclassified };
 }
 
-/** The first layer's weights and, when given, the validation results. `rows × cols` must be the network's input size. */
+/**
+ * The first layer's weights (a convolution's filters, or a dense layer's weight images) and,
+ * when given, the validation results. `rows × cols`: the input image's shape.
+ */
 export function inspectModel(spec: ModelSpec, params: Float32Array, rows: number, cols: number, validation: ValidationDetail | null): Inspection {
   const first = paramLayout(spec).layers[0];
   return {
     weights: params.slice(first.offset, first.offset + first.weights),
     C: first.C,
     OC: first.OC,
+    filters: first.kind === 'conv' ? firstFilterShape(spec) : null,
     rows,
     cols,
     validation,

@@ -3,14 +3,17 @@
  * (and, when racing, a second one on the CPU reference). The workers train and classify;
  * this thread only reacts to what they report.
  */
+import { architectureText } from '../src/model/spec.ts';
 import { renderAdapter } from './adapter-view.ts';
 import { CompareView } from './compare-view.ts';
 import { fetchServedMnist, readIdxFiles, SERVED_DATA_PATH, type DataFiles } from './data-source.ts';
 import { downloadBytes } from './download.ts';
+import { FeatureMapView } from './feature-map-view.ts';
 import { DrawPad } from './draw-pad.ts';
 import { acceptDroppedFiles } from './file-drop.ts';
 import { InsideView } from './inside-views.ts';
 import { showInline } from './inline-text.ts';
+import { PlaygroundView } from './playground-view.ts';
 import { PredictionView } from './prediction-view.ts';
 import { TrainForm } from './train-form.ts';
 import { RUN_COLORS, TrainingCharts, type RunKey } from './training-charts.ts';
@@ -36,6 +39,7 @@ const inside = new InsideView({
   status: $('inside-status'), weights: $<HTMLCanvasElement>('weights-canvas'), weightsCaption: $('weights-caption'), confusion: $('confusion'),
   misclassified: $('misclassified'), misclassifiedCaption: $('misclassified-caption'),
 });
+const featureMaps = new FeatureMapView($('feature-maps'), $('feature-maps-caption'));
 const buttons = { start: $<HTMLButtonElement>('start'), pause: $<HTMLButtonElement>('pause'), resume: $<HTMLButtonElement>('resume'), stop: $<HTMLButtonElement>('stop') };
 const saveButton = $<HTMLButtonElement>('save-model');
 const modelInput = $<HTMLInputElement>('model-file');
@@ -56,6 +60,20 @@ let model: { from: 'run'; epochs: number } | { from: 'file'; fileName: string } 
 let digit: Uint8Array | null = null;
 let classifying = false;
 let classifyAgain = false;
+let playgroundStarted = false;
+
+const playground = new PlaygroundView(
+  { form: $<HTMLFormElement>('playground-form'), status: $('playground-status'), results: $('playground-results'), readout: $('playground-readout') },
+  (request) => trainer.send({ type: 'playground', request }),
+  () => digit,
+);
+
+/** The playground's first run, once the data is in and the worker knows whether it has a GPU. */
+function startPlayground(): void {
+  if (playgroundStarted || !dataSummary || !gpuChecked) return;
+  playgroundStarted = true;
+  playground.run();
+}
 
 const isActive = (s: RunState | null) => s !== null && !['done', 'stopped', 'failed'].includes(s);
 /** The main run, or the CPU reference racing it, is still going (the CPU usually finishes last). */
@@ -129,10 +147,12 @@ function modelNote(): string {
 function classify(): void {
   if (!digit) {
     prediction.clear(model ? 'Draw a digit in the box.' : 'Train or load a model, then draw.');
+    featureMaps.clear('Feature maps of your drawing (convolutional networks): draw a digit.');
     return;
   }
   if (!model) {
     prediction.clear('Train or load a model to classify your drawing.');
+    featureMaps.clear('Feature maps of your drawing: train or load a convolutional network.');
     return;
   }
   if (classifying) {
@@ -158,6 +178,7 @@ function onTrainerMessage(m: FromWorker): void {
     case 'gpu':
       gpuChecked = true;
       renderAdapter($('adapter-info'), m.adapter);
+      startPlayground();
       break;
     case 'no-gpu':
       gpuChecked = true;
@@ -166,11 +187,13 @@ function onTrainerMessage(m: FromWorker): void {
       $('webgpu-banner').hidden = false;
       $('adapter-info').textContent = 'No WebGPU adapter: training runs on the CPU reference.';
       $('adapter-info').dataset.adapter = 'none';
+      startPlayground();
       break;
     case 'data':
       dataSummary = m.summary;
       setDataStatus('ready', describeData(m.summary));
       form.setAvailableImages(m.summary.train);
+      startPlayground();
       if (model?.from === 'file' && !active()) trainer.send({ type: 'evaluate', split: form.splitChoice() });
       break;
     case 'started':
@@ -198,8 +221,14 @@ function onTrainerMessage(m: FromWorker): void {
       inside.show(m.inspection, modelNote().replace(/^./, (c) => c.toUpperCase()));
       break;
     case 'outputs':
-      if (digit) prediction.show(m.outputs, modelNote());
+      if (digit) {
+        prediction.show(m.outputs, modelNote());
+        featureMaps.show(m.outputs.features);
+      }
       classified();
+      break;
+    case 'playground':
+      playground.show(m.result);
       break;
     case 'saved':
       downloadBytes(m.bytes, m.fileName);
@@ -209,12 +238,12 @@ function onTrainerMessage(m: FromWorker): void {
       model = { from: 'file', fileName: m.fileName };
       const saved = m.metadata.valAccuracy ? `, ${(100 * Number(m.metadata.valAccuracy)).toFixed(2)}% validation accuracy when saved` : '';
       const by = m.metadata.device ? ` on ${m.metadata.device}` : '';
-      const network = `${m.spec.sizes.join('-')} ${m.spec.activation}, ${m.spec.loss} loss`;
+      const network = `${architectureText(m.spec)} ${m.spec.activation}, ${m.spec.loss} loss`;
       setModelStatus(`Loaded ${m.fileName}: ${network}${by}${saved}.`);
       $('model-status').dataset.savedAccuracy = m.metadata.valAccuracy ?? '';
       // The form and the Training card describe the loaded model now, not the previous one.
       const { spec } = m;
-      form.applyUrl(new URLSearchParams({ arch: spec.sizes.join('-'), activation: spec.activation, loss: spec.loss, output: spec.outputActivation, init: spec.init }));
+      form.applyUrl(new URLSearchParams({ arch: architectureText(spec), activation: spec.activation, loss: spec.loss, output: spec.outputActivation, init: spec.init }));
       charts.reset(1, 1, [['main', { label: 'GPU', color: RUN_COLORS.gpu }]]);
       panel.loaded(`Showing ${m.fileName} (${network}), loaded from a file. The form now describes its network: Start trains a new one like it from scratch.`);
       classify();
@@ -231,6 +260,8 @@ function onTrainerMessage(m: FromWorker): void {
       } else if (m.context === 'classify') {
         prediction.clear(m.message);
         classified();
+      } else if (m.context === 'playground') {
+        playground.fail(m.message);
       } else {
         $('adapter-info').textContent = m.message;
         gpuChecked = true;
@@ -348,6 +379,7 @@ acceptDroppedFiles($('drop-overlay'), (files) => void takeFiles(files));
 const pad = new DrawPad($<HTMLCanvasElement>('draw-canvas'), $<HTMLCanvasElement>('digit-preview'), (pixels) => {
   digit = pixels;
   classify();
+  playground.drawingChanged();
 });
 $('clear-drawing').addEventListener('click', () => pad.clear());
 

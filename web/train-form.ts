@@ -1,16 +1,17 @@
 /**
  * The "Network and training" form: presets fill it, URL parameters of the same names
- * (?preset=nielsen&arch=784-32-10&epochs=2&limit=500 …) override it, and it reads back
- * as a RunSetup.
+ * (?preset=lenet5&arch=1x28x28-conv4k5p2-pool2-32-10&optimizer=adam&epochs=2&limit=500 …)
+ * override it, and it reads back as a RunSetup. The architecture field takes the CLI's
+ * --arch syntax (parseNetwork), and says what is wrong with it as you type.
  */
-import { ACTIVATIONS, INITS, LOSSES, parseArchitecture, type Activation, type Init, type Loss } from '../src/model/spec.ts';
-import { PRESETS, type PresetName, type TrainConfig } from '../src/train/config.ts';
+import { ACTIVATIONS, architectureText, INITS, LOSSES, parseNetwork, type Activation, type Init, type Loss } from '../src/model/spec.ts';
+import { OPTIMIZERS, optimizerOf, PRESETS, type OptimizerName, type PresetName, type TrainConfig } from '../src/train/config.ts';
 import type { Device, RunSetup, SplitChoice } from './worker-protocol.ts';
 
 /** Held out for validation by default, as the CLI does. */
 const DEFAULT_VALIDATION = 10000;
 
-const FIELDS = ['preset', 'arch', 'activation', 'loss', 'output', 'init', 'lr', 'decay', 'momentum', 'batch', 'epochs', 'l2', 'seed', 'validation', 'limit', 'device', 'compare'] as const;
+const FIELDS = ['preset', 'arch', 'activation', 'loss', 'output', 'init', 'lr', 'decay', 'optimizer', 'momentum', 'batch', 'epochs', 'l2', 'seed', 'validation', 'limit', 'device', 'compare'] as const;
 type Field = (typeof FIELDS)[number];
 
 export class TrainForm {
@@ -24,10 +25,17 @@ export class TrainForm {
     this.fillSelect('loss', LOSSES);
     this.fillSelect('output', ACTIVATIONS);
     this.fillSelect('init', INITS);
+    this.fillSelect('optimizer', OPTIMIZERS);
     this.applyPreset('lecun');
     this.input('validation').value = String(DEFAULT_VALIDATION);
     this.input('preset').addEventListener('change', () => this.applyPreset(this.input('preset').value as PresetName));
     this.input('loss').addEventListener('change', () => this.updateDependentFields());
+    this.input('optimizer').addEventListener('change', () => {
+      // Momentum 0 is plain SGD: choosing the momentum optimiser starts from the usual μ.
+      if (this.input('optimizer').value === 'momentum' && Number(this.input('momentum').value) === 0) this.input('momentum').value = '0.9';
+      this.updateDependentFields();
+    });
+    this.input('arch').addEventListener('input', () => this.checkArchitecture());
     this.input('validation').addEventListener('input', () => this.updateLimitHint());
   }
 
@@ -43,17 +51,39 @@ export class TrainForm {
   /** Fields that only make sense with some other choices. */
   private updateDependentFields(): void {
     this.input('output').disabled = this.input('loss').value === 'cross-entropy';
+    this.input('momentum').disabled = this.input('optimizer').value !== 'momentum';
     this.input('compare').disabled = !this.gpuAvailable;
+  }
+
+  /** parseNetwork's verdict on the architecture field: its message (naming the bad token) shown under it, and the field invalid. */
+  private checkArchitecture(): ReturnType<typeof parseNetwork> | null {
+    const arch = this.input('arch');
+    const message = this.form.ownerDocument.getElementById('arch-error');
+    let parsed: ReturnType<typeof parseNetwork> | null = null;
+    let error = '';
+    try {
+      parsed = parseNetwork(arch.value);
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    arch.setCustomValidity(error);
+    arch.setAttribute('aria-invalid', String(error !== ''));
+    if (message) {
+      message.textContent = error;
+      message.hidden = error === '';
+    }
+    return parsed;
   }
 
   applyPreset(name: PresetName): void {
     const p = PRESETS[name];
     const values: Partial<Record<Field, string>> = {
-      preset: name, arch: p.model.sizes.join('-'), activation: p.model.activation, loss: p.model.loss, output: p.model.outputActivation,
-      init: p.model.init, lr: String(p.lr), decay: String(p.lrDecay), momentum: String(p.momentum), batch: String(p.batch), epochs: String(p.epochs), l2: String(p.l2), seed: String(p.seed),
+      preset: name, arch: architectureText(p.model), activation: p.model.activation, loss: p.model.loss, output: p.model.outputActivation,
+      init: p.model.init, lr: String(p.lr), decay: String(p.lrDecay), optimizer: optimizerOf(p), momentum: String(p.momentum), batch: String(p.batch), epochs: String(p.epochs), l2: String(p.l2), seed: String(p.seed),
     };
     for (const [field, value] of Object.entries(values)) this.input(field as Field).value = value;
     this.updateDependentFields();
+    this.checkArchitecture();
   }
 
   /** URL parameters named like the fields; a preset parameter applies first. */
@@ -66,7 +96,10 @@ export class TrainForm {
       if (field === 'compare') this.input(field).checked = value !== '0' && value !== 'false';
       else this.input(field).value = value;
     }
+    // Links from before the optimiser field: a momentum meant the momentum optimiser.
+    if (params.get('optimizer') === null && Number(params.get('momentum')) > 0) this.input('optimizer').value = 'momentum';
     this.updateDependentFields();
+    this.checkArchitecture();
   }
 
   /**
@@ -106,6 +139,7 @@ export class TrainForm {
 
   /** The run the form describes, or an error message saying which field to fix. */
   read(): { setup: RunSetup; compare: boolean } | { error: string } {
+    const network = this.checkArchitecture();
     for (const el of this.form.elements) {
       const input = el as HTMLInputElement;
       if (input.willValidate && !input.checkValidity()) {
@@ -113,22 +147,18 @@ export class TrainForm {
         return { error: `${label}: ${input.validationMessage}` };
       }
     }
-    let sizes: number[];
-    try {
-      sizes = parseArchitecture(this.input('arch').value);
-    } catch (e) {
-      return { error: (e as Error).message };
-    }
+    if (!network) return { error: this.input('arch').validationMessage };
     const num = (f: Field) => Number(this.input(f).value);
     const config: TrainConfig = {
       ...PRESETS[this.input('preset').value as PresetName],
       model: {
-        sizes,
+        ...network,
         activation: this.input('activation').value as Activation,
         loss: this.input('loss').value as Loss,
         outputActivation: this.input('output').value as Activation,
         init: this.input('init').value as Init,
       },
+      optimizer: this.input('optimizer').value as OptimizerName,
       lr: num('lr'), lrDecay: num('decay'), momentum: num('momentum'), batch: num('batch'), epochs: num('epochs'), l2: num('l2'),
       seed: num('seed'),
     };

@@ -8,13 +8,16 @@
 import { CpuTrainer } from '../src/cpu/trainer.ts';
 import { datasetFromFiles, holdOut, subset, type Dataset, type Split } from '../src/data/dataset.ts';
 import { openBrowserGpu, WebGpuUnavailableError } from '../src/gpu/browser-gpu.ts';
-import type { GpuContext } from '../src/gpu/device.ts';
+import { adapterName, type GpuContext } from '../src/gpu/device.ts';
+import { KernelCache } from '../src/gpu/kernels.ts';
 import { GpuTrainer } from '../src/gpu/trainer.ts';
 import { loadModel, saveModel } from '../src/model/model-file.ts';
-import type { ModelSpec } from '../src/model/spec.ts';
+import { architectureText, inputSize, type ModelSpec } from '../src/model/spec.ts';
 import { PRESETS, validateConfig, type TrainConfig } from '../src/train/config.ts';
 import type { Trainer } from '../src/train/trainer.ts';
 import { classifyImage } from './classify.ts';
+import { runPlaygroundCpu, type PlaygroundImage, type PlaygroundRequest } from './conv-playground.ts';
+import { runPlaygroundGpu } from './playground-gpu.ts';
 import { inspectionBuffers, inspectModel, validationDetail } from './inspection.ts';
 import { RunControl } from './run-control.ts';
 import type { DataSummary, ErrorContext, FromWorker, Inspection, RunSetup, SplitChoice, ToWorker } from './worker-protocol.ts';
@@ -29,6 +32,8 @@ interface CurrentModel {
 }
 
 let gpu: GpuContext | null = null;
+/** The playground's pipelines, built on first use. */
+let playgroundKernels: KernelCache | null = null;
 let dataset: Dataset | null = null;
 let model: CurrentModel | null = null;
 let run: RunControl | null = null;
@@ -71,8 +76,9 @@ async function openTrainer(device: 'gpu' | 'cpu', config: TrainConfig, train: Sp
   return GpuTrainer.create(gpu, config, train, val);
 }
 
-/** The image shape of the network's input: the data's when it fits, else a square if there is one. */
+/** The image shape of the network's input: a CNN's own, the data's when it fits, else a square if there is one. */
 function inputShape(spec: ModelSpec): { rows: number; cols: number } {
+  if (spec.features?.length && spec.input) return { rows: spec.input.height, cols: spec.input.width };
   const C = spec.sizes[0];
   if (dataset && dataset.train.rows * dataset.train.cols === C) return { rows: dataset.train.rows, cols: dataset.train.cols };
   const side = Math.round(Math.sqrt(C));
@@ -89,7 +95,7 @@ async function train(setup: RunSetup): Promise<void> {
   const { config, device } = setup;
   const d = requireData();
   const { train: trainSplit, val } = splits(d, setup);
-  validateConfig(config, trainSplit.rows * trainSplit.cols, trainSplit.classes, trainSplit.count);
+  validateConfig(config, trainSplit.rows * trainSplit.cols, trainSplit.classes, trainSplit.count, { rows: trainSplit.rows, cols: trainSplit.cols });
   const control = new RunControl((state) => post({ type: 'state', state }));
   run = control;
   let trainer: Trainer | null = null;
@@ -144,19 +150,27 @@ async function train(setup: RunSetup): Promise<void> {
   }
 }
 
+/** Whether the data's images and classes are what the network takes (a CNN: its input shape too). */
+function fitsData(spec: ModelSpec, d: Dataset): boolean {
+  const { rows, cols, classes } = d.train;
+  const input = spec.features?.length ? spec.input : undefined;
+  const shapeFits = !input || (input.channels === 1 && input.height === rows && input.width === cols);
+  return rows * cols === inputSize(spec) && shapeFits && classes === spec.sizes[spec.sizes.length - 1];
+}
+
 /** Accuracy, confusion and misclassified images of the current model on the validation split. */
 async function evaluateModel(choice: SplitChoice): Promise<void> {
   if (!model) return;
   const { spec, params } = model;
   // Without data, or with images the network does not take, there is nothing to validate on.
-  if (!dataset || dataset.train.rows * dataset.train.cols !== spec.sizes[0] || dataset.train.classes !== spec.sizes[spec.sizes.length - 1]) {
+  if (!dataset || !fitsData(spec, dataset)) {
     postInspection(spec, params, null);
     return;
   }
   const { train: trainSplit, val } = splits(dataset, choice);
   // Evaluation needs only the forward pass; the configuration's training fields are unused (as in `wgtrain eval`).
   const config: TrainConfig = { ...PRESETS.lecun, model: spec, batch: 1 };
-  validateConfig(config, val.rows * val.cols, val.classes, trainSplit.count);
+  validateConfig(config, val.rows * val.cols, val.classes, trainSplit.count, { rows: val.rows, cols: val.cols });
   const trainer = await openTrainer(gpu ? 'gpu' : 'cpu', config, subset(trainSplit, 1), val);
   try {
     await trainer.setParams(params);
@@ -212,7 +226,7 @@ async function handle(m: ToWorker): Promise<void> {
     case 'save': {
       if (!model) throw new Error('There is no model to save yet: train one or load one.');
       const bytes = saveModel(model.spec, model.params, model.notes);
-      post({ type: 'saved', bytes, fileName: `wgtrain-${model.spec.sizes.join('-')}.safetensors` }, [bytes.buffer as ArrayBuffer]);
+      post({ type: 'saved', bytes, fileName: `wgtrain-${architectureText(model.spec)}.safetensors` }, [bytes.buffer as ArrayBuffer]);
       return;
     }
     case 'load':
@@ -223,12 +237,41 @@ async function handle(m: ToWorker): Promise<void> {
     case 'evaluate':
       if (!run) await evaluateModel(m.split);
       return;
+    case 'playground':
+      return playground(m.request);
+  }
+}
+
+function playgroundImage(request: PlaygroundRequest): PlaygroundImage {
+  const { source } = request;
+  if (source.kind === 'drawing') return { pixels: source.pixels, height: 28, width: 28, description: 'your drawing (28×28)' };
+  const { train } = requireData();
+  const i = source.index;
+  if (!Number.isInteger(i) || i < 0 || i >= train.count) throw new Error(`Playground: choose a training image from 0 to ${train.count - 1}; got ${i}.`);
+  const P = train.rows * train.cols;
+  return {
+    pixels: train.images.slice(i * P, (i + 1) * P), height: train.rows, width: train.cols,
+    description: `training image ${i} of ${train.count.toLocaleString('en-US')} (label ${train.labels[i]}, ${train.rows}×${train.cols})`,
+  };
+}
+
+/** The playground on the GPU (the training kernels), or on the CPU twins without WebGPU. */
+async function playground(request: PlaygroundRequest): Promise<void> {
+  const image = playgroundImage(request);
+  const { pixels, height: H, width: W } = image;
+  if (gpu) {
+    playgroundKernels ??= new KernelCache(gpu);
+    const outputs = await runPlaygroundGpu(playgroundKernels, pixels, H, W, request);
+    post({ type: 'playground', result: { image, outputs, gpu: true, ranOn: `the GPU: ${adapterName(gpu.adapter)}` } });
+  } else {
+    const outputs = runPlaygroundCpu(pixels, H, W, request);
+    post({ type: 'playground', result: { image, outputs, gpu: false, ranOn: 'the CPU twins (no WebGPU in this browser)' } });
   }
 }
 
 const CONTEXT: Record<ToWorker['type'], ErrorContext> = {
   'open-gpu': 'gpu', data: 'data', train: 'train', pause: 'train', resume: 'train', stop: 'train', classify: 'classify',
-  save: 'model', load: 'model', evaluate: 'model',
+  save: 'model', load: 'model', evaluate: 'model', playground: 'playground',
 };
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {

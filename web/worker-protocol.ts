@@ -7,6 +7,8 @@ import type { ModelSpec } from '../src/model/spec.ts';
 import type { TrainConfig } from '../src/train/config.ts';
 import type { EpochReport } from '../src/train/trainer.ts';
 import type { ClassOutputs } from './classify.ts';
+import type { PlaygroundRequest, PlaygroundResult } from './conv-playground.ts';
+import type { FilterShape } from './feature-maps.ts';
 
 export type Device = 'gpu' | 'cpu';
 
@@ -55,10 +57,15 @@ export interface ValidationDetail {
 
 /** What the page shows under "Look inside". */
 export interface Inspection {
-  /** The first layer's W, (C, OC) row-major: column o is hidden unit o's weight image. */
+  /**
+   * The first layer's W, (C, OC) row-major: column o is hidden unit o's weight image, or
+   * for a convolution filter o's kernel, rows in (i, j, c) order (web/feature-maps.ts filterImage).
+   */
   weights: Float32Array;
   C: number;
   OC: number;
+  /** The first layer's kernel shape when it is a convolution. */
+  filters: FilterShape | null;
   /** The input image's shape, for drawing weight images. */
   rows: number;
   cols: number;
@@ -86,9 +93,10 @@ export type ToWorker =
   | { type: 'classify'; pixels: Uint8Array }
   | { type: 'save' }
   | { type: 'load'; bytes: Uint8Array; fileName: string; split: SplitChoice }
-  | { type: 'evaluate'; split: SplitChoice };
+  | { type: 'evaluate'; split: SplitChoice }
+  | { type: 'playground'; request: PlaygroundRequest };
 
-export type ErrorContext = 'gpu' | 'data' | 'train' | 'model' | 'classify';
+export type ErrorContext = 'gpu' | 'data' | 'train' | 'model' | 'classify' | 'playground';
 
 export type FromWorker =
   | { type: 'gpu'; adapter: AdapterSummary }
@@ -102,4 +110,5 @@ export type FromWorker =
   | { type: 'saved'; bytes: Uint8Array; fileName: string }
   | { type: 'loaded'; fileName: string; spec: ModelSpec; metadata: Record<string, string> }
   | { type: 'inspection'; inspection: Inspection }
+  | { type: 'playground'; result: PlaygroundResult }
   | { type: 'error'; context: ErrorContext; message: string };

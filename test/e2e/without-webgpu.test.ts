@@ -59,4 +59,13 @@ describe('the page without WebGPU', () => {
     expect(accuracy).toBeGreaterThan(0.9); // the synthetic classes are bands of light: easy
     expect(browser.errors).toEqual([]);
   });
+
+  it('runs the convolution playground on the CPU twins, and says so', async () => {
+    const { page } = browser;
+    await page.locator('#playground-results:not([aria-busy])[data-ran-on]').waitFor({ timeout: 30_000 });
+    expect(await page.getAttribute('#playground-results', 'data-ran-on')).toBe('cpu');
+    expect(await page.textContent('#playground-status')).toMatch(/^Computed on the CPU twins \(no WebGPU in this browser\)/);
+    expect(await page.textContent('#playground-results figure[data-id="gaussian"] .size-formula')).toBe('(28 − 5 + 2·1)/1 + 1 = 26: 26×26');
+    expect(browser.errors).toEqual([]);
+  });
 });
