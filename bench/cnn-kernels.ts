@@ -22,8 +22,10 @@ import {
 } from '../src/gpu/conv-ops.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { KernelCache } from '../src/gpu/kernels.ts';
-import { destroyDispatch, optimizerBuffer, optimizerWords, type Dispatch, type MatmulVariant } from '../src/gpu/ops.ts';
+import { destroyDispatch, optimizerBuffer, optimizerWords, type Dispatch, type MatmulChoice } from '../src/gpu/ops.ts';
 import { defaultVariant } from '../src/gpu/trainer.ts';
+import { createTuner } from '../src/gpu/autotune.ts';
+import { fileStore } from '../src/gpu/autotune.node.ts';
 import { paramLayout } from '../src/model/layout.ts';
 import { ADAM_DEFAULTS, PRESETS } from '../src/train/config.ts';
 import { seededArray } from '../src/util/seeded-array.ts';
@@ -46,7 +48,7 @@ async function checkedTiming(ctx: GpuContext, dispatches: Dispatch[], check: () 
   return timeGpu(ctx, dispatches);
 }
 
-async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract<FeatureStage, { kind: 'conv' }>, variant: MatmulVariant): Promise<KernelRow[]> {
+async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract<FeatureStage, { kind: 'conv' }>, variant: MatmulChoice): Promise<KernelRow[]> {
   const d = ctx.device;
   const g = s.conv;
   const { rows, cols } = cpuConv.colShape(g);
@@ -196,6 +198,8 @@ async function adamRow(k: KernelCache, ctx: GpuContext, net: CnnPreset): Promise
 export async function cnnKernelTable(ctx: GpuContext, batch = 100): Promise<KernelRow[]> {
   const k = new KernelCache(ctx);
   const variant = defaultVariant(ctx);
+  // On GPUs the trainer's default is the autotuner: the bench runs what it would choose.
+  if (variant === 'auto') k.tuner = createTuner(ctx, fileStore());
   const rows: KernelRow[] = [];
   for (const net of CNN_PRESETS) {
     for (const s of convPoolStages(PRESETS[net].model, batch)) {
