@@ -6,9 +6,11 @@
 //   columns CK .. CKP − 1: 0
 // Consecutive invocations write consecutive columns: contiguous stores, contiguous loads
 // within a kernel row.
-// Each invocation copies one kernel row (KW·IC values) of one window.
+// One invocation per element of col: neighbouring invocations write neighbouring columns
+// (contiguous stores; the sizes are override constants, so the index arithmetic divides by
+// constants).
 // Bindings: 0 x (read, (B, H, W, IC)), 1 col (read_write, (B·OH·OW, CKP)), 2 dims (uniform ConvDims: B).
-// Dispatch: flat over B·OH·OW·KH invocations, folded into x and y.
+// Dispatch: flat over B·OH·OW·CKP invocations, folded into x and y.
 // Overrides: WG, and the sizes of lib/conv_common.wgsl.
 // #include conv_common
 
@@ -16,32 +18,25 @@
 @group(0) @binding(1) var<storage, read_write> col: array<f32>;
 @group(0) @binding(2) var<uniform> d: ConvDims;
 
-override WG: u32 = 64u;
+override WG: u32 = 256u;
 
 @compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let q = gid.x + gid.y * nwg.x * WG;
-  if (q >= d.B * OH * OW * KH) { return; }
-  let i = q % KH;
-  let row = q / KH;
+  if (q >= d.B * OH * OW * CKP) { return; }
+  let k = q % CKP;
+  let row = q / CKP;
+  let c = k % IC;
+  let j = (k / IC) % KW;
+  let i = k / (IC * KW);
   let ox = row % OW;
   let oy = (row / OW) % OH;
   let b = row / (OW * OH);
   let y = i32(oy * S + i) - i32(P);
-  let at = row * CKP + i * KW * IC;
-  let yInside = y >= 0 && y < i32(H);
-  let base = (b * H + u32(max(y, 0))) * W;
-  for (var j = 0u; j < KW; j++) {
-    let xx = i32(ox * S + j) - i32(P);
-    let inside = yInside && xx >= 0 && xx < i32(W);
-    let src = (base + u32(max(xx, 0))) * IC;
-    for (var c = 0u; c < IC; c++) {
-      var v = 0.0;
-      if (inside) { v = x[src + c]; }
-      col[at + j * IC + c] = v;
-    }
+  let xx = i32(ox * S + j) - i32(P);
+  var v = 0.0;
+  if (k < CK && y >= 0 && y < i32(H) && xx >= 0 && xx < i32(W)) {
+    v = x[((b * H + u32(y)) * W + u32(xx)) * IC + c];
   }
-  if (i == KH - 1u) {
-    for (var k = CK; k < CKP; k++) { col[row * CKP + k] = 0.0; }
-  }
+  col[q] = v;
 }

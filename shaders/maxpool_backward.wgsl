@@ -31,19 +31,31 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let y = (q / (C * W)) % H;
   let b = q / (C * W * H);
   let me = y * W + x;
-  // Outputs whose window covers (y, x): oy·S − P ≤ y ≤ oy·S − P + K − 1.
-  let ylo = i32(y + P) - i32(K) + 1;
-  let xlo = i32(x + P) - i32(K) + 1;
-  let Si = i32(S);
-  let oy0 = u32(max(0, (ylo + Si - 1) / Si * select(0, 1, ylo > 0)));
-  let ox0 = u32(max(0, (xlo + Si - 1) / Si * select(0, 1, xlo > 0)));
-  let oy1 = min(i32(OH) - 1, i32(y + P) / Si);
-  let ox1 = min(i32(OW) - 1, i32(x + P) / Si);
   var g = 0.0;
-  for (var oy = i32(oy0); oy <= oy1; oy++) {
-    for (var ox = i32(ox0); ox <= ox1; ox++) {
-      let o = ((b * OH + u32(oy)) * OW + u32(ox)) * C + c;
-      if (argmax[o] == me) { g += dY[o]; }
+  if (S >= K) {
+    // Windows that do not overlap (the usual pool2): at most one covers (y, x).
+    let ty = y + P;
+    let tx = x + P;
+    let oy = ty / S;
+    let ox = tx / S;
+    if (ty % S < K && tx % S < K && oy < OH && ox < OW) {
+      let o = ((b * OH + oy) * OW + ox) * C + c;
+      if (argmax[o] == me) { g = dY[o]; }
+    }
+  } else {
+    // Outputs whose window covers (y, x): oy·S − P ≤ y ≤ oy·S − P + K − 1.
+    let ylo = i32(y + P) - i32(K) + 1;
+    let xlo = i32(x + P) - i32(K) + 1;
+    let Si = i32(S);
+    let oy0 = u32(max(0, (ylo + Si - 1) / Si * select(0, 1, ylo > 0)));
+    let ox0 = u32(max(0, (xlo + Si - 1) / Si * select(0, 1, xlo > 0)));
+    let oy1 = min(i32(OH) - 1, i32(y + P) / Si);
+    let ox1 = min(i32(OW) - 1, i32(x + P) / Si);
+    for (var oy = i32(oy0); oy <= oy1; oy++) {
+      for (var ox = i32(ox0); ox <= ox1; ox++) {
+        let o = ((b * OH + u32(oy)) * OW + u32(ox)) * C + c;
+        if (argmax[o] == me) { g += dY[o]; }
+      }
     }
   }
   dX[q] = g * activationGrad(xPrev[q], ACT);

@@ -38,7 +38,8 @@ function convOverrides(g: ConvGeometry): Record<string, number> {
 /** col (B·OH·OW, KH·KW·IC) = the input windows of x (B, H, W, IC) (im2col.wgsl). */
 export function im2col(k: KernelCache, col: Buf, x: Buf, g: ConvGeometry, label = 'im2col'): Promise<Dispatch> {
   const overrides = { WG, ...convOverrides(g) };
-  return buildOwning(k, 'im2col', overrides, label, [x, col], convDims(k, label, g), flatDispatch(g.B * g.OH * g.OW * g.KH, WG));
+  const { rows, cols } = colShape(g);
+  return buildOwning(k, 'im2col', overrides, label, [x, col], convDims(k, label, g), flatDispatch(rows * cols, WG));
 }
 
 /** dX (B, H, W, IC) = the im2col gradient dCol summed back ⊙ actPrev'(xPrev) (col2im.wgsl). */
