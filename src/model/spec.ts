@@ -180,7 +180,7 @@ export function parseNetwork(text: string): Pick<ModelSpec, 'sizes' | 'input' | 
     } else if (DECIMAL.test(t)) {
       dense.push(Number(t));
     } else {
-      throw bad(t, /^(conv|pool)/.test(t) ? 'this layer is not in the form convFkK[sS][pP] or poolK[sS][pP]' : 'not a layer');
+      throw bad(t, t === '' ? 'an empty layer (a "-" at the end, or two in a row)' : /^(conv|pool)/.test(t) ? 'this layer is not in the form convFkK[sS][pP] or poolK[sS][pP]' : 'not a layer');
     }
   }
   if (dense.length === 0) throw bad(tokens[tokens.length - 1], 'the network must end with a dense layer of one unit per class');

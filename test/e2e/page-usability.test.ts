@@ -89,7 +89,9 @@ describe('the page for a new visitor', () => {
     const { page } = browser;
     await page.fill('input[name="arch"]', '784-');
     await page.click('#start');
-    expect(await page.textContent('#form-error')).toContain('for example 784-300-100-10');
+    const message = await page.textContent('#form-error');
+    expect(message).toContain('an empty layer');
+    expect(message).toContain('e.g. 784-300-100-10');
     await page.fill('input[name="arch"]', RUN.arch);
   });
 

@@ -167,14 +167,14 @@ describe('matmul_vec4_u8 (input as bytes)', () => {
     });
   }
 
-  it('refuses shapes and variants it cannot read bytes with, saying what fits', () => {
+  it('refuses shapes and variants it cannot read bytes with, saying what fits', async () => {
     expect(byteInputFits('vec4', 10, 9, 32)).toBe(false); // C not a multiple of 16
     expect(byteInputFits('vec4', 10, 784, 30)).toBe(false); // OC not a multiple of 4
     expect(byteInputFits('tiled', 10, 784, 32)).toBe(false);
     const d = k.device;
     const bytes = { bytes: storageBuffer(d, 'x', new Uint32Array(4)) };
-    expect(() => matmulForward(k, 'tiled', poisoned(d, 'out', 4), bytes, storageBuffer(d, 'wb', new Float32Array(68)), 1, 16, 4, 'relu'))
-      .toThrow(/byte input needs the vec4 variant/);
+    await expect(matmulForward(k, 'tiled', poisoned(d, 'out', 4), bytes, storageBuffer(d, 'wb', new Float32Array(68)), 1, 16, 4, 'relu'))
+      .rejects.toThrow(/byte input needs the vec4 variant/);
   });
 });
 
