@@ -61,6 +61,7 @@ deviceOptions(
       .option('--beta1 <b1>', "Adam's β1 (default 0.9)")
       .option('--beta2 <b2>', "Adam's β2 (default 0.999)")
       .option('--eps <eps>', "Adam's ε (default 1e-8)")
+      .option('--dropout <p>', 'drop each hidden dense unit with probability p while training (inverted dropout; ReLU layers)')
       .option('--seed <n>', 'seed for initialisation and shuffling'),
     'train',
   ),

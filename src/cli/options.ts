@@ -24,6 +24,7 @@ export interface TrainFlags {
   beta1?: string;
   beta2?: string;
   eps?: string;
+  dropout?: string;
   seed?: string;
 }
 
@@ -100,6 +101,8 @@ export function configFromFlags(f: TrainFlags, base: TrainConfig = PRESETS.lecun
     if (eps !== undefined) config.eps = eps;
   }
   if (optimizer !== 'momentum' && optimizer !== undefined && f.momentum === undefined) config.momentum = 0;
+  const dropout = f.dropout !== undefined ? number('--dropout', f.dropout) : preset.dropout;
+  if (dropout !== undefined) config.dropout = dropout;
   return config;
 }
 
@@ -112,6 +115,7 @@ const OPTION_OF: Record<string, keyof TrainFlags> = {
   beta1: 'beta1',
   beta2: 'beta2',
   eps: 'eps',
+  dropout: 'dropout',
   'model.activation': 'activation',
   'model.loss': 'loss',
   'model.outputActivation': 'outputActivation',

@@ -7,7 +7,8 @@ import { convBlocks, denseBlocks, type LayerBlock, type ParamLayout } from '../m
 import { initParams } from '../model/init.ts';
 import { permutation, type Rng } from '../model/rng.ts';
 import { inputSize, layerActivations, resolveFeatures, shapeSize, type Activation, type ModelSpec, type ResolvedFeature } from '../model/spec.ts';
-import { adamParams, lrAtEpoch, optimizerOf, type TrainConfig } from '../train/config.ts';
+import { adamParams, dropoutSeed, lrAtEpoch, optimizerOf, type TrainConfig } from '../train/config.ts';
+import { dropout } from './dropout.ts';
 import { colShape, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, convGeometry, type ConvGeometry } from './conv.ts';
 import { maxPoolBackward, maxPoolForward, poolGeometry, type PoolGeometry } from './pool.ts';
 import {
@@ -127,8 +128,14 @@ export class CpuTrainer implements Trainer {
     return this.epochsDone;
   }
 
-  /** Forward pass of ws.x through every layer into ws.fa and ws.acts. */
-  private forward(ws: Workspace): void {
+  /** Dropout of hidden dense layer l's units (or their gradient) for mini-batch t, when training with dropout. */
+  private drop(x: Float32Array, l: number, B: number, t: number): void {
+    const p = this.config.dropout ?? 0;
+    if (p > 0 && l < this.dense.length - 1) dropout(x, B * this.dense[l].OC, dropoutSeed(this.config), l, t, p);
+  }
+
+  /** Forward pass of ws.x through every layer into ws.fa and ws.acts; t > 0: training mini-batch t (dropout). */
+  private forward(ws: Workspace, t = 0): void {
     ws.stages.forEach((s, f) => {
       const input = f === 0 ? ws.x : ws.fa[f - 1];
       if (s.kind === 'conv') conv2dForward(ws.fa[f], ws.cols[f], input, this.block(s.block!), s.conv!, s.act);
@@ -137,6 +144,7 @@ export class CpuTrainer implements Trainer {
     this.dense.forEach((block, l) => {
       const input = l === 0 ? ws.denseInput : ws.acts[l - 1];
       matmulForward(ws.acts[l], input, this.block(block), ws.B, block.C, block.OC, this.acts[l]);
+      if (t > 0) this.drop(ws.acts[l], l, ws.B, t);
     });
   }
 
@@ -150,7 +158,7 @@ export class CpuTrainer implements Trainer {
   }
 
   /** Gradients of the batch's mean loss into this.grads, last layer first. */
-  private backward(ws: Workspace): void {
+  private backward(ws: Workspace, t: number): void {
     const F = ws.stages.length;
     for (let l = this.dense.length - 1; l >= 0; l--) {
       const block = this.dense[l];
@@ -158,6 +166,7 @@ export class CpuTrainer implements Trainer {
       matmulBackwardWeight(this.grads.subarray(block.offset, block.offset + block.size), input, ws.dZ[l], ws.B, block.C, block.OC);
       if (l > 0) {
         matmulBackwardInput(ws.dZ[l - 1], ws.dZ[l], this.block(block), ws.acts[l - 1], ws.B, block.C, block.OC, this.acts[l - 1]);
+        this.drop(ws.dZ[l - 1], l - 1, ws.B, t);
       } else if (F > 0) {
         matmulBackwardInput(ws.fd[F - 1], ws.dZ[0], this.block(block), ws.fa[F - 1], ws.B, block.C, block.OC, ws.stages[F - 1].act);
       }
@@ -193,10 +202,11 @@ export class CpuTrainer implements Trainer {
     const ws = this.ws;
     const P = this.train.rows * this.train.cols;
     gatherBatch(ws.x, ws.y, this.train.images, this.train.labels, this.perm, start, ws.B, P);
-    this.forward(ws);
+    const t = this.epochsDone * this.steps + Math.floor(start / ws.B) + 1;
+    this.forward(ws, t);
     const stats = this.loss(ws);
-    this.backward(ws);
-    this.update(lr, this.epochsDone * this.steps + Math.floor(start / ws.B) + 1);
+    this.backward(ws, t);
+    this.update(lr, t);
     return stats;
   }
 

@@ -13,6 +13,7 @@
  * B·OH·OW·KH·KW·IC floats per layer (31 MB for the `cnn` preset's second layer at batch 100).
  */
 import { colShape, type ConvGeometry } from '../cpu/conv.ts';
+import { keepThreshold } from '../cpu/dropout.ts';
 import type { PoolGeometry } from '../cpu/pool.ts';
 import { ACTIVATION_CODE, type Activation } from '../model/spec.ts';
 import { flatDispatch } from './dispatch.ts';
@@ -177,4 +178,17 @@ export function adamUpdate(
 ): Promise<Dispatch> {
   if (n % 4 !== 0) throw new Error(`Parameter buffers hold whole 64-float blocks; got ${n} floats.`);
   return build(k, 'adam_update', { WG: FLAT_WG }, 'adamUpdate', [grads, params, m, v], opt, flatDispatch(n / 4, FLAT_WG), step);
+}
+
+/**
+ * Inverted dropout on n floats of x in place (dropout.wgsl), the mask drawn from (seed,
+ * layer, the step's number t = opt.t0 + step.index + 1): the forward pass on a hidden
+ * layer's activations and the backward pass on their gradient use the same arguments.
+ */
+export function dropout(
+  k: KernelCache, x: Buf, n: number, seed: number, layer: number, p: number, opt: GPUBuffer, step: GPUBindGroup, label = 'dropout',
+): Promise<Dispatch> {
+  const scale = new Uint32Array(new Float32Array([1 / (1 - p)]).buffer)[0];
+  const dims = uniformBuffer(k.device, `${label} dims`, [n, seed >>> 0, layer, keepThreshold(p), scale, 0, 0, 0]);
+  return buildOwning(k, 'dropout', { WG }, label, [x, opt], dims, flatDispatch(n, WG), step);
 }

@@ -38,6 +38,7 @@ export const KERNELS = {
   im2col: { bindings: ['read', 'rw', 'uniform'] },
   col2im: { bindings: ['read', 'read', 'rw', 'uniform'] },
   weight_grad_reduce: { bindings: ['read', 'read', 'rw', 'uniform'] },
+  dropout: { bindings: ['rw', 'uniform', 'uniform'], step: true },
   maxpool_forward: { bindings: ['read', 'rw', 'rw', 'uniform'] },
   maxpool_backward: { bindings: ['read', 'read', 'read', 'rw', 'uniform'] },
 } satisfies Record<string, KernelDef>;

@@ -18,9 +18,9 @@ import { denseBlocks, paramLayout, type LayerBlock, type ParamLayout } from '../
 import { permutation, type Rng } from '../model/rng.ts';
 import { inputSize, layerActivations } from '../model/spec.ts';
 import { featureStages, type FeatureStage } from '../cpu/trainer.ts';
-import { adamParams, lrAtEpoch, optimizerOf, type TrainConfig } from '../train/config.ts';
+import { adamParams, dropoutSeed, lrAtEpoch, optimizerOf, type TrainConfig } from '../train/config.ts';
 import {
-  adamUpdate, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, maxPoolBackward, maxPoolForward, weightPartialBytes,
+  adamUpdate, dropout, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, maxPoolBackward, maxPoolForward, weightPartialBytes,
 } from './conv-ops.ts';
 import { colShape } from '../cpu/conv.ts';
 import {
@@ -281,8 +281,15 @@ export class GpuTrainer implements Trainer {
     return { buffer, offset: b.offset * 4, size: b.size * 4 };
   }
 
-  /** gather and the forward pass for batch buffers `a`. */
-  private async forwardProgram(a: Activations, data: ResidentSplit, indices: GPUBuffer, step: GPUBindGroup, tag: string): Promise<Dispatch[]> {
+  /** Dropout of hidden dense layer l's units (x: its activations, or their gradient) in the training program, if any. */
+  private async dropout(x: GPUBuffer, l: number, B: number, step: GPUBindGroup, label: string): Promise<Dispatch[]> {
+    const p = this.config.dropout ?? 0;
+    if (!(p > 0) || l >= this.dense.length - 1) return [];
+    return [await dropout(this.k, x, B * this.dense[l].OC, dropoutSeed(this.config), l, p, this.opt, step, label)];
+  }
+
+  /** gather and the forward pass for batch buffers `a` (with dropout when `training`). */
+  private async forwardProgram(a: Activations, data: ResidentSplit, indices: GPUBuffer, step: GPUBindGroup, tag: string, training = false): Promise<Dispatch[]> {
     const P = this.train.rows * this.train.cols;
     const acts = layerActivations(this.config.model);
     const out = [await gatherBatch(this.k, this.input(a), a.y, data.images, data.labels, indices, a.B, P, step, `${tag} gather`)];
@@ -297,6 +304,7 @@ export class GpuTrainer implements Trainer {
     for (const [l, b] of this.dense.entries()) {
       const input = l === 0 ? this.denseInput(a) : a.acts[l - 1];
       out.push(await matmulForward(this.k, this.variant, a.acts[l], input, this.block(this.params, b), a.B, b.C, b.OC, acts[l], `${tag} forward ${l + 1}`));
+      if (training) out.push(...(await this.dropout(a.acts[l], l, a.B, step, `${tag} dropout ${l + 1}`)));
     }
     return out;
   }
@@ -328,7 +336,7 @@ export class GpuTrainer implements Trainer {
     if (partialBytes > 0) this.partial = this.storage('weight-gradient partial sums', partialBytes);
     this.batch = { ...a, dZ, fd };
     const trainStep = this.stepSlots('train steps', this.steps, B);
-    const program = await this.forwardProgram(a, this.trainData, this.perm, trainStep, 'train');
+    const program = await this.forwardProgram(a, this.trainData, this.perm, trainStep, 'train', true);
     program.push(
       config.model.loss === 'cross-entropy'
         ? await softmaxCrossEntropy(this.k, dZ[L - 1], a.acts[L - 1], a.y, this.stats, B, K, trainStep)
@@ -343,6 +351,7 @@ export class GpuTrainer implements Trainer {
       if (l > 0) {
         program.push(
           await matmulBackwardInput(this.k, this.variant, dZ[l - 1], dZ[l], this.block(this.params, b), a.acts[l - 1], B, b.C, b.OC, acts[l - 1], `backward input ${l + 1}`),
+          ...(await this.dropout(dZ[l - 1], l - 1, B, trainStep, `backward dropout ${l}`)),
         );
       } else if (F > 0) {
         program.push(
@@ -450,7 +459,8 @@ export class GpuTrainer implements Trainer {
   /** Starts the next epoch: its learning rate and shuffled order go to the GPU. */
   beginEpoch(): number {
     const lr = lrAtEpoch(this.config, this.epochsDone + 1);
-    const adam = optimizerOf(this.config) === 'adam' ? { ...adamParams(this.config), t0: this.epochsDone * this.steps } : undefined;
+    // t0, the steps before this epoch: Adam's bias correction and the dropout masks count from it.
+    const adam = { ...adamParams(this.config), t0: this.epochsDone * this.steps };
     this.device.queue.writeBuffer(this.opt, 0, optimizerWords(this.layout, lr, this.config.l2, this.config.momentum, adam));
     permutation(this.permHost, this.rng);
     this.device.queue.writeBuffer(this.perm, 0, this.permHost);

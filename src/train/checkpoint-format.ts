@@ -136,6 +136,7 @@ const CONFIG_CHECKS: Record<keyof TrainConfig, (field: string, v: unknown) => vo
   beta1: (field, v) => v === undefined || (isFinite(v) && v >= 0 && v < 1) || fail(field, v, 'a number in [0, 1)'),
   beta2: (field, v) => v === undefined || (isFinite(v) && v >= 0 && v < 1) || fail(field, v, 'a number in [0, 1)'),
   eps: (field, v) => v === undefined || (isFinite(v) && v > 0) || fail(field, v, 'a positive number'),
+  dropout: (field, v) => v === undefined || (isFinite(v) && v >= 0 && v < 1) || fail(field, v, 'a number in [0, 1)'),
 };
 
 function checkConfig(value: unknown): TrainConfig {

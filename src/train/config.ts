@@ -35,6 +35,11 @@ export interface TrainConfig {
   beta1?: number;
   beta2?: number;
   eps?: number;
+  /**
+   * Dropout probability p of every hidden dense layer's units while training (inverted
+   * dropout: kept units scaled by 1/(1 − p); none at evaluation). Absent or 0: none.
+   */
+  dropout?: number;
   epochs: number;
   seed: number;
 }
@@ -122,6 +127,11 @@ export function adamParams(config: TrainConfig): { beta1: number; beta2: number;
   return { beta1: config.beta1 ?? ADAM_DEFAULTS.beta1, beta2: config.beta2 ?? ADAM_DEFAULTS.beta2, eps: config.eps ?? ADAM_DEFAULTS.eps };
 }
 
+/** The dropout masks' seed, derived from the run's seed. */
+export function dropoutSeed(config: TrainConfig): number {
+  return (config.seed ^ 0x9e3779b9) >>> 0;
+}
+
 /** Floats of optimiser state per parameter: velocity (momentum), m and v (adam). */
 export function optimizerStateCopies(config: TrainConfig): number {
   const o = optimizerOf(config);
@@ -157,6 +167,11 @@ export function validateConfig(
   if (!(config.lrDecay > 0)) problems.push(`learning-rate decay ${config.lrDecay} must be positive (1 keeps η constant)`);
   if (!(config.l2 >= 0)) problems.push(`L2 strength ${config.l2} must be ≥ 0`);
   if (!(config.momentum >= 0 && config.momentum < 1)) problems.push(`momentum ${config.momentum} must be in [0, 1)`);
+  const p = config.dropout ?? 0;
+  if (!(p >= 0 && p < 1)) problems.push(`dropout ${p} must be in [0, 1)`);
+  else if (p > 0 && !['relu', 'identity'].includes(config.model.activation)) {
+    problems.push(`dropout needs relu (or identity) hidden layers, whose derivative a dropped unit's 0 keeps right; this network's are ${config.model.activation}`);
+  } else if (p > 0 && config.model.sizes.length < 3) problems.push('dropout applies to hidden dense layers, and this network has none');
   if (optimizerOf(config) === 'adam') {
     const { beta1, beta2, eps } = adamParams(config);
     if (!(beta1 >= 0 && beta1 < 1)) problems.push(`Adam's β1 ${beta1} must be in [0, 1)`);

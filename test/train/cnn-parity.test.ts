@@ -101,3 +101,29 @@ describe('a convolutional network, a short run GPU vs CPU', () => {
     });
   }
 });
+
+describe('dropout, GPU vs CPU', () => {
+  const dropped: TrainConfig = { ...adam, model: { ...adam.model, ...parseNetwork('1x28x28-conv5k5p2-pool2-conv6k3s2p1-pool3s2p1-40-20-10') }, dropout: 0.4 };
+
+  it('one step: the same units dropped in the forward pass and their gradients in the backward pass', async () => {
+    const { gpu, cpu } = await compareStep(dropped, { fuseUpdate: false });
+    const a = (await gpu.inspect()).acts;
+    // About 40% of each hidden layer's units are exactly 0, on both devices alike (checked above).
+    for (const l of [0, 1]) {
+      const zeros = a[l].filter((v) => v === 0).length / a[l].length;
+      expect(zeros, `hidden layer ${l + 1}`).toBeGreaterThan(0.3);
+    }
+    expect(cpu.inspect().acts[2].some((v) => v === 0)).toBe(false); // not the output layer
+  });
+
+  it('200 mini-batches: losses agree and validation (without dropout) is learnt', async () => {
+    const { gpu, cpu } = await pair(dropped);
+    const [g, c] = [await gpu.trainEpoch(), await cpu.trainEpoch()];
+    // The masks are identical; float rounding still compounds, a little faster than without
+    // dropout (the 1/(1 − p) scaling amplifies it): 2% over the first 100 steps, 5% over 200.
+    expectClose('loss per step, steps 1–100', g.stepLoss.subarray(0, 100), c.stepLoss.subarray(0, 100), { atol: 2e-3, rtol: 2e-2 });
+    expectClose('loss per step', g.stepLoss, c.stepLoss, { atol: 2e-3, rtol: 5e-2 });
+    expect(Math.abs(g.val.correct - c.val.correct)).toBeLessThanOrEqual(1);
+    expect(g.val.accuracy).toBeGreaterThan(0.9);
+  });
+});
