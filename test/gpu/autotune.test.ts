@@ -89,10 +89,11 @@ describe("variant 'auto' on the real adapter", () => {
     const tuner = new MatmulTuner('test adapter', memoryStore(), 5);
     const gpu = await GpuTrainer.create(await testGpu(), config, train, val, { variant: 'auto', tuner });
     trainers.push(gpu);
-    // Forward × 3, backward input × 2, backward weight × 3 at batch 50, the evaluation's
-    // forward × 3 at 100, and layer 1's byte-input race.
+    // Forward × 3, backward input × 2 and backward weight × 2 at batch 50, the evaluation's
+    // forward × 2 at 100, and layer 1's byte-input race (10 shapes); when f32 wins that race,
+    // layer 1's weight gradient and evaluation forward are tuned too (12).
     const measured = tuner.results.filter((r) => !r.cached);
-    expect(measured.length).toBeGreaterThanOrEqual(11);
+    expect(measured.length).toBeGreaterThanOrEqual(10);
     for (const r of measured) {
       expect(Object.keys(r.ms).length, r.key).toBeGreaterThanOrEqual(2);
       expect(Object.values(r.ms).some((ms) => Number.isFinite(ms) && ms > 0), r.key).toBe(true);
