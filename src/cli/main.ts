@@ -43,7 +43,7 @@ deviceOptions(
       .command('train')
       .description(
         'train a network; presets: lecun (784-300-100-10 ReLU, softmax), nielsen (784-30-10 sigmoid, quadratic), ' +
-          'lenet5 (LeCun 1998: two 5×5 convolutions with max pooling, 120-84-10, Adam), cnn (two 5×5 convolutions of 16 and 32 filters, 256-10, Adam)',
+          'lenet5 (LeCun 1998: two 5×5 convolutions with max pooling, 120-84-10, Adam), cnn (two 5×5 convolutions of 16 and 32 filters, 256 with dropout 0.4, 10, Adam)',
       )
       .addOption(new Option('--preset <name>', 'starting configuration (default lecun)').choices(Object.keys(PRESETS)))
       .option('--arch <layers>', ARCH_HELP)

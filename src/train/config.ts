@@ -7,6 +7,10 @@
  *            (30 epochs measured); the larger, decaying step reaches 98.2%.
  *   nielsen  784-30-10, sigmoid, quadratic cost, N(0, 1) init, batch 10, η = 3.0,
  *            30 epochs  (Nielsen, "Neural Networks and Deep Learning", chapter 1)
+ *   lenet5   LeCun 1998's LeNet-5 with ReLU and max pooling, Adam 1e-3 ×0.9, 10 epochs
+ *   cnn      conv 5×5×16 p2, pool 2, conv 5×5×32 p2, pool 2, dense 256 (dropout 0.4), 10;
+ *            Adam 1e-3 ×0.85, 12 epochs. Without dropout it peaked at 99.25% validation
+ *            (epoch 10) and ended at 99.18%: it overfits; dropout on the dense layer closes that.
  */
 import { inputSize, type ModelSpec } from '../model/spec.ts';
 
@@ -110,6 +114,7 @@ export const PRESETS: Record<'lecun' | 'nielsen' | 'lenet5' | 'cnn', TrainConfig
     l2: 0,
     momentum: 0,
     optimizer: 'adam',
+    dropout: 0.4,
     epochs: 12,
     seed: 1,
   },
