@@ -11,7 +11,7 @@ import type { Device, RunSetup, SplitChoice } from './worker-protocol.ts';
 /** Held out for validation by default, as the CLI does. */
 const DEFAULT_VALIDATION = 10000;
 
-const FIELDS = ['preset', 'arch', 'activation', 'loss', 'output', 'init', 'lr', 'decay', 'optimizer', 'momentum', 'batch', 'epochs', 'l2', 'seed', 'validation', 'limit', 'device', 'compare'] as const;
+const FIELDS = ['preset', 'arch', 'activation', 'loss', 'output', 'init', 'lr', 'decay', 'optimizer', 'momentum', 'batch', 'epochs', 'l2', 'dropout', 'seed', 'validation', 'limit', 'device', 'compare'] as const;
 type Field = (typeof FIELDS)[number];
 
 export class TrainForm {
@@ -79,7 +79,7 @@ export class TrainForm {
     const p = PRESETS[name];
     const values: Partial<Record<Field, string>> = {
       preset: name, arch: architectureText(p.model), activation: p.model.activation, loss: p.model.loss, output: p.model.outputActivation,
-      init: p.model.init, lr: String(p.lr), decay: String(p.lrDecay), optimizer: optimizerOf(p), momentum: String(p.momentum), batch: String(p.batch), epochs: String(p.epochs), l2: String(p.l2), seed: String(p.seed),
+      init: p.model.init, lr: String(p.lr), decay: String(p.lrDecay), optimizer: optimizerOf(p), momentum: String(p.momentum), batch: String(p.batch), epochs: String(p.epochs), l2: String(p.l2), dropout: String(p.dropout ?? 0), seed: String(p.seed),
     };
     for (const [field, value] of Object.entries(values)) this.input(field as Field).value = value;
     this.updateDependentFields();
@@ -160,7 +160,7 @@ export class TrainForm {
       },
       optimizer: this.input('optimizer').value as OptimizerName,
       lr: num('lr'), lrDecay: num('decay'), momentum: num('momentum'), batch: num('batch'), epochs: num('epochs'), l2: num('l2'),
-      seed: num('seed'),
+      dropout: num('dropout'), seed: num('seed'),
     };
     const device = this.input('device').value as Device;
     return {
