@@ -18,11 +18,11 @@ import * as cpuPool from '../src/cpu/pool.ts';
 import { adamUpdate as cpuAdam } from '../src/cpu/update.ts';
 import { readBuffer, readFloats, storageBuffer } from '../src/gpu/buffers.ts';
 import {
-  adamUpdate, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, im2col, maxPoolBackward, maxPoolForward, weightPartialBytes, weightSlices,
+  conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, im2col, maxPoolBackward, maxPoolForward, weightPartialBytes, weightSlices,
 } from '../src/gpu/conv-ops.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { KernelCache } from '../src/gpu/kernels.ts';
-import { destroyDispatch, optimizerBuffer, optimizerWords, type Dispatch, type MatmulChoice } from '../src/gpu/ops.ts';
+import { adamUpdate, destroyDispatch, optimizerBuffer, optimizerWords, type Dispatch, type MatmulChoice } from '../src/gpu/ops.ts';
 import { defaultVariant } from '../src/gpu/trainer.ts';
 import { createTuner } from '../src/gpu/autotune.ts';
 import { fileStore } from '../src/gpu/autotune.node.ts';

@@ -1,11 +1,13 @@
 /**
  * The convolution and pooling layers of a preset at a batch size, as the trainers run them:
- * each feature layer's geometry (src/cpu/conv.ts convGeometry, src/cpu/pool.ts poolGeometry)
+ * each feature layer's geometry (src/model/stages.ts featureStages)
  * and the activation of the layer before it (what a backward pass multiplies by).
  */
-import { convGeometry, type ConvGeometry } from '../src/cpu/conv.ts';
-import { poolGeometry, type PoolGeometry } from '../src/cpu/pool.ts';
-import { resolveFeatures, type Activation, type ModelSpec } from '../src/model/spec.ts';
+import type { ConvGeometry } from '../src/cpu/conv.ts';
+import type { PoolGeometry } from '../src/cpu/pool.ts';
+import { paramLayout } from '../src/model/layout.ts';
+import type { Activation, ModelSpec } from '../src/model/spec.ts';
+import { featureStages } from '../src/model/stages.ts';
 
 /** The convolutional presets the benchmark measures. */
 export const CNN_PRESETS = ['lenet5', 'cnn'] as const;
@@ -23,15 +25,12 @@ export type FeatureStage =
 export function convPoolStages(spec: ModelSpec, B: number): FeatureStage[] {
   let convs = 0;
   let pools = 0;
-  return resolveFeatures(spec).map((f, i) => {
+  return featureStages(spec, paramLayout(spec), B).map((s, i) => {
     const first = i === 0;
     const act = spec.activation;
-    const { channels, height, width } = f.in;
-    if (f.layer.type === 'conv') {
-      const { filters, kh, kw, stride, pad } = f.layer;
-      return { name: `conv ${++convs}`, kind: 'conv', conv: convGeometry(B, channels, height, width, filters, kh, kw, stride, pad), act, first };
-    }
-    return { name: `pool ${++pools}`, kind: 'pool', pool: poolGeometry(B, channels, height, width, f.layer.size, f.layer.stride, f.layer.pad), act, first };
+    return s.conv
+      ? { name: `conv ${++convs}`, kind: 'conv', conv: s.conv, act, first }
+      : { name: `pool ${++pools}`, kind: 'pool', pool: s.pool!, act, first };
   });
 }
 

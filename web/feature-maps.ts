@@ -11,7 +11,7 @@
 import { conv2dForward, colShape } from '../src/cpu/conv.ts';
 import { matmulForward } from '../src/cpu/matmul.ts';
 import { maxPoolForward } from '../src/cpu/pool.ts';
-import { featureStages } from '../src/cpu/trainer.ts';
+import { featureStages } from '../src/model/stages.ts';
 import { denseBlocks, paramLayout, type LayerBlock } from '../src/model/layout.ts';
 import { inputSize, layerActivations, resolveFeatures, type ModelSpec, type Shape3 } from '../src/model/spec.ts';
 

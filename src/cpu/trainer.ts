@@ -3,14 +3,15 @@
  * same steps the GPU scheduler encodes (src/gpu/trainer.ts), in Float32Arrays.
  */
 import type { Split } from '../data/dataset.ts';
-import { convBlocks, denseBlocks, type LayerBlock, type ParamLayout } from '../model/layout.ts';
+import { denseBlocks, type LayerBlock, type ParamLayout } from '../model/layout.ts';
 import { initParams } from '../model/init.ts';
 import { permutation, type Rng } from '../model/rng.ts';
-import { inputSize, layerActivations, resolveFeatures, shapeSize, type Activation, type ModelSpec, type ResolvedFeature } from '../model/spec.ts';
+import { inputSize, layerActivations, type Activation, type ModelSpec } from '../model/spec.ts';
 import { adamParams, dropoutSeed, lrAtEpoch, optimizerOf, type TrainConfig } from '../train/config.ts';
 import { dropout } from './dropout.ts';
-import { colShape, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, convGeometry, type ConvGeometry } from './conv.ts';
-import { maxPoolBackward, maxPoolForward, poolGeometry, type PoolGeometry } from './pool.ts';
+import { featureStages, type FeatureStage } from '../model/stages.ts';
+import { colShape, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward } from './conv.ts';
+import { maxPoolBackward, maxPoolForward } from './pool.ts';
 import {
   shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
 } from '../train/trainer.ts';
@@ -22,36 +23,6 @@ import { adamUpdate, sgdMomentumUpdate, sgdUpdate } from './update.ts';
 const now = () => performance.now() / 1000;
 /** How long an epoch runs at most without giving the event loop a turn. */
 const YIELD_SECONDS = 0.05;
-
-/**
- * A feature layer (convolution or max pooling) at batch size B: its geometry, its block in
- * the parameter buffer (convolutions), and the activation of its output.
- */
-export interface FeatureStage {
-  kind: 'conv' | 'pool';
-  conv?: ConvGeometry;
-  pool?: PoolGeometry;
-  block?: LayerBlock;
-  /** conv: the hidden activation; pool: identity (it passes its input's activation through). */
-  act: Activation;
-  outSize: number;
-}
-
-/** The feature layers of `spec` at batch size B, with their parameter blocks. */
-export function featureStages(spec: ModelSpec, layout: ParamLayout, B: number): FeatureStage[] {
-  const blocks = convBlocks(layout);
-  let c = 0;
-  return resolveFeatures(spec).map((f: ResolvedFeature) => {
-    const outSize = shapeSize(f.out);
-    if (f.layer.type === 'conv') {
-      const { filters, kh, kw, stride, pad } = f.layer;
-      const conv = convGeometry(B, f.in.channels, f.in.height, f.in.width, filters, kh, kw, stride, pad);
-      return { kind: 'conv', conv, block: blocks[c++], act: spec.activation, outSize };
-    }
-    const pool = poolGeometry(B, f.in.channels, f.in.height, f.in.width, f.layer.size, f.layer.stride, f.layer.pad);
-    return { kind: 'pool', pool, act: 'identity' as Activation, outSize };
-  });
-}
 
 /** Activations of one mini-batch, layer by layer, and their gradients. */
 class Workspace {
@@ -257,9 +228,10 @@ export class CpuTrainer implements Trainer {
     const P = split.rows * split.cols;
     const identity = Uint32Array.from({ length: split.count }, (_, i) => i);
     const chunk = Math.min(1000, split.count);
+    const full = new Workspace(chunk, this.config.model, this.layout);
     for (let start = 0; start < split.count; start += chunk) {
       const B = Math.min(chunk, split.count - start);
-      const ws = new Workspace(B, this.config.model, this.layout);
+      const ws = B === chunk ? full : new Workspace(B, this.config.model, this.layout);
       gatherBatch(ws.x, ws.y, split.images, split.labels, identity, start, B, P);
       this.forward(ws);
       out.set(ws.acts[ws.acts.length - 1], start * K);
@@ -268,20 +240,11 @@ export class CpuTrainer implements Trainer {
   }
 
   async evaluate(split: Split): Promise<Evaluation> {
-    const chunk = Math.min(1000, split.count);
-    const ws = new Workspace(chunk, this.config.model, this.layout);
-    const P = split.rows * split.cols;
     const K = this.dense[this.dense.length - 1].OC;
     const preds = new Uint32Array(split.count);
     const rowLoss = new Float32Array(split.count);
-    const identity = Uint32Array.from({ length: split.count }, (_, i) => i);
-    for (let start = 0; start < split.count; start += chunk) {
-      const B = Math.min(chunk, split.count - start);
-      const part = B === chunk ? ws : new Workspace(B, this.config.model, this.layout);
-      gatherBatch(part.x, part.y, split.images, split.labels, identity, start, B, P);
-      this.forward(part);
-      evaluateRows(preds.subarray(start), rowLoss.subarray(start), part.acts[part.acts.length - 1], part.y, B, K, this.config.model.loss);
-    }
+    const out = await this.logits(split);
+    evaluateRows(preds, rowLoss, out, Uint32Array.from(split.labels), split.count, K, this.config.model.loss);
     return summarizeEvaluation(preds, rowLoss, split.labels);
   }
 

@@ -1,7 +1,6 @@
 /**
  * GPU operations of the convolutional layers, with the CPU twins' names and arguments
- * (src/cpu/conv.ts, src/cpu/pool.ts), and Adam (src/cpu/update.ts adamUpdate). Each is
- * built once into Dispatches, as in ops.ts.
+ * (src/cpu/conv.ts, src/cpu/pool.ts). Each is built once into Dispatches, as in ops.ts.
  *
  * A convolution runs as im2col followed by the dense layer's matmul kernels with
  * M = B·OH·OW rows, K = KH·KW·IC and N = OC: forward (bias and activation fused), weight
@@ -13,13 +12,12 @@
  * B·OH·OW·KH·KW·IC floats per layer (31 MB for the `cnn` preset's second layer at batch 100).
  */
 import { colShape, type ConvGeometry } from '../cpu/conv.ts';
-import { keepThreshold } from '../cpu/dropout.ts';
 import type { PoolGeometry } from '../cpu/pool.ts';
 import { ACTIVATION_CODE, type Activation } from '../model/spec.ts';
 import { flatDispatch } from './dispatch.ts';
 import type { KernelCache } from './kernels.ts';
 import {
-  build, buildOwning, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, uniformBuffer,
+  buildOwning, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, uniformBuffer,
   type Dispatch, type MatmulChoice, type Slice,
 } from './ops.ts';
 
@@ -168,27 +166,4 @@ export function maxPoolBackward(
   const n = g.B * g.C * g.H * g.W;
   const overrides = { WG, ACT: ACTIVATION_CODE[actPrev], ...poolOverrides(g) };
   return buildOwning(k, 'maxpool_backward', overrides, label, [dY, argmax, xPrev, dX], poolDims(k, label, g), flatDispatch(n, WG));
-}
-
-const FLAT_WG = 256;
-
-/** One Adam step over the whole parameter buffer (adam_update.wgsl); t comes from opt.t0 and the step. */
-export function adamUpdate(
-  k: KernelCache, params: GPUBuffer, m: Buf, v: Buf, grads: GPUBuffer, opt: GPUBuffer, n: number, step: GPUBindGroup,
-): Promise<Dispatch> {
-  if (n % 4 !== 0) throw new Error(`Parameter buffers hold whole 64-float blocks; got ${n} floats.`);
-  return build(k, 'adam_update', { WG: FLAT_WG }, 'adamUpdate', [grads, params, m, v], opt, flatDispatch(n / 4, FLAT_WG), step);
-}
-
-/**
- * Inverted dropout on n floats of x in place (dropout.wgsl), the mask drawn from (seed,
- * layer, the step's number t = opt.t0 + step.index + 1): the forward pass on a hidden
- * layer's activations and the backward pass on their gradient use the same arguments.
- */
-export function dropout(
-  k: KernelCache, x: Buf, n: number, seed: number, layer: number, p: number, opt: GPUBuffer, step: GPUBindGroup, label = 'dropout',
-): Promise<Dispatch> {
-  const scale = new Uint32Array(new Float32Array([1 / (1 - p)]).buffer)[0];
-  const dims = uniformBuffer(k.device, `${label} dims`, [n, seed >>> 0, layer, keepThreshold(p), scale, 0, 0, 0]);
-  return buildOwning(k, 'dropout', { WG }, label, [x, opt], dims, flatDispatch(n, WG), step);
 }

@@ -9,6 +9,7 @@ import { ceilDiv, flatDispatch } from './dispatch.ts';
 import { adapterName, type AdapterSummary } from './device.ts';
 import type { KernelCache, KernelName, Overrides } from './kernels.ts';
 import { problemKey, scratchOperands, timeCandidate } from './autotune.ts';
+import { keepThreshold } from '../cpu/dropout.ts';
 
 export interface Slice {
   buffer: GPUBuffer;
@@ -167,16 +168,19 @@ function candidates(p: MatmulProblem): MatmulVariant[] {
 export async function tunedVariant(k: KernelCache, p: MatmulProblem): Promise<MatmulVariant> {
   const tuner = k.tuner;
   if (!tuner) throw new Error("The 'auto' matmul variant needs a tuner on the kernel cache (createTuner in src/gpu/autotune.ts).");
-  return tuner.choose(problemKey(p, false), candidates(p), async (variant, budgetMs, giveUpMs) => {
-    const ops = scratchOperands(k.device, p, false);
-    const d = await matmul(k, variant, `tune ${variant}`, p, ops.a, ops.b, ops.aux, ops.out);
-    try {
-      return await timeCandidate(k, d, budgetMs, giveUpMs);
-    } finally {
-      destroyDispatch(d);
-      for (const b of Object.values(ops)) b.destroy();
-    }
-  });
+  return tuner.choose(problemKey(p, false), candidates(p), (variant, budgetMs, giveUpMs) => timeOnScratch(k, p, variant, false, budgetMs, giveUpMs));
+}
+
+/** Times one variant (with a byte input: matmul_vec4_u8) on scratch operands of the problem's shape. */
+async function timeOnScratch(k: KernelCache, p: MatmulProblem, variant: MatmulVariant, bytes: boolean, budgetMs: number, giveUpMs: number): Promise<number> {
+  const ops = scratchOperands(k.device, p, bytes);
+  const d = await matmul(k, variant, `tune ${bytes ? 'vec4_u8' : variant}`, p, bytes ? { bytes: ops.a } : ops.a, ops.b, ops.aux, ops.out);
+  try {
+    return await timeCandidate(k, d, budgetMs, giveUpMs);
+  } finally {
+    destroyDispatch(d);
+    for (const b of Object.values(ops)) b.destroy();
+  }
 }
 
 /**
@@ -188,17 +192,9 @@ export async function tunedByteInput(k: KernelCache, B: number, C: number, OC: n
   const p = forwardProblem(B, C, OC, 'identity');
   const f32 = await tunedVariant(k, p);
   const key = problemKey(p, true);
-  const winner = await k.tuner!.choose(key, ['f32', 'u8'] as ('f32' | 'u8')[], async (input, budgetMs, giveUpMs) => {
-    const bytes = input === 'u8';
-    const ops = scratchOperands(k.device, p, bytes);
-    const d = await matmul(k, bytes ? 'vec4' : f32, `tune ${bytes ? 'vec4_u8' : f32}`, p, bytes ? { bytes: ops.a } : ops.a, ops.b, ops.aux, ops.out);
-    try {
-      return await timeCandidate(k, d, budgetMs, giveUpMs);
-    } finally {
-      destroyDispatch(d);
-      for (const b of Object.values(ops)) b.destroy();
-    }
-  });
+  const winner = await k.tuner!.choose(key, ['f32', 'u8'] as ('f32' | 'u8')[], (input, budgetMs, giveUpMs) =>
+    timeOnScratch(k, p, input === 'u8' ? 'vec4' : f32, input === 'u8', budgetMs, giveUpMs),
+  );
   return winner === 'u8';
 }
 
@@ -384,6 +380,27 @@ export function sgdMomentumUpdate(
 ): Promise<Dispatch> {
   const dispatch = flatDispatch(vec4Count(n), FLAT_WG);
   return build(k, 'sgd_momentum_update', { WG: FLAT_WG }, 'sgdMomentumUpdate', [grads, params, velocity], opt, dispatch);
+}
+
+/** One Adam step over the whole parameter buffer (adam_update.wgsl); t comes from opt.t0 and the step. */
+export function adamUpdate(
+  k: KernelCache, params: GPUBuffer, m: GPUBuffer | Slice, v: GPUBuffer | Slice, grads: GPUBuffer, opt: GPUBuffer, n: number, step: GPUBindGroup,
+): Promise<Dispatch> {
+  if (n % 4 !== 0) throw new Error(`Parameter buffers hold whole 64-float blocks; got ${n} floats.`);
+  return build(k, 'adam_update', { WG: FLAT_WG }, 'adamUpdate', [grads, params, m, v], opt, flatDispatch(n / 4, FLAT_WG), step);
+}
+
+/**
+ * Inverted dropout on n floats of x in place (dropout.wgsl), the mask drawn from (seed,
+ * layer, the step's number t = opt.t0 + step.index + 1): the forward pass on a hidden
+ * layer's activations and the backward pass on their gradient use the same arguments.
+ */
+export function dropout(
+  k: KernelCache, x: GPUBuffer | Slice, n: number, seed: number, layer: number, p: number, opt: GPUBuffer, step: GPUBindGroup, label = 'dropout',
+): Promise<Dispatch> {
+  const scale = new Uint32Array(new Float32Array([1 / (1 - p)]).buffer)[0];
+  const dims = uniformBuffer(k.device, `${label} dims`, [n, seed >>> 0, layer, keepThreshold(p), scale, 0, 0, 0]);
+  return buildOwning(k, 'dropout', { WG: FLAT_WG }, label, [x, opt], dims, flatDispatch(n, FLAT_WG), step);
 }
 
 const EVAL_WG = 64;

@@ -17,10 +17,10 @@ import { initParams } from '../model/init.ts';
 import { denseBlocks, paramLayout, type LayerBlock, type ParamLayout } from '../model/layout.ts';
 import { permutation, type Rng } from '../model/rng.ts';
 import { inputSize, layerActivations } from '../model/spec.ts';
-import { featureStages, type FeatureStage } from '../cpu/trainer.ts';
+import { featureStages, type FeatureStage } from '../model/stages.ts';
 import { adamParams, dropoutSeed, lrAtEpoch, optimizerOf, type TrainConfig } from '../train/config.ts';
 import {
-  adamUpdate, dropout, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, maxPoolBackward, maxPoolForward, weightPartialBytes,
+  conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, maxPoolBackward, maxPoolForward, weightPartialBytes,
 } from './conv-ops.ts';
 import { colShape } from '../cpu/conv.ts';
 import {
@@ -32,7 +32,7 @@ import { KernelCache, STEP_SLOT_BYTES } from './kernels.ts';
 import { createTuner, memoryStore, type MatmulTuner } from './autotune.ts';
 import {
   byteInputFits, type ByteInput, destroyDispatch, encodeDispatch, matmulBackwardWeightUpdate, evaluateRows, gatherBatch, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer,
-  optimizerWords, quadraticCost, sgdMomentumUpdate, sgdUpdate, softmaxCrossEntropy, tunedByteInput, type Dispatch, type MatmulChoice, type Slice,
+  adamUpdate, dropout, optimizerWords, quadraticCost, sgdMomentumUpdate, sgdUpdate, softmaxCrossEntropy, tunedByteInput, type Dispatch, type MatmulChoice, type Slice,
 } from './ops.ts';
 
 export interface GpuTrainerOptions {

@@ -2,8 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { dropout, keepThreshold, pcgHash } from '../../src/cpu/dropout.ts';
 import { readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
-import { dropout as gpuDropout } from '../../src/gpu/conv-ops.ts';
-import { optimizerBuffer, optimizerWords } from '../../src/gpu/ops.ts';
+import { dropout as gpuDropout, optimizerBuffer, optimizerWords } from '../../src/gpu/ops.ts';
 import { paramLayout } from '../../src/model/layout.ts';
 import { run, testKernels } from '../helpers/gpu.ts';
 

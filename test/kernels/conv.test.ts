@@ -10,11 +10,11 @@ import * as cpuPool from '../../src/cpu/pool.ts';
 import { adamUpdate as cpuAdam } from '../../src/cpu/update.ts';
 import { readBuffer, readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
 import {
-  adamUpdate, col2im, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, im2col, maxPoolBackward, maxPoolForward,
+  col2im, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, im2col, maxPoolBackward, maxPoolForward,
   weightPartialBytes, weightSlices,
 } from '../../src/gpu/conv-ops.ts';
 import type { KernelCache } from '../../src/gpu/kernels.ts';
-import { MATMUL_VARIANTS, optimizerBuffer, optimizerWords } from '../../src/gpu/ops.ts';
+import { adamUpdate, MATMUL_VARIANTS, optimizerBuffer, optimizerWords } from '../../src/gpu/ops.ts';
 import { paramLayout } from '../../src/model/layout.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../helpers/gpu.ts';

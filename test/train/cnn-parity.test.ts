@@ -3,16 +3,13 @@
  * and updated parameter), then a short run of a few hundred mini-batches whose losses and
  * validation predictions agree; with SGD (fused into the weight gradients), momentum and Adam.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CpuTrainer } from '../../src/cpu/trainer.ts';
-import type { Split } from '../../src/data/dataset.ts';
-import { GpuTrainer, type GpuTrainerOptions } from '../../src/gpu/trainer.ts';
+import { describe, expect, it } from 'vitest';
+import type { GpuTrainerOptions } from '../../src/gpu/trainer.ts';
 import { layerViews } from '../../src/model/layout.ts';
 import { parseNetwork } from '../../src/model/spec.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { expectClose } from '../helpers/compare.ts';
-import { testGpu } from '../helpers/gpu.ts';
-import { syntheticSplit } from '../helpers/splits.ts';
+import { trainerPairs } from '../helpers/pair.ts';
 
 const STEP_TOL = { atol: 2e-5, rtol: 2e-4 };
 const LOSS_TOL = { atol: 1e-4, rtol: 2e-3 };
@@ -29,20 +26,7 @@ const tiny: TrainConfig = {
 const adam: TrainConfig = { ...tiny, optimizer: 'adam', lr: 1e-3 };
 const momentum: TrainConfig = { ...tiny, momentum: 0.9, optimizer: 'momentum' };
 
-let train: Split;
-let val: Split;
-beforeAll(() => {
-  train = syntheticSplit(4000, 1); // 200 mini-batches of 20
-  val = syntheticSplit(100, 2);
-});
-const trainers: GpuTrainer[] = [];
-afterAll(() => trainers.forEach((t) => t.destroy()));
-
-async function pair(config: TrainConfig, options: GpuTrainerOptions = {}) {
-  const gpu = await GpuTrainer.create(await testGpu(), config, train, val, options);
-  trainers.push(gpu);
-  return { gpu, cpu: new CpuTrainer(config, train, val) };
-}
+const pair = trainerPairs(4000, 100); // 200 mini-batches of 20
 
 async function compareStep(config: TrainConfig, options: GpuTrainerOptions = {}) {
   const { gpu, cpu } = await pair(config, options);

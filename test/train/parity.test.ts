@@ -3,16 +3,13 @@
  * same mini-batch, activations, loss, every gradient by name and the updated parameters;
  * then 20 steps of loss agree.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CpuTrainer } from '../../src/cpu/trainer.ts';
-import type { Split } from '../../src/data/dataset.ts';
+import { describe, expect, it } from 'vitest';
 import { MATMUL_VARIANTS } from '../../src/gpu/ops.ts';
-import { GpuTrainer, type GpuTrainerOptions } from '../../src/gpu/trainer.ts';
+import type { GpuTrainerOptions } from '../../src/gpu/trainer.ts';
 import { layerViews } from '../../src/model/layout.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { expectClose } from '../helpers/compare.ts';
-import { testGpu } from '../helpers/gpu.ts';
-import { syntheticSplit } from '../helpers/splits.ts';
+import { trainerPairs } from '../helpers/pair.ts';
 
 // One step: f32 sums over ≤ 784 terms in a different order on each side.
 const STEP_TOL = { atol: 2e-5, rtol: 2e-4 };
@@ -24,20 +21,7 @@ const nielsen: TrainConfig = { ...PRESETS.nielsen, batch: 7 };
 // Layer 1 with 32 outputs: the vec4 variant reads the input batch as bytes (matmul_vec4_u8).
 const bytes: TrainConfig = { ...lecun, model: { ...lecun.model, sizes: [784, 32, 20, 10] } };
 
-let train: Split;
-let val: Split;
-beforeAll(() => {
-  train = syntheticSplit(2000, 1); // 20 mini-batches of 100
-  val = syntheticSplit(50, 2);
-});
-const trainers: GpuTrainer[] = [];
-afterAll(() => trainers.forEach((t) => t.destroy()));
-
-async function pair(config: TrainConfig, options: GpuTrainerOptions = {}) {
-  const gpu = await GpuTrainer.create(await testGpu(), config, train, val, options);
-  trainers.push(gpu);
-  return { gpu, cpu: new CpuTrainer(config, train, val) };
-}
+const pair = trainerPairs(2000, 50); // 20 mini-batches of 100
 
 async function compareStep(config: TrainConfig, options: GpuTrainerOptions = {}) {
   const { gpu, cpu } = await pair(config, options);
