@@ -29,6 +29,7 @@ function drawImageGrid(canvas: HTMLCanvasElement, images: Float32Array[], rows: 
 
 function drawWeights(canvas: HTMLCanvasElement, caption: HTMLElement, inspection: Inspection): void {
   const { weights, C, OC, rows, cols, filters } = inspection;
+  canvas.hidden = false;
   if (filters) {
     const { KH, KW, IC } = filters;
     const units = Math.min(OC, MAX_WEIGHT_IMAGES);
@@ -49,7 +50,6 @@ function drawWeights(canvas: HTMLCanvasElement, caption: HTMLElement, inspection
     canvas.hidden = true;
     return;
   }
-  canvas.hidden = false;
   const units = Math.min(OC, MAX_WEIGHT_IMAGES);
   const images = Array.from({ length: units }, (_, o) => Float32Array.from({ length: C }, (_, c) => weights[c * OC + o]));
   drawImageGrid(canvas, images, rows, cols, Math.min(units, 8), GAP);

@@ -91,6 +91,7 @@ describe.skipIf(!mnist.dir)(`a CNN in the page, and the convolution playground $
     expect(Number(await page.getAttribute('#inside-status', 'data-accuracy'))).toBeGreaterThan(0.6);
 
     expect(await page.getAttribute('#weights-canvas', 'data-filters')).toBe('4');
+    expect(await page.isVisible('#weights-canvas'), 'the filters are shown, not only drawn').toBe(true);
     expect(await page.textContent('#weights-caption')).toContain('First convolution layer: all 4 filters of 5×5');
     // Four 5×5 filters, one pixel apart, each with both signs of weights (red and blue pixels).
     const filters = await page.locator('#weights-canvas').evaluate((c: HTMLCanvasElement) => {
