@@ -18,7 +18,7 @@ import * as cpuPool from '../src/cpu/pool.ts';
 import { adamUpdate as cpuAdam } from '../src/cpu/update.ts';
 import { readBuffer, readFloats, storageBuffer } from '../src/gpu/buffers.ts';
 import {
-  conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, im2col, maxPoolBackward, maxPoolForward, weightPartialBytes, weightSlices,
+  conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, im2col, maxPoolBackward, maxPoolForward, weightSlices,
 } from '../src/gpu/conv-ops.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { KernelCache } from '../src/gpu/kernels.ts';
@@ -90,16 +90,14 @@ async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
   const wantDW = new Float32Array((cols + 1) * g.OC);
   const cpuDW = timeCpu(() => cpuConv.conv2dBackwardWeight(wantDW, wantCol, dY, g));
   const dWb = storageBuffer(d, 'dWb', wantDW.length * 4);
-  const partialBytes = weightPartialBytes(g);
-  const partial = partialBytes ? storageBuffer(d, 'partial', partialBytes) : null;
   const opt = optimizerBuffer(d, paramLayout({ sizes: [cols, g.OC] }), 0, 0, 0);
-  const dwDispatches = await conv2dBackwardWeight(k, variant, dWb, col, bdY, partial, opt, g, `${where} backward weight`);
+  const dwDispatches = await conv2dBackwardWeight(k, variant, dWb, col, bdY, opt, g, `${where} backward weight`);
   d.queue.writeBuffer(dWb, 0, poison(wantDW.length));
   const tDW = await checkedTiming(ctx, dwDispatches, async () => validate(`${where} backward weight`, await readFloats(d, dWb, wantDW.length), wantDW));
-  const { slices } = weightSlices(g);
+  const slices = weightSlices(g);
   out_.push({
     kernel: 'conv backward weight', shape: `${where} ${cols + 1}×${rows}·${rows}×${g.OC}`, work: 2 * rows * (cols + 1) * g.OC, unit: 'GFLOP/s',
-    gpu: { gpu: { ...tDW, ran: slices > 1 ? `${ran(dwDispatches[0])}, ${slices} slices + reduce` : ran(dwDispatches[0]) } }, cpu: cpuDW,
+    gpu: { gpu: { ...tDW, ran: slices > 1 ? `${ran(dwDispatches[0])}, k in ${slices} slices + reduce` : ran(dwDispatches[0]) } }, cpu: cpuDW,
   });
 
   // Input gradient col2im(dY·Wᵀ) ⊙ ReLU'(x): not needed (nor run) for the layer that reads the images.
@@ -121,7 +119,7 @@ async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
     dxDispatches.forEach(destroyDispatch);
   }
   [toCol, fwdIm2col, matmul, ...dwDispatches].forEach(destroyDispatch);
-  for (const b of [bx, bwb, bdY, col, out, dWb, opt, ...(partial ? [partial] : [])]) b.destroy();
+  for (const b of [bx, bwb, bdY, col, out, dWb, opt]) b.destroy();
   return out_;
 }
 

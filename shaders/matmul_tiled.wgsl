@@ -7,9 +7,9 @@
 //
 //   out (M, N) = epilogue(op(A) · op(B)), see lib/matmul_common.wgsl.
 // Bindings: 0 a (read), 1 b (read), 2 aux (read), 3 out (read_write, M·N), 4 dims (uniform).
-// Dispatch: (ceil(N / (4·WG_X)), ceil(M / (4·WG_Y)), 1).
+// Dispatch: (ceil(N / (4·WG_X)), ceil(M / (4·WG_Y)), slices).
 // Overrides: WG_X, WG_Y (workgroup memory 4·TK·4·(WG_X + WG_Y) bytes: 8 KiB at 16 × 16),
-//            TRANS_A, TRANS_B, MODE, ACT.
+//            TRANS_A, TRANS_B, MODE, ACT, SPLIT.
 // #include activations
 // #include matmul_common
 
@@ -30,7 +30,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let t = lid.y * WG_X + lid.x;
   let T = WG_X * WG_Y;
   var acc: array<vec4<f32>, 4>;
-  for (var k0 = 0u; k0 < dims.K; k0 += TK) {
+  let kr = kRange(wid.z);
+  for (var k0 = kr.x; k0 < kr.y; k0 += TK) {
     for (var i = t; i < TK * TILE_M; i += T) {
       let kk = i % TK;
       let mm = i / TK;

@@ -12,8 +12,8 @@
 //   weight with the ones row); B, the epilogue and bindings 1-4 in lib/matmul_vec4_common.wgsl.
 // Bindings: 0 a (read, vec4), 1 b (read, vec4), 2 aux (read, vec4), 3 out (read_write, vec4 (M, N/4)),
 //   4 dims (uniform).
-// Dispatch: (ceil(N / (8·WG_X)), ceil(M / (4·RB)), 1).
-// Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT, SELECTS.
+// Dispatch: (ceil(N / (8·WG_X)), ceil(M / (4·RB)), slices).
+// Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT, SELECTS, SPLIT.
 // Constraints (src/gpu/ops.ts checks them and falls back to matmul_blocked otherwise):
 //   K % 4 == 0 unless TRANS_A and not TRANS_B (the weight gradient: K is the batch, and
 //   B's rows from K on read as zeros); lda % 4 == 0, ldb % 4 == 0; with TRANS_A, the
@@ -72,11 +72,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let n0 = (wid.x * WG_X + lid.x) * 8u;
   let m0 = wid.y * 4u * RB;
   if (m0 >= dims.M || n0 >= dims.N) { return; }
+  let kr = kRange(wid.z);
   let n1 = min(n0 + 4u, dims.N - 1u);
   var a0: mat4x4<f32>; var a1: mat4x4<f32>; var a2: mat4x4<f32>; var a3: mat4x4<f32>; var a4: mat4x4<f32>;
   var c0: mat4x4<f32>; var c1: mat4x4<f32>; var c2: mat4x4<f32>; var c3: mat4x4<f32>; var c4: mat4x4<f32>;
   let last = dims.M - 1u;
-  for (var k = 0u; k < dims.K; k += 4u) {
+  for (var k = kr.x; k < kr.y; k += 4u) {
     let tb0 = tileB(k, n0);
     let tb1 = tileB(k, n1);
     let t0 = tileA(min(m0, last), k); a0 += t0 * tb0; c0 += t0 * tb1;

@@ -14,8 +14,8 @@
 //   lda counts bytes.
 // Bindings: 0 a (read, vec4<u32> of 16 bytes), 1 b (read, vec4), 2 aux (read, vec4),
 //   3 out (read_write, vec4 (M, N/4)), 4 dims (uniform).
-// Dispatch: (ceil(N / (8·WG_X)), ceil(M / 20), 1), or ceil(M / 32) with TRANS_A.
-// Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT.
+// Dispatch: (ceil(N / (8·WG_X)), ceil(M / 20), slices), or ceil(M / 32) rows with TRANS_A.
+// Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT, SPLIT.
 // Constraints (src/gpu/ops.ts checks them: byteInputFits): lda % 16 == 0; without TRANS_A
 //   K % 16 == 0; with TRANS_A (and not TRANS_B) any K, B's rows from K on reading as zeros, and
 //   the stored rows of A (M, or M − 1 in MODEs 2, 3) % 16 == 0; ldb % 4 == 0; N % 4 == 0;
@@ -40,7 +40,7 @@ fn columns(w0: u32, w1: u32, w2: u32, w3: u32) -> mat4x4<f32> {
 // With TRANS_A (weight gradient). Stored (K, lda): A[m, k] = byte k·lda + m; word vector
 // (k·lda + m) / 16 holds rows m .. m+15 of column k. The ones row of MODEs 2 and 3 (M − 1,
 // a multiple of 16) starts a 16-row group read as bytes 0xff, which unpack to 1.0.
-fn blockTransA(m0: u32, n0: u32, n1: u32) {
+fn blockTransA(m0: u32, n0: u32, n1: u32, kr: vec2<u32>) {
   var a0: mat4x4<f32>; var a1: mat4x4<f32>; var a2: mat4x4<f32>; var a3: mat4x4<f32>;
   var a4: mat4x4<f32>; var a5: mat4x4<f32>; var a6: mat4x4<f32>; var a7: mat4x4<f32>;
   var c0: mat4x4<f32>; var c1: mat4x4<f32>; var c2: mat4x4<f32>; var c3: mat4x4<f32>;
@@ -48,7 +48,7 @@ fn blockTransA(m0: u32, n0: u32, n1: u32) {
   let ones0 = MODE >= 2u && m0 == dims.M - 1u;
   let ones1 = MODE >= 2u && m0 + 16u == dims.M - 1u;
   let s = dims.lda / 16u;
-  for (var k = 0u; k < dims.K; k += 4u) {
+  for (var k = kr.x; k < kr.y; k += 4u) {
     let tb0 = tileB(k, n0);
     let tb1 = tileB(k, n1);
     let base = (k * dims.lda + m0) / 16u;
@@ -82,11 +82,11 @@ fn blockTransA(m0: u32, n0: u32, n1: u32) {
 
 // Without TRANS_A (forward). Stored (M, lda): row m's bytes k .. k+15 are word vector
 // (m·lda + k) / 16; rows past M repeat the last row (never stored).
-fn blockA(m0: u32, n0: u32, n1: u32) {
+fn blockA(m0: u32, n0: u32, n1: u32, kr: vec2<u32>) {
   var a0: mat4x4<f32>; var a1: mat4x4<f32>; var a2: mat4x4<f32>; var a3: mat4x4<f32>; var a4: mat4x4<f32>;
   var c0: mat4x4<f32>; var c1: mat4x4<f32>; var c2: mat4x4<f32>; var c3: mat4x4<f32>; var c4: mat4x4<f32>;
   let last = dims.M - 1u;
-  for (var k = 0u; k < dims.K; k += 16u) {
+  for (var k = kr.x; k < kr.y; k += 16u) {
     var rows: array<vec4<u32>, 4u * RB_N>;
     for (var i = 0u; i < 4u * RB_N; i++) { rows[i] = a[(min(m0 + i, last) * dims.lda + k) / 16u]; }
     for (var kk = 0u; kk < 4u; kk++) {
@@ -111,6 +111,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let n0 = (wid.x * WG_X + lid.x) * 8u;
   let m0 = wid.y * select(20u, 32u, TRANS_A);
   if (m0 >= dims.M || n0 >= dims.N) { return; }
+  let kr = kRange(wid.z);
   let n1 = min(n0 + 4u, dims.N - 1u);
-  if (TRANS_A) { blockTransA(m0, n0, n1); } else { blockA(m0, n0, n1); }
+  if (TRANS_A) { blockTransA(m0, n0, n1, kr); } else { blockA(m0, n0, n1, kr); }
 }

@@ -12,9 +12,13 @@
 // MODE 3  backward weight and SGD step: out holds the layer's block [W; b] and becomes
 //         out − lr·(g + l2·out) with g = [Aᵀ; 1]·B, l2 on W only (not the last row, b);
 //         aux holds the optimiser (lib/optimizer.wgsl): lr = aux[0], l2 = aux[1].
+// SPLIT   split-K: workgroup z sums only k in [z·kSlice, min(K, (z + 1)·kSlice)) and writes
+//         that partial product, without the epilogue, to out at z·pstride (out is then the
+//         partial-sum buffer); splitk_reduce.wgsl adds the slices and applies the epilogue.
+//         kSlice is a multiple of 16 (every variant's step of k). Dispatch z = the slices.
 struct Dims {
   M: u32, N: u32, K: u32, lda: u32,
-  ldb: u32, _pad0: u32, _pad1: u32, _pad2: u32,
+  ldb: u32, kSlice: u32, pstride: u32, _pad0: u32,
 }
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -27,6 +31,20 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override MODE: u32 = 0u;
 override ACT: u32 = 0u;
+override SPLIT: bool = false;
+
+// Where this invocation's outputs go: kRange sets it (slice z's part of the partial sums).
+var<private> outBase: u32;
+
+// Call first, with workgroup_id.z: the range [begin, end) of k to sum, the whole K or
+// slice z of it with SPLIT (uniform across the workgroup: loops with barriers may use it).
+fn kRange(z: u32) -> vec2<u32> {
+  outBase = 0u;
+  if (!SPLIT) { return vec2(0u, dims.K); }
+  outBase = z * dims.pstride;
+  let begin = z * dims.kSlice;
+  return vec2(begin, min(dims.K, begin + dims.kSlice));
+}
 
 // Caller guarantees m < M and k < K.
 fn loadA(m: u32, k: u32) -> f32 {
@@ -47,6 +65,10 @@ fn sgdStep(w: f32, g: f32, bias: bool) -> f32 {
 
 // Caller guarantees m < M and n < N.
 fn finish(m: u32, n: u32, acc: f32) {
+  if (SPLIT) {
+    out[outBase + m * dims.N + n] = acc;
+    return;
+  }
   var v = acc;
   if (MODE == 0u) { v = activate(acc + b[dims.K * dims.ldb + n], ACT); }
   if (MODE == 1u) { v = acc * activationGrad(aux[m * dims.N + n], ACT); }

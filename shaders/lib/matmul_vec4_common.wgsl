@@ -7,9 +7,11 @@
 //   row K of B's storage, MODE 1 backward input ⊙ act'(aux), MODE 2 backward weight with
 //   a last row of ones in op(A), MODE 3 that gradient applied as an SGD step to out.
 // The epilogue works on four columns at a time: N % 4 == 0. aux and out are vec4 arrays.
+// SPLIT (split-K) as in lib/matmul_common.wgsl: slice z of k, the raw sums to out at
+// z·pstride (a multiple of 4), no epilogue.
 struct Dims {
   M: u32, N: u32, K: u32, lda: u32,
-  ldb: u32, _pad0: u32, _pad1: u32, _pad2: u32,
+  ldb: u32, kSlice: u32, pstride: u32, _pad0: u32,
 }
 
 @group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
@@ -23,6 +25,20 @@ override MODE: u32 = 0u;
 override ACT: u32 = 0u;
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 1u; // must be 1: rows come from workgroup_id.y
+override SPLIT: bool = false;
+
+// Where this invocation's outputs go: kRange sets it (slice z's part of the partial sums).
+var<private> outBase: u32;
+
+// Call first, with workgroup_id.z: the range [begin, end) of k to sum, the whole K or
+// slice z of it with SPLIT (uniform across the workgroup: loops with barriers may use it).
+fn kRange(z: u32) -> vec2<u32> {
+  outBase = 0u;
+  if (!SPLIT) { return vec2(0u, dims.K); }
+  outBase = z * dims.pstride;
+  let begin = z * dims.kSlice;
+  return vec2(begin, min(dims.K, begin + dims.kSlice));
+}
 
 // Columns j of the result are op(B)[k .. k+3, n0 + j].
 fn tileB(k: u32, n0: u32) -> mat4x4<f32> {
@@ -54,6 +70,10 @@ fn rowB(i: u32, k: u32) -> vec4<f32> {
 // 0: the bias of columns n .. n+3; MODE 3: the optimiser's first words, (lr, l2, …)).
 fn finish4(m: u32, n: u32, acc: vec4<f32>, c: vec4<f32>) {
   let i = (m * dims.N + n) / 4u;
+  if (SPLIT) {
+    out[outBase / 4u + i] = acc;
+    return;
+  }
   var v = acc;
   if (MODE == 0u) { v = activate4(acc + c, ACT); }
   if (MODE == 1u) { v = acc * activationGrad4(aux[i], ACT); }

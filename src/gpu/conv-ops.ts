@@ -55,81 +55,49 @@ export async function conv2dForward(
   return [await im2col(k, col, x, g, `${label} im2col`), await matmulForward(k, variant, out, col, wb, rows, cols, g.OC, act, `${label} matmul`)];
 }
 
-/** im2col rows per slice of a split-K weight gradient (a multiple of 64: slices start on 256-byte boundaries). */
+/** im2col rows per slice of a split-K weight gradient, roughly. */
 export const SPLIT_K_ROWS = 4096;
 
-/** Slices of the weight gradient's B·OH·OW rows: one per SPLIT_K_ROWS, at most 32. */
-export function weightSlices(g: ConvGeometry): { slices: number; rowsPerSlice: number } {
+/**
+ * Slices of k (the weight gradient's B·OH·OW im2col rows) for a chosen variant: one per
+ * SPLIT_K_ROWS, at most 32; the autotuner ('auto') measures its own choice instead.
+ */
+export function weightSlices(g: ConvGeometry): number {
   const { rows } = colShape(g);
-  const slices = Math.min(32, Math.max(1, Math.round(rows / SPLIT_K_ROWS)));
-  const rowsPerSlice = Math.ceil(rows / slices / 64) * 64;
-  return { slices: Math.ceil(rows / rowsPerSlice), rowsPerSlice };
-}
-
-const align64 = (n: number) => Math.ceil(n / 64) * 64;
-
-/** Bytes of the partial-sum buffer a split-K weight gradient of geometry g needs (0: not split). */
-export function weightPartialBytes(g: ConvGeometry): number {
-  const { slices } = weightSlices(g);
-  return slices > 1 ? slices * align64((colShape(g).cols + 1) * g.OC) * 4 : 0;
+  return Math.min(32, Math.max(1, Math.round(rows / SPLIT_K_ROWS)));
 }
 
 /**
- * The weight gradient [colᵀ; 1] · dY over B·OH·OW rows, split-K: a K of 19,600–78,400 rows
+ * The weight gradient [colᵀ; 1] · dY over B·OH·OW rows, split-K: a k of 19,600–78,400 rows
  * for a (KH·KW·IC + 1) × OC output of a few thousand values would leave most of a GPU idle
- * (and measured 4× slower per FLOP than the forward matmul on llvmpipe). Each slice of
- * rows is one matmul (MODE 2) into `partial`, then weight_grad_reduce adds the slices into
- * out (MODE 2) or applies them as the SGD step (MODE 3). One slice: the matmul alone.
+ * (and measured 4× slower per FLOP than the forward matmul on llvmpipe). The matmul sums
+ * slices of rows in parallel (workgroup z) and splitk_reduce adds them into out (MODE 2)
+ * or applies them as the SGD step (MODE 3): one matmul dispatch and its reduce.
  */
-async function weightGradient(
-  k: KernelCache, variant: MatmulChoice, out: Buf, col: GPUBuffer, dY: GPUBuffer, partial: GPUBuffer | null, opt: GPUBuffer,
-  g: ConvGeometry, mode: 2 | 3, label: string,
-): Promise<Dispatch[]> {
+function weightGradient(
+  k: KernelCache, variant: MatmulChoice, out: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry, mode: 2 | 3, label: string,
+): Promise<Dispatch> {
   const { rows, cols } = colShape(g);
-  const { slices, rowsPerSlice } = weightSlices(g);
-  if (slices === 1) {
-    return [
-      mode === 3
-        ? await matmulBackwardWeightUpdate(k, variant, out, col, dY, opt, rows, cols, g.OC, label)
-        : await matmulBackwardWeight(k, variant, out, col, dY, rows, cols, g.OC, label),
-    ];
-  }
-  const size = (cols + 1) * g.OC;
-  const stride = align64(size);
-  if (!partial || partial.size < slices * stride * 4) {
-    throw new Error(`${label}: the split-K partial-sum buffer must hold ${slices * stride * 4} bytes (weightPartialBytes).`);
-  }
-  const out_: Dispatch[] = [];
-  for (let s = 0; s < slices; s++) {
-    const first = s * rowsPerSlice;
-    const n = Math.min(rowsPerSlice, rows - first);
-    out_.push(
-      await matmulBackwardWeight(
-        k, variant, { buffer: partial, offset: s * stride * 4, size: size * 4 },
-        { buffer: col, offset: first * cols * 4, size: n * cols * 4 }, { buffer: dY, offset: first * g.OC * 4, size: n * g.OC * 4 },
-        n, cols, g.OC, `${label} slice ${s + 1}/${slices}`,
-      ),
-    );
-  }
-  const dims = uniformBuffer(k.device, `${label} reduce dims`, [slices, size, cols * g.OC, stride]);
-  out_.push(await buildOwning(k, 'weight_grad_reduce', { WG, MODE: mode }, `${label} reduce`, [partial, opt, out], dims, flatDispatch(size, WG)));
-  return out_;
+  const split = weightSlices(g);
+  return mode === 3
+    ? matmulBackwardWeightUpdate(k, variant, out, col, dY, opt, rows, cols, g.OC, label, split)
+    : matmulBackwardWeight(k, variant, out, col, dY, rows, cols, g.OC, label, split);
 }
 
-/** dWb (CKP + 1, OC) = [colᵀ; 1] · dY, col as conv2dForward left it; `partial`: weightPartialBytes(g). */
-export function conv2dBackwardWeight(
-  k: KernelCache, variant: MatmulChoice, dWb: Buf, col: GPUBuffer, dY: GPUBuffer, partial: GPUBuffer | null, opt: GPUBuffer, g: ConvGeometry,
+/** dWb (CKP + 1, OC) = [colᵀ; 1] · dY, col as conv2dForward left it. */
+export async function conv2dBackwardWeight(
+  k: KernelCache, variant: MatmulChoice, dWb: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry,
   label = 'conv2dBackwardWeight',
 ): Promise<Dispatch[]> {
-  return weightGradient(k, variant, dWb, col, dY, partial, opt, g, 2, label);
+  return [await weightGradient(k, variant, dWb, col, dY, opt, g, 2, label)];
 }
 
 /** wb −= lr·([colᵀ; 1] · dY + l2·W) in place, lr and l2 from the optimiser buffer. */
-export function conv2dBackwardWeightUpdate(
-  k: KernelCache, variant: MatmulChoice, wb: Buf, col: GPUBuffer, dY: GPUBuffer, partial: GPUBuffer | null, opt: GPUBuffer, g: ConvGeometry,
+export async function conv2dBackwardWeightUpdate(
+  k: KernelCache, variant: MatmulChoice, wb: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry,
   label = 'conv2dBackwardWeightUpdate',
 ): Promise<Dispatch[]> {
-  return weightGradient(k, variant, wb, col, dY, partial, opt, g, 3, label);
+  return [await weightGradient(k, variant, wb, col, dY, opt, g, 3, label)];
 }
 
 /** dX (B, H, W, IC) = col2im(dY · Wᵀ) ⊙ actPrev'(xPrev); dCol is scratch of colShape(g). */

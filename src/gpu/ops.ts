@@ -5,8 +5,8 @@
  */
 import type { LayerBlock, ParamLayout } from '../model/layout.ts';
 import { ACTIVATION_CODE, type Activation, type Loss } from '../model/spec.ts';
+import { storageBuffer } from './buffers.ts';
 import { ceilDiv, flatDispatch } from './dispatch.ts';
-import { adapterName, type AdapterSummary } from './device.ts';
 import type { KernelCache, KernelName, Overrides } from './kernels.ts';
 import { problemKey, scratchOperands, timeCandidate } from './autotune.ts';
 import { keepThreshold } from '../cpu/dropout.ts';
@@ -27,6 +27,8 @@ export interface Dispatch {
   workgroups: [number, number, number];
   /** Buffers made for this dispatch alone (its sizes uniform): destroyed with it. */
   owned: GPUBuffer[];
+  /** A second phase encoded right after this one (a split-K matmul's reduce), destroyed with it. */
+  next?: Dispatch;
 }
 
 export function encodeDispatch(pass: GPUComputePassEncoder, d: Dispatch, stepOffset = 0): void {
@@ -34,6 +36,7 @@ export function encodeDispatch(pass: GPUComputePassEncoder, d: Dispatch, stepOff
   pass.setBindGroup(0, d.bindGroup);
   if (d.step) pass.setBindGroup(1, d.step, [stepOffset]);
   pass.dispatchWorkgroups(...d.workgroups);
+  if (d.next) encodeDispatch(pass, d.next, stepOffset);
 }
 
 function toSlice(s: GPUBuffer | Slice): Slice {
@@ -79,6 +82,7 @@ export async function buildOwning(...args: Parameters<typeof build>): Promise<Di
 export function destroyDispatch(d: Dispatch): void {
   for (const b of d.owned) b.destroy();
   d.owned = [];
+  if (d.next) destroyDispatch(d.next);
 }
 
 // ---- dense layer -------------------------------------------------------------------
@@ -87,6 +91,38 @@ export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 /** A variant, or 'auto': the autotuner's fastest for each shape on this adapter (src/gpu/autotune.ts). */
 export type MatmulChoice = MatmulVariant | 'auto';
+
+/**
+ * What the autotuner picks per shape: a variant, and how many slices of k it sums in
+ * parallel (split-K; 1: none). Written `tiled/k8` in its cache and tables.
+ */
+export interface MatmulPlan {
+  variant: MatmulVariant;
+  split: number;
+}
+
+export function planName(p: MatmulPlan): string {
+  return p.split > 1 ? `${p.variant}/k${p.split}` : p.variant;
+}
+
+export function parsePlan(name: string): MatmulPlan | null {
+  const m = /^([a-z0-9]+)(?:\/k(\d+))?$/.exec(name);
+  if (!m || !(MATMUL_VARIANTS as readonly string[]).includes(m[1])) return null;
+  return { variant: m[1] as MatmulVariant, split: m[2] ? Number(m[2]) : 1 };
+}
+
+/** Every matmul variant steps through k in multiples of 16 or less: slices start on one. */
+const K_SLICE_ALIGN = 16;
+
+/**
+ * Slices of k for a split-K matmul asking for `split`: each kSlice long (a multiple of 16,
+ * the last shorter), slices ≤ split of them (1: not split).
+ */
+export function splitK(K: number, split: number): { kSlice: number; slices: number } {
+  if (split <= 1) return { kSlice: K, slices: 1 };
+  const kSlice = ceilDiv(ceilDiv(K, split), K_SLICE_ALIGN) * K_SLICE_ALIGN;
+  return { kSlice, slices: ceilDiv(K, kSlice) };
+}
 
 /**
  * Workgroup shape and outputs per invocation of each variant: r per side, or r columns and
@@ -130,6 +166,8 @@ export interface MatmulProblem {
   transB: boolean;
   mode: number;
   act: Activation;
+  /** Split-K: sum k in this many slices in parallel, then add them (splitk_reduce). Default 1. */
+  split?: number;
 }
 
 /** Whether matmul_vec4 can run this problem (its header lists the constraints). */
@@ -156,25 +194,71 @@ function u8Fits(p: MatmulProblem): boolean {
   );
 }
 
-/** The variants that can run a problem (vec4 only on shapes it fits). */
-function candidates(p: MatmulProblem): MatmulVariant[] {
-  return MATMUL_VARIANTS.filter((v) => v !== 'vec4' || vec4Fits(p));
+/** Workgroups of one slice of a variant's dispatch for a problem (the kernel headers' Dispatch lines). */
+function gridOf(kernel: MatmulVariant | 'vec4_u8', p: MatmulProblem): [number, number] {
+  const g = VARIANT_GEOMETRY[kernel];
+  const rows = (p.transA ? g.rmTransA : undefined) ?? g.rm ?? g.r;
+  return [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * rows)];
+}
+
+/** Split-K candidates stop where a dispatch has this many workgroups: enough for any GPU. */
+const SPLIT_MAX_WORKGROUPS = 2048;
+/** …or where a slice would sum fewer than this many k. */
+const SPLIT_MIN_K = 32;
+
+/**
+ * The plans the autotuner measures for a problem: each variant that fits (vec4 only on
+ * aligned shapes), unsplit, and (not naive) split into 2, 4, 8 … slices of k while the
+ * dispatch stays under SPLIT_MAX_WORKGROUPS and slices sum at least SPLIT_MIN_K each. A
+ * small output with a long k (a layer's 100 × 300 forward over K = 784) gets slices to
+ * fill a GPU's compute units; a large one (a convolution's forward) gets none.
+ */
+export function candidatePlans(p: MatmulProblem): MatmulPlan[] {
+  const plans: MatmulPlan[] = [];
+  for (const variant of MATMUL_VARIANTS) {
+    if (variant === 'vec4' && !vec4Fits(p)) continue;
+    plans.push({ variant, split: 1 });
+    if (variant === 'naive') continue;
+    const [x, y] = gridOf(variant, p);
+    let slices = 1;
+    for (let split = 2; x * y * split <= SPLIT_MAX_WORKGROUPS && p.K / split >= SPLIT_MIN_K; split *= 2) {
+      if (splitK(p.K, split).slices > slices) plans.push({ variant, split });
+      slices = splitK(p.K, split).slices;
+    }
+  }
+  return plans;
 }
 
 /**
- * The autotuner's variant for a problem (k.tuner must be set): the fastest candidate on
- * this adapter, measured on scratch buffers the first time a shape is seen, then cached.
+ * The autotuner's plan for a problem (k.tuner must be set): the fastest candidate on this
+ * adapter, measured on scratch buffers the first time a shape is seen, then cached.
  */
-export async function tunedVariant(k: KernelCache, p: MatmulProblem): Promise<MatmulVariant> {
+export async function tunedPlan(k: KernelCache, p: MatmulProblem): Promise<MatmulPlan> {
   const tuner = k.tuner;
   if (!tuner) throw new Error("The 'auto' matmul variant needs a tuner on the kernel cache (createTuner in src/gpu/autotune.ts).");
-  return tuner.choose(problemKey(p, false), candidates(p), (variant, budgetMs, giveUpMs) => timeOnScratch(k, p, variant, false, budgetMs, giveUpMs));
+  const names = candidatePlans(p).map(planName);
+  // Splits of one variant are measured in increasing order and stop at the first that is
+  // no faster than the one before: past it, more slices only add partial sums to reduce.
+  const previous = new Map<MatmulVariant, number>();
+  const winner = await tuner.choose(problemKey(p, false), names, async (name, budgetMs, giveUpMs) => {
+    const plan = parsePlan(name)!;
+    const before = previous.get(plan.variant);
+    if (plan.split > 1 && before === Infinity) return Infinity;
+    const ms = await timeOnScratch(k, p, plan, false, budgetMs, giveUpMs, false);
+    if (plan.split === 1 && Number.isFinite(ms)) previous.set(plan.variant, ms);
+    if (plan.split > 1) previous.set(plan.variant, before !== undefined && ms >= before ? Infinity : ms);
+    return ms;
+  });
+  return parsePlan(winner)!;
 }
 
-/** Times one variant (with a byte input: matmul_vec4_u8) on scratch operands of the problem's shape. */
-async function timeOnScratch(k: KernelCache, p: MatmulProblem, variant: MatmulVariant, bytes: boolean, budgetMs: number, giveUpMs: number): Promise<number> {
+/** Times one plan (with a byte input: matmul_vec4_u8) on scratch operands of the problem's shape. */
+async function timeOnScratch(
+  k: KernelCache, p: MatmulProblem, plan: MatmulPlan, bytes: boolean, budgetMs: number, giveUpMs: number, selects?: boolean,
+): Promise<number> {
   const ops = scratchOperands(k.device, p, bytes);
-  const d = await matmul(k, variant, `tune ${bytes ? 'vec4_u8' : variant}`, p, bytes ? { bytes: ops.a } : ops.a, ops.b, ops.aux, ops.out);
+  const label = `tune ${bytes ? 'vec4_u8' : planName(plan)}`;
+  const d = await matmulPlanned(k, plan, label, p, bytes ? { bytes: ops.a } : ops.a, ops.b, ops.aux, ops.out, selects);
   try {
     return await timeCandidate(k, d, budgetMs, giveUpMs);
   } finally {
@@ -185,81 +269,126 @@ async function timeOnScratch(k: KernelCache, p: MatmulProblem, variant: MatmulVa
 
 /**
  * Whether layer 1 should read its input as bytes under 'auto': it fits, and matmul_vec4_u8
- * beats the fastest f32 variant on the layer's forward shape (measured, then cached).
+ * beats the fastest f32 plan on the layer's forward shape (measured, then cached).
  */
 export async function tunedByteInput(k: KernelCache, B: number, C: number, OC: number): Promise<boolean> {
   if (!byteInputFits('vec4', B, C, OC)) return false;
   const p = forwardProblem(B, C, OC, 'identity');
-  const f32 = await tunedVariant(k, p);
+  const f32 = await tunedPlan(k, p);
   const key = problemKey(p, true);
   const winner = await k.tuner!.choose(key, ['f32', 'u8'] as ('f32' | 'u8')[], (input, budgetMs, giveUpMs) =>
-    timeOnScratch(k, p, input === 'u8' ? 'vec4' : f32, input === 'u8', budgetMs, giveUpMs),
+    timeOnScratch(k, p, input === 'u8' ? { variant: 'vec4', split: f32.split } : f32, input === 'u8', budgetMs, giveUpMs, false),
   );
   return winner === 'u8';
+}
+
+/**
+ * matmul_vec4's ones row (the weight gradient's bias row) as a branch or as selects
+ * (SELECTS): an adapter that runs both sides of a branch its compiler cannot prove
+ * uniform pays for the branch, one that skips the loads it guards pays for selects.
+ * Measured, not guessed from the adapter's name: on SwiftShader selects made layer 2's
+ * weight gradient 1.7× faster, on llvmpipe 30% slower. Without a tuner: the branch.
+ */
+/** The tuner's cache key for the form of matmul_vec4's ones row on a problem. */
+export function onesRowKey(p: MatmulProblem, plan: MatmulPlan): string {
+  return `${problemKey(p, false)} ${planName(plan)} ones row`;
+}
+
+async function tunedSelects(k: KernelCache, p: MatmulProblem, plan: MatmulPlan): Promise<boolean> {
+  if (!k.tuner || !p.transA || p.mode < MODE.backwardWeight) return false;
+  const key = onesRowKey(p, plan);
+  const winner = await k.tuner.choose(key, ['branch', 'selects'] as ('branch' | 'selects')[], (form, budgetMs, giveUpMs) =>
+    timeOnScratch(k, p, plan, false, budgetMs, giveUpMs, form === 'selects'),
+  );
+  return winner === 'selects';
 }
 
 async function matmul(
   k: KernelCache, requested: MatmulChoice, label: string, p: MatmulProblem,
   a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice,
 ): Promise<Dispatch> {
-  if (requested === 'auto') requested = isByteInput(a) ? 'vec4' : await tunedVariant(k, p);
-  // vec4 needs aligned shapes; the register-blocked kernel takes the rest.
-  const variant = requested === 'vec4' && !vec4Fits(p) ? 'blocked' : requested;
-  if (isByteInput(a) && (requested !== 'vec4' || !u8Fits(p))) {
-    throw new Error(`${label}: a byte input needs the vec4 variant and shapes that fit it (byteInputFits); got ${requested}.`);
-  }
-  const kernel = isByteInput(a) ? 'vec4_u8' : variant;
-  label = `${label} [${kernel}]`;
-  const g = VARIANT_GEOMETRY[kernel];
-  const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, 0, 0, 0]);
-  const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
-  if (kernel === 'vec4') overrides.SELECTS = prefersSelects(k.ctx.adapter);
-  const rows = (p.transA ? g.rmTransA : undefined) ?? g.rm ?? g.r;
-  const workgroups: [number, number, number] = [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * rows), 1];
-  const aBuffer = isByteInput(a) ? a.bytes : a;
-  return buildOwning(k, `matmul_${kernel}`, overrides, label, [aBuffer, b, aux, out], dims, workgroups);
+  const plan: MatmulPlan =
+    requested !== 'auto' ? { variant: requested, split: p.split ?? 1 }
+    : isByteInput(a) ? { variant: 'vec4', split: (await tunedPlan(k, p)).split }
+    : await tunedPlan(k, p);
+  return matmulPlanned(k, plan, label, p, a, b, aux, out);
 }
 
+const align64 = (n: number) => Math.ceil(n / 64) * 64;
+
 /**
- * SwiftShader runs both sides of a branch its compiler cannot prove uniform, so matmul_vec4
- * uses selects for its ones row there (SELECTS); llvmpipe and GPUs keep the branch, which
- * skips loads. Measured: 1.7× faster on SwiftShader, 30% slower on llvmpipe.
+ * Builds one matmul: the plan's kernel over all of k, or (split > 1) over slices of k into
+ * a partial-sum buffer of its own, followed by splitk_reduce (Dispatch.next), which adds
+ * the slices and applies the epilogue. `selects`: matmul_vec4's SELECTS (default: tuned).
  */
-export function prefersSelects(adapter: AdapterSummary): boolean {
-  return /swiftshader/i.test(adapterName(adapter));
+async function matmulPlanned(
+  k: KernelCache, plan: MatmulPlan, label: string, p: MatmulProblem,
+  a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, selects?: boolean,
+): Promise<Dispatch> {
+  // vec4 needs aligned shapes; the register-blocked kernel takes the rest.
+  const variant = plan.variant === 'vec4' && !vec4Fits(p) ? 'blocked' : plan.variant;
+  if (isByteInput(a) && (plan.variant !== 'vec4' || !u8Fits(p))) {
+    throw new Error(`${label}: a byte input needs the vec4 variant and shapes that fit it (byteInputFits); got ${plan.variant}.`);
+  }
+  const kernel = isByteInput(a) ? 'vec4_u8' : variant;
+  const { kSlice, slices } = splitK(p.K, plan.split);
+  label = `${label} [${kernel}${slices > 1 ? `, k in ${slices} slices` : ''}]`;
+  const g = VARIANT_GEOMETRY[kernel];
+  const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
+  if (kernel === 'vec4') overrides.SELECTS = selects ?? (await tunedSelects(k, p, { variant, split: plan.split }));
+  if (overrides.SELECTS) label = label.replace(/\]$/, ', ones row by selects]');
+  const [x, y] = gridOf(kernel, p);
+  const aBuffer = isByteInput(a) ? a.bytes : a;
+  if (slices === 1) {
+    const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, p.K, 0, 0]);
+    return buildOwning(k, `matmul_${kernel}`, overrides, label, [aBuffer, b, aux, out], dims, [x, y, 1]);
+  }
+  const stride = align64(p.M * p.N);
+  const partial = storageBuffer(k.device, `${label} partial sums`, slices * stride * 4);
+  const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, kSlice, stride, 0]);
+  const first = await buildOwning(k, `matmul_${kernel}`, { ...overrides, SPLIT: true }, label, [aBuffer, b, aux, partial], dims, [x, y, slices]);
+  first.owned.push(partial);
+  // What the epilogue reads: the bias row of B (MODE 0), act's input (MODE 1), the optimiser (MODE 3).
+  const c = p.mode === MODE.forward ? b : aux;
+  const rdims = uniformBuffer(k.device, `${label} reduce dims`, [slices, p.M * p.N, p.N, stride, (p.M - 1) * p.N, p.K * p.ldb, 0, 0]);
+  const reduceOverrides = { WG: REDUCE_WG_SPLIT, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
+  first.next = await buildOwning(k, 'splitk_reduce', reduceOverrides, `${label} reduce`, [partial, c, out], rdims, flatDispatch(p.M * p.N, REDUCE_WG_SPLIT));
+  return first;
 }
+
+const REDUCE_WG_SPLIT = 256;
 
 function forwardProblem(B: number, C: number, OC: number, act: Activation): MatmulProblem {
   return { M: B, N: OC, K: C, lda: C, ldb: OC, transA: false, transB: false, mode: MODE.forward, act };
 }
 
-function backwardWeightProblem(B: number, C: number, OC: number, mode: number = MODE.backwardWeight): MatmulProblem {
+export function backwardWeightProblem(B: number, C: number, OC: number, mode: number = MODE.backwardWeight): MatmulProblem {
   return { M: C + 1, N: OC, K: B, lda: C, ldb: OC, transA: true, transB: false, mode, act: 'identity' };
 }
 
 /** out (B, OC) = act(x (B, C) · W + b); wb is the layer's block [W; b]. */
 export function matmulForward(
   k: KernelCache, variant: MatmulChoice, out: GPUBuffer | Slice, x: Operand, wb: GPUBuffer | Slice,
-  B: number, C: number, OC: number, act: Activation, label = 'matmulForward',
+  B: number, C: number, OC: number, act: Activation, label = 'matmulForward', split = 1,
 ): Promise<Dispatch> {
-  return matmul(k, variant, label, forwardProblem(B, C, OC, act), x, wb, wb, out);
+  return matmul(k, variant, label, { ...forwardProblem(B, C, OC, act), split }, x, wb, wb, out);
 }
 
 /** dX (B, C) = (dY (B, OC) · Wᵀ) ⊙ actPrev'(aPrev). */
 export function matmulBackwardInput(
   k: KernelCache, variant: MatmulChoice, dX: GPUBuffer | Slice, dY: GPUBuffer | Slice, wb: GPUBuffer | Slice,
-  aPrev: GPUBuffer | Slice, B: number, C: number, OC: number, actPrev: Activation, label = 'matmulBackwardInput',
+  aPrev: GPUBuffer | Slice, B: number, C: number, OC: number, actPrev: Activation, label = 'matmulBackwardInput', split = 1,
 ): Promise<Dispatch> {
-  const p = { M: B, N: C, K: OC, lda: OC, ldb: OC, transA: false, transB: true, mode: MODE.backwardInput, act: actPrev };
+  const p = { M: B, N: C, K: OC, lda: OC, ldb: OC, transA: false, transB: true, mode: MODE.backwardInput, act: actPrev, split };
   return matmul(k, variant, label, p, dY, wb, aPrev, dX);
 }
 
 /** dWb (C + 1, OC) = [xᵀ; 1] · dY: dW and, as its last row, dB. */
 export function matmulBackwardWeight(
   k: KernelCache, variant: MatmulChoice, dWb: GPUBuffer | Slice, x: Operand, dY: GPUBuffer | Slice,
-  B: number, C: number, OC: number, label = 'matmulBackwardWeight',
+  B: number, C: number, OC: number, label = 'matmulBackwardWeight', split = 1,
 ): Promise<Dispatch> {
-  return matmul(k, variant, label, backwardWeightProblem(B, C, OC), x, dY, dY, dWb);
+  return matmul(k, variant, label, { ...backwardWeightProblem(B, C, OC), split }, x, dY, dY, dWb);
 }
 
 /**
@@ -270,9 +399,9 @@ export function matmulBackwardWeight(
  */
 export function matmulBackwardWeightUpdate(
   k: KernelCache, variant: MatmulChoice, wb: GPUBuffer | Slice, x: Operand, dY: GPUBuffer | Slice, opt: GPUBuffer,
-  B: number, C: number, OC: number, label = 'matmulBackwardWeightUpdate',
+  B: number, C: number, OC: number, label = 'matmulBackwardWeightUpdate', split = 1,
 ): Promise<Dispatch> {
-  return matmul(k, variant, label, backwardWeightProblem(B, C, OC, MODE.backwardWeightUpdate), x, dY, opt, wb);
+  return matmul(k, variant, label, { ...backwardWeightProblem(B, C, OC, MODE.backwardWeightUpdate), split }, x, dY, opt, wb);
 }
 
 // ---- loss ----------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import { inputSize, layerActivations } from '../model/spec.ts';
 import { featureStages, type FeatureStage } from '../model/stages.ts';
 import { adamParams, dropoutSeed, lrAtEpoch, optimizerOf, type TrainConfig } from '../train/config.ts';
 import {
-  conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, maxPoolBackward, maxPoolForward, weightPartialBytes,
+  conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, maxPoolBackward, maxPoolForward,
 } from './conv-ops.ts';
 import { colShape } from '../cpu/conv.ts';
 import {
@@ -37,11 +37,15 @@ import {
 
 export interface GpuTrainerOptions {
   /**
-   * Matmul kernel; default: vec4 on software adapters, tiled on GPUs. 'auto': the fastest
-   * per shape on this adapter, measured by the autotuner (`tuner`, or a fresh in-memory one).
+   * Matmul kernel; default: vec4 on software adapters, 'auto' on GPUs: the fastest variant
+   * and split of k per shape on this adapter, measured by the autotuner.
    */
   variant?: MatmulChoice;
-  /** The autotuner for variant 'auto' (src/gpu/autotune.ts), with its cache. */
+  /**
+   * The autotuner (src/gpu/autotune.ts) with its cache: it picks the plans under 'auto' and,
+   * for vec4, the form of the weight gradient's ones row. Default: one in memory, shared by
+   * the trainers of this process.
+   */
   tuner?: MatmulTuner;
   /**
    * Apply plain SGD inside each layer's weight-gradient matmul instead of storing the
@@ -79,6 +83,9 @@ function colBytes(s: FeatureStage): number {
 export function defaultVariant(ctx: GpuContext): MatmulChoice {
   return ctx.adapter.isSoftware ? 'vec4' : 'auto';
 }
+
+/** The default tuner's store: what one trainer measured, the next one on the same adapter reuses. */
+const PROCESS_TUNE_STORE = memoryStore();
 
 /** A split uploaded once: packed image bytes and labels. */
 interface ResidentSplit {
@@ -143,8 +150,6 @@ export class GpuTrainer implements Trainer {
   private velocity: GPUBuffer | null = null;
   /** The gradient of an im2col matrix, scratch shared by the convolution layers' backward passes. */
   private dCol: GPUBuffer | null = null;
-  /** Split-K partial sums of the convolutions' weight gradients, shared by them. */
-  private partial: GPUBuffer | null = null;
   private dense: LayerBlock[];
   private opt!: GPUBuffer;
   private perm!: GPUBuffer;
@@ -169,7 +174,7 @@ export class GpuTrainer implements Trainer {
     tuner?: MatmulTuner,
   ) {
     this.k = new KernelCache(ctx);
-    if (options.variant === 'auto') this.k.tuner = tuner ?? createTuner(ctx, memoryStore());
+    this.k.tuner = tuner ?? createTuner(ctx, PROCESS_TUNE_STORE);
     this.device = ctx.device;
     this.variant = options.variant;
     const [C, OC] = config.model.sizes;
@@ -332,8 +337,6 @@ export class GpuTrainer implements Trainer {
     const fd = a.stages.map((st, f) => this.storage(`${st.kind}${f + 1} gradient`, B * st.outSize * 4));
     const dColBytes = Math.max(0, ...a.stages.slice(1).map((st) => (st.conv ? colBytes(st) : 0)));
     if (dColBytes > 0) this.dCol = this.storage('im2col gradient', dColBytes);
-    const partialBytes = Math.max(0, ...a.stages.map((st) => (st.conv ? weightPartialBytes(st.conv) : 0)));
-    if (partialBytes > 0) this.partial = this.storage('weight-gradient partial sums', partialBytes);
     this.batch = { ...a, dZ, fd };
     const trainStep = this.stepSlots('train steps', this.steps, B);
     const program = await this.forwardProgram(a, this.trainData, this.perm, trainStep, 'train', true);
@@ -379,8 +382,8 @@ export class GpuTrainer implements Trainer {
       }
       program.push(
         ...(fused
-          ? await conv2dBackwardWeightUpdate(this.k, this.variant, wb, a.cols[f]!, fd[f], this.partial, this.opt, st.conv!, `conv ${f + 1} backward weight + SGD`)
-          : await conv2dBackwardWeight(this.k, this.variant, this.block(this.grads!, st.block!), a.cols[f]!, fd[f], this.partial, this.opt, st.conv!, `conv ${f + 1} backward weight`)),
+          ? await conv2dBackwardWeightUpdate(this.k, this.variant, wb, a.cols[f]!, fd[f], this.opt, st.conv!, `conv ${f + 1} backward weight + SGD`)
+          : await conv2dBackwardWeight(this.k, this.variant, this.block(this.grads!, st.block!), a.cols[f]!, fd[f], this.opt, st.conv!, `conv ${f + 1} backward weight`)),
       );
     }
     if (!fused) {

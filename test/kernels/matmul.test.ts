@@ -8,8 +8,10 @@ import * as cpu from '../../src/cpu/matmul.ts';
 import { packBytes, readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
 import { KernelCache } from '../../src/gpu/kernels.ts';
 import {
-  byteInputFits, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, optimizerBuffer, prefersSelects,
+  byteInputFits, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, optimizerBuffer, destroyDispatch,
+  backwardWeightProblem, onesRowKey,
 } from '../../src/gpu/ops.ts';
+import { adapterKey, MatmulTuner, memoryStore } from '../../src/gpu/autotune.ts';
 import { paramLayout } from '../../src/model/layout.ts';
 import { ACTIVATIONS, type Activation } from '../../src/model/spec.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';
@@ -178,21 +180,34 @@ describe('matmul_vec4_u8 (input as bytes)', () => {
   });
 });
 
-// matmul_vec4 as built for SwiftShader (SELECTS: the ones row by selects), run here on the
-// test adapter through a kernel cache that describes it as SwiftShader.
-describe('matmul_vec4 with SELECTS (its SwiftShader form)', () => {
+// matmul_vec4 with its ones row as selects (SELECTS), the form SwiftShader measured faster,
+// run here through a tuner whose cache says 'selects' for these shapes.
+describe('matmul_vec4 with SELECTS (the ones row by selects)', () => {
   let ks: KernelCache;
+  const SELECT_SHAPES = [[100, 300, 100], [7, 784, 300], [8, 12, 16]] as const;
   beforeAll(() => {
-    const ctx = k.ctx;
-    ks = new KernelCache({ ...ctx, adapter: { ...ctx.adapter, description: `${ctx.adapter.description} (as SwiftShader)` } });
+    ks = new KernelCache(k.ctx);
+    const winners: Record<string, string> = {};
+    for (const [B, C, OC] of SELECT_SHAPES) {
+      for (const mode of [2, 3]) winners[onesRowKey(backwardWeightProblem(B, C, OC, mode), { variant: 'vec4', split: 1 })] = 'selects';
+    }
+    ks.tuner = new MatmulTuner(adapterKey(k.ctx.adapter), memoryStore({ [adapterKey(k.ctx.adapter)]: winners }));
   });
 
-  it('is chosen for SwiftShader only', () => {
-    expect(prefersSelects(ks.ctx.adapter)).toBe(true);
-    expect(prefersSelects({ ...k.ctx.adapter, vendor: 'mesa', architecture: '', device: '', description: 'llvmpipe' })).toBe(false);
+  it('is chosen by measuring both forms on the adapter, not by its name', async () => {
+    const kt = new KernelCache(k.ctx);
+    kt.tuner = new MatmulTuner(adapterKey(k.ctx.adapter), memoryStore(), 5);
+    const d = kt.device;
+    const dispatch = await matmulBackwardWeight(kt, 'vec4', poisoned(d, 'dWb', 301 * 100), storageBuffer(d, 'x', new Float32Array(100 * 300)), storageBuffer(d, 'dY', new Float32Array(100 * 100)), 100, 300, 100);
+    const result = kt.tuner.results.find((r) => r.key === onesRowKey(backwardWeightProblem(100, 300, 100), { variant: 'vec4', split: 1 }));
+    expect(result?.cached).toBe(false);
+    expect(Object.keys(result!.ms).sort()).toEqual(['branch', 'selects']);
+    for (const ms of Object.values(result!.ms)) expect(ms).toBeGreaterThan(0);
+    expect(result!.winner).toBe(result!.ms.selects < result!.ms.branch ? 'selects' : 'branch');
+    destroyDispatch(dispatch);
   });
 
-  for (const [B, C, OC] of [[100, 300, 100], [7, 784, 300], [8, 12, 16]] as const) {
+  for (const [B, C, OC] of SELECT_SHAPES) {
     it(`backward weight and with SGD step B=${B} C=${C} OC=${OC}`, async () => {
       const x = seededArray(B * C, 16, 0, 1);
       const dY = seededArray(B * OC, 17);
@@ -200,7 +215,7 @@ describe('matmul_vec4 with SELECTS (its SwiftShader form)', () => {
       const d = ks.device;
       const dWb = poisoned(d, 'dWb', (C + 1) * OC);
       const dispatch = await matmulBackwardWeight(ks, 'vec4', dWb, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), B, C, OC);
-      expect(dispatch.label).toContain('[vec4]');
+      expect(dispatch.label).toContain('[vec4, ones row by selects]');
       await run(d, [dispatch]);
       const want = new Float64Array((C + 1) * OC);
       cpu.matmulBackwardWeight(want, Float64Array.from(x), Float64Array.from(dY), B, C, OC);
