@@ -10,10 +10,11 @@ import { sgdUpdate as cpuSgd } from '../src/cpu/update.ts';
 import { packBytes, readBuffer, readFloats, storageBuffer } from '../src/gpu/buffers.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { KernelCache, STEP_SLOT_BYTES } from '../src/gpu/kernels.ts';
+import { createTuner, memoryStore } from '../src/gpu/autotune.ts';
 import {
   byteInputFits,
-  gatherBatch, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer, sgdUpdate,
-  softmaxCrossEntropy, type Dispatch, type MatmulVariant,
+  gatherBatch, MATMUL_VARIANTS, type MatmulChoice, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer, sgdUpdate,
+  softmaxCrossEntropy, type Dispatch,
 } from '../src/gpu/ops.ts';
 import { paramLayout } from '../src/model/layout.ts';
 import { compareArrays } from '../src/util/compare.ts';
@@ -49,7 +50,7 @@ export function validate(name: string, got: ArrayLike<number>, want: ArrayLike<n
   if (problem) throw new Error(`Benchmark result is wrong, not timing it:\n${problem}`);
 }
 
-async function matmulRow(k: KernelCache, ctx: GpuContext, op: MatmulOp, B: number, C: number, OC: number, label: string, variants: readonly MatmulVariant[]): Promise<KernelRow> {
+async function matmulRow(k: KernelCache, ctx: GpuContext, op: MatmulOp, B: number, C: number, OC: number, label: string, variants: readonly MatmulChoice[]): Promise<KernelRow> {
   const d = ctx.device;
   // Pixel values (bytes / 255), so the byte-input kernel (vec4 u8) computes the same thing.
   const xBytes = Uint8Array.from(seededArray(B * C, 1, 0, 256), Math.floor);
@@ -79,7 +80,7 @@ async function matmulRow(k: KernelCache, ctx: GpuContext, op: MatmulOp, B: numbe
     d.queue.writeBuffer(out, 0, new Float32Array(outLen).fill(NaN));
     const t = await timeGpu(ctx, [dispatch]);
     validate(`${op} ${label} ${v}`, await readFloats(d, out, outLen), want);
-    gpu[v] = { ...t, ran: /\[(\w+)\]/.exec(dispatch.label)?.[1] ?? v };
+    gpu[v] = { ...t, ran: /\[([^\]]+)\]$/.exec(dispatch.label)?.[1] ?? v };
   }
   // Layer 1 as the trainer runs it: the input batch as bytes (matmul_vec4_u8).
   if (op !== 'backward input' && variants.includes('vec4') && byteInputFits('vec4', B, C, OC)) {
@@ -171,6 +172,9 @@ async function otherRows(k: KernelCache, ctx: GpuContext, batches: number[]): Pr
 
 export async function kernelTable(ctx: GpuContext, opts: { quick: boolean }): Promise<KernelRow[]> {
   const k = new KernelCache(ctx);
+  // 'auto': the autotuner's plan for each shape (variant and split of k), as the trainer would run it.
+  k.tuner = createTuner(ctx, memoryStore());
+  const CHOICES: MatmulChoice[] = [...MATMUL_VARIANTS, 'auto'];
   const rows: KernelRow[] = [];
   const batches = opts.quick ? [100] : [1, 10, 100, 1000];
   const ops: MatmulOp[] = ['forward', 'backward input', 'backward weight'];
@@ -178,11 +182,11 @@ export async function kernelTable(ctx: GpuContext, opts: { quick: boolean }): Pr
     for (const [label, C, OC] of opts.quick ? LAYERS.slice(0, 1) : LAYERS) {
       for (const op of ops) {
         if (op === 'backward input' && (label.endsWith(' 1'))) continue; // the first layer needs no dX
-        rows.push(await matmulRow(k, ctx, op, B, C, OC, `${label} B=${B}`, MATMUL_VARIANTS));
+        rows.push(await matmulRow(k, ctx, op, B, C, OC, `${label} B=${B}`, CHOICES));
       }
     }
   }
-  if (!opts.quick) for (const op of ops) rows.push(await matmulRow(k, ctx, op, 1024, 1024, 1024, '1024³', MATMUL_VARIANTS));
+  if (!opts.quick) for (const op of ops) rows.push(await matmulRow(k, ctx, op, 1024, 1024, 1024, '1024³', CHOICES));
   rows.push(...(await otherRows(k, ctx, batches)));
   return rows;
 }

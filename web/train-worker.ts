@@ -10,6 +10,8 @@ import { datasetFromFiles, holdOut, subset, type Dataset, type Split } from '../
 import { openBrowserGpu, WebGpuUnavailableError } from '../src/gpu/browser-gpu.ts';
 import { adapterName, type GpuContext } from '../src/gpu/device.ts';
 import { KernelCache } from '../src/gpu/kernels.ts';
+import { createTuner, type MatmulTuner } from '../src/gpu/autotune.ts';
+import { indexedDbStore } from '../src/gpu/autotune.browser.ts';
 import { GpuTrainer } from '../src/gpu/trainer.ts';
 import { loadModel, saveModel } from '../src/model/model-file.ts';
 import { architectureText, inputSize, type ModelSpec } from '../src/model/spec.ts';
@@ -32,6 +34,8 @@ interface CurrentModel {
 }
 
 let gpu: GpuContext | null = null;
+/** The autotuner of `gpu`, its measurements kept in IndexedDB. */
+let tuner: MatmulTuner | null = null;
 /** The playground's pipelines, built on first use. */
 let playgroundKernels: KernelCache | null = null;
 let dataset: Dataset | null = null;
@@ -73,7 +77,9 @@ function splits(d: Dataset, choice: SplitChoice): { train: Split; val: Split } {
 async function openTrainer(device: 'gpu' | 'cpu', config: TrainConfig, train: Split, val: Split): Promise<Trainer> {
   if (device === 'cpu') return new CpuTrainer(config, train, val);
   if (!gpu) throw new Error('WebGPU is not available in this browser: choose the CPU reference.');
-  return GpuTrainer.create(gpu, config, train, val);
+  // The autotuner's measurements persist in IndexedDB: the next run on this adapter reuses them.
+  tuner ??= createTuner(gpu, await indexedDbStore());
+  return GpuTrainer.create(gpu, config, train, val, { tuner });
 }
 
 /** The image shape of the network's input: a CNN's own, the data's when it fits, else a square if there is one. */

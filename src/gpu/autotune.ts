@@ -1,7 +1,7 @@
 /**
  * The matmul autotuner: on the adapter in use, time each candidate variant on each matmul
  * shape the training step needs and keep the fastest, per adapter and shape, in a cache
- * (a JSON file in Node, localStorage in the page). No list of adapter names decides the
+ * (a JSON file in Node, autotune.node.ts; IndexedDB in the page, autotune.browser.ts). No list of adapter names decides the
  * kernel: the adapter nobody here can test is exactly where measurement must decide.
  *
  * Timing: each candidate is built once (pipeline compiled), run once to warm up (software
@@ -26,21 +26,6 @@ export interface TuneStore {
 export function memoryStore(initial: Record<string, Record<string, string>> = {}): TuneStore {
   let data = structuredClone(initial);
   return { load: () => structuredClone(data), save: (all) => (data = structuredClone(all)) };
-}
-
-/** localStorage in the page (key wgtrain.matmul-tune). */
-export function localStorageStore(storage: Storage): TuneStore {
-  const KEY = 'wgtrain.matmul-tune';
-  return {
-    load: () => {
-      try {
-        return JSON.parse(storage.getItem(KEY) ?? '{}');
-      } catch {
-        return {};
-      }
-    },
-    save: (all) => storage.setItem(KEY, JSON.stringify(all)),
-  };
 }
 
 /** One measured shape: milliseconds per dispatch of each candidate (Infinity: dropped early). */
