@@ -157,4 +157,33 @@ describe.skipIf(!mnist.dir)(`the page trains in Chromium ${mnist.reason}`, () =>
     expect(await page.isEnabled('#start')).toBe(true);
     expect(browser.errors).toEqual([]);
   });
+
+  it("keeps the autotuner's measurements in IndexedDB for the next run", async () => {
+    const { page } = browser;
+    // 32 → 16 gives a weight gradient matmul_vec4 runs: the form of its ones row is measured.
+    await page.goto(pageUrl(site.url, { ...SMALL_RUN, arch: '784-32-16-10', epochs: '1' }));
+    await waitForData(page);
+    await page.click('#start');
+    expect(await waitForRunEnd(page)).toBe('done');
+    const stored = await page.evaluate(
+      () =>
+        new Promise<Record<string, Record<string, string>> | undefined>((resolve, reject) => {
+          const open = indexedDB.open('wgtrain');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const get = open.result.transaction('tune').objectStore('tune').get('matmul');
+            get.onerror = () => reject(get.error);
+            get.onsuccess = () => resolve(get.result);
+          };
+        }),
+    );
+    const entries = Object.entries(stored ?? {});
+    expect(entries).toHaveLength(1); // one adapter: SwiftShader
+    const [adapter, winners] = entries[0];
+    expect(adapter).toMatch(/swiftshader/i);
+    const onesRow = Object.entries(winners).filter(([key]) => key.endsWith('ones row'));
+    expect(onesRow.map(([key]) => key)).toContain('33x16x50 lda32 ldb16 TN mode3 vec4 ones row');
+    for (const [, form] of onesRow) expect(['branch', 'selects']).toContain(form);
+    expect(browser.errors).toEqual([]);
+  });
 });
