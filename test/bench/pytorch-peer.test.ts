@@ -18,6 +18,7 @@ import { holdOut } from '../../src/data/dataset.ts';
 
 const exec = promisify(execFile);
 const DATA = process.env.WGTRAIN_MNIST_DIR ?? '../shared/data/mnist';
+const hasPython = spawnSync('python3', ['--version']).status === 0;
 
 /** An interpreter whose `import torch` fails as Python's does when torch is not installed. */
 function pythonWithoutTorch(): string {
@@ -55,7 +56,7 @@ describe('the PyTorch peer without torch', () => {
   });
 
   const torchImports = spawnSync('python3', ['-c', 'import torch']).status === 0;
-  it.skipIf(torchImports)('is skipped on this machine, whose python3 has no torch', async () => {
+  it.skipIf(torchImports || !hasPython)('is skipped on this machine, whose python3 has no torch', async () => {
     const run = await runPytorch(pytorchJob('lecun', DATA, true), 'python3');
     expect(run.status).toBe('skipped');
     expect(run.status === 'skipped' && run.reason).toMatch(/^PyTorch not installed \(python3 -c 'import torch' failed: \w+Error: .*torch/);
@@ -97,9 +98,19 @@ describe('parsePytorchOutput', () => {
     expect(rows[1].note).toBe('skipped: CUDA graphs need a CUDA device');
     expect(pytorchPeerRows(run, 1000)).toEqual([]);
   });
+
+  it('lays the batch sizes side by side, beside wgtrain GPU at the same batch', () => {
+    const run: PytorchRun = { status: 'ran', result: parsePytorchOutput(line({ ...result, rows: [...result.rows, { ...measured, batch: 1000, samplesPerSecond: 20000, valAccuracy: 0.9 }] })), command: '' };
+    const text = formatPytorch(run, [{ batch: 100, gpu: 11468, gpuRange: [11000, 12000], cpu: 1800, gpuValAccuracy: 0.9 }]);
+    expect(text.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| trainer'))).toEqual([
+      expect.stringMatching(/^\| wgtrain GPU +\| +11468 \| +\|$/),
+      expect.stringMatching(/^\| PyTorch eager loop +\| +5000 \(95\.0%\) \| +20000 \(90\.0%\) \|$/),
+      expect.stringMatching(/^\| PyTorch, whole step in a CUDA graph +\| skipped: CUDA graphs need a CUDA device \| +\|$/),
+    ]);
+  });
 });
 
-describe('pytorch.py --check (no torch needed)', () => {
+describe.skipIf(!hasPython)('pytorch.py --check (python3 without torch)', () => {
   const check = async (job: object) => {
     try {
       const { stdout } = await exec('python3', [PYTORCH_SCRIPT, '--check', '--config', JSON.stringify(job)]);
