@@ -355,7 +355,7 @@ def run(job):
             torch.cuda.current_stream().wait_stream(side)
             graph = torch.cuda.CUDAGraph()
             opt.zero_grad(set_to_none=True)  # the captured backward allocates the gradients it writes
-            with torch.cuda.graph(graph):
+            with torch.cuda.graph(graph, stream=side):  # the warm-up's stream: its cuBLAS workspace exists already
                 step(static_idx)
             for s in range(min(job["warmup"], steps)):
                 static_idx.copy_(perm[s * batch : (s + 1) * batch])
