@@ -2,7 +2,8 @@
  * Peers in the same run, on the same adapter and data: TensorFlow.js (WebGPU, WASM and CPU
  * backends) and a plain JS loop train the same 784-300-100-10 network at batch 100, and
  * TF.js (WebGPU, WASM) the convolutional presets, each in its own process
- * (bench/peers/run-peer.ts), beside wgtrain's GPU and CPU trainers.
+ * (bench/peers/run-peer.ts), beside wgtrain's GPU and CPU trainers. PyTorch, a Python
+ * process of its own, is run by bench/peers/run-pytorch.ts and joins these tables' rows.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';

@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: the kernel table, training throughput GPU vs CPU across batch sizes, the
- * breakdown of one epoch, and the peers (TensorFlow.js backends, a plain JS loop) on the
- * same adapter and data; then the convolutional presets (section cnn): their kernel rows,
- * training throughput GPU vs CPU and TF.js on the same networks. Prints aligned tables and
+ * breakdown of one epoch, and the peers (TensorFlow.js backends, a plain JS loop on the same
+ * adapter and data; PyTorch, CPU or CUDA, where `python3 -c "import torch"` works, else a row
+ * saying why not); then the convolutional presets (section cnn): their kernel rows, training
+ * throughput GPU vs CPU, TF.js and PyTorch on the same networks. Prints aligned tables and
  * writes everything as JSON.
  *
  *   npm run bench -- [--adapter opengl] [--quick] [--only kernels,training,breakdown,peers,cnn]
@@ -20,8 +21,9 @@ import { formatKernelTable, kernelTable } from './kernels.ts';
 import { CNN_PRESETS } from './cnn-layers.ts';
 import { cnnKernelTable, formatCnnKernelTable } from './cnn-kernels.ts';
 import { cnnTargets, formatCnnPeers, formatPeers, runCnnPeers, runPeers } from './peers.ts';
+import { formatPytorch, pytorchJob, pytorchPeerRows, runPytorch } from './peers/run-pytorch.ts';
 import {
-  breakdown, formatBreakdown, formatPresetThroughput, formatThroughput, presetThroughput, throughput, type NetworkThroughputRow,
+  breakdown, formatBreakdown, formatPresetThroughput, formatThroughput, presetThroughput, throughput, type NetworkThroughputRow, type ThroughputRow,
 } from './training.ts';
 
 const SECTIONS = ['kernels', 'training', 'breakdown', 'peers', 'cnn'] as const;
@@ -88,9 +90,14 @@ if (split && only.has('breakdown')) {
 
 if (only.has('peers')) {
   const peers = await runPeers(String(opts.data), opts.adapter as AdapterChoice, Boolean(opts.quick), results);
-  results.peers = peers;
+  // PyTorch on its own device (CUDA where present, else the CPU): the same network, split and batches.
+  const torch = await runPytorch(pytorchJob('lecun', String(opts.data), Boolean(opts.quick)));
+  results.pytorch = torch;
+  results.peers = [...peers, ...pytorchPeerRows(torch, 100)];
   say('\n## Peers, same network, data and adapter\n');
-  say(formatPeers(peers));
+  say(formatPeers(results.peers as typeof peers));
+  say('\n## PyTorch on the lecun preset across batch sizes\n');
+  say(formatPytorch(torch, results.training as ThroughputRow[] | undefined));
 }
 
 if (split && only.has('cnn')) {
@@ -113,6 +120,13 @@ if (split && only.has('cnn')) {
   say(formatPresetThroughput(training));
 
   const peers = await runCnnPeers(String(opts.data), opts.adapter as AdapterChoice, Boolean(opts.quick), training);
+  const torch: Record<string, unknown> = {};
+  for (const network of CNN_PRESETS) {
+    const run = await runPytorch(pytorchJob(network, String(opts.data), Boolean(opts.quick), { batches: [100], images: gpuImages, epochs, warmup: 5 }));
+    torch[network] = run;
+    peers.push(...pytorchPeerRows(run, 100).map((row) => ({ network, ...row })));
+  }
+  results.cnnPytorch = torch;
   results.cnnPeers = peers;
   say('\n## Peers on the convolutional presets, same network, data and adapter\n');
   say(formatCnnPeers(peers));

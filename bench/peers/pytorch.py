@@ -1,0 +1,437 @@
+"""Peer: PyTorch training a wgtrain preset on the same MNIST split, as its users write it.
+
+    python3 bench/peers/pytorch.py --config '<json>'          # time it; one JSON line on stdout
+    python3 bench/peers/pytorch.py --check --config '<json>'  # validate, read the data, no torch
+
+The config (written by bench/peers/run-pytorch.ts) holds the preset's TrainConfig and what to
+measure; nothing of a preset is repeated here:
+    {"preset": "lecun", "config": {TrainConfig}, "data": "/abs/mnist", "validation": 10000,
+     "batches": [100, 1000], "modes": ["eager", "graph"], "epochs": 1, "warmup": 20,
+     "images": null}
+The network comes from config.model (dense sizes, hidden and output activations, loss, init;
+conv and pool layers from model.features), the optimiser from config.optimizer, lr, momentum,
+Adam's betas, l2 (added to the weights' gradient, biases excluded, as wgtrain does) and dropout.
+η is the preset's first-epoch η, kept constant.
+
+Data: the IDX training files (gzipped or not, .gz preferred, as wgtrain reads them); the last
+`validation` images are the validation set, the rest (or their first `images`) are trained on.
+Both are put on the device once, as float32 in [0, 1] and int64 labels.
+
+Modes, per batch size, each from a fresh network initialised from the seed:
+    eager  the loop users write: a shuffled order per epoch on the device; per mini-batch index
+           the resident tensors, forward, loss, backward, optimiser step.
+    graph  CUDA only: the whole step (the gather from a static index tensor, forward, loss,
+           backward, optimiser step) captured once in a torch.cuda.CUDAGraph after a warm-up
+           on a side stream; per mini-batch, copy the indices into the static tensor (on the
+           device) and replay.
+A run: `warmup` untimed mini-batches, then `epochs` timed epochs (each every whole mini-batch
+of the training images), the clock stopped after torch.cuda.synchronize(); samples/s is their
+median. The validation accuracy and loss after the timed epochs show that it really trained.
+
+Output: one JSON line {"peer": "pytorch", "torch", "device", "deviceName", "train", "val",
+"rows": [{"mode", "batch", "samplesPerSecond", "rates", "steps", "epochs", "warmupSteps",
+"seconds", "valAccuracy", "valLoss"} | {"mode", "batch", "skipped"} | {"mode", "batch",
+"error"}], "note"}; on a failure before any row, {"peer": "pytorch", "error"} and exit 1.
+Everything else goes to stderr.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import struct
+import sys
+import time
+import traceback
+
+MODES = ("eager", "graph")
+ACTIVATIONS = ("identity", "relu", "sigmoid", "tanh", "softplus")
+LOSSES = ("cross-entropy", "quadratic")
+INITS = ("xavier", "he", "normal")
+OPTIMIZERS = ("sgd", "momentum", "adam")
+IDX_NAMES = {"images": "train-images-idx3-ubyte", "labels": "train-labels-idx1-ubyte"}
+IDX_MAGIC = {"images": (0x803, 3), "labels": (0x801, 1)}
+NO_GRAPH = "CUDA graphs need a CUDA device"
+
+
+class ConfigError(Exception):
+    pass
+
+
+# ---- configuration --------------------------------------------------------------------
+
+
+def whole(value, name, least):
+    if not isinstance(value, int) or isinstance(value, bool) or value < least:
+        raise ConfigError(f"{name} must be a whole number >= {least} (got {value!r})")
+    return value
+
+
+def output_length(n, k, stride, pad):
+    return (n + 2 * pad - k) // stride + 1
+
+
+def feature_shapes(model):
+    """The (channels, height, width) after each feature layer; [] for a dense network."""
+    features = model.get("features") or []
+    if not features:
+        return []
+    shape = model.get("input")
+    if not shape:
+        raise ConfigError("model.features needs model.input (channels, height, width)")
+    c, h, w = shape["channels"], shape["height"], shape["width"]
+    shapes = []
+    for i, f in enumerate(features):
+        if f.get("type") == "conv":
+            c, h, w = f["filters"], output_length(h, f["kh"], f["stride"], f["pad"]), output_length(w, f["kw"], f["stride"], f["pad"])
+        elif f.get("type") == "pool":
+            if 2 * f["pad"] > f["size"]:
+                raise ConfigError(f"model.features[{i}]: torch pools with padding at most half the window (pad {f['pad']}, size {f['size']})")
+            h, w = output_length(h, f["size"], f["stride"], f["pad"]), output_length(w, f["size"], f["stride"], f["pad"])
+        else:
+            raise ConfigError(f"model.features[{i}] has type {f.get('type')!r}: expected conv or pool")
+        if h < 1 or w < 1:
+            raise ConfigError(f"model.features[{i}] leaves an empty {h}x{w} output")
+        shapes.append((c, h, w))
+    return shapes
+
+
+def input_size(model):
+    shape = model.get("input")
+    return shape["channels"] * shape["height"] * shape["width"] if model.get("features") else model["sizes"][0]
+
+
+def check_config(job):
+    """Refuses a config this script cannot run, naming the field; returns it with defaults."""
+    for key in ("config", "data", "batches"):
+        if key not in job:
+            raise ConfigError(f"the config has no {key!r}")
+    cfg = job["config"]
+    model = cfg.get("model")
+    if not isinstance(model, dict):
+        raise ConfigError("config.model is missing")
+    sizes = model.get("sizes")
+    if not isinstance(sizes, list) or len(sizes) < 2 or any(not isinstance(n, int) or n < 1 for n in sizes):
+        raise ConfigError(f"config.model.sizes must be at least two positive whole numbers (got {sizes!r})")
+    if model.get("activation") not in ACTIVATIONS:
+        raise ConfigError(f"config.model.activation {model.get('activation')!r} is not one of {', '.join(ACTIVATIONS)}")
+    if model.get("loss") not in LOSSES:
+        raise ConfigError(f"config.model.loss {model.get('loss')!r} is not one of {', '.join(LOSSES)}")
+    if model["loss"] == "quadratic" and model.get("outputActivation") not in ACTIVATIONS:
+        raise ConfigError(f"config.model.outputActivation {model.get('outputActivation')!r} is not one of {', '.join(ACTIVATIONS)}")
+    if model.get("init") not in INITS:
+        raise ConfigError(f"config.model.init {model.get('init')!r} is not one of {', '.join(INITS)}")
+    shapes = feature_shapes(model)
+    if shapes and shapes[-1][0] * shapes[-1][1] * shapes[-1][2] != sizes[0]:
+        raise ConfigError(f"config.model.sizes[0] is {sizes[0]} but the feature layers end with {shapes[-1]}")
+    optimizer = cfg.get("optimizer") or ("momentum" if cfg.get("momentum", 0) > 0 else "sgd")
+    if optimizer not in OPTIMIZERS:
+        raise ConfigError(f"config.optimizer {optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
+    if not (isinstance(cfg.get("lr"), (int, float)) and cfg["lr"] > 0):
+        raise ConfigError(f"config.lr must be a positive number (got {cfg.get('lr')!r})")
+    if not (cfg.get("l2", 0) >= 0):
+        raise ConfigError(f"config.l2 must be >= 0 (got {cfg.get('l2')!r})")
+    if not (0 <= cfg.get("dropout", 0) < 1):
+        raise ConfigError(f"config.dropout must be in [0, 1) (got {cfg.get('dropout')!r})")
+    batches = job["batches"]
+    if not isinstance(batches, list) or not batches:
+        raise ConfigError("batches must be a non-empty list")
+    for b in batches:
+        whole(b, "every batch size", 1)
+    modes = job.get("modes", list(MODES))
+    if any(m not in MODES for m in modes):
+        raise ConfigError(f"modes {modes!r}: each must be one of {', '.join(MODES)}")
+    return {
+        **job,
+        "optimizer": optimizer,
+        "modes": modes,
+        "validation": whole(job.get("validation", 10000), "validation", 1),
+        "epochs": whole(job.get("epochs", 1), "epochs", 1),
+        "warmup": whole(job.get("warmup", 20), "warmup", 1),
+        "images": None if job.get("images") is None else whole(job["images"], "images", 1),
+        "seed": whole(cfg.get("seed", 1), "config.seed", 0),
+    }
+
+
+# ---- data -----------------------------------------------------------------------------
+
+
+def idx_file(folder, role):
+    name = IDX_NAMES[role]
+    for candidate in (name + ".gz", name):
+        path = os.path.join(folder, candidate)
+        if os.path.isfile(path):
+            return path
+    raise ConfigError(f"{folder} has no {name}(.gz); run `wgtrain data mnist` or pass the folder holding the IDX files")
+
+
+def read_idx(folder, role):
+    """(dims, payload bytes) of one IDX file, its header checked."""
+    path = idx_file(folder, role)
+    with (gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")) as f:
+        raw = f.read()
+    magic_want, ndim = IDX_MAGIC[role]
+    if len(raw) < 4 + 4 * ndim:
+        raise ConfigError(f"{path} is too short for an IDX header")
+    magic = struct.unpack(">I", raw[:4])[0]
+    if magic != magic_want:
+        raise ConfigError(f"{path}: IDX magic {magic:#x}, expected {magic_want:#x} (unsigned bytes, {ndim} dimensions)")
+    dims = struct.unpack(f">{ndim}I", raw[4 : 4 + 4 * ndim])
+    payload = raw[4 + 4 * ndim :]
+    need = 1
+    for d in dims:
+        need *= d
+    if len(payload) != need:
+        raise ConfigError(f"{path}: {len(payload)} bytes of data for dimensions {dims} ({need})")
+    return dims, payload
+
+
+def read_mnist(folder, validation):
+    """The training images and labels as bytes, and the split point (the last `validation` are held out)."""
+    (count, rows, cols), images = read_idx(folder, "images")
+    (label_count,), labels = read_idx(folder, "labels")
+    if label_count != count:
+        raise ConfigError(f"{folder}: {count} images but {label_count} labels")
+    if validation >= count:
+        raise ConfigError(f"validation {validation} leaves no training images of {count}")
+    return {"count": count, "rows": rows, "cols": cols, "images": images, "labels": labels, "cut": count - validation}
+
+
+def check(job, mnist=None):
+    """--check: the config against the data, without torch. What a run would train on."""
+    mnist = mnist or read_mnist(job["data"], job["validation"])
+    pixels = mnist["rows"] * mnist["cols"]
+    model = job["config"]["model"]
+    if input_size(model) != pixels:
+        raise ConfigError(f"the network takes {input_size(model)} inputs but the images have {pixels} pixels")
+    classes = max(mnist["labels"]) + 1
+    if model["sizes"][-1] != classes:
+        raise ConfigError(f"the network has {model['sizes'][-1]} outputs but the data has {classes} classes")
+    train = mnist["cut"] if job["images"] is None else min(job["images"], mnist["cut"])
+    too_big = [b for b in job["batches"] if b > train]
+    if too_big:
+        raise ConfigError(f"batch {too_big[0]} is larger than the {train} training images")
+    val_labels = mnist["labels"][mnist["cut"] :]
+    return {
+        "peer": "pytorch",
+        "check": True,
+        "train": train,
+        "val": len(val_labels),
+        "pixels": pixels,
+        "classes": classes,
+        "valLabelCounts": [val_labels.count(k) for k in range(classes)],
+        "optimizer": job["optimizer"],
+    }
+
+
+# ---- the network and its training (torch from here on) --------------------------------
+
+
+def run(job):
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    cuda = torch.cuda.is_available()
+    dev = torch.device("cuda" if cuda else "cpu")
+    cfg, model_spec = job["config"], job["config"]["model"]
+    mnist = read_mnist(job["data"], job["validation"])
+    checked = check(job, mnist)
+
+    def activation(name):
+        return {"identity": nn.Identity, "relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "softplus": nn.Softplus}[name]()
+
+    def init_(layer):
+        if model_spec["init"] == "xavier":  # U(±sqrt(6 / (fan_in + fan_out))), fans counting a kernel's taps
+            nn.init.xavier_uniform_(layer.weight)
+            nn.init.zeros_(layer.bias)
+        elif model_spec["init"] == "he":  # N(0, 2 / fan_in)
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            nn.init.zeros_(layer.bias)
+        else:  # N(0, 1) weights and biases (Nielsen)
+            nn.init.normal_(layer.weight)
+            nn.init.normal_(layer.bias)
+        return layer
+
+    def build():
+        stages = []
+        channels = (model_spec.get("input") or {}).get("channels", 1)
+        features = model_spec.get("features") or []
+        for f in features:
+            if f["type"] == "conv":
+                stages += [init_(nn.Conv2d(channels, f["filters"], (f["kh"], f["kw"]), f["stride"], f["pad"])), activation(model_spec["activation"])]
+                channels = f["filters"]
+            else:
+                stages.append(nn.MaxPool2d(f["size"], f["stride"], f["pad"]))
+        if features:
+            stages.append(nn.Flatten())
+        sizes = model_spec["sizes"]
+        for l in range(len(sizes) - 1):
+            stages.append(init_(nn.Linear(sizes[l], sizes[l + 1])))
+            if l < len(sizes) - 2:
+                stages.append(activation(model_spec["activation"]))
+                if cfg.get("dropout", 0) > 0:
+                    stages.append(nn.Dropout(cfg["dropout"]))
+            elif model_spec["loss"] == "quadratic":
+                stages.append(activation(model_spec["outputActivation"]))
+        return nn.Sequential(*stages).to(dev)
+
+    def optimizer(net, capturable):
+        weights = [p for n, p in net.named_parameters() if n.endswith("weight")]
+        biases = [p for n, p in net.named_parameters() if not n.endswith("weight")]
+        groups = [{"params": weights, "weight_decay": cfg.get("l2", 0)}, {"params": biases, "weight_decay": 0}]
+        if job["optimizer"] == "adam":
+            betas = (cfg.get("beta1", 0.9), cfg.get("beta2", 0.999))
+            return torch.optim.Adam(groups, lr=cfg["lr"], betas=betas, eps=cfg.get("eps", 1e-8), capturable=capturable)
+        return torch.optim.SGD(groups, lr=cfg["lr"], momentum=cfg.get("momentum", 0) if job["optimizer"] == "momentum" else 0)
+
+    one_hot = torch.eye(model_spec["sizes"][-1], device=dev)  # rows gathered by label: no check that would sync
+
+    def loss_of(out, y):
+        if model_spec["loss"] == "cross-entropy":
+            return F.cross_entropy(out, y)  # softmax + cross-entropy, mean over the mini-batch
+        return 0.5 * (out - one_hot.index_select(0, y)).pow(2).sum(1).mean()  # ½‖a − onehot(y)‖², mean over the mini-batch
+
+    # The data, once, on the device.
+    shape = (1, mnist["rows"], mnist["cols"]) if model_spec.get("features") else (mnist["rows"] * mnist["cols"],)
+    pixels = torch.frombuffer(bytearray(mnist["images"]), dtype=torch.uint8).to(dev).float().div_(255)
+    labels = torch.frombuffer(bytearray(mnist["labels"]), dtype=torch.uint8).to(dev).long()
+    pixels = pixels.view(mnist["count"], *shape)
+    cut, train = mnist["cut"], checked["train"]
+    X, Y = pixels[:train], labels[:train]
+    X_val, Y_val = pixels[cut:], labels[cut:]
+
+    def sync():
+        if cuda:
+            torch.cuda.synchronize()
+
+    def evaluate(net):
+        net.eval()
+        correct, loss = 0, 0.0
+        with torch.no_grad():
+            for i in range(0, X_val.shape[0], 1000):
+                out = net(X_val[i : i + 1000])
+                correct += (out.argmax(1) == Y_val[i : i + 1000]).sum().item()
+                loss += loss_of(out, Y_val[i : i + 1000]).item() * out.shape[0]
+        net.train()
+        return correct / X_val.shape[0], loss / X_val.shape[0]
+
+    def measure(mode, batch):
+        torch.manual_seed(job["seed"])
+        net = build()
+        opt = optimizer(net, capturable=mode == "graph")
+        steps = train // batch  # each epoch drops its incomplete last mini-batch
+        order = lambda: torch.randperm(train, device=dev)  # noqa: E731
+
+        def step(idx):
+            loss = loss_of(net(X.index_select(0, idx)), Y.index_select(0, idx))
+            loss.backward()
+            opt.step()
+            return loss
+
+        perm = order()
+        if mode == "eager":
+            for s in range(job["warmup"]):
+                s %= steps
+                opt.zero_grad(set_to_none=True)
+                step(perm[s * batch : (s + 1) * batch])
+
+            def epoch(perm):
+                for s in range(steps):
+                    opt.zero_grad(set_to_none=True)
+                    step(perm[s * batch : (s + 1) * batch])
+
+        else:
+            static_idx = perm[:batch].clone()
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                for s in range(job["warmup"]):
+                    s %= steps
+                    static_idx.copy_(perm[s * batch : (s + 1) * batch])
+                    opt.zero_grad(set_to_none=True)
+                    step(static_idx)
+            torch.cuda.current_stream().wait_stream(side)
+            graph = torch.cuda.CUDAGraph()
+            opt.zero_grad(set_to_none=True)  # the captured backward allocates the gradients it writes
+            with torch.cuda.graph(graph, stream=side):  # the warm-up's stream: its cuBLAS workspace exists already
+                step(static_idx)
+            for s in range(min(job["warmup"], steps)):
+                static_idx.copy_(perm[s * batch : (s + 1) * batch])
+                graph.replay()
+
+            def epoch(perm):
+                for s in range(steps):
+                    static_idx.copy_(perm[s * batch : (s + 1) * batch])
+                    graph.replay()
+
+        rates, seconds = [], 0.0
+        for _ in range(job["epochs"]):
+            perm = order()
+            sync()
+            t0 = time.perf_counter()
+            epoch(perm)
+            sync()
+            dt = time.perf_counter() - t0
+            seconds += dt
+            rates.append(steps * batch / dt)
+        accuracy, val_loss = evaluate(net)
+        return {
+            "mode": mode, "batch": batch, "samplesPerSecond": statistics.median(rates), "rates": rates, "steps": steps,
+            "epochs": job["epochs"], "warmupSteps": job["warmup"], "seconds": seconds, "valAccuracy": accuracy, "valLoss": val_loss,
+        }
+
+    rows = []
+    for batch in job["batches"]:
+        for mode in job["modes"]:
+            if mode == "graph" and not cuda:
+                rows.append({"mode": mode, "batch": batch, "skipped": NO_GRAPH})
+                continue
+            try:
+                rows.append(measure(mode, batch))
+            except Exception as e:  # one failed row (a capture torch refuses) leaves the others
+                traceback.print_exc(file=sys.stderr)
+                rows.append({"mode": mode, "batch": batch, "error": f"{type(e).__name__}: {e}".splitlines()[0]})
+
+    threads = "" if cuda else f", {torch.get_num_threads()} threads"
+    note = (
+        f"torch {torch.__version__} on {dev.type}{threads}; float32 matmul precision {torch.get_float32_matmul_precision()}; "
+        f"{job['optimizer']} η={cfg['lr']} constant, L2 λ={cfg.get('l2', 0)} on weights; data resident on the device"
+    )
+    return {
+        "peer": "pytorch",
+        "torch": torch.__version__,
+        "device": dev.type,
+        "deviceName": torch.cuda.get_device_name(0) if cuda else "cpu",
+        "train": train,
+        "val": int(X_val.shape[0]),
+        "rows": rows,
+        "note": note,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description="PyTorch peer for wgtrain's benchmark")
+    parser.add_argument("--config", required=True, help="the JSON written by bench/peers/run-pytorch.ts")
+    parser.add_argument("--check", action="store_true", help="validate the config and read the data; no torch")
+    args = parser.parse_args()
+    try:
+        try:
+            job = json.loads(args.config)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"--config is not JSON: {e}")
+        if not isinstance(job, dict):
+            raise ConfigError("--config must be a JSON object")
+        job = check_config(job)
+        result = check(job) if args.check else run(job)
+    except Exception as e:
+        if not isinstance(e, ConfigError):
+            traceback.print_exc(file=sys.stderr)
+        print(json.dumps({"peer": "pytorch", "error": f"{type(e).__name__}: {e}" if not isinstance(e, ConfigError) else str(e)}))
+        sys.exit(1)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
