@@ -18,7 +18,7 @@ import * as cpuPool from '../src/cpu/pool.ts';
 import { adamUpdate as cpuAdam } from '../src/cpu/update.ts';
 import { readBuffer, readFloats, storageBuffer } from '../src/gpu/buffers.ts';
 import {
-  conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, im2col, maxPoolBackward, maxPoolForward, weightSlices,
+  conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, im2col, maxPoolBackward, maxPoolForward,
 } from '../src/gpu/conv-ops.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { KernelCache } from '../src/gpu/kernels.ts';
@@ -36,9 +36,13 @@ import { runOnce, timeCpu, timeGpu } from './timing.ts';
 
 const poison = (n: number) => new Float32Array(n).fill(NaN);
 
-/** The matmul variant a dispatch ran (its label ends in [kernel]): vec4 falls back to blocked on shapes it cannot take. */
+/**
+ * What a matmul dispatch ran (its label ends in [kernel, …]): vec4 falls back to blocked on
+ * shapes it cannot take; a split-K plan says its slices, and its reduce is part of it.
+ */
 function ran(d: Dispatch): string {
-  return /\[(\w+)\]/.exec(d.label)?.[1] ?? '?';
+  const what = /\[([^\]]+)\]$/.exec(d.label)?.[1] ?? '?';
+  return d.next ? `${what} + reduce` : what;
 }
 
 /** Runs `dispatches` once, `check`s what they wrote against the CPU twin (it throws when wrong), then times them. */
@@ -94,10 +98,9 @@ async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
   const dwDispatches = await conv2dBackwardWeight(k, variant, dWb, col, bdY, opt, g, `${where} backward weight`);
   d.queue.writeBuffer(dWb, 0, poison(wantDW.length));
   const tDW = await checkedTiming(ctx, dwDispatches, async () => validate(`${where} backward weight`, await readFloats(d, dWb, wantDW.length), wantDW));
-  const slices = weightSlices(g);
   out_.push({
     kernel: 'conv backward weight', shape: `${where} ${cols + 1}×${rows}·${rows}×${g.OC}`, work: 2 * rows * (cols + 1) * g.OC, unit: 'GFLOP/s',
-    gpu: { gpu: { ...tDW, ran: slices > 1 ? `${ran(dwDispatches[0])}, k in ${slices} slices + reduce` : ran(dwDispatches[0]) } }, cpu: cpuDW,
+    gpu: { gpu: { ...tDW, ran: ran(dwDispatches[0]) } }, cpu: cpuDW,
   });
 
   // Input gradient col2im(dY·Wᵀ) ⊙ ReLU'(x): not needed (nor run) for the layer that reads the images.
