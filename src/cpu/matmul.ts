@@ -72,3 +72,23 @@ export function matmulBackwardWeightUpdate(
   matmulBackwardWeight(g, x, dY, B, C, OC);
   for (let i = 0; i < g.length; i++) wb[i] -= lr * (g[i] + (i < C * OC ? l2 * wb[i] : 0));
 }
+
+/**
+ * The second phase of a split-K matmul (shaders/splitk_reduce.wgsl): out (M, N) from the
+ * `slices` partial products in `partial` (slice s at s·stride), added in slice order, with
+ * the role's epilogue. mode 0: act(g + c[biasOffset + n]) (c: B's storage, its bias row);
+ * 1: g · act'(c[i]) (c: the activations); 2: g; 3: the SGD step out −= lr·(g + l2·out),
+ * lr = c[0], l2 = c[1], no decay on the last row (the biases).
+ */
+export function splitKReduce(
+  out: Vec, partial: Vec, c: Vec, slices: number, stride: number, M: number, N: number, mode: number, act: Activation, biasOffset = 0,
+): void {
+  for (let i = 0; i < M * N; i++) {
+    let g = 0;
+    for (let s = 0; s < slices; s++) g += partial[s * stride + i];
+    if (mode === 0) out[i] = activate(g + c[biasOffset + (i % N)], act);
+    else if (mode === 1) out[i] = g * activationGrad(c[i], act);
+    else if (mode === 3) out[i] -= c[0] * (g + (i < (M - 1) * N ? c[1] * out[i] : 0));
+    else out[i] = g;
+  }
+}

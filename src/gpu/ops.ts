@@ -350,13 +350,25 @@ async function matmulPlanned(
   first.owned.push(partial);
   // What the epilogue reads: the bias row of B (MODE 0), act's input (MODE 1), the optimiser (MODE 3).
   const c = p.mode === MODE.forward ? b : aux;
-  const rdims = uniformBuffer(k.device, `${label} reduce dims`, [slices, p.M * p.N, p.N, stride, (p.M - 1) * p.N, p.K * p.ldb, 0, 0]);
-  const reduceOverrides = { WG: REDUCE_WG_SPLIT, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
-  first.next = await buildOwning(k, 'splitk_reduce', reduceOverrides, `${label} reduce`, [partial, c, out], rdims, flatDispatch(p.M * p.N, REDUCE_WG_SPLIT));
+  first.next = await splitKReduce(k, out, partial, c, slices, stride, p.M, p.N, p.mode, p.act, p.K * p.ldb, `${label} reduce`);
   return first;
 }
 
 const REDUCE_WG_SPLIT = 256;
+
+/**
+ * out (M, N) = the role's epilogue of Σ_s partial[s·stride + i] (splitk_reduce.wgsl; CPU
+ * twin src/cpu/matmul.ts splitKReduce): c is B's storage with its bias row at biasOffset
+ * floats (mode 0), the activations (1), or the optimiser (3).
+ */
+export function splitKReduce(
+  k: KernelCache, out: GPUBuffer | Slice, partial: GPUBuffer | Slice, c: GPUBuffer | Slice, slices: number, stride: number,
+  M: number, N: number, mode: number, act: Activation, biasOffset = 0, label = 'splitKReduce',
+): Promise<Dispatch> {
+  const dims = uniformBuffer(k.device, `${label} dims`, [slices, M * N, N, stride, (M - 1) * N, biasOffset, 0, 0]);
+  const overrides = { WG: REDUCE_WG_SPLIT, MODE: mode, ACT: ACTIVATION_CODE[act] };
+  return buildOwning(k, 'splitk_reduce', overrides, label, [partial, c, out], dims, flatDispatch(M * N, REDUCE_WG_SPLIT));
+}
 
 function forwardProblem(B: number, C: number, OC: number, act: Activation): MatmulProblem {
   return { M: B, N: OC, K: C, lda: C, ldb: OC, transA: false, transB: false, mode: MODE.forward, act };

@@ -10,7 +10,7 @@ import { packBytes, readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
 import type { KernelCache } from '../../src/gpu/kernels.ts';
 import {
   backwardWeightProblem, candidatePlans, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward,
-  optimizerBuffer, parsePlan, planName, splitK, type MatmulProblem,
+  optimizerBuffer, parsePlan, planName, splitK, splitKReduce, type MatmulProblem,
 } from '../../src/gpu/ops.ts';
 import { paramLayout } from '../../src/model/layout.ts';
 import { ACTIVATIONS } from '../../src/model/spec.ts';
@@ -56,6 +56,26 @@ describe('splitK and the tuner plans', () => {
     // A convolution's weight gradient: a small output over 19,600 im2col rows.
     expect(candidatePlans(backwardWeightProblem(19600, 800, 32)).map(planName)).toContain('vec4/k32');
   });
+});
+
+describe('splitk_reduce against its CPU twin', () => {
+  // M × N outputs from `slices` partial products `stride` apart (stride ≥ M·N, padding unread).
+  for (const [M, N, slices, stride] of [[1, 1, 1, 64], [7, 13, 3, 128], [101, 10, 5, 1024], [785, 300, 2, 235520]] as const) {
+    for (const mode of [0, 1, 2, 3]) {
+      it(`M=${M} N=${N} slices=${slices} mode ${mode}`, async () => {
+        const d = k.device;
+        const partial = seededArray(slices * stride, 20 + M);
+        // mode 0: B's storage (K = 3 rows of N, then the bias row); 1: activations in (0, 1); 3: the optimiser (lr, l2).
+        const c = mode === 0 ? seededArray(4 * N, 21) : mode === 1 ? seededArray(M * N, 22, 0, 1) : Float32Array.from([0.3, 0.01, 0, 0]);
+        const initial = seededArray(M * N, 23);
+        const out = mode === 3 ? storageBuffer(d, 'out', initial) : poisoned(d, 'out', M * N);
+        await run(d, [await splitKReduce(k, out, storageBuffer(d, 'partial', partial), storageBuffer(d, 'c', c), slices, stride, M, N, mode, 'sigmoid', 3 * N)]);
+        const want = Float64Array.from(initial);
+        cpu.splitKReduce(want, Float64Array.from(partial), Float64Array.from(c), slices, stride, M, N, mode, 'sigmoid', 3 * N);
+        expectClose(`out mode ${mode}`, await readFloats(d, out, M * N), want, TOL);
+      });
+    }
+  }
 });
 
 // [B, C, OC, split]: forward and backward input sum over C and OC, the weight gradient over B.
