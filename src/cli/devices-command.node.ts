@@ -60,7 +60,8 @@ async function tuneCommand(flags: { json?: boolean; adapter?: string; preset?: s
   if (flags.json) {
     process.stdout.write(`${JSON.stringify({ adapter: ctx.adapter, cache: tuneCachePath(), results: rows })}\n`);
   } else {
-    console.log(`matmul autotuner on ${adapterName(ctx.adapter)} (ms per dispatch; cache ${tuneCachePath()})`);
+    const clock = ctx.hasTimestamps ? "timestamp queries" : "wall clock around onSubmittedWorkDone";
+    console.log(`matmul autotuner on ${adapterName(ctx.adapter)} (ms per dispatch, ${clock}; cache ${tuneCachePath()})`);
     console.log(['preset', 'shape'.padEnd(46), 'fastest candidates'.padEnd(52), 'winner'].join(' '));
     for (const r of rows) {
       console.log([r.preset.padEnd(6), r.key.padEnd(46), fastest(r).padEnd(52), `${r.winner}${r.cached ? ' (cached)' : ''}`].join(' '));

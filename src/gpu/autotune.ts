@@ -6,8 +6,9 @@
  *
  * Timing: each candidate is built once (pipeline compiled), run once to warm up (software
  * adapters compile on first use), then run in submits of `reps` dispatches until the budget
- * for that candidate is spent; the time is the best submit's per-dispatch wall clock around
- * onSubmittedWorkDone (the minimum: the least disturbed by other work on the machine). A
+ * for that candidate is spent; the time is the best submit's per-dispatch time (the
+ * minimum: the least disturbed by other work on the machine), from timestamp queries where
+ * the device has them, else the wall clock around onSubmittedWorkDone. A
  * candidate whose first timed submit is 4× slower than the best so far is dropped without
  * spending its budget.
  */
@@ -108,32 +109,54 @@ export function createTuner(ctx: GpuContext, store: TuneStore, budgetMs?: number
 }
 
 /**
- * Times a dispatch builder on scratch buffers: `build(variant, buffers)` makes the candidate's
- * Dispatch over the given operands. Returns ms per dispatch (Infinity when it is `giveUpMs`
- * slower on its first submit).
+ * Times a built dispatch (with its split-K reduce, if any) on the buffers it was built over:
+ * ms per dispatch, from timestamp queries around the pass where the device has them (the
+ * GPU's own clock: no submit or fence latency in it), else the wall clock around
+ * onSubmittedWorkDone. Infinity when its first timed submit is over `giveUpMs`.
  */
 export async function timeCandidate(
   k: KernelCache, dispatch: Dispatch, budgetMs: number, giveUpMs: number,
 ): Promise<number> {
   const device = k.device;
-  const runReps = async (reps: number) => {
+  const timestamps = k.ctx.hasTimestamps;
+  const query = timestamps ? device.createQuerySet({ label: 'tune timestamps', type: 'timestamp', count: 2 }) : null;
+  const resolve = query ? device.createBuffer({ label: 'tune timestamps', size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : null;
+  const staging = query ? device.createBuffer({ label: 'tune timestamps read', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : null;
+  const runReps = async (reps: number, timed = true) => {
     const encoder = device.createCommandEncoder({ label: `tune ${dispatch.label}` });
-    const pass = encoder.beginComputePass();
+    const stamp = timed && query;
+    const pass = encoder.beginComputePass(stamp ? { timestampWrites: { querySet: query, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
     for (let r = 0; r < reps; r++) encodeDispatch(pass, dispatch);
     pass.end();
+    if (stamp && resolve && staging) {
+      encoder.resolveQuerySet(query, 0, 2, resolve, 0);
+      encoder.copyBufferToBuffer(resolve, 0, staging, 0, 16);
+    }
     const t0 = performance.now();
     device.queue.submit([encoder.finish()]);
     await device.queue.onSubmittedWorkDone();
-    return (performance.now() - t0) / reps;
+    const wall = (performance.now() - t0) / reps;
+    if (!stamp || !staging) return wall;
+    await staging.mapAsync(GPUMapMode.READ);
+    const [begin, end] = new BigUint64Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    // A clock that did not advance (an adapter that writes zeros) leaves the wall clock.
+    return end > begin ? Number(end - begin) / 1e6 / reps : wall;
   };
-  await runReps(1); // warm-up: software adapters compile the shader on its first dispatch
-  const first = await runReps(1); // the early give-up
-  if (first > giveUpMs) return Infinity;
-  let best = first;
-  const reps = Math.max(1, Math.min(20, Math.floor(budgetMs / 4 / Math.max(first, 0.01))));
-  const start = performance.now();
-  while (performance.now() - start < budgetMs) best = Math.min(best, await runReps(reps));
-  return best;
+  try {
+    await runReps(1, false); // warm-up: software adapters compile the shader on its first dispatch
+    const first = await runReps(1); // the early give-up
+    if (first > giveUpMs) return Infinity;
+    let best = first;
+    const reps = Math.max(1, Math.min(50, Math.floor(budgetMs / 4 / Math.max(first, 0.005))));
+    const start = performance.now();
+    while (performance.now() - start < budgetMs) best = Math.min(best, await runReps(reps));
+    return best;
+  } finally {
+    query?.destroy();
+    resolve?.destroy();
+    staging?.destroy();
+  }
 }
 
 /** Scratch operands sized for a problem (reused across candidates). */
