@@ -8,7 +8,8 @@
 //   out (M, N) = epilogue(op(A) · op(B)), see lib/matmul_common.wgsl.
 // Bindings: 0 a (read), 1 b (read), 2 aux (read), 3 out (read_write, M·N), 4 dims (uniform).
 // Dispatch: (ceil(N / (4·WG_X)), ceil(M / (4·WG_Y)), slices).
-// Overrides: WG_X, WG_Y (workgroup memory 4·TK·4·(WG_X + WG_Y) bytes: 8 KiB at 16 × 16),
+// Overrides: WG_X, WG_Y (workgroup memory 4·TK·4·(WG_X + WG_Y) bytes: 8 KiB at 16 × 16; the
+//            `tiled32` variant runs this kernel at 8 × 8, 32 × 32 tiles, 4 KiB),
 //            TRANS_A, TRANS_B, MODE, ACT, SPLIT.
 // #include activations
 // #include matmul_common

@@ -87,7 +87,13 @@ export function destroyDispatch(d: Dispatch): void {
 
 // ---- dense layer -------------------------------------------------------------------
 
-export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled'] as const;
+/**
+ * The matmul kernels: naive (one output per invocation), blocked (4 × 4 register blocks),
+ * vec4 (20 × 8 blocks of vec4 loads, for CPU-backed adapters), tiled (64 × 64 output tiles
+ * staged through workgroup memory, for GPUs) and tiled32 (the same kernel with 32 × 32
+ * tiles: four times the workgroups, for small outputs on GPUs with many compute units).
+ */
+export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled', 'tiled32'] as const;
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
 /** A variant, or 'auto': the autotuner's fastest for each shape on this adapter (src/gpu/autotune.ts). */
 export type MatmulChoice = MatmulVariant | 'auto';
@@ -126,13 +132,14 @@ export function splitK(K: number, split: number): { kSlice: number; slices: numb
 
 /**
  * Workgroup shape and outputs per invocation of each variant: r per side, or r columns and
- * rm rows (rmTransA rows with TRANS_A).
+ * rm rows (rmTransA rows with TRANS_A); shader: its kernel when not matmul_<variant>.
  */
-const VARIANT_GEOMETRY: Record<MatmulVariant | 'vec4_u8', { wgX: number; wgY: number; r: number; rm?: number; rmTransA?: number }> = {
+const VARIANT_GEOMETRY: Record<MatmulVariant | 'vec4_u8', { wgX: number; wgY: number; r: number; rm?: number; rmTransA?: number; shader?: KernelName }> = {
   naive: { wgX: 16, wgY: 16, r: 1 },
   blocked: { wgX: 8, wgY: 8, r: 4 },
   vec4: { wgX: 8, wgY: 1, r: 8, rm: 20 }, // 20 rows × 8 columns per invocation
   tiled: { wgX: 16, wgY: 16, r: 4 },
+  tiled32: { wgX: 8, wgY: 8, r: 4, shader: 'matmul_tiled' },
   vec4_u8: { wgX: 8, wgY: 1, r: 8, rm: 20, rmTransA: 32 }, // vec4 reading a byte A
 };
 
@@ -334,6 +341,7 @@ async function matmulPlanned(
   const { kSlice, slices } = splitK(p.K, plan.split);
   label = `${label} [${kernel}${slices > 1 ? `, k in ${slices} slices` : ''}]`;
   const g = VARIANT_GEOMETRY[kernel];
+  const shader = g.shader ?? (`matmul_${kernel}` as KernelName);
   const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
   if (kernel === 'vec4') overrides.SELECTS = selects ?? (await tunedSelects(k, p, { variant, split: plan.split }));
   if (overrides.SELECTS) label = label.replace(/\]$/, ', ones row by selects]');
@@ -341,12 +349,12 @@ async function matmulPlanned(
   const aBuffer = isByteInput(a) ? a.bytes : a;
   if (slices === 1) {
     const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, p.K, 0, 0]);
-    return buildOwning(k, `matmul_${kernel}`, overrides, label, [aBuffer, b, aux, out], dims, [x, y, 1]);
+    return buildOwning(k, shader, overrides, label, [aBuffer, b, aux, out], dims, [x, y, 1]);
   }
   const stride = align64(p.M * p.N);
   const partial = storageBuffer(k.device, `${label} partial sums`, slices * stride * 4);
   const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, kSlice, stride, 0]);
-  const first = await buildOwning(k, `matmul_${kernel}`, { ...overrides, SPLIT: true }, label, [aBuffer, b, aux, partial], dims, [x, y, slices]);
+  const first = await buildOwning(k, shader, { ...overrides, SPLIT: true }, label, [aBuffer, b, aux, partial], dims, [x, y, slices]);
   first.owned.push(partial);
   // What the epilogue reads: the bias row of B (MODE 0), act's input (MODE 1), the optimiser (MODE 3).
   const c = p.mode === MODE.forward ? b : aux;
