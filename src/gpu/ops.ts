@@ -6,7 +6,7 @@
 import type { LayerBlock, ParamLayout } from '../model/layout.ts';
 import { ACTIVATION_CODE, type Activation, type Loss } from '../model/spec.ts';
 import { ceilDiv, flatDispatch } from './dispatch.ts';
-import { adapterName, type AdapterSummary } from './device.ts';
+import { adapterName, type AdapterSummary, type GpuContext } from './device.ts';
 import type { KernelCache, KernelName, Overrides } from './kernels.ts';
 import { problemKey, scratchOperands, timeCandidate } from './autotune.ts';
 import { keepThreshold } from '../cpu/dropout.ts';
@@ -83,22 +83,43 @@ export function destroyDispatch(d: Dispatch): void {
 
 // ---- dense layer -------------------------------------------------------------------
 
+/** The variants every adapter runs. */
 export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled'] as const;
-export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+/** Variants that need a device feature, and the feature: matmul_subgroup uses WGSL's subgroup operations. */
+export const FEATURE_MATMUL_VARIANTS = { subgroup: 'subgroups' } as const;
+/** Every variant `--matmul` names. */
+export const ALL_MATMUL_VARIANTS = [...MATMUL_VARIANTS, ...(Object.keys(FEATURE_MATMUL_VARIANTS) as (keyof typeof FEATURE_MATMUL_VARIANTS)[])];
+export type MatmulVariant = (typeof MATMUL_VARIANTS)[number] | keyof typeof FEATURE_MATMUL_VARIANTS;
 /** A variant, or 'auto': the autotuner's fastest for each shape on this adapter (src/gpu/autotune.ts). */
 export type MatmulChoice = MatmulVariant | 'auto';
 
 /**
  * Workgroup shape and outputs per invocation of each variant: r per side, or r columns and
- * rm rows (rmTransA rows with TRANS_A).
+ * rm rows (rmTransA rows with TRANS_A); with sharedBlock, per workgroup (its invocations
+ * split K).
  */
-const VARIANT_GEOMETRY: Record<MatmulVariant | 'vec4_u8', { wgX: number; wgY: number; r: number; rm?: number; rmTransA?: number }> = {
+const VARIANT_GEOMETRY: Record<MatmulVariant | 'vec4_u8', { wgX: number; wgY: number; r: number; rm?: number; rmTransA?: number; sharedBlock?: true }> = {
   naive: { wgX: 16, wgY: 16, r: 1 },
   blocked: { wgX: 8, wgY: 8, r: 4 },
   vec4: { wgX: 8, wgY: 1, r: 8, rm: 20 }, // 20 rows × 8 columns per invocation
   tiled: { wgX: 16, wgY: 16, r: 4 },
   vec4_u8: { wgX: 8, wgY: 1, r: 8, rm: 20, rmTransA: 32 }, // vec4 reading a byte A
+  subgroup: { wgX: 64, wgY: 1, r: 8, rm: 4, sharedBlock: true }, // 64 invocations split K for 4 × 8 outputs
 };
+
+/** Whether this device runs a variant (a feature variant needs its feature). */
+export function variantRuns(ctx: GpuContext, variant: MatmulVariant): boolean {
+  return variant !== 'subgroup' || ctx.hasSubgroups;
+}
+
+/** Throws, saying what to use instead, when this device cannot run the variant. */
+export function checkVariantRuns(ctx: GpuContext, variant: MatmulChoice): void {
+  if (variant === 'auto' || variantRuns(ctx, variant)) return;
+  throw new Error(
+    `The ${variant} matmul variant needs the WebGPU feature \`${FEATURE_MATMUL_VARIANTS[variant as keyof typeof FEATURE_MATMUL_VARIANTS]}\`, which this adapter lacks ` +
+      `(${adapterName(ctx.adapter)}): use --matmul auto or one of ${MATMUL_VARIANTS.join(', ')}.`,
+  );
+}
 
 const MODE = { forward: 0, backwardInput: 1, backwardWeight: 2, backwardWeightUpdate: 3 } as const;
 
@@ -156,9 +177,9 @@ function u8Fits(p: MatmulProblem): boolean {
   );
 }
 
-/** The variants that can run a problem (vec4 only on shapes it fits). */
-function candidates(p: MatmulProblem): MatmulVariant[] {
-  return MATMUL_VARIANTS.filter((v) => v !== 'vec4' || vec4Fits(p));
+/** The variants that can run a problem on this device (vec4 only on shapes it fits, subgroup only with subgroups). */
+function candidates(ctx: GpuContext, p: MatmulProblem): MatmulVariant[] {
+  return ALL_MATMUL_VARIANTS.filter((v) => (v !== 'vec4' || vec4Fits(p)) && variantRuns(ctx, v));
 }
 
 /**
@@ -168,7 +189,7 @@ function candidates(p: MatmulProblem): MatmulVariant[] {
 export async function tunedVariant(k: KernelCache, p: MatmulProblem): Promise<MatmulVariant> {
   const tuner = k.tuner;
   if (!tuner) throw new Error("The 'auto' matmul variant needs a tuner on the kernel cache (createTuner in src/gpu/autotune.ts).");
-  return tuner.choose(problemKey(p, false), candidates(p), (variant, budgetMs, giveUpMs) => timeOnScratch(k, p, variant, false, budgetMs, giveUpMs));
+  return tuner.choose(problemKey(p, false), candidates(k.ctx, p), (variant, budgetMs, giveUpMs) => timeOnScratch(k, p, variant, false, budgetMs, giveUpMs));
 }
 
 /** Times one variant (with a byte input: matmul_vec4_u8) on scratch operands of the problem's shape. */
@@ -203,6 +224,7 @@ async function matmul(
   a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice,
 ): Promise<Dispatch> {
   if (requested === 'auto') requested = isByteInput(a) ? 'vec4' : await tunedVariant(k, p);
+  checkVariantRuns(k.ctx, requested);
   // vec4 needs aligned shapes; the register-blocked kernel takes the rest.
   const variant = requested === 'vec4' && !vec4Fits(p) ? 'blocked' : requested;
   if (isByteInput(a) && (requested !== 'vec4' || !u8Fits(p))) {
@@ -215,7 +237,8 @@ async function matmul(
   const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
   if (kernel === 'vec4') overrides.SELECTS = prefersSelects(k.ctx.adapter);
   const rows = (p.transA ? g.rmTransA : undefined) ?? g.rm ?? g.r;
-  const workgroups: [number, number, number] = [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * rows), 1];
+  const [wgN, wgM] = g.sharedBlock ? [g.r, rows] : [g.wgX * g.r, g.wgY * rows];
+  const workgroups: [number, number, number] = [ceilDiv(p.N, wgN), ceilDiv(p.M, wgM), 1];
   const aBuffer = isByteInput(a) ? a.bytes : a;
   return buildOwning(k, `matmul_${kernel}`, overrides, label, [aBuffer, b, aux, out], dims, workgroups);
 }
