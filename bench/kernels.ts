@@ -12,8 +12,8 @@ import type { GpuContext } from '../src/gpu/device.ts';
 import { KernelCache, STEP_SLOT_BYTES } from '../src/gpu/kernels.ts';
 import {
   byteInputFits,
-  gatherBatch, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer, sgdUpdate,
-  softmaxCrossEntropy, type Dispatch, type MatmulVariant,
+  ALL_MATMUL_VARIANTS, gatherBatch, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer, sgdUpdate,
+  softmaxCrossEntropy, variantRuns, type Dispatch, type MatmulVariant,
 } from '../src/gpu/ops.ts';
 import { paramLayout } from '../src/model/layout.ts';
 import { compareArrays } from '../src/util/compare.ts';
@@ -174,15 +174,17 @@ export async function kernelTable(ctx: GpuContext, opts: { quick: boolean }): Pr
   const rows: KernelRow[] = [];
   const batches = opts.quick ? [100] : [1, 10, 100, 1000];
   const ops: MatmulOp[] = ['forward', 'backward input', 'backward weight'];
+  // subgroup where the device has `subgroups`.
+  const variants = ALL_MATMUL_VARIANTS.filter((v) => variantRuns(ctx, v));
   for (const B of batches) {
     for (const [label, C, OC] of opts.quick ? LAYERS.slice(0, 1) : LAYERS) {
       for (const op of ops) {
         if (op === 'backward input' && (label.endsWith(' 1'))) continue; // the first layer needs no dX
-        rows.push(await matmulRow(k, ctx, op, B, C, OC, `${label} B=${B}`, MATMUL_VARIANTS));
+        rows.push(await matmulRow(k, ctx, op, B, C, OC, `${label} B=${B}`, variants));
       }
     }
   }
-  if (!opts.quick) for (const op of ops) rows.push(await matmulRow(k, ctx, op, 1024, 1024, 1024, '1024³', MATMUL_VARIANTS));
+  if (!opts.quick) for (const op of ops) rows.push(await matmulRow(k, ctx, op, 1024, 1024, 1024, '1024³', variants));
   rows.push(...(await otherRows(k, ctx, batches)));
   return rows;
 }

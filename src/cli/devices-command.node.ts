@@ -52,7 +52,7 @@ async function tuneCommand(flags: { json?: boolean; adapter?: string; preset?: s
     process.stdout.write(`${JSON.stringify({ adapter: ctx.adapter, cache: tuneCachePath(), results: rows })}\n`);
   } else {
     console.log(`matmul autotuner on ${adapterName(ctx.adapter)} (ms per dispatch; cache ${tuneCachePath()})`);
-    const variants = ['naive', 'blocked', 'vec4', 'tiled', 'f32', 'u8'];
+    const variants = ['naive', 'blocked', 'vec4', 'tiled', 'subgroup', 'f32', 'u8'];
     console.log(['preset', 'shape'.padEnd(46), ...variants.map((v) => v.padStart(8)), '  winner'].join(' '));
     for (const r of rows) {
       console.log([r.preset.padEnd(6), r.key.padEnd(46), ...variants.map((v) => fmt(r.ms[v]).padStart(8)), `  ${r.winner}${r.cached ? ' (cached)' : ''}`].join(' '));
