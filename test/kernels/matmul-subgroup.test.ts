@@ -10,11 +10,12 @@ import * as cpu from '../../src/cpu/matmul.ts';
 import type { GpuContext } from '../../src/gpu/device.ts';
 import { readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
 import { KernelCache } from '../../src/gpu/kernels.ts';
+import { ceilDiv } from '../../src/gpu/dispatch.ts';
 import {
-  checkVariantRuns, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, optimizerBuffer, tunedVariant,
+  buildOwning, checkVariantRuns, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, optimizerBuffer, tunedVariant, uniformBuffer,
 } from '../../src/gpu/ops.ts';
 import { paramLayout } from '../../src/model/layout.ts';
-import { ACTIVATIONS, type Activation } from '../../src/model/spec.ts';
+import { ACTIVATION_CODE, ACTIVATIONS, type Activation } from '../../src/model/spec.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';
 import { poisoned, run, subgroupGpu, testGpu } from '../helpers/gpu.ts';
 
@@ -99,6 +100,45 @@ describe.skipIf(!sg.ctx)(`matmul_subgroup ${sg.reason}`, () => {
       const want = Float64Array.from(wb);
       cpu.matmulBackwardWeightUpdate(want, Float64Array.from(x), Float64Array.from(dY), B, C, OC, LR, L2);
       expectClose(`wb (${C + 1}×${OC})`, await readFloats(d, params, (C + 1) * OC), want, TOL);
+    });
+  }
+
+  // Workgroup sizes other than the 64 ops.ts uses (where K < 64 already leaves invocations
+  // without k): one invocation (one lane alive in a larger subgroup), 6 and 30 (a partial last
+  // subgroup for sizes 4, 8, 16, 32). The kernel built directly, as matmul() would.
+  for (const wgX of [1, 6, 30]) {
+    it(`workgroups of ${wgX}: forward 33×17·65, backward input 33×65·17ᵀ, weight gradient [7×13ᵀ; 1]·7×5`, async () => {
+      const d = k.device;
+      const cases = [
+        { B: 33, C: 65, OC: 17, role: 'forward' },
+        { B: 33, C: 65, OC: 17, role: 'backward input' },
+        { B: 7, C: 13, OC: 5, role: 'backward weight' },
+      ] as const;
+      for (const { B, C, OC, role } of cases) {
+        const x = seededArray(B * C, 20, 0, 1);
+        const wb = seededArray((C + 1) * OC, 21);
+        const dY = seededArray(B * OC, 22);
+        const want = new Float64Array(role === 'forward' ? B * OC : role === 'backward input' ? B * C : (C + 1) * OC);
+        // M, N, K, lda, ldb, TRANS_A, TRANS_B, MODE; operands a, b, aux.
+        const p = {
+          forward: [B, OC, C, C, OC, false, false, 0, 'tanh', x, wb, wb],
+          'backward input': [B, C, OC, OC, OC, false, true, 1, 'sigmoid', dY, wb, x],
+          'backward weight': [C + 1, OC, B, C, OC, true, false, 2, 'identity', x, dY, dY],
+        }[role] as [number, number, number, number, number, boolean, boolean, number, Activation, Float32Array, Float32Array, Float32Array];
+        const [M, N, K, lda, ldb, transA, transB, mode, act, a, b, aux] = p;
+        if (role === 'forward') cpu.matmulForward(want, Float64Array.from(x), Float64Array.from(wb), B, C, OC, act);
+        if (role === 'backward input') cpu.matmulBackwardInput(want, Float64Array.from(dY), Float64Array.from(wb), Float64Array.from(x), B, C, OC, act);
+        if (role === 'backward weight') cpu.matmulBackwardWeight(want, Float64Array.from(x), Float64Array.from(dY), B, C, OC);
+        const out = poisoned(d, 'out', want.length);
+        const overrides = { WG_X: wgX, WG_Y: 1, TRANS_A: transA, TRANS_B: transB, MODE: mode, ACT: ACTIVATION_CODE[act] };
+        const dispatch = await buildOwning(
+          k, 'matmul_subgroup', overrides, `subgroup WG ${wgX} ${role}`,
+          [storageBuffer(d, 'a', a), storageBuffer(d, 'b', b), storageBuffer(d, 'aux', aux), out],
+          uniformBuffer(d, 'dims', [M, N, K, lda, ldb, 0, 0, 0]), [ceilDiv(N, 8), ceilDiv(M, 4), 1],
+        );
+        await run(d, [dispatch]);
+        expectClose(`${role} out (${M}×${N}), workgroups of ${wgX}`, await readFloats(d, out, want.length), want, TOL);
+      }
     });
   }
 
