@@ -40,6 +40,12 @@
 //   against ceil(K / WG_X) · TM·TN multiply-adds: 13·32 = 416 at K = 784, 64 at K = 100, where
 //   the reduction dominates and another variant should win; then ceil(WG_X / subgroup size)
 //   partial blocks (2 at 64 / 32) added from workgroup memory.
+// - Why tickets: WGSL does not say which invocations form a subgroup, so
+//   local_invocation_index / subgroup_size need not number them; a ticket does, for any size.
+// - Not chosen: register tiles sharing A across lanes by subgroupShuffle. It saves loads a
+//   GPU already serves as L1 broadcasts, and keeps K serial per invocation, so the lecun
+//   forward would still have 100·300 / 32 outputs per lane ≈ 940 invocations for 132 units.
+// On SwiftShader (CPU) this kernel is 50–270× slower than matmul_vec4; not yet timed on a GPU.
 enable subgroups;
 // #include activations
 // #include matmul_common
