@@ -44,7 +44,8 @@
 //   local_invocation_index / subgroup_size need not number them; a ticket does, for any size.
 // - Not chosen: register tiles sharing A across lanes by subgroupShuffle. It saves loads a
 //   GPU already serves as L1 broadcasts, and keeps K serial per invocation, so the lecun
-//   forward would still have 100·300 / 32 outputs per lane ≈ 940 invocations for 132 units.
+//   forward would still have 100·300 outputs / 32 per invocation ≈ 940 invocations (30
+//   subgroups of 32) for 132 units.
 // On SwiftShader (CPU) this kernel is 50–270× slower than matmul_vec4; not yet timed on a GPU.
 enable subgroups;
 // #include activations
