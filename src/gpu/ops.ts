@@ -177,9 +177,17 @@ function u8Fits(p: MatmulProblem): boolean {
   );
 }
 
-/** The variants that can run a problem on this device (vec4 only on shapes it fits, subgroup only with subgroups). */
+/**
+ * Whether matmul_subgroup can take a problem: its workgroups of 4 rows (the y dimension)
+ * within the device's limit (65,535: a convolution's im2col rows at batch 1000 exceed it).
+ */
+function subgroupFits(ctx: GpuContext, p: MatmulProblem): boolean {
+  return ceilDiv(p.M, VARIANT_GEOMETRY.subgroup.rm!) <= ctx.device.limits.maxComputeWorkgroupsPerDimension;
+}
+
+/** The variants that can run a problem on this device (vec4 and subgroup on shapes they fit, subgroup only with subgroups). */
 function candidates(ctx: GpuContext, p: MatmulProblem): MatmulVariant[] {
-  return ALL_MATMUL_VARIANTS.filter((v) => (v !== 'vec4' || vec4Fits(p)) && variantRuns(ctx, v));
+  return ALL_MATMUL_VARIANTS.filter((v) => (v !== 'vec4' || vec4Fits(p)) && (v !== 'subgroup' || subgroupFits(ctx, p)) && variantRuns(ctx, v));
 }
 
 /**
@@ -225,8 +233,9 @@ async function matmul(
 ): Promise<Dispatch> {
   if (requested === 'auto') requested = isByteInput(a) ? 'vec4' : await tunedVariant(k, p);
   checkVariantRuns(k.ctx, requested);
-  // vec4 needs aligned shapes; the register-blocked kernel takes the rest.
-  const variant = requested === 'vec4' && !vec4Fits(p) ? 'blocked' : requested;
+  // vec4 needs aligned shapes; the register-blocked kernel takes the rest. subgroup's rows
+  // past the workgroup limit go to tiled.
+  const variant = requested === 'vec4' && !vec4Fits(p) ? 'blocked' : requested === 'subgroup' && !subgroupFits(k.ctx, p) ? 'tiled' : requested;
   if (isByteInput(a) && (requested !== 'vec4' || !u8Fits(p))) {
     throw new Error(`${label}: a byte input needs the vec4 variant and shapes that fit it (byteInputFits); got ${requested}.`);
   }

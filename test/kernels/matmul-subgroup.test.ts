@@ -142,6 +142,20 @@ describe.skipIf(!sg.ctx)(`matmul_subgroup ${sg.reason}`, () => {
     });
   }
 
+  it('hands a problem whose 4-row blocks exceed the workgroup limit in y to tiled', async () => {
+    const d = k.device;
+    const B = 4 * d.limits.maxComputeWorkgroupsPerDimension + 1;
+    const x = seededArray(B, 23);
+    const wb = seededArray(2 * 3, 24);
+    const out = poisoned(d, 'out', B * 3);
+    const dispatch = await matmulForward(k, 'subgroup', out, storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), B, 1, 3, 'relu');
+    expect(dispatch.label).toContain('[tiled]');
+    await run(d, [dispatch]);
+    const want = new Float64Array(B * 3);
+    cpu.matmulForward(want, Float64Array.from(x), Float64Array.from(wb), B, 1, 3, 'relu');
+    expectClose(`out (${B}×3)`, await readFloats(d, out, B * 3), want, TOL);
+  });
+
   it('is among the autotuner\'s candidates on this device', async () => {
     const timed: string[] = [];
     const tuner = {
