@@ -13,8 +13,8 @@ import { KernelCache, STEP_SLOT_BYTES } from '../src/gpu/kernels.ts';
 import { createTuner, memoryStore } from '../src/gpu/autotune.ts';
 import {
   byteInputFits,
-  gatherBatch, MATMUL_VARIANTS, type MatmulChoice, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer, sgdUpdate,
-  softmaxCrossEntropy, type Dispatch,
+  ALL_MATMUL_VARIANTS, gatherBatch, type MatmulChoice, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer, sgdUpdate,
+  softmaxCrossEntropy, variantRuns, type Dispatch,
 } from '../src/gpu/ops.ts';
 import { paramLayout } from '../src/model/layout.ts';
 import { compareArrays } from '../src/util/compare.ts';
@@ -174,7 +174,7 @@ export async function kernelTable(ctx: GpuContext, opts: { quick: boolean }): Pr
   const k = new KernelCache(ctx);
   // 'auto': the autotuner's plan for each shape (variant and split of k), as the trainer would run it.
   k.tuner = createTuner(ctx, memoryStore());
-  const CHOICES: MatmulChoice[] = [...MATMUL_VARIANTS, 'auto'];
+  const CHOICES: MatmulChoice[] = [...ALL_MATMUL_VARIANTS.filter((v) => variantRuns(ctx, v)), 'auto'];
   const rows: KernelRow[] = [];
   const batches = opts.quick ? [100] : [1, 10, 100, 1000];
   const ops: MatmulOp[] = ['forward', 'backward input', 'backward weight'];

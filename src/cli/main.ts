@@ -1,7 +1,7 @@
 /** The `wgtrain` command line. */
 import { Command, Option } from 'commander';
 import { ADAPTER_CHOICES } from '../gpu/node-gpu.node.ts';
-import { MATMUL_VARIANTS } from '../gpu/ops.ts';
+import { ALL_MATMUL_VARIANTS } from '../gpu/ops.ts';
 import { ACTIVATIONS, ARCH_HELP, INITS, LOSSES } from '../model/spec.ts';
 import { OPTIMIZERS, PRESETS } from '../train/config.ts';
 import { dataCommand } from './data-command.node.ts';
@@ -32,8 +32,8 @@ const deviceOptions = (c: Command, use: 'train' | 'eval') =>
     .addOption(new Option('--device <device>', use === 'train' ? 'where to train' : 'where to run the model').choices(['gpu', 'cpu']).default('gpu'))
     .addOption(new Option('--adapter <adapter>', 'WebGPU adapter (see wgtrain devices)').choices([...ADAPTER_CHOICES]).default('auto'))
     .addOption(
-      new Option('--matmul <variant>', 'matmul kernel: auto (the fastest per shape, measured on this adapter and cached) or a fixed one (default: vec4 on software adapters, auto on GPUs)')
-        .choices(['auto', ...MATMUL_VARIANTS]),
+      new Option('--matmul <variant>', 'matmul kernel: auto (the fastest per shape, measured on this adapter and cached) or a fixed one (default: vec4 on software adapters, auto on GPUs; subgroup needs an adapter with the subgroups feature)')
+        .choices(['auto', ...ALL_MATMUL_VARIANTS]),
     )
     .option('--verbose', VERBOSE_HELP);
 

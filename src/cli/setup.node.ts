@@ -6,7 +6,7 @@ import { holdOut, subset, type Dataset, type Split } from '../data/dataset.ts';
 import { resolveDataset } from '../data/resolve.node.ts';
 import { CpuTrainer } from '../cpu/trainer.ts';
 import { ADAPTER_CHOICES, openNodeGpu, type AdapterChoice } from '../gpu/node-gpu.node.ts';
-import { MATMUL_VARIANTS, type MatmulChoice } from '../gpu/ops.ts';
+import { ALL_MATMUL_VARIANTS, checkVariantRuns, type MatmulChoice } from '../gpu/ops.ts';
 import { createTuner } from '../gpu/autotune.ts';
 import { fileStore } from '../gpu/autotune.node.ts';
 import { GpuTrainer } from '../gpu/trainer.ts';
@@ -91,12 +91,13 @@ export async function openTrainer(config: TrainConfig, flags: DeviceFlags, train
   if (!(ADAPTER_CHOICES as readonly string[]).includes(flags.adapter)) {
     throw new Error(`--adapter ${flags.adapter}: choose one of ${ADAPTER_CHOICES.join(', ')}.`);
   }
-  if (flags.matmul !== undefined && flags.matmul !== 'auto' && !(MATMUL_VARIANTS as readonly string[]).includes(flags.matmul)) {
-    throw new Error(`--matmul ${flags.matmul}: choose auto or one of ${MATMUL_VARIANTS.join(', ')}.`);
+  if (flags.matmul !== undefined && flags.matmul !== 'auto' && !(ALL_MATMUL_VARIANTS as readonly string[]).includes(flags.matmul)) {
+    throw new Error(`--matmul ${flags.matmul}: choose auto or one of ${ALL_MATMUL_VARIANTS.join(', ')}.`);
   }
   return quietDawn(async () => {
     const ctx = await openNodeGpu(flags.adapter as AdapterChoice);
     try {
+      if (flags.matmul !== undefined) checkVariantRuns(ctx, flags.matmul as MatmulChoice);
       // The tuner's winners persist in a cache file, so a resumed run uses the same kernels.
       const tuner = createTuner(ctx, fileStore());
       return await GpuTrainer.create(ctx, config, train, val, { variant: flags.matmul as MatmulChoice | undefined, tuner });

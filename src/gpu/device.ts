@@ -24,6 +24,8 @@ export interface GpuContext {
   adapter: AdapterSummary;
   shaders: ShaderSources;
   hasTimestamps: boolean;
+  /** The device has WGSL's subgroup operations (`subgroups`), which matmul_subgroup needs. */
+  hasSubgroups: boolean;
   /** Set when the device is lost or raises an error nobody captured; checked by the trainer. */
   failure: () => Error | null;
   /** Whatever must stay reachable while the device lives (Dawn's GPU instance in Node). */
@@ -80,11 +82,11 @@ export async function openDevice(
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) requiredLimits[name] = Number(adapter.limits[name]);
   const hasTimestamps = adapter.features.has('timestamp-query');
-  const device = await adapter.requestDevice({
-    label: 'wgtrain',
-    requiredLimits,
-    requiredFeatures: hasTimestamps ? ['timestamp-query'] : [],
-  });
+  const hasSubgroups = adapter.features.has('subgroups');
+  const requiredFeatures: GPUFeatureName[] = [];
+  if (hasTimestamps) requiredFeatures.push('timestamp-query');
+  if (hasSubgroups) requiredFeatures.push('subgroups' as GPUFeatureName);
+  const device = await adapter.requestDevice({ label: 'wgtrain', requiredLimits, requiredFeatures });
   let failure: Error | null = null;
   let destroyed = false;
   device.lost.then((info) => {
@@ -104,6 +106,7 @@ export async function openDevice(
     adapter: summary,
     shaders,
     hasTimestamps,
+    hasSubgroups: device.features.has('subgroups'),
     failure: () => failure,
     keepAlive,
     destroy() {

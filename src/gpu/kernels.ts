@@ -26,6 +26,7 @@ export const KERNELS = {
   matmul_vec4: MATMUL,
   matmul_vec4_u8: MATMUL,
   matmul_tiled: MATMUL,
+  matmul_subgroup: MATMUL,
   softmax_cross_entropy: LOSS,
   quadratic_cost: LOSS,
   gather_batch: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'uniform'], step: true },

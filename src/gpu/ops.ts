@@ -7,6 +7,7 @@ import type { LayerBlock, ParamLayout } from '../model/layout.ts';
 import { ACTIVATION_CODE, type Activation, type Loss } from '../model/spec.ts';
 import { storageBuffer } from './buffers.ts';
 import { ceilDiv, flatDispatch } from './dispatch.ts';
+import { adapterName, type GpuContext } from './device.ts';
 import type { KernelCache, KernelName, Overrides } from './kernels.ts';
 import { problemKey, scratchOperands, timeCandidate } from './autotune.ts';
 import { keepThreshold } from '../cpu/dropout.ts';
@@ -94,7 +95,11 @@ export function destroyDispatch(d: Dispatch): void {
  * tiles: four times the workgroups, for small outputs on GPUs with many compute units).
  */
 export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled', 'tiled32'] as const;
-export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+/** Variants that need a device feature, and the feature: matmul_subgroup uses WGSL's subgroup operations. */
+export const FEATURE_MATMUL_VARIANTS = { subgroup: 'subgroups' } as const;
+/** Every variant `--matmul` names. */
+export const ALL_MATMUL_VARIANTS = [...MATMUL_VARIANTS, ...(Object.keys(FEATURE_MATMUL_VARIANTS) as (keyof typeof FEATURE_MATMUL_VARIANTS)[])];
+export type MatmulVariant = (typeof MATMUL_VARIANTS)[number] | keyof typeof FEATURE_MATMUL_VARIANTS;
 /** A variant, or 'auto': the autotuner's fastest for each shape on this adapter (src/gpu/autotune.ts). */
 export type MatmulChoice = MatmulVariant | 'auto';
 
@@ -113,7 +118,7 @@ export function planName(p: MatmulPlan): string {
 
 export function parsePlan(name: string): MatmulPlan | null {
   const m = /^([a-z0-9]+)(?:\/k(\d+))?$/.exec(name);
-  if (!m || !(MATMUL_VARIANTS as readonly string[]).includes(m[1])) return null;
+  if (!m || !(ALL_MATMUL_VARIANTS as readonly string[]).includes(m[1])) return null;
   return { variant: m[1] as MatmulVariant, split: m[2] ? Number(m[2]) : 1 };
 }
 
@@ -132,16 +137,35 @@ export function splitK(K: number, split: number): { kSlice: number; slices: numb
 
 /**
  * Workgroup shape and outputs per invocation of each variant: r per side, or r columns and
- * rm rows (rmTransA rows with TRANS_A); shader: its kernel when not matmul_<variant>.
+ * rm rows (rmTransA rows with TRANS_A); with sharedBlock, per workgroup (its invocations
+ * split K); shader: its kernel when not matmul_<variant>.
  */
-const VARIANT_GEOMETRY: Record<MatmulVariant | 'vec4_u8', { wgX: number; wgY: number; r: number; rm?: number; rmTransA?: number; shader?: KernelName }> = {
+const VARIANT_GEOMETRY: Record<
+  MatmulVariant | 'vec4_u8',
+  { wgX: number; wgY: number; r: number; rm?: number; rmTransA?: number; sharedBlock?: true; shader?: KernelName }
+> = {
   naive: { wgX: 16, wgY: 16, r: 1 },
   blocked: { wgX: 8, wgY: 8, r: 4 },
   vec4: { wgX: 8, wgY: 1, r: 8, rm: 20 }, // 20 rows × 8 columns per invocation
   tiled: { wgX: 16, wgY: 16, r: 4 },
   tiled32: { wgX: 8, wgY: 8, r: 4, shader: 'matmul_tiled' },
   vec4_u8: { wgX: 8, wgY: 1, r: 8, rm: 20, rmTransA: 32 }, // vec4 reading a byte A
+  subgroup: { wgX: 64, wgY: 1, r: 8, rm: 4, sharedBlock: true }, // 64 invocations split K for 4 × 8 outputs
 };
+
+/** Whether this device runs a variant (a feature variant needs its feature). */
+export function variantRuns(ctx: GpuContext, variant: MatmulVariant): boolean {
+  return variant !== 'subgroup' || ctx.hasSubgroups;
+}
+
+/** Throws, saying what to use instead, when this device cannot run the variant. */
+export function checkVariantRuns(ctx: GpuContext, variant: MatmulChoice): void {
+  if (variant === 'auto' || variantRuns(ctx, variant)) return;
+  throw new Error(
+    `The ${variant} matmul variant needs the WebGPU feature \`${FEATURE_MATMUL_VARIANTS[variant as keyof typeof FEATURE_MATMUL_VARIANTS]}\`, which this adapter lacks ` +
+      `(${adapterName(ctx.adapter)}): use --matmul auto or one of ${MATMUL_VARIANTS.join(', ')}.`,
+  );
+}
 
 const MODE = { forward: 0, backwardInput: 1, backwardWeight: 2, backwardWeightUpdate: 3 } as const;
 
@@ -205,7 +229,15 @@ function u8Fits(p: MatmulProblem): boolean {
 function gridOf(kernel: MatmulVariant | 'vec4_u8', p: MatmulProblem): [number, number] {
   const g = VARIANT_GEOMETRY[kernel];
   const rows = (p.transA ? g.rmTransA : undefined) ?? g.rm ?? g.r;
-  return [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * rows)];
+  return g.sharedBlock ? [ceilDiv(p.N, g.r), ceilDiv(p.M, rows)] : [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * rows)];
+}
+
+/**
+ * Whether matmul_subgroup can take a problem: its workgroups of 4 rows (the y dimension)
+ * within the device's limit (65,535: a convolution's im2col rows at batch 1000 exceed it).
+ */
+function subgroupFits(ctx: GpuContext, p: MatmulProblem): boolean {
+  return ceilDiv(p.M, VARIANT_GEOMETRY.subgroup.rm!) <= ctx.device.limits.maxComputeWorkgroupsPerDimension;
 }
 
 /** Split-K candidates stop where a dispatch has this many workgroups: enough for any GPU. */
@@ -220,10 +252,11 @@ const SPLIT_MIN_K = 32;
  * small output with a long k (a layer's 100 × 300 forward over K = 784) gets slices to
  * fill a GPU's compute units; a large one (a convolution's forward) gets none.
  */
-export function candidatePlans(p: MatmulProblem): MatmulPlan[] {
+export function candidatePlans(ctx: GpuContext, p: MatmulProblem): MatmulPlan[] {
   const plans: MatmulPlan[] = [];
-  for (const variant of MATMUL_VARIANTS) {
+  for (const variant of ALL_MATMUL_VARIANTS) {
     if (variant === 'vec4' && !vec4Fits(p)) continue;
+    if (variant === 'subgroup' && !(variantRuns(ctx, variant) && subgroupFits(ctx, p))) continue;
     plans.push({ variant, split: 1 });
     if (variant === 'naive') continue;
     const [x, y] = gridOf(variant, p);
@@ -243,7 +276,7 @@ export function candidatePlans(p: MatmulProblem): MatmulPlan[] {
 export async function tunedPlan(k: KernelCache, p: MatmulProblem): Promise<MatmulPlan> {
   const tuner = k.tuner;
   if (!tuner) throw new Error("The 'auto' matmul variant needs a tuner on the kernel cache (createTuner in src/gpu/autotune.ts).");
-  const names = candidatePlans(p).map(planName);
+  const names = candidatePlans(k.ctx, p).map(planName);
   // Splits of one variant are measured in increasing order and stop at the first that is
   // no faster than the one before: past it, more slices only add partial sums to reduce.
   const previous = new Map<MatmulVariant, number>();
@@ -314,6 +347,7 @@ async function matmul(
   k: KernelCache, requested: MatmulChoice, label: string, p: MatmulProblem,
   a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice,
 ): Promise<Dispatch> {
+  checkVariantRuns(k.ctx, requested);
   const plan: MatmulPlan =
     requested !== 'auto' ? { variant: requested, split: p.split ?? 1 }
     : isByteInput(a) ? { variant: 'vec4', split: (await tunedPlan(k, p)).split }
@@ -332,8 +366,10 @@ async function matmulPlanned(
   k: KernelCache, plan: MatmulPlan, label: string, p: MatmulProblem,
   a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, selects?: boolean,
 ): Promise<Dispatch> {
-  // vec4 needs aligned shapes; the register-blocked kernel takes the rest.
-  const variant = plan.variant === 'vec4' && !vec4Fits(p) ? 'blocked' : plan.variant;
+  // vec4 needs aligned shapes; the register-blocked kernel takes the rest. subgroup's rows
+  // past the workgroup limit go to tiled.
+  const variant =
+    plan.variant === 'vec4' && !vec4Fits(p) ? 'blocked' : plan.variant === 'subgroup' && !subgroupFits(k.ctx, p) ? 'tiled' : plan.variant;
   if (isByteInput(a) && (plan.variant !== 'vec4' || !u8Fits(p))) {
     throw new Error(`${label}: a byte input needs the vec4 variant and shapes that fit it (byteInputFits); got ${plan.variant}.`);
   }

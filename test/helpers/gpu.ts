@@ -38,3 +38,35 @@ export async function run(device: GPUDevice, dispatches: Dispatch[], stepOffset 
 export function poisoned(device: GPUDevice, label: string, floats: number): GPUBuffer {
   return storageBuffer(device, label, new Float32Array(floats).fill(NaN));
 }
+
+/** A device with WGSL subgroups, or why there is none here. */
+export interface SubgroupGpu {
+  ctx: GpuContext | null;
+  /** Where ctx came from, or why the tests that need it are skipped. */
+  reason: string;
+}
+
+let subgroupCtx: Promise<SubgroupGpu> | null = null;
+
+/**
+ * For the tests of matmul_subgroup: the test adapter when it has the `subgroups` feature,
+ * else SwiftShader (Chromium's Vulkan driver) when it is installed and has it; otherwise
+ * no device, with the reason, and those tests are skipped.
+ */
+export function subgroupGpu(): Promise<SubgroupGpu> {
+  subgroupCtx ??= (async () => {
+    const ctx = await testGpu();
+    if (ctx.hasSubgroups) return { ctx, reason: `(on the test adapter, ${TEST_ADAPTER})` };
+    const lacks = `the test adapter (${TEST_ADAPTER}) lacks \`subgroups\``;
+    if (TEST_ADAPTER === 'swiftshader') return { ctx: null, reason: `(skipped: ${lacks})` };
+    try {
+      const sw = await openNodeGpu('swiftshader');
+      if (sw.hasSubgroups) return { ctx: sw, reason: `(on SwiftShader: ${lacks})` };
+      sw.destroy();
+      return { ctx: null, reason: `(skipped: ${lacks}, and so does SwiftShader)` };
+    } catch (e) {
+      return { ctx: null, reason: `(skipped: ${lacks}, and SwiftShader cannot be opened: ${(e as Error).message})` };
+    }
+  })();
+  return subgroupCtx;
+}

@@ -45,16 +45,16 @@ describe('splitK and the tuner plans', () => {
 
   it('offers slices where the output is small and k long, none where the output fills a GPU', () => {
     const forward: MatmulProblem = { M: 100, N: 300, K: 784, lda: 784, ldb: 300, transA: false, transB: false, mode: 0, act: 'relu' };
-    const names = candidatePlans(forward).map(planName);
+    const names = candidatePlans(k.ctx, forward).map(planName);
     expect(names).toEqual(expect.arrayContaining(['naive', 'tiled', 'tiled/k2', 'tiled/k8', 'tiled/k16', 'vec4/k4', 'blocked/k8']));
     expect(names.some((n) => n.startsWith('naive/'))).toBe(false);
     // Every slice sums at least 32 k: none of 64 for K = 784.
     expect(names.some((n) => n.endsWith('/k32'))).toBe(false);
     // A convolution's forward pass: 78,400 rows already make thousands of workgroups.
     const conv: MatmulProblem = { M: 78400, N: 16, K: 28, lda: 28, ldb: 16, transA: false, transB: false, mode: 0, act: 'relu' };
-    expect(candidatePlans(conv).every((p) => p.split === 1)).toBe(true);
+    expect(candidatePlans(k.ctx, conv).every((p) => p.split === 1)).toBe(true);
     // A convolution's weight gradient: a small output over 19,600 im2col rows.
-    expect(candidatePlans(backwardWeightProblem(19600, 800, 32)).map(planName)).toContain('vec4/k32');
+    expect(candidatePlans(k.ctx, backwardWeightProblem(19600, 800, 32)).map(planName)).toContain('vec4/k32');
   });
 });
 
