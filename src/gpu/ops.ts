@@ -5,7 +5,7 @@
  */
 import type { LayerBlock, ParamLayout } from '../model/layout.ts';
 import { ACTIVATION_CODE, type Activation, type Loss } from '../model/spec.ts';
-import { ceilDiv, flatDispatch } from './dispatch.ts';
+import { ceilDiv, flatDispatch, MAX_WORKGROUPS_PER_DIM } from './dispatch.ts';
 import { adapterName, type AdapterSummary } from './device.ts';
 import type { KernelCache, KernelName, Overrides } from './kernels.ts';
 import { problemKey, scratchOperands, timeCandidate } from './autotune.ts';
@@ -296,6 +296,58 @@ export function quadraticCost(
   const dims = uniformBuffer(k.device, `${label} dims`, [B, K, 0, 0]);
   const overrides = { WG: REDUCE_WG, ACT: ACTIVATION_CODE[act] };
   return buildOwning(k, 'quadratic_cost', overrides, label, [a, labels, dZ, stats], dims, [1, 1, 1], step);
+}
+
+/**
+ * Workgroups output_layer aims for: a few per compute unit of a large GPU (an H200 has 132),
+ * which batch 100 alone does not give; and the fewest dH columns a workgroup is given.
+ */
+const OUTPUT_TARGET_WORKGROUPS = 256;
+const OUTPUT_MIN_SLICE_COLS = 32;
+
+/**
+ * Whether output_layer can run an output layer of K classes at batch B on this device
+ * (its header lists the constraints); otherwise the trainer keeps matmul forward, the loss
+ * kernel and the backward-input matmul.
+ */
+export function outputLayerFits(device: GPUDevice, B: number, K: number): boolean {
+  return K >= 1 && outputWorkgroupSize(K) <= device.limits.maxComputeInvocationsPerWorkgroup && B <= MAX_WORKGROUPS_PER_DIM;
+}
+
+/** At least 64 invocations (two warps), and one per class. */
+function outputWorkgroupSize(K: number): number {
+  return Math.max(64, 2 ** Math.ceil(Math.log2(K)));
+}
+
+/**
+ * The output layer, its loss and the gradient into the previous layer in one dispatch
+ * (output_layer.wgsl), for rows b < B of h (B, C) and the layer's block wb = [W; b]
+ * (C + 1, K): out = z (or actOut(z) for the quadratic cost), dZ, rowStats[step·B + b] =
+ * (loss_b, correct_b), and dH = (dZ·Wᵀ) ⊙ actPrev'(h), or no dH when `dH` is null (the
+ * layer's input is the image batch). Reads wb before a fused SGD step later in the step changes it.
+ */
+export async function outputLayer(
+  k: KernelCache, out: GPUBuffer | Slice, dZ: GPUBuffer | Slice, dH: GPUBuffer | Slice | null, rowStats: GPUBuffer | Slice,
+  h: GPUBuffer | Slice, wb: GPUBuffer | Slice, labels: GPUBuffer | Slice,
+  B: number, C: number, K: number, loss: Loss, actOut: Activation, actPrev: Activation, step: GPUBindGroup, label = 'outputLayer',
+): Promise<Dispatch> {
+  if (!outputLayerFits(k.device, B, K)) {
+    throw new Error(`${label}: output_layer takes at most ${k.device.limits.maxComputeInvocationsPerWorkgroup} classes and ${MAX_WORKGROUPS_PER_DIM} rows; got K = ${K}, B = ${B} (outputLayerFits).`);
+  }
+  const WG = outputWorkgroupSize(K);
+  // Column slices of dH per row: enough workgroups to fill a GPU at small batches.
+  const wanted = dH ? Math.min(ceilDiv(OUTPUT_TARGET_WORKGROUPS, B), ceilDiv(C, OUTPUT_MIN_SLICE_COLS)) : 1;
+  const CS = ceilDiv(C, Math.max(1, wanted));
+  const S = ceilDiv(C, CS);
+  const dims = uniformBuffer(k.device, `${label} dims`, [B, C, K, S, CS, 0, 0, 0]);
+  const overrides = {
+    WG, LOSS: loss === 'cross-entropy' ? 0 : 1, ACT_OUT: ACTIVATION_CODE[actOut], ACT_PREV: ACTIVATION_CODE[actPrev], BACKWARD: dH !== null,
+  };
+  // Without a dH the binding still needs a writable buffer of its own.
+  const unused = dH ? null : k.device.createBuffer({ label: `${label} no dH`, size: 16, usage: GPUBufferUsage.STORAGE });
+  const d = await buildOwning(k, 'output_layer', overrides, label, [h, wb, labels, out, dZ, dH ?? unused!, rowStats], dims, [S, B, 1], step);
+  if (unused) d.owned.push(unused);
+  return d;
 }
 
 // ---- data, update, evaluation ---------------------------------------------------------------
