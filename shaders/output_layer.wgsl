@@ -29,11 +29,11 @@
 //           Backward: invocation t takes columns c = s·CS + t, + WG, …: K multiply-adds each.
 // Overrides: WG (≥ K, ≤ maxComputeInvocationsPerWorkgroup), LOSS (0, 1), ACT_OUT (LOSS 1's
 //            output activation), ACT_PREV (the previous layer's activation), BACKWARD (bool).
-// Constraints: 1 ≤ K ≤ WG; B ≤ 65535 (one workgroup row per batch row).
+// Constraints: 1 ≤ K ≤ WG; G ≤ 65535.
 // #include activations
 // #include step
 
-struct Dims { B: u32, C: u32, K: u32, S: u32, CS: u32, _pad0: u32, _pad1: u32, _pad2: u32 }
+struct Dims { B: u32, C: u32, K: u32, S: u32, CS: u32, G: u32, _pad0: u32, _pad1: u32 }
 
 @group(0) @binding(0) var<storage, read> h: array<f32>;
 @group(0) @binding(1) var<storage, read> wb: array<f32>;
@@ -57,11 +57,19 @@ var<workgroup> dzs: array<f32, WG>;
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let s = wid.x;
-  let b = wid.y;
-  if (b >= dims.B || s >= dims.S) { return; }
+  if (s >= dims.S) { return; }
   let t = lid.x;
   let C = dims.C;
   let K = dims.K;
+  // Rows b ≡ wid.y (mod G). No barrier is needed between rows: shared values are rewritten
+  // only after the next row's first or second barrier, which every invocation reaches only
+  // once it has finished reading them.
+  for (var b = wid.y; b < dims.B; b += dims.G) {
+    oneRow(s, t, b, C, K);
+  }
+}
+
+fn oneRow(s: u32, t: u32, b: u32, C: u32, K: u32) {
   let hRow = b * C;
   let row = b * K;
 
@@ -81,7 +89,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
   workgroupBarrier();
 
-  // The row's argmax and (cross-entropy) softmax normaliser, by every invocation alike.
+  // The row's argmax and (cross-entropy) softmax normaliser, by every invocation alike
+  // (on a GPU as fast as one invocation doing it, and no barrier).
   var best = 0u;
   for (var k = 1u; k < K; k++) {
     if (zs[k] > zs[best]) { best = k; }
@@ -120,14 +129,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     }
     rowStats[step.index * dims.B + b] = vec2<f32>(loss, select(0.0, 1.0, best == y));
   }
-  if (!BACKWARD) { return; }
-  workgroupBarrier();
-
-  // dH_b's columns of this slice: (dZ_b · Wᵀ) ⊙ ACT_PREV'(h_b).
-  let end = min(C, (s + 1u) * dims.CS);
-  for (var c = s * dims.CS + t; c < end; c += WG) {
-    var d = 0.0;
-    for (var k = 0u; k < K; k++) { d += dzs[k] * wb[c * K + k]; }
-    dH[hRow + c] = d * activationGrad(h[hRow + c], ACT_PREV);
+  if (BACKWARD) {
+    workgroupBarrier();
+    // dH_b's columns of this slice: (dZ_b · Wᵀ) ⊙ ACT_PREV'(h_b).
+    let end = min(C, (s + 1u) * dims.CS);
+    for (var c = s * dims.CS + t; c < end; c += WG) {
+      var d = 0.0;
+      for (var k = 0u; k < K; k++) { d += dzs[k] * wb[c * K + k]; }
+      dH[hRow + c] = d * activationGrad(h[hRow + c], ACT_PREV);
+    }
   }
 }

@@ -299,22 +299,36 @@ export function quadraticCost(
 }
 
 /**
- * Workgroups output_layer aims for: a few per compute unit of a large GPU (an H200 has 132),
- * which batch 100 alone does not give; and the fewest dH columns a workgroup is given.
+ * Workgroups output_layer aims for on GPUs: a few per compute unit of a large GPU (an H200
+ * has 132), which batch 100 alone does not give; and the fewest dH columns a workgroup is given.
  */
 const OUTPUT_TARGET_WORKGROUPS = 256;
 const OUTPUT_MIN_SLICE_COLS = 32;
+/**
+ * How output_layer spreads the work: S column slices of dH per row (CS columns each), and G
+ * workgroup rows, workgroup row g taking batch rows g, g + G, … (shaders/output_layer.wgsl).
+ */
+export interface OutputGeometry {
+  S: number;
+  G: number;
+}
+
+/** One workgroup row per batch row, and dH in column slices when that alone is too few workgroups. */
+export function outputGeometry(B: number, C: number, withDH: boolean): OutputGeometry {
+  const S = withDH ? Math.min(ceilDiv(OUTPUT_TARGET_WORKGROUPS, B), ceilDiv(C, OUTPUT_MIN_SLICE_COLS)) : 1;
+  return { S: Math.max(1, S), G: B };
+}
 
 /**
- * Whether output_layer can run an output layer of K classes at batch B on this device
+ * Whether output_layer can run an output layer of K classes on this device
  * (its header lists the constraints); otherwise the trainer keeps matmul forward, the loss
  * kernel and the backward-input matmul.
  */
-export function outputLayerFits(device: GPUDevice, B: number, K: number): boolean {
-  return K >= 1 && outputWorkgroupSize(K) <= device.limits.maxComputeInvocationsPerWorkgroup && B <= MAX_WORKGROUPS_PER_DIM;
+export function outputLayerFits(device: GPUDevice, K: number): boolean {
+  return K >= 1 && outputWorkgroupSize(K) <= device.limits.maxComputeInvocationsPerWorkgroup;
 }
 
-/** At least 64 invocations (two warps), and one per class. */
+/** At least 64 invocations (two warps: the forward's sums over C run in WG / K parts), and one per class. */
 function outputWorkgroupSize(K: number): number {
   return Math.max(64, 2 ** Math.ceil(Math.log2(K)));
 }
@@ -330,22 +344,22 @@ export async function outputLayer(
   k: KernelCache, out: GPUBuffer | Slice, dZ: GPUBuffer | Slice, dH: GPUBuffer | Slice | null, rowStats: GPUBuffer | Slice,
   h: GPUBuffer | Slice, wb: GPUBuffer | Slice, labels: GPUBuffer | Slice,
   B: number, C: number, K: number, loss: Loss, actOut: Activation, actPrev: Activation, step: GPUBindGroup, label = 'outputLayer',
+  geometry: OutputGeometry = outputGeometry(B, C, dH !== null),
 ): Promise<Dispatch> {
-  if (!outputLayerFits(k.device, B, K)) {
-    throw new Error(`${label}: output_layer takes at most ${k.device.limits.maxComputeInvocationsPerWorkgroup} classes and ${MAX_WORKGROUPS_PER_DIM} rows; got K = ${K}, B = ${B} (outputLayerFits).`);
+  if (!outputLayerFits(k.device, K)) {
+    throw new Error(`${label}: output_layer takes 1 to ${k.device.limits.maxComputeInvocationsPerWorkgroup} classes (maxComputeInvocationsPerWorkgroup); got K = ${K} (outputLayerFits).`);
   }
   const WG = outputWorkgroupSize(K);
-  // Column slices of dH per row: enough workgroups to fill a GPU at small batches.
-  const wanted = dH ? Math.min(ceilDiv(OUTPUT_TARGET_WORKGROUPS, B), ceilDiv(C, OUTPUT_MIN_SLICE_COLS)) : 1;
-  const CS = ceilDiv(C, Math.max(1, wanted));
-  const S = ceilDiv(C, CS);
-  const dims = uniformBuffer(k.device, `${label} dims`, [B, C, K, S, CS, 0, 0, 0]);
+  const CS = ceilDiv(C, geometry.S);
+  const S = ceilDiv(C, CS); // no empty slices
+  const G = Math.min(geometry.G, B, MAX_WORKGROUPS_PER_DIM);
+  const dims = uniformBuffer(k.device, `${label} dims`, [B, C, K, S, CS, G, 0, 0]);
   const overrides = {
     WG, LOSS: loss === 'cross-entropy' ? 0 : 1, ACT_OUT: ACTIVATION_CODE[actOut], ACT_PREV: ACTIVATION_CODE[actPrev], BACKWARD: dH !== null,
   };
   // Without a dH the binding still needs a writable buffer of its own.
   const unused = dH ? null : k.device.createBuffer({ label: `${label} no dH`, size: 16, usage: GPUBufferUsage.STORAGE });
-  const d = await buildOwning(k, 'output_layer', overrides, label, [h, wb, labels, out, dZ, dH ?? unused!, rowStats], dims, [S, B, 1], step);
+  const d = await buildOwning(k, 'output_layer', overrides, label, [h, wb, labels, out, dZ, dH ?? unused!, rowStats], dims, [S, G, 1], step);
   if (unused) d.owned.push(unused);
   return d;
 }

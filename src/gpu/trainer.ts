@@ -52,8 +52,11 @@ export interface GpuTrainerOptions {
   fuseUpdate?: boolean;
   /**
    * Run the output layer's forward pass, the loss and its gradient, and the gradient into
-   * the previous layer as one kernel (output_layer.wgsl) where it fits (default: on). Off:
-   * matmul forward, the loss kernel (one workgroup) and the backward-input matmul.
+   * the previous layer as one kernel (output_layer.wgsl) where it fits. Off: matmul forward,
+   * the loss kernel (one workgroup) and the backward-input matmul. Default: on GPUs, where
+   * two fewer dispatches per step save their launch costs; off on software adapters, where
+   * llvmpipe ran the fused kernel 2–5× slower than the three vec4 dispatches it replaces
+   * (it scalarises output_layer's loads; see the README's kernel table).
    */
   fuseOutput?: boolean;
   /** Mini-batches encoded per command buffer. */
@@ -196,7 +199,7 @@ export class GpuTrainer implements Trainer {
     const full: Required<Omit<GpuTrainerOptions, 'tuner'>> = {
       variant: options.variant ?? defaultVariant(ctx),
       fuseUpdate: (options.fuseUpdate ?? true) && optimizerOf(config) === 'sgd',
-      fuseOutput: options.fuseOutput ?? true,
+      fuseOutput: options.fuseOutput ?? !ctx.adapter.isSoftware,
       stepsPerSubmit: options.stepsPerSubmit ?? 100,
       evalChunk: options.evalChunk ?? defaultEvalChunk(config, layout),
     };
@@ -349,7 +352,7 @@ export class GpuTrainer implements Trainer {
     const input = L > 1 ? a.acts[L - 2] : this.denseInput(a);
     const h = 'bytes' in input ? null : input;
     const actPrev = L > 1 ? acts[L - 2] : F > 0 ? a.stages[F - 1].act : 'identity';
-    const fusedOutput = this.options.fuseOutput && h !== null && outputLayerFits(this.device, B, K);
+    const fusedOutput = this.options.fuseOutput && h !== null && outputLayerFits(this.device, K);
     this.statsRows = fusedOutput ? B : 1;
     this.stats = this.storage('step stats', this.steps * this.statsRows * 8);
     const dZ = config.model.sizes.slice(1).map((n, l) => this.storage(`dZ${l + 1}`, B * n * 4));

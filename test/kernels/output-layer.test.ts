@@ -8,7 +8,7 @@ import { activate } from '../../src/cpu/activations.ts';
 import * as cpu from '../../src/cpu/output-layer.ts';
 import { readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
 import { STEP_SLOT_BYTES, type KernelCache } from '../../src/gpu/kernels.ts';
-import { outputLayer, outputLayerFits } from '../../src/gpu/ops.ts';
+import { outputGeometry, outputLayer, outputLayerFits, type OutputGeometry } from '../../src/gpu/ops.ts';
 import { ACTIVATIONS, type Activation, type Loss } from '../../src/model/spec.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../helpers/gpu.ts';
@@ -46,9 +46,11 @@ interface Case {
   actOut: Activation;
   /** The previous layer's activation, or null: no dH (the layer reads the image batch). */
   actPrev: Activation | null;
+  /** How the rows and dH's columns are spread over workgroups; default: outputGeometry's. */
+  geometry?: OutputGeometry;
 }
 
-async function check({ B, C, K, loss, actOut, actPrev }: Case): Promise<void> {
+async function check({ B, C, K, loss, actOut, actPrev, geometry }: Case): Promise<void> {
   const d = k.device;
   const seed = B * 7 + C * 3 + K;
   // h is a real activation's output (relu's zeros, step's 0/1, sigmoid in (0, 1), …).
@@ -60,7 +62,7 @@ async function check({ B, C, K, loss, actOut, actPrev }: Case): Promise<void> {
   const dH = actPrev ? poisoned(d, 'dH', B * C) : null;
   const rowStats = poisoned(d, 'rowStats', 2 * B * STEPS);
   const inputs = [storageBuffer(d, 'h', h), storageBuffer(d, 'wb', wb), storageBuffer(d, 'labels', labels)];
-  const dispatch = await outputLayer(k, out, dZ, dH, rowStats, inputs[0], inputs[1], inputs[2], B, C, K, loss, actOut, actPrev ?? 'identity', step);
+  const dispatch = await outputLayer(k, out, dZ, dH, rowStats, inputs[0], inputs[1], inputs[2], B, C, K, loss, actOut, actPrev ?? 'identity', step, 'outputLayer', geometry);
   await run(d, [dispatch], SLOT * STEP_SLOT_BYTES);
 
   const want = { out: new Float64Array(B * K), dZ: new Float64Array(B * K), dH: new Float64Array(B * C), rowStats: new Float64Array(2 * B) };
@@ -97,6 +99,11 @@ describe('output_layer vs CPU, awkward shapes', () => {
     it(`B=${B} C=${C} K=${K}, sigmoid + quadratic cost, previous ${actPrev}`, async () => {
       await check({ B, C, K, loss: 'quadratic', actOut: 'sigmoid', actPrev });
     });
+    // Workgroups looping over rows (G < B), and dH in up to 5 slices of a row.
+    const geometry = { S: Math.min(C, 5), G: Math.min(B, 3) };
+    it(`B=${B} C=${C} K=${K}, softmax cross-entropy, previous ${actPrev}, S=${geometry.S} G=${geometry.G}`, async () => {
+      await check({ B, C, K, loss: 'cross-entropy', actOut: 'identity', actPrev, geometry });
+    });
   });
 });
 
@@ -111,6 +118,12 @@ describe('output_layer vs CPU, every previous activation (lecun shape B=100 C=10
 });
 
 describe('output_layer vs CPU, other cases', () => {
+  it('the default geometry: one workgroup row per batch row, dH in slices at small batches', () => {
+    expect(outputGeometry(100, 100, true)).toEqual({ S: 3, G: 100 });
+    expect(outputGeometry(1000, 100, true)).toEqual({ S: 1, G: 1000 });
+    expect(outputGeometry(100, 100, false)).toEqual({ S: 1, G: 100 });
+    expect(outputGeometry(1, 30, true)).toEqual({ S: 1, G: 1 });
+  });
   for (const actOut of ['tanh', 'identity', 'relu', 'softplus'] as const) {
     it(`quadratic cost with a ${actOut} output`, async () => {
       await check({ B: 7, C: 30, K: 10, loss: 'quadratic', actOut, actPrev: 'sigmoid' });
@@ -124,10 +137,10 @@ describe('output_layer vs CPU, other cases', () => {
   });
   it('refuses more classes than a workgroup has invocations, saying what fits', async () => {
     const max = k.device.limits.maxComputeInvocationsPerWorkgroup;
-    expect(outputLayerFits(k.device, 100, max)).toBe(true);
-    expect(outputLayerFits(k.device, 100, max + 1)).toBe(false);
+    expect(outputLayerFits(k.device, max)).toBe(true);
+    expect(outputLayerFits(k.device, max + 1)).toBe(false);
     const b = storageBuffer(k.device, 'b', 16);
-    await expect(outputLayer(k, b, b, b, b, b, b, b, 1, 1, max + 1, 'cross-entropy', 'identity', 'identity', step)).rejects.toThrow(/classes.*outputLayerFits/);
+    await expect(outputLayer(k, b, b, b, b, b, b, b, 1, 1, max + 1, 'cross-entropy', 'identity', 'identity', step)).rejects.toThrow(/1 to \d+ classes.*K = \d+ \(outputLayerFits\)/);
     b.destroy();
   });
 });

@@ -23,8 +23,11 @@ const shortPair = trainerPairs(1000, 50);
 const labels = (gpu: GpuTrainer) => gpu.stepProgram.map((d) => d.label.replace(/ \[\w+\]$/, ''));
 const usesOutputLayer = (gpu: GpuTrainer) => labels(gpu).includes('output layer');
 
+/** The fused output layer is the default on GPUs only: these tests ask for it. */
+const FUSED: GpuTrainerOptions = { fuseOutput: true };
+
 async function compareStep(config: TrainConfig, options: GpuTrainerOptions = {}) {
-  const { gpu, cpu } = await pair(config, options);
+  const { gpu, cpu } = await pair(config, { ...FUSED, ...options });
   const lr = gpu.beginEpoch();
   gpu.submitSteps(0, 1);
   cpu.shuffle();
@@ -48,13 +51,17 @@ async function compareStep(config: TrainConfig, options: GpuTrainerOptions = {})
 
 describe('the step programs', () => {
   it('lecun with plain SGD: 8 dispatches, the output layer one of them (10 unfused)', async () => {
-    const { gpu } = await pair(PRESETS.lecun);
+    const { gpu } = await pair(PRESETS.lecun, FUSED);
     expect(labels(gpu)).toEqual([
       'train gather', 'train forward 1', 'train forward 2', 'output layer',
       'backward weight + SGD 3', 'backward input 2', 'backward weight + SGD 2', 'backward weight + SGD 1',
     ]);
     const { gpu: unfused } = await pair(PRESETS.lecun, { fuseOutput: false });
     expect(unfused.stepProgram.length).toBe(10);
+  });
+  it('the default: fused on GPUs, not on software adapters', async () => {
+    const { gpu } = await pair(PRESETS.lecun);
+    expect(usesOutputLayer(gpu)).toBe(!gpu.ctx.adapter.isSoftware);
   });
   it('a byte input batch read by the output layer itself keeps the unfused path', async () => {
     // 784-32: vec4 reads layer 1's input as bytes; output_layer reads floats.
@@ -115,7 +122,7 @@ describe('convolutional networks GPU vs CPU with the fused output layer', () => 
   });
   it('lenet5-like with dropout, 50 mini-batches of Adam: fused and unfused GPU and the CPU agree', async () => {
     const config = cnn('1x28x28-conv6k5p2-pool2-conv16k5-pool2-30-20-10', { optimizer: 'adam', lr: 1e-3, dropout: 0.2 });
-    const { gpu, cpu } = await shortPair(config);
+    const { gpu, cpu } = await shortPair(config, FUSED);
     const { gpu: unfused } = await shortPair(config, { fuseOutput: false });
     const [g, u, c] = [await gpu.trainEpoch(), await unfused.trainEpoch(), await cpu.trainEpoch()];
     expect(g.steps).toBe(50);
