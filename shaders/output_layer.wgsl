@@ -8,14 +8,17 @@
 //          loss_b = ½ ‖a_b − onehot(y_b)‖²,   dZ_b = (a_b − onehot(y_b)) ⊙ ACT_OUT'(a_b) / B
 //   rowStats[step.index · B + b] = (loss_b, argmax out_b == y_b ? 1 : 0)
 //   BACKWARD:  dH_b = (dZ_b · Wᵀ) ⊙ ACT_PREV'(h_b)    (h = the previous layer's output)
+//   DROPOUT:   dH[i] ← keep(i) ? dH[i] · scale : 0, i = b·C + c: the previous layer's dropout
+//              mask, drawn as dropout.wgsl draws it (same seed, layer, t = opt.t0 + step.index + 1)
 // Every output of row b depends on row b alone, so rows spread over workgroups; the batch's
 // totals are per-row values the reader sums (GpuTrainer folds them per step, in row order:
 // deterministic, no atomics, no second pass).
 // Bindings: 0 h (read, (B, C)), 1 wb (read, (C + 1, K)), 2 labels (read, u32 (B)),
 //           3 out (read_write, (B, K): logits, or the output activation's values),
 //           4 dZ (read_write, (B, K)), 5 dH (read_write, (B, C); unused without BACKWARD),
-//           6 rowStats (read_write, vec2 per (step, row)), 7 dims (uniform: B, C, K, S, CS);
-//           group 1: step (uniform, dynamic offset).
+//           6 rowStats (read_write, vec2 per (step, row)), 7 opt (uniform Optimizer: t0, for
+//           DROPOUT), 8 dims (uniform: B, C, K, S, CS, G; DROPOUT's seed, layer, threshold,
+//           scale); group 1: step (uniform, dynamic offset).
 // Dispatch: (S, B, 1). Workgroup (s, b) computes row b's z, loss and dZ (all S workgroups of
 //           a row compute the same values in the same order; s = 0 writes them) and columns
 //           [s·CS, min(C, (s + 1)·CS)) of dH_b. Why: at batch 100 one workgroup per row is
@@ -28,12 +31,19 @@
 //           Softmax: every invocation reduces the K values in shared memory itself (K is small).
 //           Backward: invocation t takes columns c = s·CS + t, + WG, …: K multiply-adds each.
 // Overrides: WG (≥ K, ≤ maxComputeInvocationsPerWorkgroup), LOSS (0, 1), ACT_OUT (LOSS 1's
-//            output activation), ACT_PREV (the previous layer's activation), BACKWARD (bool).
+//            output activation), ACT_PREV (the previous layer's activation), BACKWARD (bool),
+//            DROPOUT (bool, with BACKWARD).
 // Constraints: 1 ≤ K ≤ WG; G ≤ 65535.
 // #include activations
+// #include optimizer
 // #include step
+// #include hash
 
-struct Dims { B: u32, C: u32, K: u32, S: u32, CS: u32, G: u32, _pad0: u32, _pad1: u32 }
+struct Dims {
+  B: u32, C: u32, K: u32, S: u32,
+  CS: u32, G: u32, seed: u32, layer: u32,
+  threshold: u32, scale: f32, _pad0: u32, _pad1: u32,
+}
 
 @group(0) @binding(0) var<storage, read> h: array<f32>;
 @group(0) @binding(1) var<storage, read> wb: array<f32>;
@@ -42,13 +52,15 @@ struct Dims { B: u32, C: u32, K: u32, S: u32, CS: u32, G: u32, _pad0: u32, _pad1
 @group(0) @binding(4) var<storage, read_write> dZ: array<f32>;
 @group(0) @binding(5) var<storage, read_write> dH: array<f32>;
 @group(0) @binding(6) var<storage, read_write> rowStats: array<vec2<f32>>;
-@group(0) @binding(7) var<uniform> dims: Dims;
+@group(0) @binding(7) var<uniform> opt: Optimizer;
+@group(0) @binding(8) var<uniform> dims: Dims;
 
 override WG: u32 = 64u;
 override LOSS: u32 = 0u;
 override ACT_OUT: u32 = 0u;
 override ACT_PREV: u32 = 0u;
 override BACKWARD: bool = true;
+override DROPOUT: bool = false;
 
 var<workgroup> partial: array<f32, WG>;
 var<workgroup> zs: array<f32, WG>;
@@ -136,7 +148,15 @@ fn oneRow(s: u32, t: u32, b: u32, C: u32, K: u32) {
     for (var c = s * dims.CS + t; c < end; c += WG) {
       var d = 0.0;
       for (var k = 0u; k < K; k++) { d += dzs[k] * wb[c * K + k]; }
-      dH[hRow + c] = d * activationGrad(h[hRow + c], ACT_PREV);
+      var v = d * activationGrad(h[hRow + c], ACT_PREV);
+      if (DROPOUT) { v = select(0.0, v * dims.scale, kept(hRow + c)); }
+      dH[hRow + c] = v;
     }
   }
+}
+
+// dropout.wgsl's mask: whether unit i of the previous layer was kept in this step's forward pass.
+fn kept(i: u32) -> bool {
+  let t = opt.t0 + step.index + 1u;
+  return pcgHash(dims.seed ^ pcgHash(dims.layer ^ pcgHash(t ^ pcgHash(i)))) >= dims.threshold;
 }

@@ -7,6 +7,7 @@
  */
 import type { Activation, Loss } from '../model/spec.ts';
 import { activate, activationGrad } from './activations.ts';
+import { dropout as applyDropout } from './dropout.ts';
 import type { BatchStats } from './loss.ts';
 import type { Vec } from './matmul.ts';
 
@@ -15,12 +16,14 @@ import type { Vec } from './matmul.ts';
  *   out_b = z_b = h_b·W + bias (cross-entropy) or a_b = actOut(z_b) (quadratic);
  *   dZ_b = (softmax(z_b) − onehot(y_b)) / B, or (a_b − onehot(y_b)) ⊙ actOut'(a_b) / B;
  *   rowStats[2b], rowStats[2b + 1] = (loss_b, 1 if argmax out_b = y_b else 0);
- *   dH_b = (dZ_b·Wᵀ) ⊙ actPrev'(h_b), unless dH is null (no previous layer to differentiate).
+ *   dH_b = (dZ_b·Wᵀ) ⊙ actPrev'(h_b), unless dH is null (no previous layer to differentiate),
+ *   then the previous layer's dropout mask for mini-batch t when `dropout` is given.
  * Returns the batch's totals.
  */
 export function outputLayer(
   out: Vec, dZ: Vec, dH: Vec | null, rowStats: Vec, h: Vec, wb: Vec, labels: ArrayLike<number>,
   B: number, C: number, K: number, loss: Loss, actOut: Activation, actPrev: Activation,
+  dropout?: { seed: number; layer: number; t: number; p: number },
 ): BatchStats {
   let lossSum = 0;
   let correct = 0;
@@ -59,5 +62,6 @@ export function outputLayer(
       dH[b * C + c] = d * activationGrad(h[b * C + c], actPrev);
     }
   }
+  if (dH && dropout) applyDropout(dH, B * C, dropout.seed, dropout.layer, dropout.t, dropout.p);
   return { lossSum, correct };
 }

@@ -313,6 +313,19 @@ export interface OutputGeometry {
   G: number;
 }
 
+/** A float's f32 bits, for a uniform of u32 words. */
+const f32Bits = (v: number) => new Uint32Array(new Float32Array([v]).buffer)[0];
+
+/** The previous layer's dropout, applied to dH by output_layer as dropout() would apply it. */
+export interface OutputDropout {
+  seed: number;
+  /** The hidden layer whose units are dropped (its index among the dense layers). */
+  layer: number;
+  p: number;
+  /** The optimiser uniform (optimizerBuffer): its t0 numbers the mini-batch. */
+  opt: GPUBuffer;
+}
+
 /** One workgroup row per batch row, and dH in column slices when that alone is too few workgroups. */
 export function outputGeometry(B: number, C: number, withDH: boolean): OutputGeometry {
   const S = withDH ? Math.min(ceilDiv(OUTPUT_TARGET_WORKGROUPS, B), ceilDiv(C, OUTPUT_MIN_SLICE_COLS)) : 1;
@@ -338,14 +351,16 @@ function outputWorkgroupSize(K: number): number {
  * (output_layer.wgsl), for rows b < B of h (B, C) and the layer's block wb = [W; b]
  * (C + 1, K): out = z (or actOut(z) for the quadratic cost), dZ, rowStats[step·B + b] =
  * (loss_b, correct_b), and dH = (dZ·Wᵀ) ⊙ actPrev'(h), or no dH when `dH` is null (the
- * layer's input is the image batch). Reads wb before a fused SGD step later in the step changes it.
+ * layer's input is the image batch), with the previous layer's dropout mask when `dropout`
+ * is given. Reads wb before a fused SGD step later in the step changes it.
  */
 export async function outputLayer(
   k: KernelCache, out: GPUBuffer | Slice, dZ: GPUBuffer | Slice, dH: GPUBuffer | Slice | null, rowStats: GPUBuffer | Slice,
   h: GPUBuffer | Slice, wb: GPUBuffer | Slice, labels: GPUBuffer | Slice,
   B: number, C: number, K: number, loss: Loss, actOut: Activation, actPrev: Activation, step: GPUBindGroup, label = 'outputLayer',
-  geometry: OutputGeometry = outputGeometry(B, C, dH !== null),
+  { geometry = outputGeometry(B, C, dH !== null), dropout }: { geometry?: OutputGeometry; dropout?: OutputDropout } = {},
 ): Promise<Dispatch> {
+  if (dropout && !dH) throw new Error(`${label}: dropout applies to dH, and this output layer computes none.`);
   if (!outputLayerFits(k.device, K)) {
     throw new Error(`${label}: output_layer takes 1 to ${k.device.limits.maxComputeInvocationsPerWorkgroup} classes (maxComputeInvocationsPerWorkgroup); got K = ${K} (outputLayerFits).`);
   }
@@ -353,14 +368,22 @@ export async function outputLayer(
   const CS = ceilDiv(C, geometry.S);
   const S = ceilDiv(C, CS); // no empty slices
   const G = Math.min(geometry.G, B, MAX_WORKGROUPS_PER_DIM);
-  const dims = uniformBuffer(k.device, `${label} dims`, [B, C, K, S, CS, G, 0, 0]);
+  const drop = dropout ? [dropout.seed >>> 0, dropout.layer, keepThreshold(dropout.p), f32Bits(1 / (1 - dropout.p))] : [0, 0, 0, 0];
+  const dims = uniformBuffer(k.device, `${label} dims`, [B, C, K, S, CS, G, ...drop, 0, 0]);
   const overrides = {
     WG, LOSS: loss === 'cross-entropy' ? 0 : 1, ACT_OUT: ACTIVATION_CODE[actOut], ACT_PREV: ACTIVATION_CODE[actPrev], BACKWARD: dH !== null,
+    DROPOUT: dropout !== undefined,
   };
-  // Without a dH the binding still needs a writable buffer of its own.
-  const unused = dH ? null : k.device.createBuffer({ label: `${label} no dH`, size: 16, usage: GPUBufferUsage.STORAGE });
-  const d = await buildOwning(k, 'output_layer', overrides, label, [h, wb, labels, out, dZ, dH ?? unused!, rowStats], dims, [S, G, 1], step);
-  if (unused) d.owned.push(unused);
+  // Bindings the kernel does not use still need buffers: a writable one without dH, an
+  // optimiser-sized uniform without dropout.
+  const unused = [
+    ...(dH ? [] : [k.device.createBuffer({ label: `${label} no dH`, size: 16, usage: GPUBufferUsage.STORAGE })]),
+    ...(dropout ? [] : [k.device.createBuffer({ label: `${label} no dropout`, size: OPTIMIZER_BYTES, usage: GPUBufferUsage.UNIFORM })]),
+  ];
+  const dHBuffer = dH ?? unused[0];
+  const opt = dropout?.opt ?? unused[unused.length - 1];
+  const d = await buildOwning(k, 'output_layer', overrides, label, [h, wb, labels, out, dZ, dHBuffer, rowStats, opt], dims, [S, G, 1], step);
+  d.owned.push(...unused);
   return d;
 }
 

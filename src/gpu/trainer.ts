@@ -367,12 +367,15 @@ export class GpuTrainer implements Trainer {
     const out = this.dense[L - 1];
     if (fusedOutput) {
       // Forward, loss and the backward input of the output layer; dH goes where the
-      // backward-input matmul would have put it (dZ of the layer before, or the last feature map's gradient).
+      // backward-input matmul would have put it (dZ of the layer before, or the last feature
+      // map's gradient), through the last hidden layer's dropout mask if it has one.
       const dH = L > 1 ? dZ[L - 2] : F > 0 ? fd[F - 1] : null;
+      const p = config.dropout ?? 0;
+      const drop = L > 1 && p > 0 ? { seed: dropoutSeed(config), layer: L - 2, p, opt: this.opt } : undefined;
       program.push(
         await outputLayer(
           this.k, a.acts[L - 1], dZ[L - 1], dH, this.stats, h!, this.block(this.params, out), a.y,
-          B, out.C, K, config.model.loss, config.model.outputActivation, actPrev, trainStep, 'output layer',
+          B, out.C, K, config.model.loss, config.model.outputActivation, actPrev, trainStep, 'output layer', { dropout: drop },
         ),
       );
     } else {
@@ -393,9 +396,9 @@ export class GpuTrainer implements Trainer {
         if (!inputGradientDone) {
           program.push(
             await matmulBackwardInput(this.k, this.variant, dZ[l - 1], dZ[l], this.block(this.params, b), a.acts[l - 1], B, b.C, b.OC, acts[l - 1], `backward input ${l + 1}`),
+            ...(await this.dropout(dZ[l - 1], l - 1, B, trainStep, `backward dropout ${l}`)),
           );
         }
-        program.push(...(await this.dropout(dZ[l - 1], l - 1, B, trainStep, `backward dropout ${l}`)));
       } else if (F > 0 && !inputGradientDone) {
         program.push(
           await matmulBackwardInput(this.k, this.variant, fd[F - 1], dZ[0], this.block(this.params, b), a.fa[F - 1], B, b.C, b.OC, a.stages[F - 1].act, 'backward input dense 1'),

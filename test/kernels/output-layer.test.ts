@@ -8,7 +8,8 @@ import { activate } from '../../src/cpu/activations.ts';
 import * as cpu from '../../src/cpu/output-layer.ts';
 import { readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
 import { STEP_SLOT_BYTES, type KernelCache } from '../../src/gpu/kernels.ts';
-import { outputGeometry, outputLayer, outputLayerFits, type OutputGeometry } from '../../src/gpu/ops.ts';
+import { OPTIMIZER_BYTES, optimizerWords, outputGeometry, outputLayer, outputLayerFits, type OutputGeometry } from '../../src/gpu/ops.ts';
+import { paramLayout } from '../../src/model/layout.ts';
 import { ACTIVATIONS, type Activation, type Loss } from '../../src/model/spec.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../helpers/gpu.ts';
@@ -48,9 +49,14 @@ interface Case {
   actPrev: Activation | null;
   /** How the rows and dH's columns are spread over workgroups; default: outputGeometry's. */
   geometry?: OutputGeometry;
+  /** The previous layer's dropout, applied to dH. */
+  drop?: { seed: number; layer: number; p: number };
 }
 
-async function check({ B, C, K, loss, actOut, actPrev, geometry }: Case): Promise<void> {
+/** The step's 1-based number in the run as the kernels count it: opt.t0 + step.index + 1. */
+const T0 = 40;
+
+async function check({ B, C, K, loss, actOut, actPrev, geometry, drop }: Case): Promise<void> {
   const d = k.device;
   const seed = B * 7 + C * 3 + K;
   // h is a real activation's output (relu's zeros, step's 0/1, sigmoid in (0, 1), …).
@@ -62,18 +68,25 @@ async function check({ B, C, K, loss, actOut, actPrev, geometry }: Case): Promis
   const dH = actPrev ? poisoned(d, 'dH', B * C) : null;
   const rowStats = poisoned(d, 'rowStats', 2 * B * STEPS);
   const inputs = [storageBuffer(d, 'h', h), storageBuffer(d, 'wb', wb), storageBuffer(d, 'labels', labels)];
-  const dispatch = await outputLayer(k, out, dZ, dH, rowStats, inputs[0], inputs[1], inputs[2], B, C, K, loss, actOut, actPrev ?? 'identity', step, 'outputLayer', geometry);
+  const opt = d.createBuffer({ size: OPTIMIZER_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  d.queue.writeBuffer(opt, 0, optimizerWords(paramLayout({ sizes: [C, K] }), 0.1, 0, 0, { beta1: 0, beta2: 0, eps: 0, t0: T0 }));
+  const dispatch = await outputLayer(k, out, dZ, dH, rowStats, inputs[0], inputs[1], inputs[2], B, C, K, loss, actOut, actPrev ?? 'identity', step, 'outputLayer', { geometry, dropout: drop && { ...drop, opt } });
   await run(d, [dispatch], SLOT * STEP_SLOT_BYTES);
 
   const want = { out: new Float64Array(B * K), dZ: new Float64Array(B * K), dH: new Float64Array(B * C), rowStats: new Float64Array(2 * B) };
-  cpu.outputLayer(want.out, want.dZ, actPrev ? want.dH : null, want.rowStats, Float64Array.from(h), Float64Array.from(wb), labels, B, C, K, loss, actOut, actPrev ?? 'identity');
+  cpu.outputLayer(want.out, want.dZ, actPrev ? want.dH : null, want.rowStats, Float64Array.from(h), Float64Array.from(wb), labels, B, C, K, loss, actOut, actPrev ?? 'identity', drop && { ...drop, t: T0 + STEP_INDEX + 1 });
   expectClose('out', await readFloats(d, out, B * K), want.out, OUT_TOL);
   expectClose('dZ', await readFloats(d, dZ, B * K), want.dZ, gradTol(B));
   if (dH) expectClose('dH', await readFloats(d, dH, B * C), want.dH, gradTol(B));
   const stats = await readFloats(d, rowStats, 2 * B * STEPS);
   expectClose(`rowStats of step ${STEP_INDEX}`, stats.subarray(2 * B * STEP_INDEX), want.rowStats, STATS_TOL);
   expect(stats.subarray(0, 2 * B * STEP_INDEX).every(Number.isNaN), 'rows of other steps stay untouched').toBe(true);
-  for (const b of [out, dZ, dH, rowStats, ...inputs]) b?.destroy();
+  if (drop) {
+    const dropped = (await readFloats(d, dH!, B * C)).filter((v) => v === 0).length / (B * C);
+    // At least the dropped units are 0 (relu's and step's zero derivatives add more).
+    expect(dropped, `fraction of dH that is 0, p = ${drop.p}`).toBeGreaterThan(drop.p - 0.1);
+  }
+  for (const b of [out, dZ, dH, rowStats, opt, ...inputs]) b?.destroy();
 }
 
 // B: 1, prime, the presets' 100, ~1000; C: 3, prime-ish, 100 (lecun), 101; K: 1, 10, 17, 99.
@@ -127,6 +140,11 @@ describe('output_layer vs CPU, other cases', () => {
   for (const actOut of ['tanh', 'identity', 'relu', 'softplus'] as const) {
     it(`quadratic cost with a ${actOut} output`, async () => {
       await check({ B: 7, C: 30, K: 10, loss: 'quadratic', actOut, actPrev: 'sigmoid' });
+    });
+  }
+  for (const [B, C, actPrev, p] of [[100, 100, 'relu', 0.4], [7, 101, 'sigmoid', 0.2], [1000, 30, 'tanh', 0.5]] as const) {
+    it(`the previous layer's dropout (p = ${p}) on dH, B=${B} C=${C}, previous ${actPrev}`, async () => {
+      await check({ B, C, K: 10, loss: 'cross-entropy', actOut: 'identity', actPrev, drop: { seed: 1234 + B, layer: 1, p } });
     });
   }
   it('no dH: the layer reads the image batch (a 784-10 network)', async () => {

@@ -105,10 +105,12 @@ const cnn = (arch: string, extra: Partial<TrainConfig> = {}): TrainConfig => ({
 });
 
 describe('convolutional networks GPU vs CPU with the fused output layer', () => {
-  it('dropout on the last hidden layer and Adam: the mask applies to dH as before', async () => {
+  it('dropout on the last hidden layer and Adam: the mask applies to dH as before, inside output_layer', async () => {
     const config = cnn('1x28x28-conv5k5p2-pool2-conv6k3s2p1-pool3s2p1-40-20-10', { optimizer: 'adam', lr: 1e-3, dropout: 0.4 });
     const { gpu, cpu } = await compareStep(config);
     expect(usesOutputLayer(gpu)).toBe(true);
+    // Layer 2's mask is drawn by output_layer; layer 1's by its own dispatch after backward input 2.
+    expect(labels(gpu).filter((l) => l.includes('backward dropout'))).toEqual(['backward dropout 1']);
     const dH = (await gpu.inspect()).dZ[1];
     expect(dH.filter((v) => v === 0).length / dH.length, 'dropped units have no gradient').toBeGreaterThan(0.3);
     expectClose('Adam m and v', (await gpu.getVelocity())!, (await cpu.getVelocity())!, { atol: 1e-7, rtol: 1e-3 });
