@@ -19,12 +19,15 @@
 //           6 rowStats (read_write, vec2 per (step, row)), 7 opt (uniform Optimizer: t0, for
 //           DROPOUT), 8 dims (uniform: B, C, K, S, CS, G; DROPOUT's seed, layer, threshold,
 //           scale); group 1: step (uniform, dynamic offset).
-// Dispatch: (S, B, 1). Workgroup (s, b) computes row b's z, loss and dZ (all S workgroups of
-//           a row compute the same values in the same order; s = 0 writes them) and columns
-//           [s·CS, min(C, (s + 1)·CS)) of dH_b. Why: at batch 100 one workgroup per row is
-//           fewer workgroups than a large GPU has compute units; S > 1 (chosen by the host,
-//           src/gpu/ops.ts outputLayer) fills them, paid for by recomputing z, K·C multiply-adds
-//           read from a W that stays in cache. At batch 1000 S = 1.
+// Dispatch: (S, G, 1). Workgroup (s, g) takes rows b = g, g + G, … (outputGeometry in
+//           src/gpu/ops.ts sets G = B: one row each); for each it computes row b's z, loss and
+//           dZ (all S workgroups of a row compute the same values in the same order; s = 0
+//           writes them) and columns [s·CS, min(C, (s + 1)·CS)) of dH_b. Why: at batch 100 one
+//           workgroup per row is fewer workgroups than a large GPU has compute units (an H200
+//           has 132); S > 1 fills them (lecun at batch 100: S = 3, 300 workgroups), paid for by
+//           recomputing z, K·C multiply-adds from a W that stays in cache. At batch 1000 S = 1.
+//           Not for software adapters: llvmpipe runs it 2–5× slower than the unfused
+//           dispatches (its scalar loads; the trainer keeps those there).
 //           Forward: invocation t < Q·K (Q = WG / K) sums z_b[t mod K] over columns
 //           c ≡ t / K (mod Q), so one step of the loop reads Q·K consecutive floats of W
 //           (coalesced); the Q partial sums per class are added in order by invocation k.

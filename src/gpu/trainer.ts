@@ -7,7 +7,8 @@
  *   gather → forward × (L − 1) → output layer (its forward, the loss and its gradient, and
  *   dX in one kernel) → for layers L..1: (dW,dB) with the SGD step fused in (plain SGD), or
  *   stored for one update over all parameters (momentum), and dX for layers L − 1..2
- * (8 or 9 for a 3-layer MLP) whose only per-step difference is the dynamic offset that picks
+ * (8 or 9 for a 3-layer MLP; 10 or 11 on software adapters, which keep the output layer as
+ * forward, loss and dX dispatches: GpuTrainerOptions.fuseOutput) whose only per-step difference is the dynamic offset that picks
  * the step's slot in a uniform buffer written once, so no bytes go to the GPU per
  * mini-batch; an epoch's shuffled index list goes up once per epoch. Steps are encoded in
  * chunks, one compute pass and one submit each; the CPU waits on the GPU once per epoch,
@@ -56,7 +57,7 @@ export interface GpuTrainerOptions {
    * the loss kernel (one workgroup) and the backward-input matmul. Default: on GPUs, where
    * two fewer dispatches per step save their launch costs; off on software adapters, where
    * llvmpipe ran the fused kernel 2–5× slower than the three vec4 dispatches it replaces
-   * (it scalarises output_layer's loads; see the README's kernel table).
+   * (it scalarises output_layer's loads; measured with bench/kernels.ts's output_layer rows).
    */
   fuseOutput?: boolean;
   /** Mini-batches encoded per command buffer. */
