@@ -26,7 +26,7 @@
 //           workgroup per row is fewer workgroups than a large GPU has compute units (an H200
 //           has 132); S > 1 fills them (lecun at batch 100: S = 3, 300 workgroups), paid for by
 //           recomputing z, K·C multiply-adds from a W that stays in cache. At batch 1000 S = 1.
-//           Not for software adapters: llvmpipe runs it 2–5× slower than the unfused
+//           Not for software adapters: llvmpipe runs it 2–12× slower than the unfused
 //           dispatches (its scalar loads; the trainer keeps those there).
 //           Forward: invocation t < Q·K (Q = WG / K) sums z_b[t mod K] over columns
 //           c ≡ t / K (mod Q), so one step of the loop reads Q·K consecutive floats of W

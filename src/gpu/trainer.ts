@@ -56,7 +56,7 @@ export interface GpuTrainerOptions {
    * the previous layer as one kernel (output_layer.wgsl) where it fits. Off: matmul forward,
    * the loss kernel (one workgroup) and the backward-input matmul. Default: on GPUs, where
    * two fewer dispatches per step save their launch costs; off on software adapters, where
-   * llvmpipe ran the fused kernel 2–5× slower than the three vec4 dispatches it replaces
+   * llvmpipe ran the fused kernel 2–12× slower than the three dispatches it replaces
    * (it scalarises output_layer's loads; measured with bench/kernels.ts's output_layer rows).
    */
   fuseOutput?: boolean;
