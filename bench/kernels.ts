@@ -1,10 +1,12 @@
 /**
  * The kernel table: every kernel at the shapes of the lecun and nielsen networks (batch 1,
  * 10, 100, 1000) and matmul at 1024³, each GPU variant and the CPU reference on the same
- * row. Each GPU result is checked against the CPU reference before it is timed.
+ * row (output_layer beside the three dispatches it replaces). Each GPU result is checked
+ * against the CPU reference before it is timed.
  */
 import * as cpuLoss from '../src/cpu/loss.ts';
 import * as cpuMatmul from '../src/cpu/matmul.ts';
+import { outputLayer as cpuOutputLayer } from '../src/cpu/output-layer.ts';
 import { gatherBatch as cpuGather, gatherBatchBytes as cpuGatherBytes } from '../src/cpu/gather.ts';
 import { sgdUpdate as cpuSgd } from '../src/cpu/update.ts';
 import { packBytes, readBuffer, readFloats, storageBuffer } from '../src/gpu/buffers.ts';
@@ -13,7 +15,7 @@ import { KernelCache, STEP_SLOT_BYTES } from '../src/gpu/kernels.ts';
 import { createTuner, memoryStore } from '../src/gpu/autotune.ts';
 import {
   byteInputFits,
-  ALL_MATMUL_VARIANTS, gatherBatch, type MatmulChoice, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer, sgdUpdate,
+  ALL_MATMUL_VARIANTS, gatherBatch, type MatmulChoice, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer, outputLayer, sgdUpdate,
   softmaxCrossEntropy, variantRuns, type Dispatch,
 } from '../src/gpu/ops.ts';
 import { paramLayout } from '../src/model/layout.ts';
@@ -42,6 +44,9 @@ const LAYERS: [string, number, number][] = [
   ['nielsen 1', 784, 30],
   ['nielsen 2', 30, 10],
 ];
+
+/** The output layers of LAYERS, which output_layer runs with their loss and dH. */
+const OUTPUT_LAYERS = LAYERS.filter(([label]) => label === 'lecun 3' || label === 'nielsen 2');
 
 type MatmulOp = 'forward' | 'backward input' | 'backward weight';
 
@@ -102,6 +107,45 @@ async function matmulRow(k: KernelCache, ctx: GpuContext, op: MatmulOp, B: numbe
   return { kernel: `matmul ${op}`, shape: `${label} ${M}×${K}·${K}×${N}`, work: 2 * M * N * K, unit: 'GFLOP/s', gpu, cpu };
 }
 
+/**
+ * The output layer, its loss and dH as the trainer runs it (output_layer, one dispatch), and
+ * the three dispatches it replaces (matmul forward, softmax_cross_entropy, matmul backward
+ * input with the relu of the layer before) timed back to back.
+ */
+async function outputLayerRow(k: KernelCache, ctx: GpuContext, B: number, C: number, K: number, label: string, step: GPUBindGroup): Promise<KernelRow> {
+  const d = ctx.device;
+  const h = seededArray(B * C, 11, 0, 1);
+  const wb = seededArray((C + 1) * K, 12, -0.5, 0.5);
+  const y = Uint32Array.from(seededArray(B, 13, 0, K), Math.floor);
+  const want = { out: new Float32Array(B * K), dZ: new Float32Array(B * K), dH: new Float32Array(B * C), stats: new Float32Array(2 * B) };
+  const cpu = timeCpu(() => cpuOutputLayer(want.out, want.dZ, want.dH, want.stats, h, wb, y, B, C, K, 'cross-entropy', 'identity', 'relu'));
+  const [bh, bwb, by] = [storageBuffer(d, 'h', h), storageBuffer(d, 'wb', wb), storageBuffer(d, 'labels', y)];
+  const [out, dZ, dH, stats] = [storageBuffer(d, 'out', B * K * 4), storageBuffer(d, 'dZ', B * K * 4), storageBuffer(d, 'dH', B * C * 4), storageBuffer(d, 'stats', B * 8)];
+  const fused = await outputLayer(k, out, dZ, dH, stats, bh, bwb, by, B, C, K, 'cross-entropy', 'identity', 'relu', step);
+  d.queue.writeBuffer(dH, 0, new Float32Array(B * C).fill(NaN));
+  const tf = await timeGpu(ctx, [fused]);
+  validate(`output_layer ${label} dZ`, await readFloats(d, dZ, B * K), want.dZ);
+  validate(`output_layer ${label} dH`, await readFloats(d, dH, B * C), want.dH);
+  // The trio as the trainer would run it: vec4 on software adapters, the tuner's plans on GPUs.
+  const variant: MatmulChoice = ctx.adapter.isSoftware ? 'vec4' : 'auto';
+  const unfused = [
+    await matmulForward(k, variant, out, bh, bwb, B, C, K, 'identity'),
+    await softmaxCrossEntropy(k, dZ, out, by, stats, B, K, step),
+    await matmulBackwardInput(k, variant, dH, dZ, bwb, bh, B, C, K, 'relu'),
+  ];
+  d.queue.writeBuffer(dH, 0, new Float32Array(B * C).fill(NaN));
+  const tu = await timeGpu(ctx, unfused);
+  validate(`unfused output layer ${label} dH`, await readFloats(d, dH, B * C), want.dH);
+  for (const b of [bh, bwb, by, out, dZ, dH, stats]) b.destroy();
+  const ran = unfused.map((u) => /\[([^\]]+)\]$/.exec(u.label)?.[1]).filter(Boolean)[0] ?? variant;
+  // Bytes: h read (twice unfused), W read, out, dZ, dH written, (loss, correct) per row.
+  const work = 4 * (2 * B * C + (C + 1) * K + 2 * B * K + 2 * B);
+  return {
+    kernel: 'output_layer', shape: `${label} B=${B} C=${C} K=${K}`, work, unit: 'GB/s', cpu,
+    gpu: { default: { ...tf, ran: 'output_layer' }, 'unfused (3)': { ...tu, ran: `${ran}, loss, ${ran}` } },
+  };
+}
+
 /** A step bind group whose slot 0 says step 0, first row 0. */
 export function stepBindGroup(k: KernelCache, d: GPUDevice): GPUBindGroup {
   const buffer = d.createBuffer({ size: STEP_SLOT_BYTES, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
@@ -151,6 +195,7 @@ async function otherRows(k: KernelCache, ctx: GpuContext, batches: number[]): Pr
     const ts = await timeGpu(ctx, [s]);
     validate('dLogits', await readFloats(d, dL, B * K), wantD);
     rows.push({ kernel: 'softmax_cross_entropy', shape: `B=${B} K=10`, work: B * K * 12, unit: 'GB/s', gpu: { default: { ...ts, ran: 'single workgroup' } }, cpu: cpuS });
+    for (const [label, C, K] of OUTPUT_LAYERS) rows.push(await outputLayerRow(k, ctx, B, C, K, label, step));
   }
   for (const [name, sizes] of [['lecun', [784, 300, 100, 10]], ['nielsen', [784, 30, 10]]] as const) {
     const layout = paramLayout({ sizes: [...sizes] });

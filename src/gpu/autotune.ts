@@ -109,24 +109,26 @@ export function createTuner(ctx: GpuContext, store: TuneStore, budgetMs?: number
 }
 
 /**
- * Times a built dispatch (with its split-K reduce, if any) on the buffers it was built over:
+ * Times built dispatches (with a split-K reduce, if any), encoded back to back, on the buffers
+ * they were built over:
  * ms per dispatch, from timestamp queries around the pass where the device has them (the
  * GPU's own clock: no submit or fence latency in it), else the wall clock around
  * onSubmittedWorkDone. Infinity when its first timed submit is over `giveUpMs`.
  */
 export async function timeCandidate(
-  k: KernelCache, dispatch: Dispatch, budgetMs: number, giveUpMs: number,
+  k: KernelCache, dispatches: Dispatch | Dispatch[], budgetMs: number, giveUpMs: number,
 ): Promise<number> {
   const device = k.device;
+  const list = Array.isArray(dispatches) ? dispatches : [dispatches];
   const timestamps = k.ctx.hasTimestamps;
   const query = timestamps ? device.createQuerySet({ label: 'tune timestamps', type: 'timestamp', count: 2 }) : null;
   const resolve = query ? device.createBuffer({ label: 'tune timestamps', size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : null;
   const staging = query ? device.createBuffer({ label: 'tune timestamps read', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : null;
   const runReps = async (reps: number, timed = true) => {
-    const encoder = device.createCommandEncoder({ label: `tune ${dispatch.label}` });
+    const encoder = device.createCommandEncoder({ label: `tune ${list[0].label}` });
     const stamp = timed && query;
     const pass = encoder.beginComputePass(stamp ? { timestampWrites: { querySet: query, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
-    for (let r = 0; r < reps; r++) encodeDispatch(pass, dispatch);
+    for (let r = 0; r < reps; r++) for (const d of list) encodeDispatch(pass, d);
     pass.end();
     if (stamp && resolve && staging) {
       encoder.resolveQuerySet(query, 0, 2, resolve, 0);

@@ -29,6 +29,7 @@ export const KERNELS = {
   matmul_subgroup: MATMUL,
   softmax_cross_entropy: LOSS,
   quadratic_cost: LOSS,
+  output_layer: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'rw', 'rw', 'uniform', 'uniform'], step: true },
   gather_batch: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'uniform'], step: true },
   gather_batch_vec4: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'uniform'], step: true },
   gather_batch_u8: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'uniform'], step: true },

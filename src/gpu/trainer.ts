@@ -4,9 +4,11 @@
  * Everything is allocated and built once: the dataset stays resident as packed bytes,
  * parameters, gradients and activations live in GPU buffers, pipelines and bind groups
  * are cached. A mini-batch is a fixed list of dispatches
- *   gather → forward × L → loss+gradient → for layers L..1: dX, then (dW,dB) with the SGD
- *   step fused in (plain SGD), or stored for one update over all parameters (momentum)
- * (10 or 11 for a 3-layer MLP) whose only per-step difference is the dynamic offset that picks
+ *   gather → forward × (L − 1) → output layer (its forward, the loss and its gradient, and
+ *   dX in one kernel) → for layers L..1: (dW,dB) with the SGD step fused in (plain SGD), or
+ *   stored for one update over all parameters (momentum), and dX for layers L − 1..2
+ * (8 or 9 for a 3-layer MLP; 10 or 11 on software adapters, which keep the output layer as
+ * forward, loss and dX dispatches: GpuTrainerOptions.fuseOutput) whose only per-step difference is the dynamic offset that picks
  * the step's slot in a uniform buffer written once, so no bytes go to the GPU per
  * mini-batch; an epoch's shuffled index list goes up once per epoch. Steps are encoded in
  * chunks, one compute pass and one submit each; the CPU waits on the GPU once per epoch,
@@ -24,7 +26,7 @@ import {
 } from './conv-ops.ts';
 import { colShape } from '../cpu/conv.ts';
 import {
-  shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
+  foldRowStats, shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
 } from '../train/trainer.ts';
 import { packBytes, readBuffer, readFloats, storageBuffer } from './buffers.ts';
 import { adapterName, type GpuContext } from './device.ts';
@@ -32,7 +34,7 @@ import { KernelCache, STEP_SLOT_BYTES } from './kernels.ts';
 import { createTuner, memoryStore, type MatmulTuner } from './autotune.ts';
 import {
   byteInputFits, type ByteInput, destroyDispatch, encodeDispatch, matmulBackwardWeightUpdate, evaluateRows, gatherBatch, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer,
-  adamUpdate, dropout, optimizerWords, quadraticCost, sgdMomentumUpdate, sgdUpdate, softmaxCrossEntropy, tunedByteInput, type Dispatch, type MatmulChoice, type Slice,
+  adamUpdate, dropout, optimizerWords, tunedOutputFusion, outputLayer, outputLayerFits, quadraticCost, sgdMomentumUpdate, sgdUpdate, softmaxCrossEntropy, tunedByteInput, type Dispatch, type MatmulChoice, type Slice,
 } from './ops.ts';
 
 export interface GpuTrainerOptions {
@@ -53,6 +55,16 @@ export interface GpuTrainerOptions {
    * in memory for inspect().
    */
   fuseUpdate?: boolean;
+  /**
+   * Run the output layer's forward pass, the loss and its gradient, and the gradient into
+   * the previous layer as one kernel (output_layer.wgsl) where it fits. Off: matmul forward,
+   * the loss kernel (one workgroup) and the backward-input matmul. Default 'auto': both
+   * timed on the adapter by the tuner (tunedOutputFusion), the winner cached. A GPU saves
+   * two dispatches' launch costs per step; llvmpipe ran the fused kernel 2–12× slower than
+   * the three dispatches it replaces (it scalarises output_layer's loads; measured with
+   * bench/kernels.ts's output_layer rows).
+   */
+  fuseOutput?: boolean | 'auto';
   /** Mini-batches encoded per command buffer. */
   stepsPerSubmit?: number;
   /** Rows per validation chunk. */
@@ -153,7 +165,9 @@ export class GpuTrainer implements Trainer {
   private dense: LayerBlock[];
   private opt!: GPUBuffer;
   private perm!: GPUBuffer;
+  /** Per-step (Σ loss, #correct), or per-row (loss, correct) with output_layer: statsRows pairs per step. */
   private stats!: GPUBuffer;
+  private statsRows = 1;
   private readback!: GPUBuffer;
   private permHost: Uint32Array<ArrayBuffer>;
   private rng: Rng;
@@ -192,6 +206,7 @@ export class GpuTrainer implements Trainer {
     const full: Required<Omit<GpuTrainerOptions, 'tuner'>> = {
       variant: options.variant ?? defaultVariant(ctx),
       fuseUpdate: (options.fuseUpdate ?? true) && optimizerOf(config) === 'sgd',
+      fuseOutput: options.fuseOutput ?? 'auto',
       stepsPerSubmit: options.stepsPerSubmit ?? 100,
       evalChunk: options.evalChunk ?? defaultEvalChunk(config, layout),
     };
@@ -293,8 +308,13 @@ export class GpuTrainer implements Trainer {
     return [await dropout(this.k, x, B * this.dense[l].OC, dropoutSeed(this.config), l, p, this.opt, step, label)];
   }
 
-  /** gather and the forward pass for batch buffers `a` (with dropout when `training`). */
-  private async forwardProgram(a: Activations, data: ResidentSplit, indices: GPUBuffer, step: GPUBindGroup, tag: string, training = false): Promise<Dispatch[]> {
+  /**
+   * gather and the forward pass for batch buffers `a` (with dropout when `training`); the
+   * output layer's forward too unless `withOutput` is false (output_layer computes it).
+   */
+  private async forwardProgram(
+    a: Activations, data: ResidentSplit, indices: GPUBuffer, step: GPUBindGroup, tag: string, training = false, withOutput = true,
+  ): Promise<Dispatch[]> {
     const P = this.train.rows * this.train.cols;
     const acts = layerActivations(this.config.model);
     const out = [await gatherBatch(this.k, this.input(a), a.y, data.images, data.labels, indices, a.B, P, step, `${tag} gather`)];
@@ -307,6 +327,7 @@ export class GpuTrainer implements Trainer {
       }
     }
     for (const [l, b] of this.dense.entries()) {
+      if (!withOutput && l === this.dense.length - 1) break;
       const input = l === 0 ? this.denseInput(a) : a.acts[l - 1];
       out.push(await matmulForward(this.k, this.variant, a.acts[l], input, this.block(this.params, b), a.B, b.C, b.OC, acts[l], `${tag} forward ${l + 1}`));
       if (training) out.push(...(await this.dropout(a.acts[l], l, a.B, step, `${tag} dropout ${l + 1}`)));
@@ -329,34 +350,65 @@ export class GpuTrainer implements Trainer {
     if (optimizer !== 'sgd') this.velocity = this.storage('optimizer state', layout.total * 4 * (optimizer === 'adam' ? 2 : 1));
     this.opt = this.track(optimizerBuffer(this.device, layout, config.lr, config.l2, config.momentum));
     this.perm = this.storage('shuffled indices', this.train.count * 4);
-    this.stats = this.storage('step stats', this.steps * 8);
 
     // One mini-batch.
     const a = this.activations(B, 'batch');
+    const F = a.stages.length;
+    // The output layer's input, and what it differentiates for dH (none for the image batch).
+    // A byte batch (a 784-10 network reading bytes) stays with the matmul path that reads bytes.
+    const input = L > 1 ? a.acts[L - 2] : this.denseInput(a);
+    const h = 'bytes' in input ? null : input;
+    const actPrev = L > 1 ? acts[L - 2] : F > 0 ? a.stages[F - 1].act : 'identity';
+    const fusedOutput =
+      h !== null && outputLayerFits(this.device, K) &&
+      (this.options.fuseOutput === 'auto'
+        ? await tunedOutputFusion(this.k, this.variant, B, this.dense[L - 1].C, K, config.model.loss, config.model.outputActivation, actPrev)
+        : this.options.fuseOutput);
+    this.statsRows = fusedOutput ? B : 1;
+    this.stats = this.storage('step stats', this.steps * this.statsRows * 8);
     const dZ = config.model.sizes.slice(1).map((n, l) => this.storage(`dZ${l + 1}`, B * n * 4));
     const fd = a.stages.map((st, f) => this.storage(`${st.kind}${f + 1} gradient`, B * st.outSize * 4));
     const dColBytes = Math.max(0, ...a.stages.slice(1).map((st) => (st.conv ? colBytes(st) : 0)));
     if (dColBytes > 0) this.dCol = this.storage('im2col gradient', dColBytes);
     this.batch = { ...a, dZ, fd };
     const trainStep = this.stepSlots('train steps', this.steps, B);
-    const program = await this.forwardProgram(a, this.trainData, this.perm, trainStep, 'train', true);
-    program.push(
-      config.model.loss === 'cross-entropy'
-        ? await softmaxCrossEntropy(this.k, dZ[L - 1], a.acts[L - 1], a.y, this.stats, B, K, trainStep)
-        : await quadraticCost(this.k, dZ[L - 1], a.acts[L - 1], a.y, this.stats, B, K, config.model.outputActivation, trainStep),
-    );
+    const program = await this.forwardProgram(a, this.trainData, this.perm, trainStep, 'train', true, !fusedOutput);
+    const out = this.dense[L - 1];
+    if (fusedOutput) {
+      // Forward, loss and the backward input of the output layer; dH goes where the
+      // backward-input matmul would have put it (dZ of the layer before, or the last feature
+      // map's gradient), through the last hidden layer's dropout mask if it has one.
+      const dH = L > 1 ? dZ[L - 2] : F > 0 ? fd[F - 1] : null;
+      const p = config.dropout ?? 0;
+      const drop = L > 1 && p > 0 ? { seed: dropoutSeed(config), layer: L - 2, p, opt: this.opt } : undefined;
+      program.push(
+        await outputLayer(
+          this.k, a.acts[L - 1], dZ[L - 1], dH, this.stats, h!, this.block(this.params, out), a.y,
+          B, out.C, K, config.model.loss, config.model.outputActivation, actPrev, trainStep, 'output layer', { dropout: drop },
+        ),
+      );
+    } else {
+      program.push(
+        config.model.loss === 'cross-entropy'
+          ? await softmaxCrossEntropy(this.k, dZ[L - 1], a.acts[L - 1], a.y, this.stats, B, K, trainStep)
+          : await quadraticCost(this.k, dZ[L - 1], a.acts[L - 1], a.y, this.stats, B, K, config.model.outputActivation, trainStep),
+      );
+    }
     const fused = this.options.fuseUpdate;
-    const F = a.stages.length;
     for (let l = L - 1; l >= 0; l--) {
       const b = this.dense[l];
       const input = l === 0 ? this.denseInput(a) : a.acts[l - 1];
-      // Backward input reads this layer's W: before a fused update changes it.
+      // Backward input reads this layer's W: before a fused update changes it (output_layer
+      // has already computed the output layer's).
+      const inputGradientDone = fusedOutput && l === L - 1;
       if (l > 0) {
-        program.push(
-          await matmulBackwardInput(this.k, this.variant, dZ[l - 1], dZ[l], this.block(this.params, b), a.acts[l - 1], B, b.C, b.OC, acts[l - 1], `backward input ${l + 1}`),
-          ...(await this.dropout(dZ[l - 1], l - 1, B, trainStep, `backward dropout ${l}`)),
-        );
-      } else if (F > 0) {
+        if (!inputGradientDone) {
+          program.push(
+            await matmulBackwardInput(this.k, this.variant, dZ[l - 1], dZ[l], this.block(this.params, b), a.acts[l - 1], B, b.C, b.OC, acts[l - 1], `backward input ${l + 1}`),
+            ...(await this.dropout(dZ[l - 1], l - 1, B, trainStep, `backward dropout ${l}`)),
+          );
+        }
+      } else if (F > 0 && !inputGradientDone) {
         program.push(
           await matmulBackwardInput(this.k, this.variant, fd[F - 1], dZ[0], this.block(this.params, b), a.fa[F - 1], B, b.C, b.OC, a.stages[F - 1].act, 'backward input dense 1'),
         );
@@ -414,10 +466,20 @@ export class GpuTrainer implements Trainer {
     this.readback = this.track(
       this.device.createBuffer({
         label: 'epoch readback',
-        size: this.steps * 8 + this.val.count * 8 + (this.timestamps ? 32 : 0),
+        size: this.statsBytes + this.val.count * 8 + (this.timestamps ? 32 : 0),
         usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
       }),
     );
+  }
+
+  /** Bytes of one epoch's stats: statsRows (loss, correct) pairs per step. */
+  private get statsBytes(): number {
+    return this.steps * this.statsRows * 8;
+  }
+
+  /** One (Σ loss, #correct) pair per step from the stats as the GPU wrote them. */
+  private stepStats(raw: Float32Array): Float32Array {
+    return this.statsRows === 1 ? raw : foldRowStats(raw, this.steps, this.statsRows);
   }
 
   /**
@@ -522,12 +584,13 @@ export class GpuTrainer implements Trainer {
     );
     this.encodeEvaluation(pass, this.valEval);
     pass.end();
-    encoder.copyBufferToBuffer(this.stats, 0, this.readback, 0, steps * 8);
-    encoder.copyBufferToBuffer(this.valEval.preds, 0, this.readback, steps * 8, V * 4);
-    encoder.copyBufferToBuffer(this.valEval.rowLoss, 0, this.readback, steps * 8 + V * 4, V * 4);
+    const S = this.statsBytes;
+    encoder.copyBufferToBuffer(this.stats, 0, this.readback, 0, S);
+    encoder.copyBufferToBuffer(this.valEval.preds, 0, this.readback, S, V * 4);
+    encoder.copyBufferToBuffer(this.valEval.rowLoss, 0, this.readback, S + V * 4, V * 4);
     if (ts) {
       encoder.resolveQuerySet(ts.set, 0, 4, ts.resolve, 0);
-      encoder.copyBufferToBuffer(ts.resolve, 0, this.readback, steps * 8 + V * 8, 32);
+      encoder.copyBufferToBuffer(ts.resolve, 0, this.readback, S + V * 8, 32);
     }
     device.queue.submit([encoder.finish()]);
 
@@ -538,10 +601,10 @@ export class GpuTrainer implements Trainer {
       throw e;
     }
     const bytes = this.readback.getMappedRange();
-    const stats = new Float32Array(bytes.slice(0, steps * 8));
-    const preds = new Uint32Array(bytes.slice(steps * 8, steps * 8 + V * 4));
-    const rowLoss = new Float32Array(bytes.slice(steps * 8 + V * 4, steps * 8 + V * 8));
-    const ns = ts ? new BigUint64Array(bytes.slice(steps * 8 + V * 8, steps * 8 + V * 8 + 32)) : null;
+    const stats = this.stepStats(new Float32Array(bytes.slice(0, S)));
+    const preds = new Uint32Array(bytes.slice(S, S + V * 4));
+    const rowLoss = new Float32Array(bytes.slice(S + V * 4, S + V * 8));
+    const ns = ts ? new BigUint64Array(bytes.slice(S + V * 8, S + V * 8 + 32)) : null;
     this.readback.unmap();
     this.throwIfFailed();
 
@@ -628,7 +691,7 @@ export class GpuTrainer implements Trainer {
       acts: await Promise.all(acts.map((a, l) => readFloats(d, a, B * sizes[l + 1]))),
       dZ: await Promise.all(dZ.map((g, l) => readFloats(d, g, B * sizes[l + 1]))),
       grads: this.grads && (await readFloats(d, this.grads, this.layout.total)),
-      stats: await readFloats(d, this.stats, 2 * this.steps),
+      stats: this.stepStats(await readFloats(d, this.stats, 2 * this.steps * this.statsRows)),
     };
   }
 

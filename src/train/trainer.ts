@@ -66,6 +66,25 @@ export function shuffleRng(seed: number): Rng {
   return new Rng((seed ^ 0x5bd1e995) >>> 0);
 }
 
+/**
+ * Per-row (loss, correct) pairs, `rows` per step, folded into one pair per step, summed in
+ * row order (how GpuTrainer reads what shaders/output_layer.wgsl wrote).
+ */
+export function foldRowStats(rowStats: ArrayLike<number>, steps: number, rows: number): Float32Array {
+  const stats = new Float32Array(2 * steps);
+  for (let s = 0; s < steps; s++) {
+    let loss = 0;
+    let correct = 0;
+    for (let r = s * rows; r < (s + 1) * rows; r++) {
+      loss += rowStats[2 * r];
+      correct += rowStats[2 * r + 1];
+    }
+    stats[2 * s] = loss;
+    stats[2 * s + 1] = correct;
+  }
+  return stats;
+}
+
 export function summarizeSteps(stats: Float32Array, steps: number, batch: number): { stepLoss: Float32Array; loss: number; accuracy: number } {
   const stepLoss = new Float32Array(steps);
   let lossSum = 0;

@@ -108,3 +108,36 @@ describe("variant 'auto' on the real adapter", () => {
     expect(Math.abs(g.val.correct - c.val.correct)).toBeLessThanOrEqual(1);
   });
 });
+
+describe('the output layer, fused or not, by measurement', () => {
+  const trainers: GpuTrainer[] = [];
+  afterAll(() => trainers.forEach((t) => t.destroy()));
+  const config: TrainConfig = { ...PRESETS.nielsen, batch: 10 };
+  const train = syntheticSplit(100, 3);
+  const val = syntheticSplit(20, 4);
+  const fusedStep = (t: GpuTrainer) => t.stepProgram.some((d) => d.label === 'output layer');
+
+  it('times output_layer against the three dispatches it replaces, and builds the step the faster way', async () => {
+    const tuner = new MatmulTuner('test adapter', memoryStore(), 5);
+    const gpu = await GpuTrainer.create(await testGpu(), config, train, val, { tuner });
+    trainers.push(gpu);
+    const result = tuner.results.find((r) => r.key.startsWith('output layer 10x30x10'));
+    expect(result?.cached).toBe(false);
+    expect(Object.keys(result!.ms).sort()).toEqual(['fused', 'unfused']);
+    expect(result!.ms[result!.winner]).toBe(Math.min(...Object.values(result!.ms)));
+    expect(fusedStep(gpu)).toBe(result!.winner === 'fused');
+  });
+
+  it('follows the cached answer, either way, without measuring again', async () => {
+    const first = new MatmulTuner('test adapter', memoryStore(), 5);
+    trainers.push(await GpuTrainer.create(await testGpu(), config, train, val, { tuner: first }));
+    const key = first.results.find((r) => r.key.startsWith('output layer'))!.key;
+    for (const form of ['fused', 'unfused']) {
+      const tuner = new MatmulTuner('test adapter', memoryStore({ 'test adapter': { [key]: form } }), 5);
+      const gpu = await GpuTrainer.create(await testGpu(), config, train, val, { tuner });
+      trainers.push(gpu);
+      expect(tuner.results.find((r) => r.key === key)?.cached).toBe(true);
+      expect(fusedStep(gpu)).toBe(form === 'fused');
+    }
+  });
+});
