@@ -104,7 +104,8 @@ describe.skipIf(!sg.ctx)(`matmul_subgroup ${sg.reason}`, () => {
   }
 
   // Split-K (SPLIT, workgroup z): each workgroup sums one slice of k; splitk_reduce adds them.
-  for (const [B, C, OC, split] of [[100, 784, 300, 8], [37, 65, 67, 3], [100, 48, 40, 5]] as const) {
+  // Small shapes: SwiftShader runs this kernel 50–270× slower than vec4.
+  for (const [B, C, OC, split] of [[20, 200, 24, 8], [37, 65, 67, 3], [100, 48, 40, 5]] as const) {
     it(`split-K: forward, backward input, weight gradient and SGD step B=${B} C=${C} OC=${OC} split ${split}`, async () => {
       const d = k.device;
       const x = seededArray(B * C, 11, 0, 1);
