@@ -10,6 +10,7 @@
 // Overrides: WG_X, WG_Y, TRANS_A, TRANS_B, MODE, ACT, SPLIT.
 // #include activations
 // #include matmul_common
+// #include matmul_split
 
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;

@@ -7,6 +7,7 @@
 // Overrides: WG_X, WG_Y (WG_X·WG_Y ≤ maxComputeInvocationsPerWorkgroup), TRANS_A, TRANS_B, MODE, ACT, SPLIT.
 // #include activations
 // #include matmul_common
+// #include matmul_split
 
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;

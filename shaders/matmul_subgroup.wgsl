@@ -52,6 +52,7 @@
 enable subgroups;
 // #include activations
 // #include matmul_common
+// #include matmul_split
 
 override WG_X: u32 = 64u;
 override WG_Y: u32 = 1u;

@@ -13,6 +13,7 @@
 //            TRANS_A, TRANS_B, MODE, ACT, SPLIT.
 // #include activations
 // #include matmul_common
+// #include matmul_split
 
 override WG_X: u32 = 16u;
 override WG_Y: u32 = 16u;

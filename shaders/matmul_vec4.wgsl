@@ -26,6 +26,7 @@
 // multiply-add decide the speed.)
 // #include activations
 // #include matmul_vec4_common
+// #include matmul_split
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
 

@@ -16,6 +16,7 @@
 //         that partial product, without the epilogue, to out at z·pstride (out is then the
 //         partial-sum buffer); splitk_reduce.wgsl adds the slices and applies the epilogue.
 //         kSlice is a multiple of 16 (every variant's step of k). Dispatch z = the slices.
+//         SPLIT, outBase and kRange live in lib/matmul_split.wgsl (kernels include both).
 struct Dims {
   M: u32, N: u32, K: u32, lda: u32,
   ldb: u32, kSlice: u32, pstride: u32, _pad0: u32,
@@ -31,20 +32,6 @@ override TRANS_A: bool = false;
 override TRANS_B: bool = false;
 override MODE: u32 = 0u;
 override ACT: u32 = 0u;
-override SPLIT: bool = false;
-
-// Where this invocation's outputs go: kRange sets it (slice z's part of the partial sums).
-var<private> outBase: u32;
-
-// Call first, with workgroup_id.z: the range [begin, end) of k to sum, the whole K or
-// slice z of it with SPLIT (uniform across the workgroup: loops with barriers may use it).
-fn kRange(z: u32) -> vec2<u32> {
-  outBase = 0u;
-  if (!SPLIT) { return vec2(0u, dims.K); }
-  outBase = z * dims.pstride;
-  let begin = z * dims.kSlice;
-  return vec2(begin, min(dims.K, begin + dims.kSlice));
-}
 
 // Caller guarantees m < M and k < K.
 fn loadA(m: u32, k: u32) -> f32 {

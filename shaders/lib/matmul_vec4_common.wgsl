@@ -7,8 +7,8 @@
 //   row K of B's storage, MODE 1 backward input ⊙ act'(aux), MODE 2 backward weight with
 //   a last row of ones in op(A), MODE 3 that gradient applied as an SGD step to out.
 // The epilogue works on four columns at a time: N % 4 == 0. aux and out are vec4 arrays.
-// SPLIT (split-K) as in lib/matmul_common.wgsl: slice z of k, the raw sums to out at
-// z·pstride (a multiple of 4), no epilogue.
+// SPLIT (split-K, lib/matmul_split.wgsl, which kernels include beside this): slice z of k,
+// the raw sums to out at z·pstride (a multiple of 4), no epilogue.
 struct Dims {
   M: u32, N: u32, K: u32, lda: u32,
   ldb: u32, kSlice: u32, pstride: u32, _pad0: u32,
@@ -25,20 +25,6 @@ override MODE: u32 = 0u;
 override ACT: u32 = 0u;
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 1u; // must be 1: rows come from workgroup_id.y
-override SPLIT: bool = false;
-
-// Where this invocation's outputs go: kRange sets it (slice z's part of the partial sums).
-var<private> outBase: u32;
-
-// Call first, with workgroup_id.z: the range [begin, end) of k to sum, the whole K or
-// slice z of it with SPLIT (uniform across the workgroup: loops with barriers may use it).
-fn kRange(z: u32) -> vec2<u32> {
-  outBase = 0u;
-  if (!SPLIT) { return vec2(0u, dims.K); }
-  outBase = z * dims.pstride;
-  let begin = z * dims.kSlice;
-  return vec2(begin, min(dims.K, begin + dims.kSlice));
-}
 
 // Columns j of the result are op(B)[k .. k+3, n0 + j].
 fn tileB(k: u32, n0: u32) -> mat4x4<f32> {
