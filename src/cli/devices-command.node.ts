@@ -39,7 +39,8 @@ function fastest(r: TuneResult): string {
   if (!measured.length) return '(from the cache)';
   const top = measured.slice(0, 3).map(([name, ms]) => `${name} ${fmt(ms)}`).join('  ');
   const all = Object.keys(r.ms).length;
-  return `${top}  (${measured.length} of ${all} timed)`;
+  const failed = Object.keys(r.errors ?? {});
+  return `${top}  (${measured.length} of ${all} timed${failed.length ? `; failed: ${failed.join(', ')}` : ''})`;
 }
 
 /** Tunes every matmul shape of the presets' training steps on one adapter and prints the winners. */

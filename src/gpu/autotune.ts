@@ -35,6 +35,8 @@ export interface TuneResult {
   winner: string;
   ms: Record<string, number>;
   cached: boolean;
+  /** Candidates that failed to build or run, with the first line of why (timed as Infinity). */
+  errors?: Record<string, string>;
 }
 
 /** The cache key of an adapter: its name, backend and driver description. */
@@ -85,17 +87,27 @@ export class MatmulTuner {
 
   private async tune<T extends string>(key: string, candidates: T[], measure: Measure<T>): Promise<T> {
     const ms: Record<string, number> = {};
+    const errors: Record<string, string> = {};
     let best = Infinity;
     let winner = candidates[0];
     for (const v of candidates) {
-      const t = await measure(v, this.budgetMs, 4 * best);
+      // A candidate this adapter's compiler or limits refuse loses; it does not stop the run.
+      let t = Infinity;
+      try {
+        t = await measure(v, this.budgetMs, 4 * best);
+      } catch (e) {
+        errors[v] = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+      }
       ms[v] = t;
       if (t < best) {
         best = t;
         winner = v;
       }
     }
-    this.results.push({ key, winner, ms, cached: false });
+    if (Object.keys(errors).length === candidates.length) {
+      throw new Error(`The autotuner could not run any candidate for ${key}: ${Object.entries(errors).map(([v, e]) => `${v}: ${e}`).join('; ')}`);
+    }
+    this.results.push({ key, winner, ms, cached: false, ...(Object.keys(errors).length ? { errors } : {}) });
     this.winners[key] = winner;
     this.all = { ...this.store.load(), [this.adapter]: { ...(this.store.load()[this.adapter] ?? {}), [key]: winner } };
     this.store.save(this.all);

@@ -47,6 +47,20 @@ describe('MatmulTuner', () => {
     expect(await tuner.choose('k', ['naive', 'blocked'], async (v) => times[v])).toBe('blocked');
   });
 
+  it('a candidate that fails to build loses, with the reason kept; all failing is an error naming them', async () => {
+    const tuner = new MatmulTuner('A', memoryStore());
+    const measure = async (v: string) => {
+      if (v === 'vec4') throw new Error('Shader compilation failed: matmul_vec4\nline 2');
+      return times[v];
+    };
+    expect(await tuner.choose('k', ['naive', 'vec4', 'blocked'], measure)).toBe('blocked');
+    expect(tuner.results[0]).toMatchObject({ winner: 'blocked', ms: { naive: 9, vec4: Infinity, blocked: 3 }, errors: { vec4: 'Shader compilation failed: matmul_vec4' } });
+    const broken = async (v: string) => {
+      throw new Error(`no ${v}`);
+    };
+    await expect(tuner.choose('k2', ['naive', 'tiled'], broken)).rejects.toThrow('The autotuner could not run any candidate for k2: naive: no naive; tiled: no tiled');
+  });
+
   it('measures a shape once when several layers ask at the same time', async () => {
     const tuner = new MatmulTuner('A', memoryStore());
     let n = 0;
