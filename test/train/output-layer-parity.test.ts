@@ -132,9 +132,11 @@ describe('convolutional networks GPU vs CPU with the fused output layer', () => 
     const { gpu: unfused } = await shortPair(config, { fuseOutput: false });
     const [g, u, c] = [await gpu.trainEpoch(), await unfused.trainEpoch(), await cpu.trainEpoch()];
     expect(g.steps).toBe(50);
-    // The same matmuls on both GPU runs: only the output layer's sums differ in order.
-    // Measured: within 1e-7 relative at every step (100 steps).
-    expectClose('loss per step, fused vs unfused GPU', g.stepLoss, u.stepLoss, { atol: 1e-5, rtol: 1e-4 });
+    // The same matmuls on both GPU runs: only the output layer's sums differ in order. Adam
+    // divides by √v, so last-bit differences in tiny gradients grow: within 1e-7 relative at
+    // every step on llvmpipe, 4e-3 by step 50 on SwiftShader. Tight for the first 30 steps.
+    expectClose('loss per step, fused vs unfused GPU, steps 1-30', g.stepLoss.slice(0, 30), u.stepLoss.slice(0, 30), { atol: 1e-5, rtol: 1e-4 });
+    expectClose('loss per step, fused vs unfused GPU', g.stepLoss, u.stepLoss, { atol: 2e-3, rtol: 2e-2 });
     // Against the CPU the rounding compounds (ReLU and dropout flips): measured 6e-4 relative
     // by step 40, 9e-3 by step 60 with the unfused GPU path alike.
     expectClose('loss per step, GPU vs CPU', g.stepLoss, c.stepLoss, { atol: 2e-3, rtol: 2e-2 });
