@@ -117,7 +117,16 @@ export class MatmulTuner {
 
 /** A tuner for this device's adapter, with its store. */
 export function createTuner(ctx: GpuContext, store: TuneStore, budgetMs?: number): MatmulTuner {
-  return new MatmulTuner(adapterKey(ctx.adapter), store, budgetMs);
+  return new MatmulTuner(adapterKey(ctx.adapter), store, budgetMs ?? defaultBudgetMs(ctx));
+}
+
+/**
+ * Milliseconds of timing per candidate: 10 with timestamp queries (the GPU's own clock, no
+ * submit latency to average away), 30 with the wall clock. A GPU step's shapes times ~20
+ * candidates each, so this is most of the first run's tuning time (cached after).
+ */
+export function defaultBudgetMs(ctx: GpuContext): number {
+  return ctx.hasTimestamps ? 10 : 30;
 }
 
 /**
