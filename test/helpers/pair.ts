@@ -1,13 +1,16 @@
 /**
  * GPU and CPU trainers built from one configuration on the same synthetic splits, for the
- * parity tests; the GPU trainers are destroyed after the file's tests.
+ * parity tests (the GPU trainers are destroyed after the file's tests), and the comparison
+ * of one training step on both.
  */
 import { afterAll, beforeAll } from 'vitest';
 import { CpuTrainer } from '../../src/cpu/trainer.ts';
 import type { Split } from '../../src/data/dataset.ts';
 import type { GpuContext } from '../../src/gpu/device.ts';
 import { GpuTrainer, type GpuTrainerOptions } from '../../src/gpu/trainer.ts';
+import { layerViews } from '../../src/model/layout.ts';
 import type { TrainConfig } from '../../src/train/config.ts';
+import { expectClose } from './compare.ts';
 import { testGpu } from './gpu.ts';
 import { syntheticSplit } from './splits.ts';
 
@@ -29,4 +32,36 @@ export function trainerPairs(trainCount: number, valCount: number, gpu: () => Pr
     trainers.push(g);
     return { gpu: g, cpu: new CpuTrainer(config, train, val) };
   };
+}
+
+/** One step's tolerance in the parity tests: f32 sums over ≤ 784 terms in another order on each side. */
+export const STEP_TOL = { atol: 2e-5, rtol: 2e-4 };
+/** Twenty steps of SGD let those differences compound a little. */
+export const LOSS_TOL = { atol: 1e-4, rtol: 2e-3 };
+
+/**
+ * Runs mini-batch 0 on both trainers of a pair and compares what each computed: every
+ * feature map and activation, the batch loss, every dZ, the gradients by layer (where the
+ * GPU stored them) and the parameters after the update. Returns both sides' views for the
+ * checks a file adds (the input batch, the correct count, the step's rate).
+ */
+export async function compareOneStep(gpu: GpuTrainer, cpu: CpuTrainer) {
+  const lr = gpu.beginEpoch();
+  gpu.submitSteps(0, 1);
+  cpu.shuffle();
+  const cpuStats = cpu.step(0, lr);
+  const g = await gpu.inspect();
+  const c = cpu.inspect();
+  g.features.forEach((f, i) => expectClose(`feature map ${i + 1}`, f, c.features[i], STEP_TOL));
+  g.acts.forEach((a, l) => expectClose(`a${l + 1}${l === g.acts.length - 1 ? ' (output)' : ''}`, a, c.acts[l], STEP_TOL));
+  expectClose('batch loss', [g.stats[0]], [cpuStats.lossSum], STEP_TOL);
+  g.dZ.forEach((d, l) => expectClose(`dZ${l + 1}`, d, c.dZ[l], STEP_TOL));
+  gpu.layout.layers.forEach((block, l) => {
+    if (!g.grads) return;
+    const [gv, cv] = [layerViews(g.grads, block), layerViews(c.grads, block)];
+    expectClose(`${block.kind} ${l + 1} dW`, gv.W, cv.W, STEP_TOL);
+    expectClose(`${block.kind} ${l + 1} dB`, gv.b, cv.b, STEP_TOL);
+  });
+  expectClose('params after update', await gpu.getParams(), await cpu.getParams(), STEP_TOL);
+  return { lr, g, c, cpuStats };
 }

@@ -5,14 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { GpuTrainerOptions } from '../../src/gpu/trainer.ts';
-import { layerViews } from '../../src/model/layout.ts';
 import { parseNetwork } from '../../src/model/spec.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { expectClose } from '../helpers/compare.ts';
-import { trainerPairs } from '../helpers/pair.ts';
+import { compareOneStep, LOSS_TOL, trainerPairs } from '../helpers/pair.ts';
 
-const STEP_TOL = { atol: 2e-5, rtol: 2e-4 };
-const LOSS_TOL = { atol: 1e-4, rtol: 2e-3 };
 
 // Two convolutions (the second with stride 2 and padding), two poolings (one overlapping,
 // padded), channel counts that are not multiples of four.
@@ -31,27 +28,9 @@ const pair = trainerPairs(4000, 100); // 200 mini-batches of 20
 async function compareStep(config: TrainConfig, options: GpuTrainerOptions = {}) {
   const { gpu, cpu } = await pair(config, options);
   expectClose('initial params', await gpu.getParams(), await cpu.getParams(), { atol: 0, rtol: 0 });
-  const lr = gpu.beginEpoch();
-  gpu.submitSteps(0, 1);
-  cpu.shuffle();
-  const cpuStats = cpu.step(0, lr);
-  const g = await gpu.inspect();
-  const c = cpu.inspect();
+  const { lr, g, c } = await compareOneStep(gpu, cpu);
   expectClose('x', g.x, c.x, { atol: 1e-7, rtol: 0 });
   expect(g.features.length).toBe(4);
-  g.features.forEach((f, i) => expectClose(`feature map ${i + 1}`, f, c.features[i], STEP_TOL));
-  g.acts.forEach((a, l) => expectClose(`a${l + 1}`, a, c.acts[l], STEP_TOL));
-  expectClose('batch loss', [g.stats[0]], [cpuStats.lossSum], STEP_TOL);
-  g.dZ.forEach((d, l) => expectClose(`dZ${l + 1}`, d, c.dZ[l], STEP_TOL));
-  if (g.grads) {
-    gpu.layout.layers.forEach((block, l) => {
-      const gv = layerViews(g.grads!, block);
-      const cv = layerViews(c.grads, block);
-      expectClose(`${block.kind} ${l + 1} dW`, gv.W, cv.W, STEP_TOL);
-      expectClose(`${block.kind} ${l + 1} dB`, gv.b, cv.b, STEP_TOL);
-    });
-  }
-  expectClose('params after update', await gpu.getParams(), await cpu.getParams(), STEP_TOL);
   return { gpu, cpu, lr };
 }
 

@@ -8,15 +8,12 @@
 import { describe, expect, it } from 'vitest';
 import { MatmulTuner, memoryStore } from '../../src/gpu/autotune.ts';
 import type { GpuTrainer, GpuTrainerOptions } from '../../src/gpu/trainer.ts';
-import { layerViews } from '../../src/model/layout.ts';
 import { ACTIVATIONS, parseNetwork } from '../../src/model/spec.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { expectClose } from '../helpers/compare.ts';
-import { trainerPairs } from '../helpers/pair.ts';
+// As test/train/parity.test.ts: the tolerances of test/helpers/pair.ts.
+import { compareOneStep, LOSS_TOL, trainerPairs } from '../helpers/pair.ts';
 
-// As test/train/parity.test.ts: one step, f32 sums over ≤ 784 terms in a different order.
-const STEP_TOL = { atol: 2e-5, rtol: 2e-4 };
-const LOSS_TOL = { atol: 1e-4, rtol: 2e-3 };
 
 const pair = trainerPairs(2000, 50);
 const shortPair = trainerPairs(1000, 50);
@@ -29,24 +26,8 @@ const FUSED: GpuTrainerOptions = { fuseOutput: true };
 
 async function compareStep(config: TrainConfig, options: GpuTrainerOptions = {}) {
   const { gpu, cpu } = await pair(config, { ...FUSED, ...options });
-  const lr = gpu.beginEpoch();
-  gpu.submitSteps(0, 1);
-  cpu.shuffle();
-  const cpuStats = cpu.step(0, lr);
-  const g = await gpu.inspect();
-  const c = cpu.inspect();
-  g.features.forEach((f, i) => expectClose(`feature map ${i + 1}`, f, c.features[i], STEP_TOL));
-  g.acts.forEach((a, l) => expectClose(`a${l + 1}`, a, c.acts[l], STEP_TOL));
-  expectClose('batch loss', [g.stats[0]], [cpuStats.lossSum], STEP_TOL);
+  const { lr, cpuStats, g } = await compareOneStep(gpu, cpu);
   expect(g.stats[1], 'correct in the batch').toBe(cpuStats.correct);
-  g.dZ.forEach((d, l) => expectClose(`dZ${l + 1}`, d, c.dZ[l], STEP_TOL));
-  gpu.layout.layers.forEach((block, l) => {
-    if (!g.grads) return;
-    const [gv, cv] = [layerViews(g.grads, block), layerViews(c.grads, block)];
-    expectClose(`${block.kind} ${l + 1} dW`, gv.W, cv.W, STEP_TOL);
-    expectClose(`${block.kind} ${l + 1} dB`, gv.b, cv.b, STEP_TOL);
-  });
-  expectClose('params after update', await gpu.getParams(), await cpu.getParams(), STEP_TOL);
   return { gpu, cpu, lr };
 }
 

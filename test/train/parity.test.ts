@@ -6,15 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { MATMUL_VARIANTS } from '../../src/gpu/ops.ts';
 import type { GpuTrainerOptions } from '../../src/gpu/trainer.ts';
-import { layerViews } from '../../src/model/layout.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { expectClose } from '../helpers/compare.ts';
-import { trainerPairs } from '../helpers/pair.ts';
+// STEP_TOL (one step: f32 sums over ≤ 784 terms in another order on each side) and LOSS_TOL
+// (twenty steps of SGD compounding them a little) live with the step comparison.
+import { compareOneStep, LOSS_TOL, trainerPairs } from '../helpers/pair.ts';
 
-// One step: f32 sums over ≤ 784 terms in a different order on each side.
-const STEP_TOL = { atol: 2e-5, rtol: 2e-4 };
-// Twenty steps of SGD let those differences compound a little.
-const LOSS_TOL = { atol: 1e-4, rtol: 2e-3 };
 
 const lecun: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [784, 30, 20, 10] }, momentum: 0.9, lr: 0.05 };
 const nielsen: TrainConfig = { ...PRESETS.nielsen, batch: 7 };
@@ -26,28 +23,12 @@ const pair = trainerPairs(2000, 50); // 20 mini-batches of 100
 async function compareStep(config: TrainConfig, options: GpuTrainerOptions = {}) {
   const { gpu, cpu } = await pair(config, options);
   expectClose('initial params', await gpu.getParams(), await cpu.getParams(), { atol: 0, rtol: 0 });
-  const lr = gpu.beginEpoch();
-  gpu.submitSteps(0, 1);
-  cpu.shuffle();
-  const cpuStats = cpu.step(0, lr);
-  const g = await gpu.inspect();
-  const c = cpu.inspect();
+  const { lr, g, c, cpuStats } = await compareOneStep(gpu, cpu);
   expectClose('x', g.x, c.x, { atol: 1e-7, rtol: 0 });
-  g.acts.forEach((a, l) => expectClose(`a${l + 1}${l === g.acts.length - 1 ? ' (output)' : ''}`, a, c.acts[l], STEP_TOL));
-  expectClose('batch loss', [g.stats[0]], [cpuStats.lossSum], STEP_TOL);
   expect(g.stats[1]).toBe(cpuStats.correct);
-  g.dZ.forEach((d, l) => expectClose(`dZ${l + 1}`, d, c.dZ[l], STEP_TOL));
   // A fused update applies the gradients without storing them: params after update check them.
   const fused = (options.fuseUpdate ?? true) && config.momentum === 0;
   expect(g.grads === undefined, 'gradients are stored unless the update is fused').toBe(fused);
-  gpu.layout.layers.forEach((block, l) => {
-    if (!g.grads) return;
-    const gv = layerViews(g.grads, block);
-    const cv = layerViews(c.grads, block);
-    expectClose(`dW${l + 1}`, gv.W, cv.W, STEP_TOL);
-    expectClose(`dB${l + 1}`, gv.b, cv.b, STEP_TOL);
-  });
-  expectClose('params after update', await gpu.getParams(), await cpu.getParams(), STEP_TOL);
   return { gpu, cpu, lr };
 }
 

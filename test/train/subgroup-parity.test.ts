@@ -7,16 +7,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { GpuTrainerOptions } from '../../src/gpu/trainer.ts';
-import { layerViews } from '../../src/model/layout.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { subgroupGpu } from '../helpers/gpu.ts';
-import { trainerPairs } from '../helpers/pair.ts';
+// The tolerances of parity.test.ts (test/helpers/pair.ts).
+import { compareOneStep, LOSS_TOL, trainerPairs } from '../helpers/pair.ts';
 
-// The tolerances of parity.test.ts: one step's f32 sums over ≤ 784 terms in another order,
-// and twenty steps of SGD compounding them a little.
-const STEP_TOL = { atol: 2e-5, rtol: 2e-4 };
-const LOSS_TOL = { atol: 1e-4, rtol: 2e-3 };
 
 // lecun's shape made small (784-30-20-10, relu, softmax cross-entropy, L2), batch 100.
 const small: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [784, 30, 20, 10] }, lr: 0.05 };
@@ -28,24 +24,8 @@ const pair = trainerPairs(2000, 50, async () => sg.ctx!);
 async function compareStep(config: TrainConfig) {
   const { gpu, cpu } = await pair(config, options);
   expect(gpu.description).toContain('matmul subgroup');
-  const lr = gpu.beginEpoch();
-  gpu.submitSteps(0, 1);
-  cpu.shuffle();
-  const cpuStats = cpu.step(0, lr);
-  const g = await gpu.inspect();
-  const c = cpu.inspect();
-  g.acts.forEach((a, l) => expectClose(`a${l + 1}`, a, c.acts[l], STEP_TOL));
-  expectClose('batch loss', [g.stats[0]], [cpuStats.lossSum], STEP_TOL);
+  const { lr, cpuStats, g } = await compareOneStep(gpu, cpu);
   expect(g.stats[1]).toBe(cpuStats.correct);
-  g.dZ.forEach((d, l) => expectClose(`dZ${l + 1}`, d, c.dZ[l], STEP_TOL));
-  gpu.layout.layers.forEach((block, l) => {
-    if (!g.grads) return;
-    const gv = layerViews(g.grads, block);
-    const cv = layerViews(c.grads, block);
-    expectClose(`dW${l + 1}`, gv.W, cv.W, STEP_TOL);
-    expectClose(`dB${l + 1}`, gv.b, cv.b, STEP_TOL);
-  });
-  expectClose('params after update', await gpu.getParams(), await cpu.getParams(), STEP_TOL);
   return { gpu, cpu, lr };
 }
 
