@@ -44,6 +44,12 @@ function toSlice(s: GPUBuffer | Slice): Slice {
   return 'mapState' in s ? { buffer: s } : s;
 }
 
+/** Invocations per workgroup of the kernels dispatched flat over their elements (flatDispatch). */
+const FLAT_WG = 256;
+
+/** The bits of v as an f32, for a uniform of u32 words. */
+const f32Bits = (v: number) => new Uint32Array(new Float32Array([v]).buffer)[0];
+
 /** A uniform buffer of u32 sizes, written once at creation. */
 export function uniformBuffer(device: GPUDevice, label: string, words: number[]): GPUBuffer {
   const size = Math.max(16, Math.ceil((words.length * 4) / 16) * 16);
@@ -398,8 +404,6 @@ async function matmulPlanned(
   return first;
 }
 
-const REDUCE_WG_SPLIT = 256;
-
 /**
  * out (M, N) = the role's epilogue of Σ_s partial[s·stride + i] (splitk_reduce.wgsl; CPU
  * twin src/cpu/matmul.ts splitKReduce): c is B's storage with its bias row at biasOffset
@@ -410,8 +414,8 @@ export function splitKReduce(
   M: number, N: number, mode: number, act: Activation, biasOffset = 0, label = 'splitKReduce',
 ): Promise<Dispatch> {
   const dims = uniformBuffer(k.device, `${label} dims`, [slices, M * N, N, stride, (M - 1) * N, biasOffset, 0, 0]);
-  const overrides = { WG: REDUCE_WG_SPLIT, MODE: mode, ACT: ACTIVATION_CODE[act] };
-  return buildOwning(k, 'splitk_reduce', overrides, label, [partial, c, out], dims, flatDispatch(M * N, REDUCE_WG_SPLIT));
+  const overrides = { WG: FLAT_WG, MODE: mode, ACT: ACTIVATION_CODE[act] };
+  return buildOwning(k, 'splitk_reduce', overrides, label, [partial, c, out], dims, flatDispatch(M * N, FLAT_WG));
 }
 
 function forwardProblem(B: number, C: number, OC: number, act: Activation): MatmulProblem {
@@ -499,7 +503,6 @@ export interface OutputGeometry {
 }
 
 /** A float's f32 bits, for a uniform of u32 words. */
-const f32Bits = (v: number) => new Uint32Array(new Float32Array([v]).buffer)[0];
 
 /** The previous layer's dropout, applied to dH by output_layer as dropout() would apply it. */
 export interface OutputDropout {
@@ -614,8 +617,6 @@ export async function tunedOutputFusion(
 
 // ---- data, update, evaluation ---------------------------------------------------------------
 
-const FLAT_WG = 256;
-
 /**
  * x (B, P) = images[indices[start + b]] / 255, y (B) = labels[…]; start comes from the step.
  * With a ByteInput x the pixels stay bytes (gather_batch_u8), for matmul_vec4_u8 to read.
@@ -712,7 +713,7 @@ export function adamUpdate(
 export function dropout(
   k: KernelCache, x: GPUBuffer | Slice, n: number, seed: number, layer: number, p: number, opt: GPUBuffer, step: GPUBindGroup, label = 'dropout',
 ): Promise<Dispatch> {
-  const scale = new Uint32Array(new Float32Array([1 / (1 - p)]).buffer)[0];
+  const scale = f32Bits(1 / (1 - p));
   const dims = uniformBuffer(k.device, `${label} dims`, [n, seed >>> 0, layer, keepThreshold(p), scale, 0, 0, 0]);
   return buildOwning(k, 'dropout', { WG: FLAT_WG }, label, [x, opt], dims, flatDispatch(n, FLAT_WG), step);
 }

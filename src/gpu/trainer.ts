@@ -7,8 +7,9 @@
  *   gather → forward × (L − 1) → output layer (its forward, the loss and its gradient, and
  *   dX in one kernel) → for layers L..1: (dW,dB) with the SGD step fused in (plain SGD), or
  *   stored for one update over all parameters (momentum), and dX for layers L − 1..2
- * (8 or 9 for a 3-layer MLP; 10 or 11 on software adapters, which keep the output layer as
- * forward, loss and dX dispatches: GpuTrainerOptions.fuseOutput) whose only per-step difference is the dynamic offset that picks
+ * (8 or 9 for a 3-layer MLP; 10 or 11 where the tuner measured the output layer faster as
+ * forward, loss and dX dispatches, as on llvmpipe: GpuTrainerOptions.fuseOutput; one more
+ * for each matmul the tuner splits over k, its reduce) whose only per-step difference is the dynamic offset that picks
  * the step's slot in a uniform buffer written once, so no bytes go to the GPU per
  * mini-batch; an epoch's shuffled index list goes up once per epoch. Steps are encoded in
  * chunks, one compute pass and one submit each; the CPU waits on the GPU once per epoch,
