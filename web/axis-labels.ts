@@ -23,3 +23,16 @@ export function linearLabels(ticks: number[], increment: number): string[] {
   const decimals = decimalsOf(increment);
   return ticks.map((t) => String(+t.toFixed(decimals)));
 }
+
+/** The y axes' width when their labels are short: the axis label's band (18 px) and three digits. */
+export const MIN_AXIS_SIZE = 44;
+
+/**
+ * Pixels a y axis needs for its tick labels (12 px system-ui digits are at most 7 px wide)
+ * beside its 18 px label band and a 5 px gap: a fixed 44 px let five-digit rates (10200
+ * samples/s) run under the axis label.
+ */
+export function axisSize(labels: readonly (string | null)[] | null): number {
+  const longest = Math.max(0, ...(labels ?? []).map((l) => (l ?? '').length));
+  return Math.max(MIN_AXIS_SIZE, 18 + 5 + 7 * longest);
+}

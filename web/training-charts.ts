@@ -5,7 +5,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { compactLabel, linearLabels } from './axis-labels.ts';
+import { axisSize, compactLabel, linearLabels } from './axis-labels.ts';
 import type { EpochSummary } from './worker-protocol.ts';
 
 export type RunKey = 'main' | 'compare';
@@ -24,7 +24,7 @@ const AXIS_FONT = '12px system-ui, sans-serif';
 const LABEL_FONT = 'bold 12px system-ui, sans-serif';
 
 function axis(label: string, values?: uPlot.Axis['values']): uPlot.Axis {
-  return { label, font: AXIS_FONT, labelFont: LABEL_FONT, labelSize: 18, size: 44, values, stroke: '#334155', grid: { stroke: '#e2e8f0' } };
+  return { label, font: AXIS_FONT, labelFont: LABEL_FONT, labelSize: 18, size: (_u, labels) => axisSize(labels), values, stroke: '#334155', grid: { stroke: '#e2e8f0' } };
 }
 
 /** A mini-batch loss of exactly 0 has no place on a log axis: the axis stops here. */

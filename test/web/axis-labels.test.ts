@@ -1,6 +1,6 @@
 /** The charts' tick labels: as many decimals as the tick spacing needs, so neighbouring ticks never read the same. */
 import { describe, expect, it } from 'vitest';
-import { compactLabel, linearLabels } from '../../web/axis-labels.ts';
+import { axisSize, compactLabel, linearLabels, MIN_AXIS_SIZE } from '../../web/axis-labels.ts';
 
 /** Ticks as uPlot lays them out: multiples of `increment` from `from`, summed in floating point. */
 function ticks(from: number, increment: number, count: number): number[] {
@@ -32,3 +32,21 @@ describe('compactLabel', () => {
     expect(compactLabel(null)).toBe('');
   });
 });
+
+describe('axisSize', () => {
+  it('widens a y axis for five-digit rates, which ran under the axis label at a fixed 44 px', () => {
+    const labels = linearLabels(ticks(10150, 50, 2), 50);
+    expect(labels).toEqual(['10150', '10200']);
+    expect(axisSize(labels)).toBeGreaterThanOrEqual(18 + 5 + 5 * 7);
+  });
+
+  it('keeps the usual width for short labels, and before uPlot has any', () => {
+    expect(axisSize(['50', '60', '70'])).toBe(MIN_AXIS_SIZE);
+    expect(axisSize(compactLabelsOf([0.5, 1, 2]))).toBe(MIN_AXIS_SIZE);
+    expect(axisSize(null)).toBe(MIN_AXIS_SIZE);
+  });
+});
+
+function compactLabelsOf(values: number[]): string[] {
+  return values.map(compactLabel);
+}
