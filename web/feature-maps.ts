@@ -1,19 +1,17 @@
 /**
  * What a convolutional network computes for one image, layer by layer, and what its first
- * convolution layer has learnt. Computed with the CPU twins (src/cpu/conv.ts conv2dForward:
- * im2col + the dense matmul, src/cpu/pool.ts maxPoolForward): for one 28×28 image that is
- * a fraction of a millisecond, and it keeps the feature maps of a drawing independent of
- * the GPU, which may be busy training.
+ * convolution layer has learnt. Computed by the CPU network (src/cpu/network.ts
+ * forwardNetwork, the CPU trainer's own forward pass): for one 28×28 image that is a
+ * fraction of a millisecond, and it keeps the feature maps of a drawing independent of the
+ * GPU, which may be busy training.
  *
  * Feature maps are channels last (NHWC, as everywhere in wgtrain): channel o of a map of
  * shape (H, W, C) is the values at (y·W + x)·C + o.
  */
-import { conv2dForward, colShape } from '../src/cpu/conv.ts';
-import { matmulForward } from '../src/cpu/matmul.ts';
-import { maxPoolForward } from '../src/cpu/pool.ts';
-import { featureStages } from '../src/model/stages.ts';
-import { denseBlocks, paramLayout, type LayerBlock } from '../src/model/layout.ts';
-import { inputSize, layerActivations, resolveFeatures, type ModelSpec, type Shape3 } from '../src/model/spec.ts';
+import { CpuWorkspace, forwardNetwork } from '../src/cpu/network.ts';
+import { moduleOf } from '../src/layers/index.ts';
+import { resolveNetwork } from '../src/model/network.ts';
+import { inputSize, type ModelSpec, type Shape3 } from '../src/model/spec.ts';
 
 /** One feature layer's output for one image. */
 export interface FeatureMap {
@@ -24,53 +22,24 @@ export interface FeatureMap {
   values: Float32Array;
 }
 
-/** The feature layers' outputs (empty for a dense network) and the dense layers' last output (logits or activations). */
+/** The feature layers' outputs (empty for a dense network) and the last layer's output (logits or activations). */
 export interface ForwardResult {
   features: FeatureMap[];
   outputs: Float32Array;
-}
-
-function featureLabel(spec: ModelSpec): string[] {
-  let conv = 0;
-  let pool = 0;
-  return resolveFeatures(spec).map(({ layer: l }) => {
-    if (l.type === 'pool') {
-      const extra = `${l.stride !== l.size ? `, stride ${l.stride}` : ''}${l.pad ? `, padding ${l.pad}` : ''}`;
-      return `max-pool ${++pool}: ${l.size}×${l.size}${extra}`;
-    }
-    const extra = `${l.stride !== 1 ? `, stride ${l.stride}` : ''}${l.pad ? `, padding ${l.pad}` : ''}`;
-    return `conv ${++conv}: ${l.filters} filters ${l.kh}×${l.kw}${extra}, ${spec.activation}`;
-  });
 }
 
 /** One image (bytes like MNIST's, scaled to [0, 1] as in training) through the whole network. */
 export function forwardImage(spec: ModelSpec, params: Float32Array, pixels: Uint8Array): ForwardResult {
   const P = inputSize(spec);
   if (pixels.length !== P) throw new Error(`This network takes ${P} pixels but the image has ${pixels.length}.`);
-  const layout = paramLayout(spec);
-  const block = (b: LayerBlock) => params.subarray(b.offset, b.offset + b.size);
-  const labels = featureLabel(spec);
-  const features: FeatureMap[] = [];
-  let x = Float32Array.from(pixels, (p) => p / 255);
-  for (const [i, stage] of featureStages(spec, layout, 1).entries()) {
-    const out = new Float32Array(stage.outSize);
-    if (stage.kind === 'conv') {
-      const g = stage.conv!;
-      const { rows, cols } = colShape(g);
-      conv2dForward(out, new Float32Array(rows * cols), x, block(stage.block!), g, stage.act);
-    } else {
-      maxPoolForward(out, new Uint32Array(stage.outSize), x, stage.pool!);
-    }
-    features.push({ label: labels[i], shape: resolveFeatures(spec)[i].out, values: out });
-    x = out;
-  }
-  const acts = layerActivations(spec);
-  for (const [l, b] of denseBlocks(layout).entries()) {
-    const out = new Float32Array(b.OC);
-    matmulForward(out, x, block(b), 1, b.C, b.OC, acts[l]);
-    x = out;
-  }
-  return { features, outputs: x };
+  const ws = new CpuWorkspace(resolveNetwork(spec), 1);
+  ws.x.set(Float32Array.from(pixels, (p) => p / 255));
+  forwardNetwork(ws, params);
+  // Feature maps: the outputs of the layers that keep an image's shape (all but dense).
+  const features = ws.net.layers
+    .filter((r) => r.layer.type !== 'dense')
+    .map((r) => ({ label: moduleOf(r.layer).describe(r as never), shape: r.out, values: ws.out[r.index] }));
+  return { features, outputs: ws.output };
 }
 
 /** Channel `c` of a feature map, as an H × W image (row-major). */
@@ -89,7 +58,7 @@ export interface FilterShape {
 }
 
 export function firstFilterShape(spec: ModelSpec): FilterShape | null {
-  const first = resolveFeatures(spec).find((f) => f.layer.type === 'conv');
+  const first = resolveNetwork(spec).layers.find((r) => r.layer.type === 'conv');
   if (!first || first.layer.type !== 'conv') return null;
   return { KH: first.layer.kh, KW: first.layer.kw, IC: first.in.channels };
 }

@@ -3,7 +3,7 @@
  * (and, when racing, a second one on the CPU reference). The workers train and classify;
  * this thread only reacts to what they report.
  */
-import { architectureText } from '../src/model/spec.ts';
+import { architectureText } from '../src/model/arch.ts';
 import { renderAdapter } from './adapter-view.ts';
 import { CompareView } from './compare-view.ts';
 import { fetchServedMnist, readIdxFiles, SERVED_DATA_PATH, type DataFiles } from './data-source.ts';

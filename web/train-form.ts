@@ -4,7 +4,8 @@
  * override it, and it reads back as a RunSetup. The architecture field takes the CLI's
  * --arch syntax (parseNetwork), and says what is wrong with it as you type.
  */
-import { ACTIVATIONS, architectureText, INITS, LOSSES, parseNetwork, type Activation, type Init, type Loss } from '../src/model/spec.ts';
+import { architectureText, parseNetwork } from '../src/model/arch.ts';
+import { ACTIVATIONS, INITS, LOSSES, type Activation, type Init, type Loss } from '../src/model/spec.ts';
 import { OPTIMIZERS, optimizerOf, PRESETS, type OptimizerName, type PresetName, type TrainConfig } from '../src/train/config.ts';
 import type { Device, RunSetup, SplitChoice } from './worker-protocol.ts';
 

@@ -14,7 +14,8 @@ import { createTuner, type MatmulTuner } from '../src/gpu/autotune.ts';
 import { indexedDbStore } from '../src/gpu/autotune.browser.ts';
 import { GpuTrainer } from '../src/gpu/trainer.ts';
 import { loadModel, saveModel } from '../src/model/model-file.ts';
-import { architectureText, inputSize, type ModelSpec } from '../src/model/spec.ts';
+import { architectureText } from '../src/model/arch.ts';
+import { classCount, inputSize, isSpatial, type ModelSpec } from '../src/model/spec.ts';
 import { PRESETS, validateConfig, type TrainConfig } from '../src/train/config.ts';
 import type { Trainer } from '../src/train/trainer.ts';
 import { classifyImage } from './classify.ts';
@@ -84,8 +85,8 @@ async function openTrainer(device: 'gpu' | 'cpu', config: TrainConfig, train: Sp
 
 /** The image shape of the network's input: a CNN's own, the data's when it fits, else a square if there is one. */
 function inputShape(spec: ModelSpec): { rows: number; cols: number } {
-  if (spec.features?.length && spec.input) return { rows: spec.input.height, cols: spec.input.width };
-  const C = spec.sizes[0];
+  if (isSpatial(spec)) return { rows: spec.input.height, cols: spec.input.width };
+  const C = inputSize(spec);
   if (dataset && dataset.train.rows * dataset.train.cols === C) return { rows: dataset.train.rows, cols: dataset.train.cols };
   const side = Math.round(Math.sqrt(C));
   return side * side === C ? { rows: side, cols: side } : { rows: 0, cols: 0 };
@@ -159,9 +160,9 @@ async function train(setup: RunSetup): Promise<void> {
 /** Whether the data's images and classes are what the network takes (a CNN: its input shape too). */
 function fitsData(spec: ModelSpec, d: Dataset): boolean {
   const { rows, cols, classes } = d.train;
-  const input = spec.features?.length ? spec.input : undefined;
-  const shapeFits = !input || (input.channels === 1 && input.height === rows && input.width === cols);
-  return rows * cols === inputSize(spec) && shapeFits && classes === spec.sizes[spec.sizes.length - 1];
+  const { input } = spec;
+  const shapeFits = !isSpatial(spec) || (input.channels === 1 && input.height === rows && input.width === cols);
+  return rows * cols === inputSize(spec) && shapeFits && classes === classCount(spec);
 }
 
 /** Accuracy, confusion and misclassified images of the current model on the validation split. */

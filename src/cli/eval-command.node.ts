@@ -2,7 +2,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { subset } from '../data/dataset.ts';
 import { loadModel } from '../model/model-file.ts';
-import { describeModel } from '../model/spec.ts';
+import { describeModel } from '../model/arch.ts';
 import { PRESETS, validateConfig } from '../train/config.ts';
 import { confusionMatrix, formatConfusion, pct } from './report.ts';
 import { loadSplits, openTrainer, type DataFlags, type DeviceFlags } from './setup.node.ts';

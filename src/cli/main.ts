@@ -2,7 +2,8 @@
 import { Command, Option } from 'commander';
 import { ADAPTER_CHOICES } from '../gpu/node-gpu.node.ts';
 import { ALL_MATMUL_VARIANTS } from '../gpu/ops.ts';
-import { ACTIVATIONS, ARCH_HELP, INITS, LOSSES } from '../model/spec.ts';
+import { ARCH_HELP } from '../model/arch.ts';
+import { ACTIVATIONS, INITS, LOSSES } from '../model/spec.ts';
 import { OPTIMIZERS, PRESETS } from '../train/config.ts';
 import { dataCommand } from './data-command.node.ts';
 import { devicesCommand } from './devices-command.node.ts';

@@ -3,7 +3,8 @@
  * another), then any explicit overrides. A resumed run starts from its checkpoint's
  * configuration instead, and may change only the settings RESUME_MAY_CHANGE lists.
  */
-import { ACTIVATIONS, INITS, LOSSES, parseNetwork, type Activation, type Init, type Loss, type ModelSpec } from '../model/spec.ts';
+import { parseNetwork } from '../model/arch.ts';
+import { ACTIVATIONS, INITS, LOSSES, type Activation, type Init, type Loss, type ModelSpec } from '../model/spec.ts';
 import { formatSetting, runDifferences, type Checkpoint } from '../train/checkpoint.ts';
 import { OPTIMIZERS, PRESETS, type OptimizerName, type PresetName, type TrainConfig } from '../train/config.ts';
 
@@ -61,11 +62,7 @@ function seed(value: string): number {
 export function configFromFlags(f: TrainFlags, base: TrainConfig = PRESETS.lecun): TrainConfig {
   const preset = f.preset !== undefined ? PRESETS[oneOf('preset', f.preset, Object.keys(PRESETS) as PresetName[])] : base;
   const model: ModelSpec = { ...preset.model };
-  if (f.arch !== undefined) {
-    delete model.input;
-    delete model.features;
-    Object.assign(model, parseNetwork(f.arch));
-  }
+  if (f.arch !== undefined) Object.assign(model, parseNetwork(f.arch));
   if (f.activation !== undefined) model.activation = oneOf<Activation>('activation', f.activation, ACTIVATIONS);
   if (f.loss !== undefined) {
     model.loss = oneOf<Loss>('loss', f.loss, LOSSES);
@@ -108,9 +105,7 @@ export function configFromFlags(f: TrainFlags, base: TrainConfig = PRESETS.lecun
 
 /** The option that sets each setting a resume may not change, for messages. */
 const OPTION_OF: Record<string, keyof TrainFlags> = {
-  'model.sizes': 'arch',
-  'model.features': 'arch',
-  'model.input': 'arch',
+  'model.layers': 'arch',
   optimizer: 'optimizer',
   beta1: 'beta1',
   beta2: 'beta2',

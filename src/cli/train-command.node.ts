@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { saveModel } from '../model/model-file.ts';
-import { architectureText, describeModel } from '../model/spec.ts';
+import { architectureText, describeModel } from '../model/arch.ts';
 import { continueSchedule, dataDifferences, restoreCheckpoint, scheduleEntry, takeCheckpoint, type Checkpoint, type ScheduleEntry } from '../train/checkpoint.ts';
 import { CHECKPOINT_FILE, dataIdentity, lockCheckpointFolder, readCheckpoint, writeCheckpoint, type FolderLock } from '../train/checkpoint.node.ts';
 import { adamParams, optimizerOf, validateConfig, type TrainConfig } from '../train/config.ts';

@@ -1,68 +1,31 @@
 /**
  * Saved models: safetensors with one F32 tensor per layer parameter and the architecture in
  * the metadata, readable by the CLI, the page and any safetensors library. Layers with
- * parameters are numbered in order, convolutions first (pooling layers have none):
+ * parameters are numbered in order (pooling layers have none); each layer's module
+ * (src/layers) says how its weight is stored (fileWeight):
  *   layers.<l>.weight  convolution: (OC, IC, KH, KW), exactly torch.nn.Conv2d's weight
  *                      dense:       (C, OC), W as the engine stores it: y = x·W + b
  *                                   (torch.nn.Linear's weight is its transpose)
  *   layers.<l>.bias    (OC)
- *   __metadata__: format "wgtrain", spec (JSON ModelSpec), and free-form notes.
+ *   __metadata__: format "wgtrain", spec (JSON ModelSpec: input and layers; files written
+ *                 before the layer list hold dense `sizes` and `features`, still read), and free-form notes.
  * docs/model-files.md shows the PyTorch module a file loads into.
  */
-import { paramLayout, type LayerBlock, type ParamLayout } from './layout.ts';
+import { moduleOf } from '../layers/index.ts';
+import type { FileWeight } from '../layers/layer.ts';
+import { architectureText, parseNetwork } from './arch.ts';
+import { paramLayout, type ParamLayout } from './layout.ts';
+import { resolveNetwork } from './network.ts';
 import { readSafetensors, SafetensorsError, writeSafetensors } from './safetensors.ts';
-import { ACTIVATIONS, architectureText, INITS, LOSSES, parseNetwork, resolveFeatures, type ModelSpec } from './spec.ts';
+import { layerShapes } from './shapes.ts';
+import { ACTIVATIONS, flatShape, INITS, LOSSES, shapeSize, type Layer, type ModelSpec, type Network, type Shape3 } from './spec.ts';
 
-/**
- * Where each stored weight of a block comes from in the engine's block: fileIndex → engine
- * index, for the layers whose layouts differ.
- *   convolution: file (OC, IC, KH, KW) ← engine W[(i·KW + j)·IC + c, o] (im2col row order)
- *   the first dense layer after convolutions: file rows in PyTorch's flatten order (c, h, w)
- *     ← engine rows in channels-last order (h, w, c)
- */
-interface TensorPlan {
-  shape: number[];
-  /** Engine offset (within W) of each file element, or null when the layouts agree. */
-  gather: Uint32Array | null;
-}
-
-function tensorPlans(spec: ModelSpec, layout: ParamLayout): TensorPlan[] {
-  const features = resolveFeatures(spec);
-  const convs = features.filter((f) => f.layer.type === 'conv');
-  let c = 0;
-  let firstDense = true;
-  return layout.layers.map((b: LayerBlock) => {
-    if (b.kind === 'dense') {
-      const plan: TensorPlan = { shape: [b.C, b.OC], gather: null };
-      if (firstDense && features.length) {
-        const { channels: C, height: H, width: W } = features[features.length - 1].out;
-        const gather = new Uint32Array(b.C * b.OC);
-        for (let ch = 0; ch < C; ch++) {
-          for (let h = 0; h < H; h++) {
-            for (let w = 0; w < W; w++) {
-              const fileRow = (ch * H + h) * W + w;
-              const engineRow = (h * W + w) * C + ch;
-              for (let o = 0; o < b.OC; o++) gather[fileRow * b.OC + o] = engineRow * b.OC + o;
-            }
-          }
-        }
-        plan.gather = gather;
-      }
-      firstDense = false;
-      return plan;
-    }
-    const f = convs[c++];
-    const l = f.layer as Extract<typeof f.layer, { type: 'conv' }>;
-    const IC = f.in.channels;
-    const gather = new Uint32Array(l.filters * IC * l.kh * l.kw);
-    for (let o = 0; o < l.filters; o++) {
-      for (let ch = 0; ch < IC; ch++) {
-        for (let i = 0; i < l.kh; i++) {
-          for (let j = 0; j < l.kw; j++) gather[((o * IC + ch) * l.kh + i) * l.kw + j] = ((i * l.kw + j) * IC + ch) * b.OC + o;
-        }
-      }
-    }
-    return { shape: [l.filters, IC, l.kh, l.kw], gather };
+/** Each parameter block's weight tensor as the file stores it, in block order. */
+function tensorPlans(spec: ModelSpec): FileWeight[] {
+  const { layers } = resolveNetwork(spec);
+  return layers.flatMap((r) => {
+    const plan = moduleOf(r.layer).fileWeight(r as never);
+    return plan ? [plan] : [];
   });
 }
 
@@ -77,7 +40,7 @@ export interface SavedModel {
 
 export function saveModel(spec: ModelSpec, params: Float32Array, notes: Record<string, string> = {}): Uint8Array {
   const layout = paramLayout(spec);
-  const plans = tensorPlans(spec, layout);
+  const plans = tensorPlans(spec);
   const tensors = layout.layers.flatMap((b, l) => [
     {
       name: `layers.${l}.weight`,
@@ -89,40 +52,65 @@ export function saveModel(spec: ModelSpec, params: Float32Array, notes: Record<s
   return writeSafetensors(tensors, { ...notes, format: MODEL_FORMAT, spec: JSON.stringify(spec) });
 }
 
-/** Whether a parsed JSON value describes a network (saved models and checkpoints both hold one). */
-export function isModelSpec(value: unknown): value is ModelSpec {
-  const spec = value as ModelSpec | null;
-  return (
-    typeof spec === 'object' && spec !== null &&
-    Array.isArray(spec.sizes) && spec.sizes.length >= 2 && spec.sizes.every((n) => Number.isSafeInteger(n) && n > 0) &&
-    (ACTIVATIONS as readonly string[]).includes(spec.activation) &&
-    (ACTIVATIONS as readonly string[]).includes(spec.outputActivation) &&
-    (LOSSES as readonly string[]).includes(spec.loss) && (INITS as readonly string[]).includes(spec.init) &&
-    (spec.features === undefined && spec.input === undefined ? true : isConvolutionalSpec(spec))
+/** JSON with its objects' keys sorted, for comparing structures. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
   );
 }
 
-/** A network with convolutions: its layers must be exactly what the --arch syntax describes. */
-function isConvolutionalSpec(spec: ModelSpec): boolean {
+/**
+ * The layers of a spec written before networks were one list of layers: dense `sizes`
+ * (input first), and for convolutional networks `input` and `features` (conv, pool) in front.
+ */
+function legacyNetwork(spec: { sizes: unknown; input?: unknown; features?: unknown }): Network | null {
+  const { sizes, features } = spec;
+  if (!Array.isArray(sizes) || sizes.length < 2 || !sizes.every((n) => Number.isSafeInteger(n) && n > 0)) return null;
+  if (features !== undefined && !Array.isArray(features)) return null;
+  const front = ((features ?? []) as Record<string, unknown>[]).map((f) =>
+    f?.type === 'pool' ? { type: 'maxpool', size: f.size, stride: f.stride, pad: f.pad } : { ...f },
+  ) as Layer[];
+  const input = front.length ? (spec.input as Shape3) : flatShape(sizes[0] as number);
+  if (front.length && shapeSize(layerShapes({ input, layers: front }).at(-1)!.out) !== sizes[0]) return null;
+  return { input, layers: [...front, ...sizes.slice(1).map((units: number) => ({ type: 'dense' as const, units }))] };
+}
+
+/**
+ * The network a parsed JSON value describes (saved models and checkpoints both hold one),
+ * in today's form; null if it describes none. Specs of older files (dense `sizes`, and
+ * `features` + `sizes`) are converted.
+ */
+export function readModelSpec(value: unknown): ModelSpec | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Record<string, unknown>;
+  const settingsOk =
+    (ACTIVATIONS as readonly unknown[]).includes(v.activation) && (ACTIVATIONS as readonly unknown[]).includes(v.outputActivation) &&
+    (LOSSES as readonly unknown[]).includes(v.loss) && (INITS as readonly unknown[]).includes(v.init);
+  if (!settingsOk) return null;
   try {
-    const parsed = parseNetwork(architectureText(spec));
-    return JSON.stringify(parsed.features) === JSON.stringify(spec.features) && JSON.stringify(parsed.input) === JSON.stringify(spec.input) &&
-      parsed.sizes.join() === spec.sizes.join();
+    const net = 'sizes' in v ? legacyNetwork(v as { sizes: unknown }) : { input: v.input as Shape3, layers: v.layers as Layer[] };
+    if (!net || !Array.isArray(net.layers)) return null;
+    // The layers must be exactly what their --arch text describes.
+    const parsed = parseNetwork(architectureText(net));
+    if (canonical(parsed) !== canonical({ input: net.input, layers: net.layers })) return null;
+    const { activation, loss, outputActivation, init } = v as unknown as ModelSpec;
+    return { ...parsed, activation, loss, outputActivation, init };
   } catch {
-    return false;
+    return null;
   }
 }
 
 function parseSpec(text: string | undefined): ModelSpec {
   if (text === undefined) throw new SafetensorsError('no "spec" in the metadata: this file was not written by wgtrain');
-  let spec: ModelSpec;
+  let json: unknown;
   try {
-    spec = JSON.parse(text) as ModelSpec;
+    json = JSON.parse(text);
   } catch {
     throw new SafetensorsError('the "spec" metadata is not valid JSON');
   }
-  if (!isModelSpec(spec)) {
-    const what = spec && typeof spec === 'object' && ('features' in spec || 'input' in spec) ? 'a valid convolutional network' : 'a network';
+  const spec = readModelSpec(json);
+  if (!spec) {
+    const what = json && typeof json === 'object' && ('features' in json || 'input' in json) ? 'a valid convolutional network' : 'a network';
     throw new SafetensorsError(`the "spec" metadata does not describe ${what}: ${text.slice(0, 300)}`);
   }
   return spec;
@@ -138,7 +126,7 @@ export function loadModel(bytes: Uint8Array): SavedModel {
   const spec = parseSpec(metadata.spec);
   const arch = architectureText(spec);
   const layout = paramLayout(spec);
-  const plans = tensorPlans(spec, layout);
+  const plans = tensorPlans(spec);
   const wanted = layout.layers.flatMap((b, l) => [
     { name: `layers.${l}.weight`, shape: plans[l].shape, at: b.offset, gather: plans[l].gather },
     { name: `layers.${l}.bias`, shape: [b.OC], at: b.offset + b.weights, gather: null },

@@ -14,7 +14,8 @@
  */
 import { crc32 } from '../data/crc32.ts';
 import { paramLayout } from '../model/layout.ts';
-import { isModelSpec } from '../model/model-file.ts';
+import { readModelSpec } from '../model/model-file.ts';
+import { architectureText } from '../model/arch.ts';
 import { readSafetensors, writeSafetensors } from '../model/safetensors.ts';
 import { scheduleEntry, type Checkpoint, type DataIdentity, type ScheduleEntry } from './checkpoint.ts';
 import { OPTIMIZERS, optimizerOf, type TrainConfig } from './config.ts';
@@ -122,7 +123,7 @@ function whole(field: string, v: unknown, min: number, max = Number.MAX_SAFE_INT
 /** Every TrainConfig setting and its check (a new setting must be added here to compile). */
 const CONFIG_CHECKS: Record<keyof TrainConfig, (field: string, v: unknown) => void> = {
   model: (field, v) => {
-    if (!isModelSpec(v)) fail(field, v, 'a network (sizes, activation, loss, outputActivation, init; input and features for convolutions)');
+    if (!readModelSpec(v)) fail(field, v, 'a network (input, layers, activation, loss, outputActivation, init)');
   },
   batch: (field, v) => whole(field, v, 1),
   lr: (field, v) => (isFinite(v) && v > 0) || fail(field, v, 'a positive number'),
@@ -145,7 +146,8 @@ function checkConfig(value: unknown): TrainConfig {
     if (!Object.hasOwn(CONFIG_CHECKS, key)) fail(`config.${key}`, config[key], 'no such setting (written by a newer wgtrain?)');
   }
   for (const [key, check] of Object.entries(CONFIG_CHECKS)) check(`config.${key}`, config[key]);
-  return config as unknown as TrainConfig;
+  // Checked above; files written before the layer list hold the older form, read as today's.
+  return { ...config, model: readModelSpec(config.model)! } as unknown as TrainConfig;
 }
 
 function checkState(value: unknown, config: TrainConfig): TrainerState {
@@ -223,7 +225,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const schedule = legacy ? [scheduleEntry(1, config)] : checkSchedule(json(metadata, 'schedule'), state.epoch, config);
 
   const { total } = paramLayout(config.model);
-  const arch = config.model.sizes.join('-');
+  const arch = architectureText(config.model);
   const names = optimizerStateNames(config);
   const extra = [...tensors.keys()].filter((n) => n !== 'params' && !names.includes(n));
   if (extra.length) throw new CheckpointError(`unexpected tensors ${extra.join(', ')} (this configuration keeps ${['params', ...names].join(', ')})`);

@@ -6,6 +6,7 @@
  * or the CPU reference). The file format is in checkpoint-format.ts, the files on disk in
  * checkpoint.node.ts.
  */
+import { architectureText } from '../model/arch.ts';
 import { optimizerOf, type TrainConfig } from './config.ts';
 import type { Trainer, TrainerState } from './trainer.ts';
 
@@ -98,7 +99,10 @@ export function runDifferences(saved: TrainConfig, now: TrainConfig): Difference
       if (JSON.stringify(x) !== JSON.stringify(y)) out.push({ field: prefix + key, saved: x, now: y });
     }
   };
-  compare('model.', saved.model, now.model, []);
+  // The network as its --arch text, input and layers together.
+  const [a, b] = [architectureText(saved.model), architectureText(now.model)];
+  if (a !== b) out.push({ field: 'model.layers', saved: a, now: b });
+  compare('model.', saved.model, now.model, ['input', 'layers']);
   compare('', saved, now, [...RESUME_MAY_CHANGE, 'model']);
   return out;
 }

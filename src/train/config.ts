@@ -12,7 +12,8 @@
  *            Adam 1e-3 ×0.85, 12 epochs. Without dropout it peaked at 99.25% validation
  *            (epoch 10) and ended at 99.18%: it overfits; dropout on the dense layer closes that.
  */
-import { inputSize, parseNetwork, type ModelSpec } from '../model/spec.ts';
+import { parseNetwork } from '../model/arch.ts';
+import { classCount, inputSize, isSpatial, type ModelSpec } from '../model/spec.ts';
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -53,7 +54,7 @@ const CNN_MODEL = { activation: 'relu', loss: 'cross-entropy', outputActivation:
 
 export const PRESETS: Record<'lecun' | 'nielsen' | 'lenet5' | 'cnn', TrainConfig> = {
   lecun: {
-    model: { sizes: [784, 300, 100, 10], activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' },
+    model: { ...parseNetwork('784-300-100-10'), activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' },
     batch: 100,
     lr: 0.3,
     lrDecay: 0.9,
@@ -63,7 +64,7 @@ export const PRESETS: Record<'lecun' | 'nielsen' | 'lenet5' | 'cnn', TrainConfig
     seed: 1,
   },
   nielsen: {
-    model: { sizes: [784, 30, 10], activation: 'sigmoid', loss: 'quadratic', outputActivation: 'sigmoid', init: 'normal' },
+    model: { ...parseNetwork('784-30-10'), activation: 'sigmoid', loss: 'quadratic', outputActivation: 'sigmoid', init: 'normal' },
     batch: 10,
     lr: 3.0,
     lrDecay: 1,
@@ -128,18 +129,20 @@ export function lrAtEpoch(config: TrainConfig, epoch: number): number {
 export function validateConfig(
   config: TrainConfig, pixels: number, classes: number, trainCount: number, image?: { rows: number; cols: number },
 ): void {
-  const { sizes, input } = config.model;
+  const { input } = config.model;
+  const spatial = isSpatial(config.model);
   const problems: string[] = [];
   const takes = inputSize(config.model);
   if (takes !== pixels) {
-    problems.push(`the network takes ${takes} inputs but the images have ${pixels} pixels: start the architecture with ${image && input ? `${image.rows}x${image.cols}` : pixels}`);
-  } else if (image && input && config.model.features?.length && (input.height !== image.rows || input.width !== image.cols || input.channels !== 1)) {
+    problems.push(`the network takes ${takes} inputs but the images have ${pixels} pixels: start the architecture with ${image && spatial ? `${image.rows}x${image.cols}` : pixels}`);
+  } else if (image && spatial && (input.height !== image.rows || input.width !== image.cols || input.channels !== 1)) {
     problems.push(
       `the network takes ${input.channels}×${input.height}×${input.width} images but the data's are 1×${image.rows}×${image.cols}: start the architecture with ${image.rows}x${image.cols}`,
     );
   }
-  if (sizes[sizes.length - 1] !== classes) {
-    problems.push(`the network has ${sizes[sizes.length - 1]} outputs but the data has ${classes} classes: end the architecture with ${classes}`);
+  const outputs = classCount(config.model);
+  if (outputs !== classes) {
+    problems.push(`the network has ${outputs} outputs but the data has ${classes} classes: end the architecture with ${classes}`);
   }
   if (!Number.isInteger(config.batch) || config.batch < 1) problems.push(`batch size ${config.batch} must be a whole number ≥ 1`);
   else if (config.batch > trainCount) {
@@ -150,10 +153,12 @@ export function validateConfig(
   if (!(config.l2 >= 0)) problems.push(`L2 strength ${config.l2} must be ≥ 0`);
   if (!(config.momentum >= 0 && config.momentum < 1)) problems.push(`momentum ${config.momentum} must be in [0, 1)`);
   const p = config.dropout ?? 0;
+  // The activations of the hidden dense layers, the ones dropout acts on.
+  const hiddenDense = config.model.layers.slice(0, -1).flatMap((l) => (l.type === 'dense' ? [l.activation ?? config.model.activation] : []));
   if (!(p >= 0 && p < 1)) problems.push(`dropout ${p} must be in [0, 1)`);
-  else if (p > 0 && !['relu', 'identity'].includes(config.model.activation)) {
-    problems.push(`dropout needs relu (or identity) hidden layers, whose derivative a dropped unit's 0 keeps right; this network's are ${config.model.activation}`);
-  } else if (p > 0 && config.model.sizes.length < 3) problems.push('dropout applies to hidden dense layers, and this network has none');
+  else if (p > 0 && hiddenDense.some((a) => !['relu', 'identity'].includes(a))) {
+    problems.push(`dropout needs relu (or identity) hidden layers, whose derivative a dropped unit's 0 keeps right; this network's are ${[...new Set(hiddenDense)].join(', ')}`);
+  } else if (p > 0 && hiddenDense.length === 0) problems.push('dropout applies to hidden dense layers, and this network has none');
   if (optimizerOf(config) === 'adam') {
     const { beta1, beta2, eps } = adamParams(config);
     if (!(beta1 >= 0 && beta1 < 1)) problems.push(`Adam's β1 ${beta1} must be in [0, 1)`);

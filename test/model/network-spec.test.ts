@@ -1,7 +1,8 @@
 /** The --arch syntax for networks with convolutions: parsing, printing, and errors that name the bad token. */
 import { describe, expect, it } from 'vitest';
 import { paramLayout } from '../../src/model/layout.ts';
-import { architectureText, parseNetwork, resolveFeatures } from '../../src/model/spec.ts';
+import { architectureText, parseNetwork } from '../../src/model/arch.ts';
+import { resolveFeatures } from '../../src/model/spec.ts';
 import { PRESETS } from '../../src/train/config.ts';
 
 describe('parseNetwork', () => {

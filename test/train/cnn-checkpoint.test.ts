@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuTrainer } from '../../src/cpu/trainer.ts';
 import { GpuTrainer } from '../../src/gpu/trainer.ts';
-import { parseNetwork } from '../../src/model/spec.ts';
+import { parseNetwork } from '../../src/model/arch.ts';
 import { restoreCheckpoint, takeCheckpoint } from '../../src/train/checkpoint.ts';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint-format.ts';
 import { dataIdentity } from '../../src/train/checkpoint.node.ts';

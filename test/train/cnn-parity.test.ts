@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { GpuTrainerOptions } from '../../src/gpu/trainer.ts';
-import { parseNetwork } from '../../src/model/spec.ts';
+import { parseNetwork } from '../../src/model/arch.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { compareOneStep, LOSS_TOL, trainerPairs } from '../helpers/pair.ts';

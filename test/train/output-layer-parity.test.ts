@@ -8,7 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { MatmulTuner, memoryStore } from '../../src/gpu/autotune.ts';
 import type { GpuTrainer, GpuTrainerOptions } from '../../src/gpu/trainer.ts';
-import { ACTIVATIONS, parseNetwork } from '../../src/model/spec.ts';
+import { parseNetwork } from '../../src/model/arch.ts';
+import { ACTIVATIONS } from '../../src/model/spec.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { expectClose } from '../helpers/compare.ts';
 // As test/train/parity.test.ts: the tolerances of test/helpers/pair.ts.
