@@ -3,7 +3,7 @@
  * image and every result with its output size worked out, and reads out the value under
  * a click. The worker runs the request (on the GPU: web/worker/playground-gpu.ts).
  */
-import type { PlaygroundOutput, PlaygroundRequest, PlaygroundResult } from '../worker/conv-playground.ts';
+import type { PlaygroundOutput, PlaygroundRequest, PlaygroundResult } from '../shared/worker-protocol.ts';
 import { heatmapCanvas } from './heatmap.ts';
 
 /** Row and column steps of the arrow keys. */

@@ -1,5 +1,5 @@
 /** The network's verdict on the drawing: one bar per class and the winner in words. */
-import type { ClassOutputs } from '../worker/classify.ts';
+import type { ClassOutputs } from '../shared/worker-protocol.ts';
 
 export class PredictionView {
   private readonly bars: { fill: HTMLElement; value: HTMLElement; row: HTMLElement }[] = [];

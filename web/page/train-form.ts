@@ -6,7 +6,8 @@
  */
 import { ACTIVATIONS, architectureText, INITS, LOSSES, parseNetwork, type Activation, type Init, type Loss } from '../../src/model/spec.ts';
 import { OPTIMIZERS, optimizerOf, PRESETS, type OptimizerName, type PresetName, type TrainConfig } from '../../src/train/config.ts';
-import type { Device, RunSetup, SplitChoice } from '../shared/worker-protocol.ts';
+import type { SplitChoice } from '../../src/train/split.ts';
+import type { Device, RunSetup } from '../shared/worker-protocol.ts';
 
 /** Held out for validation by default, as the CLI does. */
 const DEFAULT_VALIDATION = 10000;

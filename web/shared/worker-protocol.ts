@@ -1,14 +1,17 @@
 /**
- * Messages between the page and a training worker (train-worker.ts). The worker owns the
+ * Messages between the page (web/page/) and a training worker (web/worker/train-worker.ts),
+ * and every type they carry that the two sides share: the page builds ToWorker messages and
+ * draws FromWorker ones; the worker's modules produce these payloads. The worker owns the
  * data, the trainer and the current model; the page only draws what the worker reports.
+ * (FeatureMap and FilterShape are defined with the forward pass that makes them,
+ * web/shared/feature-maps.ts.)
  */
 import type { AdapterSummary } from '../../src/gpu/device.ts';
 import type { ModelSpec } from '../../src/model/spec.ts';
 import type { TrainConfig } from '../../src/train/config.ts';
+import type { SplitChoice } from '../../src/train/split.ts';
 import type { EpochReport } from '../../src/train/trainer.ts';
-import type { ClassOutputs } from '../worker/classify.ts';
-import type { PlaygroundRequest, PlaygroundResult } from '../worker/conv-playground.ts';
-import type { FilterShape } from './feature-maps.ts';
+import type { FeatureMap, FilterShape } from './feature-maps.ts';
 
 export type Device = 'gpu' | 'cpu';
 
@@ -23,13 +26,7 @@ export interface DataSummary {
   classes: number;
 }
 
-/** Which images train and validate: the last `validation` training images are held out, then the first `limit` of the rest train. */
-export interface SplitChoice {
-  validation: number;
-  /** null: every remaining image. */
-  limit: number | null;
-}
-
+/** A run: what to train, where, and which images train and validate (src/train/split.ts). */
 export interface RunSetup extends SplitChoice {
   config: TrainConfig;
   device: Device;
@@ -79,6 +76,61 @@ export interface EpochSummary
   epochs: number;
   valLoss: number;
   valAccuracy: number;
+}
+
+/** A drawing classified (web/worker/classify.ts). */
+export interface ClassOutputs {
+  /** One value per class: softmax probabilities, or the output layer's activations for the quadratic loss. */
+  values: Float32Array;
+  kind: 'probability' | 'activation';
+  /** The convolution and pooling layers' outputs for this image (empty for a dense network). */
+  features: FeatureMap[];
+}
+
+export type PlaygroundSource = { kind: 'drawing'; pixels: Uint8Array } | { kind: 'mnist'; index: number };
+
+/** The convolution playground's form (web/page/playground-view.ts), run by web/worker/conv-playground.ts or playground-gpu.ts. */
+export interface PlaygroundRequest {
+  source: PlaygroundSource;
+  /** Stride and zero padding of every kernel; flip: the notes' convolution rather than cross-correlation. */
+  conv: { stride: number; pad: number; flip: boolean };
+  /** Max pooling of the image: window, stride, padding (padding never wins). */
+  pool: { size: number; stride: number; pad: number };
+}
+
+/** The notes' kernels (web/worker/conv-playground.ts NOTE_KERNELS). */
+export type KernelId = 'mean' | 'gaussian' | 'dx' | 'dy';
+
+export type OutputId = KernelId | 'sobel' | 'pool';
+
+export interface PlaygroundOutput {
+  id: OutputId;
+  name: string;
+  /** The output size worked out: "(28 − 5 + 2·1)/1 + 1 = 26". */
+  formula: string;
+  height: number;
+  width: number;
+  /** height × width, row-major; empty when the window does not fit (see error). */
+  values: Float32Array;
+  /** Values of both signs (derivatives): drawn red/blue rather than grey. */
+  signed: boolean;
+  error?: string;
+}
+
+export interface PlaygroundImage {
+  pixels: Uint8Array;
+  height: number;
+  width: number;
+  /** "your drawing", "MNIST training image 7 (label 3)" */
+  description: string;
+}
+
+export interface PlaygroundResult {
+  image: PlaygroundImage;
+  outputs: PlaygroundOutput[];
+  /** Where the convolutions and pooling ran: the adapter's name, or the CPU twins without WebGPU. */
+  ranOn: string;
+  gpu: boolean;
 }
 
 export type RunState = 'running' | 'pausing' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';

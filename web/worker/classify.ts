@@ -5,15 +5,8 @@
  * drawings while the GPU trains.
  */
 import type { ModelSpec } from '../../src/model/spec.ts';
-import { forwardImage, type FeatureMap } from '../shared/feature-maps.ts';
-
-export interface ClassOutputs {
-  /** One value per class: softmax probabilities, or the output layer's activations for the quadratic loss. */
-  values: Float32Array;
-  kind: 'probability' | 'activation';
-  /** The convolution and pooling layers' outputs for this image (empty for a dense network). */
-  features: FeatureMap[];
-}
+import { forwardImage } from '../shared/feature-maps.ts';
+import type { ClassOutputs } from '../shared/worker-protocol.ts';
 
 /** The network's outputs for `pixels` (bytes like MNIST's, scaled to [0, 1] as in training). */
 export function classifyImage(spec: ModelSpec, params: Float32Array, pixels: Uint8Array): ClassOutputs {

@@ -12,9 +12,10 @@
 import { colShape, conv2dForward, convGeometry, flipKernel } from '../../src/cpu/conv.ts';
 import { maxPoolForward, poolGeometry } from '../../src/cpu/pool.ts';
 import { outputLength } from '../../src/model/spec.ts';
+import type { KernelId, PlaygroundOutput, PlaygroundRequest } from '../shared/worker-protocol.ts';
 
 export interface NoteKernel {
-  id: 'mean' | 'gaussian' | 'dx' | 'dy';
+  id: KernelId;
   name: string;
   /** K × K, row-major, scale applied. */
   K: number;
@@ -35,48 +36,6 @@ export const NOTE_KERNELS: Record<NoteKernel['id'], NoteKernel> = {
   dx: { id: 'dx', name: 'X derivative (Sobel)', K: 3, values: [-1, 0, 1, -2, 0, 2, -1, 0, 1] },
   dy: { id: 'dy', name: 'Y derivative (Sobel)', K: 3, values: [-1, -2, -1, 0, 0, 0, 1, 2, 1] },
 };
-
-export type PlaygroundSource = { kind: 'drawing'; pixels: Uint8Array } | { kind: 'mnist'; index: number };
-
-export interface PlaygroundRequest {
-  source: PlaygroundSource;
-  /** Stride and zero padding of every kernel; flip: the notes' convolution rather than cross-correlation. */
-  conv: { stride: number; pad: number; flip: boolean };
-  /** Max pooling of the image: window, stride, padding (padding never wins). */
-  pool: { size: number; stride: number; pad: number };
-}
-
-export type OutputId = NoteKernel['id'] | 'sobel' | 'pool';
-
-export interface PlaygroundOutput {
-  id: OutputId;
-  name: string;
-  /** The output size worked out: "(28 − 5 + 2·1)/1 + 1 = 26". */
-  formula: string;
-  height: number;
-  width: number;
-  /** height × width, row-major; empty when the window does not fit (see error). */
-  values: Float32Array;
-  /** Values of both signs (derivatives): drawn red/blue rather than grey. */
-  signed: boolean;
-  error?: string;
-}
-
-export interface PlaygroundImage {
-  pixels: Uint8Array;
-  height: number;
-  width: number;
-  /** "your drawing", "MNIST training image 7 (label 3)" */
-  description: string;
-}
-
-export interface PlaygroundResult {
-  image: PlaygroundImage;
-  outputs: PlaygroundOutput[];
-  /** Where the convolutions and pooling ran: the adapter's name, or the CPU twins without WebGPU. */
-  ranOn: string;
-  gpu: boolean;
-}
 
 /** (W − K + 2P)/S + 1, with floor brackets when S does not divide W − K + 2P. */
 export function sizeFormula(W: number, K: number, S: number, P: number): string {

@@ -1,10 +1,10 @@
 /** What "Look inside" shows, computed in the worker from a model's parameters and its validation results. */
-import { confusionMatrix } from '../../src/cli/report.ts';
 import type { Split } from '../../src/data/dataset.ts';
 import { paramLayout } from '../../src/model/layout.ts';
 import type { ModelSpec } from '../../src/model/spec.ts';
-import { firstFilterShape } from '../shared/feature-maps.ts';
+import { confusionMatrix } from '../../src/train/confusion.ts';
 import type { Evaluation } from '../../src/train/trainer.ts';
+import { firstFilterShape } from '../shared/feature-maps.ts';
 import type { Inspection, Misclassified, ValidationDetail } from '../shared/worker-protocol.ts';
 
 /** Thumbnails sent to the page: enough to fill the grid, few enough to stay cheap. */

@@ -12,9 +12,8 @@ import { readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
 import { conv2dForward, maxPoolForward } from '../../src/gpu/conv-ops.ts';
 import type { KernelCache } from '../../src/gpu/kernels.ts';
 import { destroyDispatch, encodeDispatch, type Dispatch, type MatmulVariant } from '../../src/gpu/ops.ts';
-import {
-  assembleOutputs, checkRequest, fits, imageValues, kernelBlock, PLAYGROUND_CONVS, type PlaygroundOutput, type PlaygroundRequest,
-} from './conv-playground.ts';
+import type { PlaygroundOutput, PlaygroundRequest } from '../shared/worker-protocol.ts';
+import { assembleOutputs, checkRequest, fits, imageValues, kernelBlock, PLAYGROUND_CONVS } from './conv-playground.ts';
 
 /**
  * `variant`: the matmul the convolutions use; vec4 (the trainer's usual choice) falls back to

@@ -6,7 +6,7 @@
  */
 /// <reference lib="webworker" />
 import { CpuTrainer } from '../../src/cpu/trainer.ts';
-import { datasetFromFiles, holdOut, subset, type Dataset, type Split } from '../../src/data/dataset.ts';
+import { datasetFromFiles, subset, type Dataset, type Split } from '../../src/data/dataset.ts';
 import { openBrowserGpu, WebGpuUnavailableError } from '../../src/gpu/browser-gpu.ts';
 import { adapterName, type GpuContext } from '../../src/gpu/device.ts';
 import { KernelCache } from '../../src/gpu/kernels.ts';
@@ -16,13 +16,17 @@ import { GpuTrainer } from '../../src/gpu/trainer.ts';
 import { loadModel, saveModel } from '../../src/model/model-file.ts';
 import { architectureText, inputSize, type ModelSpec } from '../../src/model/spec.ts';
 import { PRESETS, validateConfig, type TrainConfig } from '../../src/train/config.ts';
+import { divergence } from '../../src/train/divergence.ts';
+import { splitTraining, type SplitChoice } from '../../src/train/split.ts';
 import type { Trainer } from '../../src/train/trainer.ts';
 import { classifyImage } from './classify.ts';
-import { runPlaygroundCpu, type PlaygroundImage, type PlaygroundRequest } from './conv-playground.ts';
+import { runPlaygroundCpu } from './conv-playground.ts';
 import { runPlaygroundGpu } from './playground-gpu.ts';
 import { inspectionBuffers, inspectModel, validationDetail } from './inspection.ts';
 import { RunControl } from './run-control.ts';
-import type { DataSummary, ErrorContext, FromWorker, Inspection, RunSetup, SplitChoice, ToWorker } from '../shared/worker-protocol.ts';
+import type {
+  DataSummary, ErrorContext, FromWorker, Inspection, PlaygroundImage, PlaygroundRequest, RunSetup, ToWorker,
+} from '../shared/worker-protocol.ts';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -60,18 +64,9 @@ function requireData(): Dataset {
   return dataset;
 }
 
-/** The page's split choice applied as the CLI applies --validation and --limit. */
+/** The page's split choice, checked and applied as the CLI's --validation and --limit are. */
 function splits(d: Dataset, choice: SplitChoice): { train: Split; val: Split } {
-  const total = d.train.count;
-  if (!Number.isInteger(choice.validation) || choice.validation < 1 || choice.validation >= total) {
-    throw new Error(`Validation images must be a whole number from 1 to ${total - 1}; got ${choice.validation}.`);
-  }
-  const { train, val } = holdOut(d.train, choice.validation);
-  if (choice.limit === null) return { train, val };
-  if (!Number.isInteger(choice.limit) || choice.limit < 1 || choice.limit > train.count) {
-    throw new Error(`Training images must be a whole number from 1 to ${train.count} (what is left after validation); got ${choice.limit}.`);
-  }
-  return { train: subset(train, choice.limit), val };
+  return splitTraining(d.train, choice, { validation: `Validation images (${choice.validation})`, limit: `Training images (${choice.limit})` });
 }
 
 async function openTrainer(device: 'gpu' | 'cpu', config: TrainConfig, train: Split, val: Split): Promise<Trainer> {
@@ -118,12 +113,8 @@ async function train(setup: RunSetup): Promise<void> {
       if (!(await control.continueAfterPause())) break;
       post({ type: 'progress', epoch, step: 0, steps: stepsPerEpoch });
       const r = await trainer.trainEpoch((step, steps) => post({ type: 'progress', epoch, step, steps }));
-      const bad = r.stepLoss.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0) {
-        throw new Error(
-          `Training diverged: the loss became ${r.stepLoss[bad]} at mini-batch ${bad + 1} of epoch ${epoch}. Try a smaller learning rate (now ${r.lr}).`,
-        );
-      }
+      const diverged = divergence(r);
+      if (diverged) throw new Error(diverged);
       const params = await trainer.getParams();
       model = {
         spec: config.model, params,

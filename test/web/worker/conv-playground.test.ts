@@ -6,9 +6,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convolve2d, crossCorrelate2d } from '../../../src/cpu/conv.ts';
 import type { KernelCache } from '../../../src/gpu/kernels.ts';
-import {
-  checkRequest, kernelBlock, NOTE_KERNELS, outputSizeText, runPlaygroundCpu, sizeFormula, type PlaygroundOutput, type PlaygroundRequest,
-} from '../../../web/worker/conv-playground.ts';
+import type { PlaygroundOutput, PlaygroundRequest } from '../../../web/shared/worker-protocol.ts';
+import { checkRequest, kernelBlock, NOTE_KERNELS, outputSizeText, runPlaygroundCpu, sizeFormula } from '../../../web/worker/conv-playground.ts';
 import { runPlaygroundGpu } from '../../../web/worker/playground-gpu.ts';
 import { expectClose } from '../../helpers/compare.ts';
 import { testKernels } from '../../helpers/gpu.ts';
