@@ -12,6 +12,7 @@ import { FeatureMapView } from './feature-map-view.ts';
 import { DrawPad } from './draw-pad.ts';
 import { acceptDroppedFiles } from './file-drop.ts';
 import { InsideView } from './inside-views.ts';
+import { LatestRequest } from './latest-request.ts';
 import { showInline } from './inline-text.ts';
 import { PlaygroundView } from './playground-view.ts';
 import { PredictionView } from './prediction-view.ts';
@@ -58,8 +59,6 @@ let racing = false;
 /** The worker's current model, as the page describes it. */
 let model: { from: 'run'; epochs: number } | { from: 'file'; fileName: string } | null = null;
 let digit: Uint8Array | null = null;
-let classifying = false;
-let classifyAgain = false;
 let playgroundStarted = false;
 
 const playground = new PlaygroundView(
@@ -144,33 +143,38 @@ function modelNote(): string {
   return model.epochs === 0 ? 'untrained: initial weights' : `after ${model.epochs} epoch${model.epochs === 1 ? '' : 's'}`;
 }
 
-function classify(): void {
+/** The drawing, when there is one and a model to classify it; otherwise null, and the views say what is missing. */
+function drawingToClassify(): Uint8Array | null {
   if (!digit) {
     prediction.clear(model ? 'Draw a digit in the box.' : 'Train or load a model, then draw.');
     featureMaps.clear('Feature maps of your drawing (convolutional networks): draw a digit.');
-    return;
+    return null;
   }
   if (!model) {
     prediction.clear('Train or load a model to classify your drawing.');
     featureMaps.clear('Feature maps of your drawing: train or load a convolutional network.');
-    return;
+    return null;
   }
-  if (classifying) {
-    classifyAgain = true;
-    return;
-  }
-  classifying = true;
+  return digit;
+}
+
+const classification = new LatestRequest(() => {
+  const pixels = drawingToClassify();
+  if (!pixels) return false;
   $('prediction').setAttribute('aria-busy', 'true');
-  trainer.send({ type: 'classify', pixels: digit });
+  trainer.send({ type: 'classify', pixels });
+  return true;
+});
+
+/** Classifies the drawing; while a classification is out, the latest drawing waits for it. */
+function classify(): void {
+  // What is missing shows at once, not after the classification out answers.
+  if (drawingToClassify()) classification.request();
 }
 
 function classified(): void {
-  classifying = false;
   $('prediction').removeAttribute('aria-busy');
-  if (classifyAgain) {
-    classifyAgain = false;
-    classify();
-  }
+  classification.answered();
 }
 
 function onTrainerMessage(m: FromWorker): void {

@@ -5,6 +5,7 @@
  */
 import type { PlaygroundOutput, PlaygroundRequest, PlaygroundResult } from '../shared/worker-protocol.ts';
 import { heatmapCanvas } from './heatmap.ts';
+import { LatestRequest } from './latest-request.ts';
 
 /** Row and column steps of the arrow keys. */
 const ARROWS: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
@@ -17,8 +18,7 @@ export interface PlaygroundElements {
 }
 
 export class PlaygroundView {
-  private busy = false;
-  private again = false;
+  private readonly latest = new LatestRequest(() => this.sendForm());
 
   /**
    * `send` hands a request to the worker; `drawing` gives the digit drawn on the pad (null
@@ -72,19 +72,20 @@ export class PlaygroundView {
 
   /** Runs the form's request; while one is out, the latest change waits for it. */
   run(): void {
-    if (this.busy) {
-      this.again = true;
-      return;
-    }
+    this.latest.request();
+  }
+
+  /** Sends the form's request, or says what is missing; false when there was nothing to send. */
+  private sendForm(): boolean {
     const request = this.read();
     if ('error' in request) {
       this.setStatus(request.error, true);
-      return;
+      return false;
     }
-    this.busy = true;
     this.el.results.setAttribute('aria-busy', 'true');
     this.setStatus('Running the kernels …');
     this.send(request);
+    return true;
   }
 
   /** The drawing changed: follow it when it is the playground's image. */
@@ -93,12 +94,8 @@ export class PlaygroundView {
   }
 
   private done(): void {
-    this.busy = false;
     this.el.results.removeAttribute('aria-busy');
-    if (this.again) {
-      this.again = false;
-      this.run();
-    }
+    this.latest.answered();
   }
 
   fail(message: string): void {
