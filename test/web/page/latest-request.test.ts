@@ -5,8 +5,9 @@ import { LatestRequest } from '../../../web/page/latest-request.ts';
 /** A page whose state is a number; each request sent carries the state at the time it is sent. */
 function page() {
   const sent: number[] = [];
-  const p = { state: 0, ready: true, sent, latest: new LatestRequest(() => p.ready && sent.push(p.state) > 0) };
-  return p;
+  const p = { state: 0, ready: true, sent };
+  const latest = new LatestRequest((): boolean => p.ready && sent.push(p.state) > 0);
+  return Object.assign(p, { latest });
 }
 
 describe('LatestRequest', () => {
