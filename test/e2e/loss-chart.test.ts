@@ -52,7 +52,7 @@ describe('the loss chart fed a loss falling from 2.5 to 0.0005', () => {
     const { page } = browser;
     await page.goto(dev.resolvedUrls!.local[0]);
     // The page's own module, as the dev server serves it (vitest would rewrite an import() written here).
-    await page.addScriptTag({ type: 'module', content: "import { TrainingCharts } from '/training-charts.ts'; window.TrainingCharts = TrainingCharts;" });
+    await page.addScriptTag({ type: 'module', content: "import { TrainingCharts } from '/page/training-charts.ts'; window.TrainingCharts = TrainingCharts;" });
     await page.waitForFunction(() => 'TrainingCharts' in window);
     // One mini-batch per epoch, each 2% below the last: about 420 updates, several inside every band that froze the chart.
     const drawn: Drawn[] = await page.evaluate(async () => {
