@@ -36,7 +36,7 @@ export interface TrainCommandFlags extends TrainFlags, DataFlags, DeviceFlags {
 }
 
 /** Where a run saves its model without --out: runs/wgtrain-784-300-100-10.safetensors, numbered (-2, -3 …) so no earlier run is overwritten. */
-export function defaultModelPath(arch: string, taken: (path: string) => boolean = existsSync): string {
+function defaultModelPath(arch: string, taken: (path: string) => boolean = existsSync): string {
   const stem = join('runs', `wgtrain-${arch}`);
   for (let n = 1; ; n++) {
     const path = `${stem}${n === 1 ? '' : `-${n}`}.safetensors`;

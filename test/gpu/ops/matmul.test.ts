@@ -4,19 +4,19 @@
  * CPU reference on awkward shapes.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as cpu from '../../src/cpu/matmul.ts';
-import { packBytes, readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
-import { KernelCache } from '../../src/gpu/kernels.ts';
+import * as cpu from '../../../src/cpu/matmul.ts';
+import { packBytes, readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
+import { KernelCache } from '../../../src/gpu/kernels.ts';
 import {
   byteInputFits, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, optimizerBuffer, destroyDispatch,
   backwardWeightProblem, onesRowKey,
-} from '../../src/gpu/ops.ts';
-import { adapterKey, MatmulTuner, memoryStore } from '../../src/gpu/autotune.ts';
-import { paramLayout } from '../../src/model/layout.ts';
-import { ACTIVATIONS, type Activation } from '../../src/model/spec.ts';
-import { expectClose, seededArray } from '../helpers/compare.ts';
-import { poisoned, run, testKernels } from '../helpers/gpu.ts';
-import { denseNetwork } from '../../src/model/arch.ts';
+} from '../../../src/gpu/ops.ts';
+import { adapterKey, MatmulTuner, memoryStore } from '../../../src/gpu/autotune.ts';
+import { paramLayout } from '../../../src/model/layout.ts';
+import { ACTIVATIONS, type Activation } from '../../../src/model/spec.ts';
+import { expectClose, seededArray } from '../../helpers/compare.ts';
+import { poisoned, run, testKernels } from '../../helpers/gpu.ts';
+import { denseNetwork } from '../../../src/model/arch.ts';
 
 // f32 sums of up to 784 products of values in [-1, 1]: worst-case rounding ≈ K·2⁻²⁴·Σ|terms|
 // stays under 1e-4 for these sizes; the CPU side accumulates in float64.

@@ -6,19 +6,19 @@
  * Also: asking for the variant on a device without `subgroups` fails and says what to use.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as cpu from '../../src/cpu/matmul.ts';
-import type { GpuContext } from '../../src/gpu/device.ts';
-import { readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
-import { KernelCache } from '../../src/gpu/kernels.ts';
-import { ceilDiv } from '../../src/gpu/dispatch.ts';
+import * as cpu from '../../../src/cpu/matmul.ts';
+import type { GpuContext } from '../../../src/gpu/device.ts';
+import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
+import { KernelCache } from '../../../src/gpu/kernels.ts';
+import { ceilDiv } from '../../../src/gpu/dispatch.ts';
 import {
   buildOwning, checkVariantRuns, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, optimizerBuffer, tunedPlan, uniformBuffer,
-} from '../../src/gpu/ops.ts';
-import { paramLayout } from '../../src/model/layout.ts';
-import { ACTIVATION_CODE, ACTIVATIONS, type Activation } from '../../src/model/spec.ts';
-import { expectClose, seededArray } from '../helpers/compare.ts';
-import { poisoned, run, subgroupGpu, testGpu } from '../helpers/gpu.ts';
-import { denseNetwork } from '../../src/model/arch.ts';
+} from '../../../src/gpu/ops.ts';
+import { paramLayout } from '../../../src/model/layout.ts';
+import { ACTIVATION_CODE, ACTIVATIONS, type Activation } from '../../../src/model/spec.ts';
+import { expectClose, seededArray } from '../../helpers/compare.ts';
+import { poisoned, run, subgroupGpu, testGpu } from '../../helpers/gpu.ts';
+import { denseNetwork } from '../../../src/model/arch.ts';
 
 // As in matmul.test.ts: f32 sums of up to 1000 products of values in [-1, 1] (here in a
 // different order: strided partial sums, then a tree across lanes) stay within 1e-4.

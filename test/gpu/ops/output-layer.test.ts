@@ -4,16 +4,16 @@
  * every output poisoned with NaN first.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { activate } from '../../src/cpu/activations.ts';
-import * as cpu from '../../src/cpu/output-layer.ts';
-import { readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
-import { STEP_SLOT_BYTES, type KernelCache } from '../../src/gpu/kernels.ts';
-import { OPTIMIZER_BYTES, optimizerWords, outputGeometry, outputLayer, outputLayerFits, type OutputGeometry } from '../../src/gpu/ops.ts';
-import { paramLayout } from '../../src/model/layout.ts';
-import { ACTIVATIONS, type Activation, type Loss } from '../../src/model/spec.ts';
-import { expectClose, seededArray } from '../helpers/compare.ts';
-import { poisoned, run, testKernels } from '../helpers/gpu.ts';
-import { denseNetwork } from '../../src/model/arch.ts';
+import { activate } from '../../../src/cpu/activations.ts';
+import * as cpu from '../../../src/cpu/output-layer.ts';
+import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
+import { STEP_SLOT_BYTES, type KernelCache } from '../../../src/gpu/kernels.ts';
+import { OPTIMIZER_BYTES, optimizerWords, outputGeometry, outputLayer, outputLayerFits, type OutputGeometry } from '../../../src/gpu/ops.ts';
+import { paramLayout } from '../../../src/model/layout.ts';
+import { ACTIVATIONS, type Activation, type Loss } from '../../../src/model/spec.ts';
+import { expectClose, seededArray } from '../../helpers/compare.ts';
+import { poisoned, run, testKernels } from '../../helpers/gpu.ts';
+import { denseNetwork } from '../../../src/model/arch.ts';
 
 // z and out: f32 sums of ≤ 101 products of magnitude ≤ 1 in a different order from the
 // float64 twin (a few ulps of the terms each), then exp/log good to a few ulps.

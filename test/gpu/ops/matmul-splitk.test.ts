@@ -5,18 +5,18 @@
  * shapes whose last slice is ragged and, for vec4's weight gradient, ends inside a step of 4.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as cpu from '../../src/cpu/matmul.ts';
-import { packBytes, readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
-import type { KernelCache } from '../../src/gpu/kernels.ts';
+import * as cpu from '../../../src/cpu/matmul.ts';
+import { packBytes, readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
+import type { KernelCache } from '../../../src/gpu/kernels.ts';
 import {
   backwardWeightProblem, candidatePlans, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward,
   optimizerBuffer, parsePlan, planName, splitK, splitKReduce, type MatmulProblem,
-} from '../../src/gpu/ops.ts';
-import { paramLayout } from '../../src/model/layout.ts';
-import { ACTIVATIONS } from '../../src/model/spec.ts';
-import { expectClose, seededArray } from '../helpers/compare.ts';
-import { poisoned, run, testKernels } from '../helpers/gpu.ts';
-import { denseNetwork } from '../../src/model/arch.ts';
+} from '../../../src/gpu/ops.ts';
+import { paramLayout } from '../../../src/model/layout.ts';
+import { ACTIVATIONS } from '../../../src/model/spec.ts';
+import { expectClose, seededArray } from '../../helpers/compare.ts';
+import { poisoned, run, testKernels } from '../../helpers/gpu.ts';
+import { denseNetwork } from '../../../src/model/arch.ts';
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
 const LR = 0.3;

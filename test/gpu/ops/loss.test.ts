@@ -1,11 +1,11 @@
 /** softmax_cross_entropy and quadratic_cost against the CPU reference. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as cpu from '../../src/cpu/loss.ts';
-import { readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
-import { STEP_SLOT_BYTES, type KernelCache } from '../../src/gpu/kernels.ts';
-import { quadraticCost, softmaxCrossEntropy } from '../../src/gpu/ops.ts';
-import { expectClose, seededArray } from '../helpers/compare.ts';
-import { poisoned, run, testKernels } from '../helpers/gpu.ts';
+import * as cpu from '../../../src/cpu/loss.ts';
+import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
+import { STEP_SLOT_BYTES, type KernelCache } from '../../../src/gpu/kernels.ts';
+import { quadraticCost, softmaxCrossEntropy } from '../../../src/gpu/ops.ts';
+import { expectClose, seededArray } from '../../helpers/compare.ts';
+import { poisoned, run, testKernels } from '../../helpers/gpu.ts';
 
 // One softmax per row of ≤ 99 classes: exp/log in f32 are good to a few ulps.
 const TOL = { atol: 1e-5, rtol: 1e-4 };

@@ -1,11 +1,11 @@
 /** The dropout mask: the kernel and its CPU twin drop the same units, at the rate asked, fresh per step and layer. */
 import { describe, expect, it } from 'vitest';
-import { dropout, keepThreshold, pcgHash } from '../../src/cpu/dropout.ts';
-import { readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
-import { dropout as gpuDropout, optimizerBuffer, optimizerWords } from '../../src/gpu/ops.ts';
-import { paramLayout } from '../../src/model/layout.ts';
-import { run, testKernels } from '../helpers/gpu.ts';
-import { denseNetwork } from '../../src/model/arch.ts';
+import { dropout, keepThreshold, pcgHash } from '../../../src/cpu/dropout.ts';
+import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
+import { dropout as gpuDropout, optimizerBuffer, optimizerWords } from '../../../src/gpu/ops.ts';
+import { paramLayout } from '../../../src/model/layout.ts';
+import { run, testKernels } from '../../helpers/gpu.ts';
+import { denseNetwork } from '../../../src/model/arch.ts';
 
 describe('dropout', () => {
   it('pcgHash is PCG\'s RXS M XS output permutation (known values) and stays in 32 bits', () => {

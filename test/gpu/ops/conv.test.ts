@@ -5,21 +5,21 @@
  * are not multiples of the kernels' blocks of four. Outputs are poisoned (NaN) first.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import * as cpuConv from '../../src/cpu/conv.ts';
-import * as cpuPool from '../../src/cpu/pool.ts';
-import { adamUpdate as cpuAdam } from '../../src/cpu/update.ts';
-import { readBuffer, readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
+import * as cpuConv from '../../../src/cpu/conv.ts';
+import * as cpuPool from '../../../src/cpu/pool.ts';
+import { adamUpdate as cpuAdam } from '../../../src/cpu/update.ts';
+import { readBuffer, readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
 import {
   col2im, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, im2col, maxPoolBackward, maxPoolForward,
   weightSlices,
-} from '../../src/gpu/conv-ops.ts';
-import type { KernelCache } from '../../src/gpu/kernels.ts';
-import { adamUpdate, MATMUL_VARIANTS, optimizerBuffer, optimizerWords } from '../../src/gpu/ops.ts';
-import { paramLayout } from '../../src/model/layout.ts';
-import { expectClose, seededArray } from '../helpers/compare.ts';
-import { poisoned, run, testKernels } from '../helpers/gpu.ts';
-import { Rng } from '../../src/model/rng.ts';
-import { denseNetwork } from '../../src/model/arch.ts';
+} from '../../../src/gpu/conv-ops.ts';
+import type { KernelCache } from '../../../src/gpu/kernels.ts';
+import { adamUpdate, MATMUL_VARIANTS, optimizerBuffer, optimizerWords } from '../../../src/gpu/ops.ts';
+import { paramLayout } from '../../../src/model/layout.ts';
+import { expectClose, seededArray } from '../../helpers/compare.ts';
+import { poisoned, run, testKernels } from '../../helpers/gpu.ts';
+import { Rng } from '../../../src/model/rng.ts';
+import { denseNetwork } from '../../../src/model/arch.ts';
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
 

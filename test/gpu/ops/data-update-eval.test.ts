@@ -1,15 +1,15 @@
 /** gather_batch, sgd_update, sgd_momentum_update and evaluate against the CPU reference. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gatherBatch as cpuGather, gatherBatchBytes as cpuGatherBytes } from '../../src/cpu/gather.ts';
-import { evaluateRows as cpuEvaluate } from '../../src/cpu/loss.ts';
-import { sgdMomentumUpdate as cpuMomentum, sgdUpdate as cpuSgd } from '../../src/cpu/update.ts';
-import { packBytes, readBuffer, readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
-import { STEP_SLOT_BYTES, type KernelCache } from '../../src/gpu/kernels.ts';
-import { evaluateRows, gatherBatch, optimizerBuffer, sgdMomentumUpdate, sgdUpdate } from '../../src/gpu/ops.ts';
-import { paramLayout } from '../../src/model/layout.ts';
-import { expectClose, seededArray } from '../helpers/compare.ts';
-import { poisoned, run, testKernels } from '../helpers/gpu.ts';
-import { denseNetwork } from '../../src/model/arch.ts';
+import { gatherBatch as cpuGather, gatherBatchBytes as cpuGatherBytes } from '../../../src/cpu/gather.ts';
+import { evaluateRows as cpuEvaluate } from '../../../src/cpu/loss.ts';
+import { sgdMomentumUpdate as cpuMomentum, sgdUpdate as cpuSgd } from '../../../src/cpu/update.ts';
+import { packBytes, readBuffer, readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
+import { STEP_SLOT_BYTES, type KernelCache } from '../../../src/gpu/kernels.ts';
+import { evaluateRows, gatherBatch, optimizerBuffer, sgdMomentumUpdate, sgdUpdate } from '../../../src/gpu/ops.ts';
+import { paramLayout } from '../../../src/model/layout.ts';
+import { expectClose, seededArray } from '../../helpers/compare.ts';
+import { poisoned, run, testKernels } from '../../helpers/gpu.ts';
+import { denseNetwork } from '../../../src/model/arch.ts';
 
 // One multiply-add per element in f32 against float64.
 const UPDATE_TOL = { atol: 1e-6, rtol: 1e-6 };
