@@ -3,7 +3,7 @@
  * predictions and losses, and (where the device has timestamp queries) the passes'
  * timestamps. Offsets are computed here once, not at the read.
  */
-export interface ByteRange {
+interface ByteRange {
   offset: number;
   bytes: number;
 }

@@ -9,7 +9,7 @@ import { dense } from './dense.ts';
 import type { LayerModule } from './layer.ts';
 import { maxpool } from './maxpool.ts';
 
-export const LAYER_MODULES: { [T in LayerType]: LayerModule<T> } = { dense, conv, maxpool };
+const LAYER_MODULES: { [T in LayerType]: LayerModule<T> } = { dense, conv, maxpool };
 
 /** The module of a layer's type. */
 export function moduleOf<T extends LayerType>(layer: LayerOf<T>): LayerModule<T> {

@@ -56,7 +56,7 @@ export interface ScratchSpec {
 }
 
 /** What a layer's pass reads and writes: CPU arrays or GPU buffers. */
-export interface LayerIO<Buf, Input, Scratch> {
+interface LayerIO<Buf, Input, Scratch> {
   B: number;
   /** A training step (batch statistics, dropout) rather than evaluation. */
   training: boolean;
@@ -76,7 +76,6 @@ export type CpuLayerIO = LayerIO<Float32Array, Float32Array, CpuScratch> & {
   grads: Float32Array | null;
 };
 
-export type GpuBuf = GPUBuffer | Slice;
 export interface GpuLayerContext {
   k: KernelCache;
   variant: MatmulChoice;

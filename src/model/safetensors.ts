@@ -22,7 +22,7 @@ export class SafetensorsError extends Error {
 }
 
 /** Headers of real models are a few kB; this guards against reading garbage as a size. */
-export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 const METADATA_KEY = '__metadata__';
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

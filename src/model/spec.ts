@@ -103,11 +103,6 @@ export function layerActivation(spec: ModelSpec, i: number): Activation {
   return 'identity';
 }
 
-/** Exhaustive switches over layer types end here. */
-export function assertNever(x: never): never {
-  throw new Error(`Unknown layer type: ${JSON.stringify(x)}`);
-}
-
 /** Numeric codes shared with the WGSL kernels' ACT override constant. */
 export const ACTIVATION_CODE: Record<Activation, number> = {
   identity: 0,

@@ -12,7 +12,7 @@
 
 export const MNIST_SIDE = 28;
 /** The box the digit's longer side is scaled to. */
-export const MNIST_BOX = 20;
+const MNIST_BOX = 20;
 
 /** Ink per pixel in [0, 1] from canvas RGBA with light strokes on black (the red channel). */
 export function inkFromRgba(rgba: ArrayLike<number>, width: number, height: number): Float32Array {

@@ -87,7 +87,7 @@ export interface ClassOutputs {
   features: FeatureMap[];
 }
 
-export type PlaygroundSource = { kind: 'drawing'; pixels: Uint8Array } | { kind: 'mnist'; index: number };
+type PlaygroundSource = { kind: 'drawing'; pixels: Uint8Array } | { kind: 'mnist'; index: number };
 
 /** The convolution playground's form (web/page/playground-view.ts), run by web/worker/conv-playground.ts or playground-gpu.ts. */
 export interface PlaygroundRequest {
@@ -101,7 +101,7 @@ export interface PlaygroundRequest {
 /** The notes' kernels (web/worker/conv-playground.ts NOTE_KERNELS). */
 export type KernelId = 'mean' | 'gaussian' | 'dx' | 'dy';
 
-export type OutputId = KernelId | 'sobel' | 'pool';
+type OutputId = KernelId | 'sobel' | 'pool';
 
 export interface PlaygroundOutput {
   id: OutputId;

@@ -87,14 +87,14 @@ export function kernelBlock(kernels: NoteKernel[], flip: boolean): Float32Array 
 export const PLAYGROUND_CONVS: NoteKernel[][] = [[NOTE_KERNELS.mean], [NOTE_KERNELS.gaussian], [NOTE_KERNELS.dx, NOTE_KERNELS.dy]];
 
 /** Channel o of an (N, OC) channels-last output. */
-export function channelOf(values: ArrayLike<number>, OC: number, o: number): Float32Array {
+function channelOf(values: ArrayLike<number>, OC: number, o: number): Float32Array {
   const out = new Float32Array(values.length / OC);
   for (let p = 0; p < out.length; p++) out[p] = values[p * OC + o];
   return out;
 }
 
 /** √(Gx² + Gy²), pixel by pixel. */
-export function magnitude(gx: Float32Array, gy: Float32Array): Float32Array {
+function magnitude(gx: Float32Array, gy: Float32Array): Float32Array {
   return gx.map((x, p) => Math.hypot(x, gy[p]));
 }
 

@@ -8,7 +8,7 @@ import { firstFilterShape } from '../shared/feature-maps.ts';
 import type { Inspection, Misclassified, ValidationDetail } from '../shared/worker-protocol.ts';
 
 /** Thumbnails sent to the page: enough to fill the grid, few enough to stay cheap. */
-export const MAX_MISCLASSIFIED = 48;
+const MAX_MISCLASSIFIED = 48;
 
 export function validationDetail(evaluation: Evaluation, val: Split, max = MAX_MISCLASSIFIED): ValidationDetail {
   const P = val.rows * val.cols;
