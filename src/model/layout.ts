@@ -10,9 +10,13 @@
  * layer's module (src/layers) says its block's C, OC and fans: a convolution's C is
  * KH·KW·IC rounded up to a multiple of 4, rows that meet im2col columns that are always 0,
  * start at 0 and stay 0. Model files store the PyTorch layout (src/model/model-file.ts permutes).
+ *
+ * State that is not trained (batch norm's running mean and variance) lives in a second flat
+ * buffer laid out the same way (stateLayout): the optimisers never see it, the forward pass
+ * of a training step updates it, evaluation reads it.
  */
 import { moduleOf } from '../layers/index.ts';
-import type { ParamShape } from '../layers/layer.ts';
+import type { ParamShape, StateShape } from '../layers/layer.ts';
 import { layerShapes } from './shapes.ts';
 import type { LayerType, Network } from './spec.ts';
 
@@ -68,4 +72,51 @@ export function layerViews(flat: Float32Array, block: LayerBlock): { W: Float32A
 /** A block's [W; b] inside a flat parameter (or gradient) array. */
 export function blockView(flat: Float32Array, block: LayerBlock): Float32Array {
   return flat.subarray(block.offset, block.offset + block.size);
+}
+
+/** A layer's block of the state buffer: its StateShape's vectors one after another. */
+export interface StateBlock extends StateShape {
+  layer: number;
+  offset: number;
+  /** Floats in the block: the vectors' lengths summed. */
+  size: number;
+}
+
+export interface StateLayout {
+  layers: StateBlock[];
+  /** Floats in the buffer, padding included (0 for a network without state). */
+  total: number;
+}
+
+export function stateLayout(net: Network): StateLayout {
+  const layers: StateBlock[] = [];
+  let offset = 0;
+  const shapes = layerShapes(net);
+  net.layers.forEach((layer, i) => {
+    const s = moduleOf(layer).state(layer as never, shapes[i].in);
+    if (!s) return;
+    const size = s.tensors.reduce((n, t) => n + t.length, 0);
+    layers.push({ layer: i, ...s, offset, size });
+    offset = alignUp(offset + size, BLOCK_ALIGN_FLOATS);
+  });
+  return { layers, total: offset };
+}
+
+/** The state's initial values (running mean 0, running variance 1). */
+export function initState(layout: StateLayout): Float32Array {
+  const state = new Float32Array(layout.total);
+  for (const block of layout.layers) {
+    let at = block.offset;
+    for (const t of block.tensors) {
+      state.fill(t.init, at, at + t.length);
+      at += t.length;
+    }
+  }
+  return state;
+}
+
+/** Views of a state block's named vectors inside the flat state array. */
+export function stateViews(flat: Float32Array, block: StateBlock): Record<string, Float32Array> {
+  let at = block.offset;
+  return Object.fromEntries(block.tensors.map((t) => [t.name, flat.subarray(at, (at += t.length))]));
 }
