@@ -57,6 +57,7 @@ export async function evalCommand(modelPath: string, flags: EvalFlags): Promise<
   const trainer = await openTrainer(config, flags, subset(train, 1), val);
   try {
     await trainer.setParams(model.params);
+    await trainer.setLayerState(model.state);
     const r = await trainer.evaluate(split);
     const matrix = confusionMatrix(r.preds, split.labels, split.classes);
     if (flags.json) {

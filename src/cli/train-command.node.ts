@@ -221,7 +221,7 @@ async function runTraining(flags: TrainCommandFlags, out: string | undefined, lo
     if (out) {
       const bytes = saveModel(config.model, await trainer.getParams(), {
         epochs: String(config.epochs), valAccuracy: final.accuracy.toFixed(4), dataset: dataset.name, dataSource: dataset.source, device: trainer.description,
-      });
+      }, await trainer.getLayerState());
       saved = { path: out, replaced: existsSync(out) };
       await saveModelFile(out, bytes, flags.checkpoint);
     }

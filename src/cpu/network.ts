@@ -49,7 +49,7 @@ export class CpuWorkspace {
     return this.out[this.out.length - 1];
   }
 
-  io(i: number, params: Float32Array, grads: Float32Array | null): CpuLayerIO {
+  io(i: number, params: Float32Array, grads: Float32Array | null, state: Float32Array | null): CpuLayerIO {
     const r = this.net.layers[i];
     return {
       B: this.B,
@@ -61,6 +61,7 @@ export class CpuWorkspace {
       scratch: this.scratch[i],
       params: r.block && blockView(params, r.block),
       grads: r.block && grads && blockView(grads, r.block),
+      state: r.state && state && state.subarray(r.state.offset, r.state.offset + r.state.size),
     };
   }
 }
@@ -77,10 +78,14 @@ function drop(x: Float32Array, r: ResolvedLayer, B: number, d?: DropoutStep): vo
   if (d && d.p > 0 && r.dropoutLayer !== null) dropout(x, B * shapeSize(r.out), d.seed, r.dropoutLayer, d.t, d.p);
 }
 
-/** ws.x through every layer into ws.out; with `training`, hidden dense layers' dropout. */
-export function forwardNetwork(ws: CpuWorkspace, params: Float32Array, training?: DropoutStep): void {
+/**
+ * ws.x through every layer into ws.out; with `training`, hidden dense layers' dropout. `state`
+ * (stateLayout: batch norm's running statistics) is read, and updated when ws is a training
+ * workspace; a network without state needs none.
+ */
+export function forwardNetwork(ws: CpuWorkspace, params: Float32Array, training?: DropoutStep, state: Float32Array | null = null): void {
   for (const r of ws.net.layers) {
-    moduleOf(r.layer).cpu.forward(r as never, ws.io(r.index, params, null));
+    moduleOf(r.layer).cpu.forward(r as never, ws.io(r.index, params, null, state));
     drop(ws.out[r.index], r, ws.B, training);
   }
 }
@@ -92,7 +97,7 @@ export function forwardNetwork(ws: CpuWorkspace, params: Float32Array, training?
 export function backwardNetwork(ws: CpuWorkspace, params: Float32Array, grads: Float32Array, training?: DropoutStep): void {
   for (let i = ws.net.layers.length - 1; i >= 0; i--) {
     const r = ws.net.layers[i];
-    moduleOf(r.layer).cpu.backward(r as never, ws.io(i, params, grads));
+    moduleOf(r.layer).cpu.backward(r as never, ws.io(i, params, grads, null));
     if (i > 0) drop(ws.grad[i - 1], ws.net.layers[i - 1], ws.B, training);
   }
 }

@@ -3,7 +3,7 @@
  * same steps the GPU scheduler encodes (src/gpu/trainer.ts), in Float32Arrays.
  */
 import type { Split } from '../data/dataset.ts';
-import type { ParamLayout } from '../model/param-block.ts';
+import { initState, type ParamLayout } from '../model/param-block.ts';
 import { initParams } from '../model/init.ts';
 import { resolveNetwork, type ResolvedNetwork } from '../model/network.ts';
 import { permutation, type Rng } from '../model/rng.ts';
@@ -27,6 +27,8 @@ export class CpuTrainer implements Trainer {
   readonly layout: ParamLayout;
   private params: Float32Array;
   private grads: Float32Array;
+  /** Untrained layer state: batch norm's running statistics (stateLayout). */
+  private state: Float32Array;
   /** Optimiser state: the velocity (momentum), or Adam's m then v; null for plain SGD. */
   private velocity: Float32Array | null;
   private net: ResolvedNetwork;
@@ -44,6 +46,7 @@ export class CpuTrainer implements Trainer {
     const copies = optimizerStateCopies(config);
     this.velocity = copies === 0 ? null : new Float32Array(layout.total * copies);
     this.net = resolveNetwork(config.model);
+    this.state = initState(this.net.state);
     this.rng = shuffleRng(config.seed);
     this.perm = new Uint32Array(train.count);
     this.steps = Math.floor(train.count / config.batch);
@@ -88,7 +91,7 @@ export class CpuTrainer implements Trainer {
     gatherBatch(ws.x, ws.y, this.train.images, this.train.labels, this.perm, start, ws.B, P);
     const t = this.epochsDone * this.steps + Math.floor(start / ws.B) + 1;
     const drop = this.dropout(t);
-    forwardNetwork(ws, this.params, drop);
+    forwardNetwork(ws, this.params, drop, this.state);
     const stats = this.loss(ws);
     backwardNetwork(ws, this.params, this.grads, drop);
     this.update(lr, t);
@@ -155,7 +158,7 @@ export class CpuTrainer implements Trainer {
       const B = Math.min(chunk, split.count - start);
       const ws = B === chunk ? full : new CpuWorkspace(this.net, B);
       gatherBatch(ws.x, ws.y, split.images, split.labels, identity, start, B, P);
-      forwardNetwork(ws, this.params);
+      forwardNetwork(ws, this.params, undefined, this.state);
       out.set(ws.output, start * K);
     }
     return out;
@@ -176,6 +179,14 @@ export class CpuTrainer implements Trainer {
 
   async setParams(params: Float32Array): Promise<void> {
     this.params.set(params);
+  }
+
+  async getLayerState(): Promise<Float32Array> {
+    return this.state.slice();
+  }
+
+  async setLayerState(state: Float32Array): Promise<void> {
+    this.state.set(state);
   }
 
   async getVelocity(): Promise<Float32Array | null> {

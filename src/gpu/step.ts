@@ -19,6 +19,8 @@ export interface StepState extends GpuLayerContext {
   config: TrainConfig;
   plan: StepPlan;
   params: GPUBuffer;
+  /** Untrained layer state (batch norm's running statistics, stateLayout); no optimiser binds it. */
+  layerState: GPUBuffer;
   /** Absent when the update is fused. */
   grads?: GPUBuffer;
   /** Momentum's velocity, or Adam's m then v. */
@@ -59,7 +61,7 @@ export async function forward(s: StepState, ws: GpuWorkspace, step: GPUBindGroup
   const out: Dispatch[] = [];
   for (const r of ws.net.layers) {
     if (ws.training && r.isOutput && s.plan.fuseOutput) break;
-    out.push(...(await moduleOf(r.layer).gpu.forward(s, r as never, ws.io(r.index, s.params, s.grads), tag)));
+    out.push(...(await moduleOf(r.layer).gpu.forward(s, r as never, ws.io(r.index, s.params, s.grads, s.layerState), tag)));
     if (ws.training) out.push(...(await Promise.all(dropoutOf(s, ws, r, ws.out[r.index], step, `${tag} dropout ${r.ordinal}`))));
   }
   return out;
@@ -82,7 +84,7 @@ export async function loss(s: StepState, ws: GpuWorkspace, step: GPUBindGroup): 
         : await quadraticCost(s.k, ws.grad[last], ws.output, ws.y, s.stats, ws.B, K, model.outputActivation, step),
     ];
   }
-  const io = ws.io(last, s.params, s.grads);
+  const io = ws.io(last, s.params, s.grads, s.layerState);
   if ('bytes' in io.x) throw new Error('The fused output layer reads floats; the plan gives it no byte batch.');
   const prev = last > 0 ? ws.net.layers[last - 1] : null;
   const p = dropoutP(s.config);
@@ -102,7 +104,7 @@ export async function backward(s: StepState, ws: GpuWorkspace, step: GPUBindGrou
     const r = ws.net.layers[i];
     // output_layer has written the output layer's input gradient, dropout mask included.
     const inputGradient = !(r.isOutput && s.plan.fuseOutput);
-    out.push(...(await moduleOf(r.layer).gpu.backward(s, r as never, ws.io(i, s.params, s.grads), inputGradient)));
+    out.push(...(await moduleOf(r.layer).gpu.backward(s, r as never, ws.io(i, s.params, s.grads, s.layerState), inputGradient)));
     if (i > 0 && inputGradient) out.push(...(await Promise.all(dropoutOf(s, ws, ws.net.layers[i - 1], ws.grad[i - 1], step, `backward dropout ${ws.net.layers[i - 1].ordinal}`))));
   }
   return out;

@@ -17,7 +17,7 @@
  */
 import type { Split } from '../data/dataset.ts';
 import { initParams } from '../model/init.ts';
-import type { ParamLayout } from '../model/param-block.ts';
+import { initState, type ParamLayout } from '../model/param-block.ts';
 import { resolveNetwork, type ResolvedNetwork } from '../model/network.ts';
 import { permutation, type Rng } from '../model/rng.ts';
 import { classCount, inputSize, shapeSize } from '../model/spec.ts';
@@ -221,6 +221,7 @@ export class GpuTrainer implements Trainer {
       plan,
       total,
       params: this.storage('params', initial),
+      layerState: this.storage('layer state', initState(this.net.state)),
       grads: plan.fuseUpdate ? undefined : this.storage('grads', total * 4),
       velocity: copies ? this.storage('optimizer state', total * 4 * copies) : null,
       opt: this.track(optimizerBuffer(this.device, this.net.layout, config.lr, config.l2, config.momentum)),
@@ -429,6 +430,15 @@ export class GpuTrainer implements Trainer {
 
   async setParams(params: Float32Array): Promise<void> {
     this.device.queue.writeBuffer(this.s.params, 0, params as Float32Array<ArrayBuffer>);
+  }
+
+  async getLayerState(): Promise<Float32Array> {
+    const n = this.net.state.total;
+    return n ? readFloats(this.device, this.s.layerState, n) : new Float32Array(0);
+  }
+
+  async setLayerState(state: Float32Array): Promise<void> {
+    if (state.length) this.device.queue.writeBuffer(this.s.layerState, 0, state as Float32Array<ArrayBuffer>);
   }
 
   async getVelocity(): Promise<Float32Array | null> {

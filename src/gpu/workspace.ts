@@ -5,7 +5,7 @@
  */
 import { allocateScratch } from '../cpu/network.ts';
 import type { GpuLayerIO } from '../layers/layer.ts';
-import type { LayerBlock } from '../model/param-block.ts';
+import type { LayerBlock, StateBlock } from '../model/param-block.ts';
 import type { ResolvedNetwork } from '../model/network.ts';
 import { shapeSize } from '../model/spec.ts';
 import type { ByteInput, Slice } from './ops.ts';
@@ -48,10 +48,13 @@ export class GpuWorkspace {
     return this.out[this.out.length - 1];
   }
 
-  /** Layer i's buffers; params and grads are the whole flat buffers (grads absent: the update is fused). */
-  io(i: number, params: GPUBuffer, grads?: GPUBuffer): GpuLayerIO {
+  /**
+   * Layer i's buffers; params, grads and state are the whole flat buffers (grads absent: the
+   * update is fused).
+   */
+  io(i: number, params: GPUBuffer, grads: GPUBuffer | undefined, state: GPUBuffer): GpuLayerIO {
     const r = this.net.layers[i];
-    const slice = (buffer: GPUBuffer, b: LayerBlock): Slice => ({ buffer, offset: b.offset * 4, size: b.size * 4 });
+    const slice = (buffer: GPUBuffer, b: LayerBlock | StateBlock): Slice => ({ buffer, offset: b.offset * 4, size: b.size * 4 });
     return {
       B: this.B,
       training: this.training,
@@ -62,6 +65,7 @@ export class GpuWorkspace {
       scratch: this.scratch[i],
       params: r.block && slice(params, r.block),
       grads: r.block && grads ? slice(grads, r.block) : null,
+      state: r.state && slice(state, r.state),
     };
   }
 }

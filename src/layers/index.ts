@@ -4,12 +4,13 @@
  * here and in the Layer union (src/model/spec.ts).
  */
 import type { LayerOf, LayerType } from '../model/spec.ts';
+import { batchnorm } from './batchnorm.ts';
 import { conv } from './conv.ts';
 import { dense } from './dense.ts';
 import type { LayerModule } from './layer.ts';
 import { maxpool } from './maxpool.ts';
 
-const LAYER_MODULES: { [T in LayerType]: LayerModule<T> } = { dense, conv, maxpool };
+const LAYER_MODULES: { [T in LayerType]: LayerModule<T> } = { dense, conv, maxpool, batchnorm };
 
 /** The module of a layer's type. */
 export function moduleOf<T extends LayerType>(layer: LayerOf<T>): LayerModule<T> {

@@ -11,7 +11,7 @@
  * pre-activation: it multiplies by that layer's act′ (`prevAct`, read from the input `x`),
  * as the backward kernels fuse it.
  */
-import type { LayerBlock, ParamShape } from '../model/param-block.ts';
+import type { LayerBlock, ParamShape, StateBlock, StateShape } from '../model/param-block.ts';
 import type { Activation, LayerOf, LayerType, Shape3 } from '../model/spec.ts';
 import type { ByteInput, Dispatch, MatmulChoice, Slice } from '../gpu/ops.ts';
 import type { KernelCache } from '../gpu/kernels.ts';
@@ -37,6 +37,8 @@ export interface ResolvedLayer<T extends LayerType = LayerType> {
   prevAct: Activation;
   /** Its parameter block, for layers with parameters. */
   block: LayerBlock | null;
+  /** Its block of the state buffer, for layers with state. */
+  state: StateBlock | null;
   /** Hidden dense layers take dropout; the mask's layer number (0-based among dense layers). */
   dropoutLayer: number | null;
   /** The last layer (a dense layer of one unit per class). */
@@ -74,6 +76,8 @@ export type CpuLayerIO = LayerIO<Float32Array, Float32Array, CpuScratch> & {
   /** The layer's block of the parameters and of the gradients (null without parameters). */
   params: Float32Array | null;
   grads: Float32Array | null;
+  /** The layer's block of the state (null without state); training updates it. */
+  state: Float32Array | null;
 };
 
 export interface GpuLayerContext {
@@ -87,6 +91,8 @@ export type GpuLayerIO = LayerIO<GPUBuffer, GPUBuffer | ByteInput, GPUBuffer> & 
   /** The layer's block of the parameters, and of the gradients (absent when the update is fused). */
   params: Slice | null;
   grads: Slice | null;
+  /** The layer's block of the state buffer (null without state); training updates it. */
+  state: Slice | null;
 };
 
 export interface LayerModule<T extends LayerType> {
@@ -102,6 +108,8 @@ export interface LayerModule<T extends LayerType> {
   /** The output's shape, or an Error saying why the input does not fit. */
   outShape(layer: LayerOf<T>, input: Shape3): Shape3 | Error;
   params(layer: LayerOf<T>, input: Shape3): ParamShape | null;
+  /** Its untrained state (running statistics), or null. */
+  state(layer: LayerOf<T>, input: Shape3): StateShape | null;
   /**
    * How a model file stores the block's W (src/model/model-file.ts): PyTorch's shape, and
    * the engine index (within W) of each file element, or null when the layouts agree.

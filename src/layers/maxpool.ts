@@ -37,6 +37,7 @@ export const maxpool: LayerModule<'maxpool'> = {
     return { channels: input.channels, height, width };
   },
   params: () => null,
+  state: () => null,
   fileWeight: () => null,
   describe(r) {
     const l = r.layer;

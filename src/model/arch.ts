@@ -6,12 +6,12 @@
  */
 import { LAYER_TABLE, moduleOf } from '../layers/index.ts';
 import { layerShapes } from './shapes.ts';
-import { ACTIVATIONS, isSpatial, shapeSize, flatShape, type Activation, type Layer, type ModelSpec, type Network, type Shape3 } from './spec.ts';
+import { ACTIVATIONS, isImageLayer, isSpatial, shapeSize, flatShape, type Activation, type Layer, type ModelSpec, type Network, type Shape3 } from './spec.ts';
 
 export const ARCH_HELP =
   'layers joined by "-": the input (784, 28x28 or 1x28x28), then layers: ' +
   LAYER_TABLE.map((m) => m.syntax).join('; ') +
-  '; a dense or convolution layer may name its activation after a colon (120:tanh); the last layer is dense, one unit per class; ' +
+  '; a dense, convolution or batchnorm layer may name its activation after a colon (120:tanh, bn:relu); the last layer is dense, one unit per class; ' +
   'e.g. 784-300-100-10 or 1x28x28-conv6k5p2-pool2-conv16k5-pool2-120-84-10';
 
 const DECIMAL = /^[1-9][0-9]*$/;
@@ -66,7 +66,7 @@ export function parseNetwork(text: string): Network {
     layers.push(layer);
   }
   const firstDense = layers.findIndex((l) => l.type === 'dense');
-  const spatialAfter = layers.findIndex((l, i) => firstDense >= 0 && i > firstDense && l.type !== 'dense');
+  const spatialAfter = layers.findIndex((l, i) => firstDense >= 0 && i > firstDense && isImageLayer(l));
   if (spatialAfter >= 0) throw bad(tokens[spatialAfter + 1], 'convolution and pooling layers must come before the dense layers');
   if (layers[layers.length - 1].type !== 'dense') throw bad(tokens[tokens.length - 1], 'the network must end with a dense layer of one unit per class');
   const first = tokens[0];

@@ -4,6 +4,7 @@
  *           convolution C = IC·KH·KW and OC·KH·KW outputs, as Glorot and PyTorch count them)
  *   he:     W ~ N(0, 2 / C), b = 0                    (for deep ReLU stacks)
  *   normal: W ~ N(0, 1), b ~ N(0, 1)                  (Nielsen's network.py)
+ * Blocks with constants (batch norm's γ = 1, β = 0) take them whatever the init, drawing nothing.
  */
 import { paramLayout } from './layout.ts';
 import { type ParamLayout } from './param-block.ts';
@@ -14,7 +15,12 @@ export function initParams(spec: ModelSpec, seed: number): { params: Float32Arra
   const layout = paramLayout(spec);
   const params = new Float32Array(layout.total);
   const rng = new Rng(seed);
-  for (const { C, fanIn, OC, offset, fanOut } of layout.layers) {
+  for (const { C, fanIn, OC, offset, fanOut, constant } of layout.layers) {
+    if (constant) {
+      params.fill(constant.weight, offset, offset + C * OC);
+      params.fill(constant.bias, offset + C * OC, offset + (C + 1) * OC);
+      continue;
+    }
     const limit = Math.sqrt(6 / (fanIn + fanOut));
     const heStd = Math.sqrt(2 / fanIn);
     // Rows past fanIn (a convolution's padding to a multiple of 4) stay 0.

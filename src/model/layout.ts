@@ -10,9 +10,13 @@
  * layer's module (src/layers) says its block's C, OC and fans: a convolution's C is
  * KH·KW·IC rounded up to a multiple of 4, rows that meet im2col columns that are always 0,
  * start at 0 and stay 0. Model files store the PyTorch layout (src/model/model-file.ts permutes).
+ *
+ * State that is not trained (batch norm's running mean and variance) lives in a second flat
+ * buffer laid out the same way (stateLayout): the optimisers never see it, the forward pass
+ * of a training step updates it, evaluation reads it.
  */
 import { moduleOf } from '../layers/index.ts';
-import { BLOCK_ALIGN_FLOATS, type LayerBlock, type ParamLayout } from './param-block.ts';
+import { BLOCK_ALIGN_FLOATS, type LayerBlock, type ParamLayout, type StateBlock, type StateLayout } from './param-block.ts';
 import { layerShapes } from './shapes.ts';
 import type { Network } from './spec.ts';
 
@@ -34,3 +38,16 @@ export function paramLayout(net: Network): ParamLayout {
   return { layers, total: offset, count };
 }
 
+export function stateLayout(net: Network): StateLayout {
+  const layers: StateBlock[] = [];
+  let offset = 0;
+  const shapes = layerShapes(net);
+  net.layers.forEach((layer, i) => {
+    const s = moduleOf(layer).state(layer as never, shapes[i].in);
+    if (!s) return;
+    const size = s.tensors.reduce((n, t) => n + t.length, 0);
+    layers.push({ layer: i, ...s, offset, size });
+    offset = alignUp(offset + size, BLOCK_ALIGN_FLOATS);
+  });
+  return { layers, total: offset };
+}

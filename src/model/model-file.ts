@@ -7,6 +7,9 @@
  *                      dense:       (C, OC), W as the engine stores it: y = x·W + b
  *                                   (torch.nn.Linear's weight is its transpose)
  *   layers.<l>.bias    (OC)
+ *   batch normalization: layers.<l>.weight (γ) and .bias (β), (C) each, and its state,
+ *                      layers.<l>.running_mean and .running_var (C): torch.nn.BatchNorm2d's
+ *                      (BatchNorm1d's after a dense layer) names and shapes
  *   __metadata__: format "wgtrain", spec (JSON ModelSpec: input and layers; files written
  *                 before the layer list hold dense `sizes` and `features`, still read), and free-form notes.
  * docs/model-files.md shows the PyTorch module a file loads into.
@@ -14,8 +17,8 @@
 import { moduleOf } from '../layers/index.ts';
 import type { FileWeight } from '../layers/layer.ts';
 import { architectureText, parseNetwork } from './arch.ts';
-import { paramLayout } from './layout.ts';
-import { type ParamLayout } from './param-block.ts';
+import { paramLayout, stateLayout } from './layout.ts';
+import { initState, type ParamLayout, type StateLayout } from './param-block.ts';
 import { resolveNetwork } from './network.ts';
 import { readSafetensors, SafetensorsError, writeSafetensors } from './safetensors.ts';
 import { layerShapes } from './shapes.ts';
@@ -36,11 +39,28 @@ export interface SavedModel {
   spec: ModelSpec;
   layout: ParamLayout;
   params: Float32Array;
+  /** Untrained layer state (batch norm's running statistics, stateLayout); empty without any. */
+  state: Float32Array;
   metadata: Record<string, string>;
 }
 
-export function saveModel(spec: ModelSpec, params: Float32Array, notes: Record<string, string> = {}): Uint8Array {
+/** Each state vector's file name and where it sits in the state buffer; `l` numbers the parameter blocks. */
+function stateTensors(layout: ParamLayout, states: StateLayout): { name: string; at: number; length: number }[] {
+  return states.layers.flatMap((s) => {
+    const l = layout.layers.findIndex((b) => b.layer === s.layer);
+    if (l < 0) throw new Error(`Layer ${s.layer + 1} keeps state but has no parameters to number it by.`);
+    let at = s.offset;
+    return s.tensors.map((t) => ({ name: `layers.${l}.${t.name}`, at: (at += t.length) - t.length, length: t.length }));
+  });
+}
+
+/** `state` (stateLayout(spec)) is needed when the network keeps any (batch normalization). */
+export function saveModel(spec: ModelSpec, params: Float32Array, notes: Record<string, string> = {}, state?: Float32Array): Uint8Array {
   const layout = paramLayout(spec);
+  const states = stateLayout(spec);
+  if (states.total > 0 && state?.length !== states.total) {
+    throw new Error(`Saving ${architectureText(spec)} needs its layer state (running statistics), ${states.total} values.`);
+  }
   const plans = tensorPlans(spec);
   const tensors = layout.layers.flatMap((b, l) => [
     {
@@ -50,6 +70,7 @@ export function saveModel(spec: ModelSpec, params: Float32Array, notes: Record<s
     },
     { name: `layers.${l}.bias`, shape: [b.OC], data: params.slice(b.offset + b.weights, b.offset + b.size) },
   ]);
+  for (const t of stateTensors(layout, states)) tensors.push({ name: t.name, shape: [t.length], data: state!.slice(t.at, t.at + t.length) });
   return writeSafetensors(tensors, { ...notes, format: MODEL_FORMAT, spec: JSON.stringify(spec) });
 }
 
@@ -129,11 +150,15 @@ export function loadModel(bytes: Uint8Array): SavedModel {
   const spec = parseSpec(metadata.spec);
   const arch = architectureText(spec);
   const layout = paramLayout(spec);
+  const states = stateLayout(spec);
   const plans = tensorPlans(spec);
-  const wanted = layout.layers.flatMap((b, l) => [
-    { name: `layers.${l}.weight`, shape: plans[l].shape, at: b.offset, gather: plans[l].gather },
-    { name: `layers.${l}.bias`, shape: [b.OC], at: b.offset + b.weights, gather: null },
-  ]);
+  const wanted: { name: string; shape: number[]; at: number; gather: Uint32Array | null; into: 'params' | 'state' }[] = [
+    ...layout.layers.flatMap((b, l) => [
+      { name: `layers.${l}.weight`, shape: plans[l].shape, at: b.offset, gather: plans[l].gather, into: 'params' as const },
+      { name: `layers.${l}.bias`, shape: [b.OC], at: b.offset + b.weights, gather: null, into: 'params' as const },
+    ]),
+    ...stateTensors(layout, states).map((t) => ({ name: t.name, shape: [t.length], at: t.at, gather: null, into: 'state' as const })),
+  ];
   // Every tensor is checked against the architecture before anything is allocated for it,
   // so a spec claiming a huge network cannot request more memory than the file holds.
   for (const { name, shape } of wanted) {
@@ -156,10 +181,12 @@ export function loadModel(bytes: Uint8Array): SavedModel {
     if (bad >= 0) throw new SafetensorsError(`tensor ${name} holds ${data[bad]} at index ${bad}; a model holds only finite numbers`);
   }
   const params = new Float32Array(layout.total);
-  for (const { name, at, gather } of wanted) {
+  const state = initState(states);
+  for (const { name, at, gather, into } of wanted) {
     const data = tensors.get(name)!.data;
-    if (gather) gather.forEach((engine, file) => (params[at + engine] = data[file]));
-    else params.set(data, at);
+    const target = into === 'state' ? state : params;
+    if (gather) gather.forEach((engine, file) => (target[at + engine] = data[file]));
+    else target.set(data, at);
   }
-  return { spec, layout, params, metadata };
+  return { spec, layout, params, state, metadata };
 }

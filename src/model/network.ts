@@ -1,21 +1,24 @@
 /**
  * A network resolved for training: every layer with its shapes, the activations on both
- * sides of it, its parameter block and its dropout mask number. Both trainers, the page and
+ * sides of it, its parameter and state blocks and its dropout mask number. Both trainers, the page and
  * the bench take their layers from here.
  */
 import type { ResolvedLayer } from '../layers/layer.ts';
-import { paramLayout } from './layout.ts';
-import { type ParamLayout } from './param-block.ts';
+import { paramLayout, stateLayout } from './layout.ts';
+import type { ParamLayout, StateLayout } from './param-block.ts';
 import { layerShapes } from './shapes.ts';
 import { layerActivation, type ModelSpec } from './spec.ts';
 
 export interface ResolvedNetwork {
   layers: ResolvedLayer[];
   layout: ParamLayout;
+  /** The untrained state's blocks (batch norm's running statistics). */
+  state: StateLayout;
 }
 
 export function resolveNetwork(spec: ModelSpec): ResolvedNetwork {
   const layout = paramLayout(spec);
+  const state = stateLayout(spec);
   const shapes = layerShapes(spec);
   const last = spec.layers.length - 1;
   const ordinals: Record<string, number> = {};
@@ -32,10 +35,11 @@ export function resolveNetwork(spec: ModelSpec): ResolvedNetwork {
       act: layerActivation(spec, index),
       prevAct: index === 0 ? 'identity' : layerActivation(spec, index - 1),
       block: layout.layers.find((b) => b.layer === index) ?? null,
+      state: state.layers.find((b) => b.layer === index) ?? null,
       dropoutLayer: layer.type === 'dense' && !isOutput ? dense : null,
       isOutput,
     });
     if (layer.type === 'dense') dense++;
   });
-  return { layers, layout };
+  return { layers, layout, state };
 }

@@ -19,6 +19,17 @@ export interface ParamShape {
   OC: number;
   /** Outputs each input reaches, for Xavier's fan-out. */
   fanOut: number;
+  /** The block starts at these constants instead of the network's init (batch norm: γ = 1, β = 0). */
+  constant?: { weight: number; bias: number };
+}
+
+/**
+ * A layer's state that is not trained (batch norm's running mean and variance): named
+ * vectors, one after another in the layer's block of the state buffer, which no optimiser
+ * touches. Model files and checkpoints save them (`layers.<l>.<name>`).
+ */
+export interface StateShape {
+  tensors: { name: string; length: number; init: number }[];
 }
 
 export interface LayerBlock extends ParamShape {
@@ -53,4 +64,37 @@ export function layerViews(flat: Float32Array, block: LayerBlock): { W: Float32A
 /** A block's [W; b] inside a flat parameter (or gradient) array. */
 export function blockView(flat: Float32Array, block: LayerBlock): Float32Array {
   return flat.subarray(block.offset, block.offset + block.size);
+}
+
+/** A layer's block of the state buffer: its StateShape's vectors one after another. */
+export interface StateBlock extends StateShape {
+  layer: number;
+  offset: number;
+  /** Floats in the block: the vectors' lengths summed. */
+  size: number;
+}
+
+export interface StateLayout {
+  layers: StateBlock[];
+  /** Floats in the buffer, padding included (0 for a network without state). */
+  total: number;
+}
+
+/** The state's initial values (running mean 0, running variance 1). */
+export function initState(layout: StateLayout): Float32Array {
+  const state = new Float32Array(layout.total);
+  for (const block of layout.layers) {
+    let at = block.offset;
+    for (const t of block.tensors) {
+      state.fill(t.init, at, at + t.length);
+      at += t.length;
+    }
+  }
+  return state;
+}
+
+/** Views of a state block's named vectors inside the flat state array. */
+export function stateViews(flat: Float32Array, block: StateBlock): Record<string, Float32Array> {
+  let at = block.offset;
+  return Object.fromEntries(block.tensors.map((t) => [t.name, flat.subarray(at, (at += t.length))]));
 }

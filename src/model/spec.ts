@@ -39,11 +39,16 @@ export interface Shape3 {
  *   dense:   `units` outputs, each a weighted sum of every input plus a bias
  *   conv:    `filters` kernels of kh × kw over all input channels, stride, zero padding
  *   maxpool: maximum over size × size windows with stride and padding (padding never wins)
+ *   batchnorm: each channel (unit, after a dense layer) normalised over the batch, then
+ *            scaled by γ and shifted by β; its activation, if named, comes after (absent:
+ *            identity, not the hidden activation, so "conv6k5-bn" is conv → act → BN and
+ *            "conv6k5:identity-bn:relu" conv → BN → ReLU)
  */
 export type Layer =
   | { type: 'dense'; units: number; activation?: Activation }
   | { type: 'conv'; filters: number; kh: number; kw: number; stride: number; pad: number; activation?: Activation }
-  | { type: 'maxpool'; size: number; stride: number; pad: number };
+  | { type: 'maxpool'; size: number; stride: number; pad: number }
+  | { type: 'batchnorm'; activation?: Activation };
 
 export type LayerType = Layer['type'];
 export type LayerOf<T extends LayerType> = Extract<Layer, { type: T }>;
@@ -87,9 +92,14 @@ export function classCount(spec: Pick<ModelSpec, 'layers'>): number {
   return last.units;
 }
 
-/** Whether any layer works on images (convolution, pooling): the input is then an image. */
+/** Whether a layer works on images only (convolution, pooling); dense layers flatten, batch normalization takes any shape. */
+export function isImageLayer(layer: Layer): boolean {
+  return layer.type === 'conv' || layer.type === 'maxpool';
+}
+
+/** Whether any layer works on images: the input is then an image. */
 export function isSpatial(spec: Pick<ModelSpec, 'layers'>): boolean {
-  return spec.layers.some((l) => l.type !== 'dense');
+  return spec.layers.some(isImageLayer);
 }
 
 /**
@@ -100,6 +110,7 @@ export function layerActivation(spec: ModelSpec, i: number): Activation {
   const layer = spec.layers[i];
   if (i === spec.layers.length - 1) return spec.loss === 'cross-entropy' ? 'identity' : spec.outputActivation;
   if (layer.type === 'dense' || layer.type === 'conv') return layer.activation ?? spec.activation;
+  if (layer.type === 'batchnorm') return layer.activation ?? 'identity';
   return 'identity';
 }
 

@@ -1,7 +1,9 @@
 /**
  * The checkpoint file: one safetensors file holding
  *   tensors   params, and the optimiser's state (`velocity` with momentum): each
- *             paramLayout(spec).total F32 values, 1-D
+ *             paramLayout(spec).total F32 values, 1-D; for networks with untrained layer
+ *             state (batch norm's running statistics) `layer_state`, stateLayout(spec).total
+ *             values
  *   metadata  format "wgtrain-checkpoint-v2"; config, state, data, history, schedule (JSON);
  *             crc32: the CRC-32 of the whole file, computed with these 8 hex digits read as
  *             "00000000" (so it covers header, padding and every tensor byte)
@@ -13,7 +15,7 @@
  * `legacy` set so the caller can say what could not be checked.
  */
 import { crc32 } from '../data/crc32.ts';
-import { paramLayout } from '../model/layout.ts';
+import { paramLayout, stateLayout } from '../model/layout.ts';
 import { readModelSpec } from '../model/model-file.ts';
 import { architectureText } from '../model/arch.ts';
 import { readSafetensors, writeSafetensors } from '../model/safetensors.ts';
@@ -37,6 +39,8 @@ function optimizerStateNames(config: TrainConfig): string[] {
   return o === 'adam' ? ['adam_m', 'adam_v'] : o === 'momentum' ? ['velocity'] : [];
 }
 
+/** The tensor of untrained layer state. */
+const LAYER_STATE = 'layer_state';
 const CHECKSUM_KEY = 'crc32';
 const UNSET_CHECKSUM = '00000000';
 const encoder = new TextEncoder();
@@ -45,6 +49,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
   const tensors = [
     { name: 'params', shape: [c.params.length], data: c.params },
     ...Object.entries(c.optimizer).map(([name, data]) => ({ name, shape: [data.length], data })),
+    ...(c.layerState ? [{ name: LAYER_STATE, shape: [c.layerState.length], data: c.layerState }] : []),
   ];
   const bytes = writeSafetensors(tensors, {
     format: CHECKPOINT_FORMAT,
@@ -226,11 +231,14 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
 
   const { total } = paramLayout(config.model);
   const arch = architectureText(config.model);
+  const stateTotal = stateLayout(config.model).total;
   const names = optimizerStateNames(config);
-  const extra = [...tensors.keys()].filter((n) => n !== 'params' && !names.includes(n));
-  if (extra.length) throw new CheckpointError(`unexpected tensors ${extra.join(', ')} (this configuration keeps ${['params', ...names].join(', ')})`);
+  const kept = ['params', ...names, ...(stateTotal ? [LAYER_STATE] : [])];
+  const extra = [...tensors.keys()].filter((n) => !kept.includes(n));
+  if (extra.length) throw new CheckpointError(`unexpected tensors ${extra.join(', ')} (this configuration keeps ${kept.join(', ')})`);
   const params = checkTensor('params', tensors.get('params'), total, arch);
   const optimizer = Object.fromEntries(names.map((n) => [n, checkTensor(n, tensors.get(n), total, arch)]));
+  const layerState = stateTotal ? checkTensor(LAYER_STATE, tensors.get(LAYER_STATE), stateTotal, arch) : null;
 
   if (!legacy) {
     const recorded = metadata[CHECKSUM_KEY];
@@ -244,5 +252,5 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
       );
     }
   }
-  return { config, state, data, params, optimizer, history, schedule, ...(legacy ? { legacy } : {}) };
+  return { config, state, data, params, optimizer, ...(layerState ? { layerState } : {}), history, schedule, ...(legacy ? { legacy } : {}) };
 }

@@ -65,6 +65,8 @@ export interface Checkpoint {
    * `adam_m` and `adam_v` (Adam's first and second moments).
    */
   optimizer: Record<string, Float32Array>;
+  /** Untrained layer state (batch norm's running statistics, stateLayout); absent for networks without any. */
+  layerState?: Float32Array;
   /** Validation accuracy after each completed epoch. */
   history: number[];
   schedule: ScheduleEntry[];
@@ -121,6 +123,7 @@ export async function takeCheckpoint(
 ): Promise<Checkpoint> {
   const velocity = await trainer.getVelocity();
   const n = velocity ? velocity.length / optimizerStateCopies(trainer.config) : 0;
+  const layerState = await trainer.getLayerState();
   return {
     config: trainer.config,
     state: trainer.getState(),
@@ -128,6 +131,7 @@ export async function takeCheckpoint(
     params: await trainer.getParams(),
     // Trainers keep Adam's m and v as one array, m first.
     optimizer: !velocity ? {} : optimizerOf(trainer.config) === 'adam' ? { adam_m: velocity.slice(0, n), adam_v: velocity.slice(n) } : { velocity },
+    ...(layerState.length ? { layerState } : {}),
     history: [...history],
     schedule: [...schedule],
   };
@@ -143,6 +147,7 @@ export async function restoreCheckpoint(trainer: Trainer, c: Checkpoint, data: D
     throw new Error(`The checkpoint belongs to a different run: ${mismatch.join('; ')} differ. Resume with the same options, or start afresh without --resume.`);
   }
   await trainer.setParams(c.params);
+  if (c.layerState) await trainer.setLayerState(c.layerState);
   const names = Object.keys(c.optimizer).sort().join();
   if (names === 'adam_m,adam_v') {
     const both = new Float32Array(c.optimizer.adam_m.length * 2);

@@ -13,6 +13,7 @@
  *            (epoch 10) and ended at 99.18%: it overfits; dropout on the dense layer closes that.
  */
 import { parseNetwork } from '../model/arch.ts';
+import { layerShapes } from '../model/shapes.ts';
 import { classCount, inputSize, isSpatial, type ModelSpec } from '../model/spec.ts';
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
@@ -147,6 +148,11 @@ export function validateConfig(
   if (!Number.isInteger(config.batch) || config.batch < 1) problems.push(`batch size ${config.batch} must be a whole number ≥ 1`);
   else if (config.batch > trainCount) {
     problems.push(`batch size ${config.batch} is larger than the ${trainCount} training images: use --batch ${trainCount} or less`);
+  }
+  // One value per channel has no unbiased variance: PyTorch refuses to train it, and so do we.
+  const lone = layerShapes(config.model).findIndex((s, i) => config.model.layers[i].type === 'batchnorm' && config.batch * s.in.height * s.in.width === 1);
+  if (lone >= 0) {
+    problems.push(`batch normalization (layer ${lone + 1}) sees one value per channel at batch size 1: use --batch 2 or more`);
   }
   if (!(config.lr > 0) || !Number.isFinite(config.lr)) problems.push(`learning rate ${config.lr} must be a positive number`);
   if (!(config.lrDecay > 0)) problems.push(`learning-rate decay ${config.lrDecay} must be positive (1 keeps η constant)`);

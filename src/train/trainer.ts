@@ -53,6 +53,9 @@ export interface Trainer {
   evaluate(split: Split): Promise<Evaluation>;
   getParams(): Promise<Float32Array>;
   setParams(params: Float32Array): Promise<void>;
+  /** Layer state that is not trained (batch norm's running statistics; stateLayout), empty without any. */
+  getLayerState(): Promise<Float32Array>;
+  setLayerState(state: Float32Array): Promise<void>;
   /** Optimiser velocity (momentum > 0), else null. */
   getVelocity(): Promise<Float32Array | null>;
   setVelocity(v: Float32Array): Promise<void>;

@@ -1,0 +1,99 @@
+/**
+ * The batch-normalization kernels against their CPU twins (src/cpu/batchnorm.ts) on awkward
+ * shapes: three channels, odd H·W, one channel, rows past the workgroup's 64 invocations,
+ * and N = 1 (batch 1 after a dense layer), whose variance is 0: the output is β and the
+ * input gradient 0, and the running variance moves towards 0. Outputs are poisoned first.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as cpu from '../../../src/cpu/batchnorm.ts';
+import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
+import { batchnormBackward, batchnormBackwardUpdate, batchnormForward, batchnormStats } from '../../../src/gpu/batchnorm-ops.ts';
+import type { KernelCache } from '../../../src/gpu/kernels.ts';
+import { optimizerBuffer } from '../../../src/gpu/ops.ts';
+import { paramLayout } from '../../../src/model/layout.ts';
+import { expectClose, seededArray } from '../../helpers/compare.ts';
+import { poisoned, run, testKernels } from '../../helpers/gpu.ts';
+
+// f32 sums of up to 2,000 terms in another order than the CPU's doubles; istd up to 1/√ε ≈ 316 at N = 1.
+const TOL = { atol: 2e-5, rtol: 2e-4 };
+
+// [B, H, W, C]: rows N = B·H·W per channel.
+const SHAPES: [number, number, number, number][] = [
+  [2, 5, 7, 3], // three channels, odd H·W (N = 70)
+  [7, 1, 1, 9], // after a dense layer: per unit over the batch
+  [1, 13, 11, 4], // batch 1 of an image: N = 143, fine
+  [10, 14, 14, 6], // N = 1,960: many rows per invocation
+  [3, 3, 3, 1], // one channel
+  [1, 1, 1, 5], // N = 1: variance 0
+];
+
+let k: KernelCache;
+beforeAll(async () => {
+  k = await testKernels();
+});
+
+/** Inputs of one shape: x shifted per channel, γ around 1, β, running statistics, a gradient. */
+function inputs(B: number, H: number, W: number, C: number) {
+  const N = B * H * W;
+  const x = seededArray(N * C, 1 + N + C, -2, 3);
+  const wb = Float32Array.from(seededArray(2 * C, 2 + C, -0.5, 0.5), (v, i) => (i < C ? 1 + v : v));
+  const running = Float32Array.from(seededArray(2 * C, 3 + C, 0.2, 1.5));
+  const dY = seededArray(N * C, 4 + N, -1, 1);
+  return { N, x, wb, running, dY };
+}
+
+describe('batch normalization kernels against src/cpu/batchnorm.ts', () => {
+  for (const [B, H, W, C] of SHAPES) {
+    const name = `B=${B} ${H}×${W}×${C}`;
+    it(`stats, running averages, forward and backward, ${name}`, async () => {
+      const d = k.device;
+      const { N, x, wb, running, dY } = inputs(B, H, W, C);
+      const xBuf = storageBuffer(d, 'x', x);
+      const wbBuf = storageBuffer(d, 'wb', wb);
+      const dYBuf = storageBuffer(d, 'dY', dY);
+      const runBuf = storageBuffer(d, 'running', running);
+      const stats = poisoned(d, 'stats', 2 * C);
+      const out = poisoned(d, 'out', N * C);
+      const evalOut = poisoned(d, 'eval out', N * C);
+      const dWb = poisoned(d, 'dWb', 2 * C);
+      const dX = poisoned(d, 'dX', N * C);
+      await run(d, [
+        await batchnormStats(k, stats, runBuf, xBuf, N, C),
+        await batchnormForward(k, out, xBuf, wbBuf, stats, N, C, 'relu'),
+        await batchnormBackward(k, dX, dWb, xBuf, dYBuf, wbBuf, stats, N, C, 'sigmoid'),
+        await batchnormForward(k, evalOut, xBuf, wbBuf, runBuf, N, C, 'tanh'),
+      ]);
+      const [s, r] = [new Float64Array(2 * C), Float64Array.from(running)];
+      cpu.batchnormStats(s, r, x, N, C);
+      const [o, eo, dw, dx] = [new Float64Array(N * C), new Float64Array(N * C), new Float64Array(2 * C), new Float64Array(N * C)];
+      cpu.batchnormForward(o, x, wb, s, N, C, 'relu');
+      cpu.batchnormBackward(dx, dw, x, dY, wb, s, N, C, 'sigmoid');
+      cpu.batchnormForward(eo, x, wb, r, N, C, 'tanh');
+      expectClose(`stats ${name}`, await readFloats(d, stats, 2 * C), s, TOL);
+      expectClose(`running ${name}`, await readFloats(d, runBuf, 2 * C), r, TOL);
+      expectClose(`out ${name}`, await readFloats(d, out, N * C), o, TOL);
+      expectClose(`dWb ${name}`, await readFloats(d, dWb, 2 * C), dw, TOL);
+      expectClose(`dX ${name}`, await readFloats(d, dX, N * C), dx, TOL);
+      expectClose(`eval out ${name}`, await readFloats(d, evalOut, N * C), eo, TOL);
+      if (N === 1) {
+        expect([...s.subarray(C)]).toEqual(new Array(C).fill(0));
+        expect([...o]).toEqual([...wb.subarray(C)].map((b) => Math.max(0, b)));
+        expect([...dx].every((v) => v === 0)).toBe(true);
+      }
+    });
+
+    it(`fused SGD step, no input gradient, ${name}`, async () => {
+      const d = k.device;
+      const { N, x, wb, running, dY } = inputs(B, H, W, C);
+      const [lr, l2] = [0.3, 0.01];
+      const layout = paramLayout({ input: { channels: 1, height: 1, width: 1 }, layers: [{ type: 'dense', units: 1 }] });
+      const opt = optimizerBuffer(d, layout, lr, l2, 0);
+      const wbBuf = storageBuffer(d, 'wb', wb);
+      const stats = storageBuffer(d, 'stats', new Float32Array(running));
+      await run(d, [await batchnormBackwardUpdate(k, null, wbBuf, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), stats, opt, N, C, 'identity')]);
+      const want = Float64Array.from(wb);
+      cpu.batchnormBackwardUpdate(null, want, x, dY, running, N, C, 'identity', lr, l2);
+      expectClose(`[γ; β] after SGD ${name}`, await readFloats(d, wbBuf, 2 * C), want, TOL);
+    });
+  }
+});
