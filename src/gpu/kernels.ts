@@ -43,6 +43,10 @@ export const KERNELS = {
   dropout: { bindings: ['rw', 'uniform', 'uniform'], step: true },
   maxpool_forward: { bindings: ['read', 'rw', 'rw', 'uniform'] },
   maxpool_backward: { bindings: ['read', 'read', 'read', 'rw', 'uniform'] },
+  avgpool_forward: { bindings: ['read', 'rw', 'uniform'] },
+  avgpool_backward: { bindings: ['read', 'read', 'rw', 'uniform'] },
+  globalavgpool_forward: { bindings: ['read', 'rw', 'uniform'] },
+  globalavgpool_backward: { bindings: ['read', 'read', 'rw', 'uniform'] },
 } satisfies Record<string, KernelDef>;
 
 export type KernelName = keyof typeof KERNELS;

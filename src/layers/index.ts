@@ -4,12 +4,14 @@
  * here and in the Layer union (src/model/spec.ts).
  */
 import type { LayerOf, LayerType } from '../model/spec.ts';
+import { avgpool } from './avgpool.ts';
 import { conv } from './conv.ts';
 import { dense } from './dense.ts';
+import { globalavgpool } from './globalavgpool.ts';
 import type { LayerModule } from './layer.ts';
 import { maxpool } from './maxpool.ts';
 
-export const LAYER_MODULES: { [T in LayerType]: LayerModule<T> } = { dense, conv, maxpool };
+export const LAYER_MODULES: { [T in LayerType]: LayerModule<T> } = { dense, conv, maxpool, avgpool, globalavgpool };
 
 /** The module of a layer's type. */
 export function moduleOf<T extends LayerType>(layer: LayerOf<T>): LayerModule<T> {

@@ -39,11 +39,15 @@ export interface Shape3 {
  *   dense:   `units` outputs, each a weighted sum of every input plus a bias
  *   conv:    `filters` kernels of kh × kw over all input channels, stride, zero padding
  *   maxpool: maximum over size × size windows with stride and padding (padding never wins)
+ *   avgpool: mean over size × size windows with stride and zero padding, always / size²
+ *   globalavgpool: the mean of each channel over the whole map, output (C, 1, 1)
  */
 export type Layer =
   | { type: 'dense'; units: number; activation?: Activation }
   | { type: 'conv'; filters: number; kh: number; kw: number; stride: number; pad: number; activation?: Activation }
-  | { type: 'maxpool'; size: number; stride: number; pad: number };
+  | { type: 'maxpool'; size: number; stride: number; pad: number }
+  | { type: 'avgpool'; size: number; stride: number; pad: number }
+  | { type: 'globalavgpool' };
 
 export type LayerType = Layer['type'];
 export type LayerOf<T extends LayerType> = Extract<Layer, { type: T }>;
