@@ -33,6 +33,7 @@ import { CNN_PRESETS, convPoolStages, describeStage, type CnnPreset, type Featur
 import { stepBindGroup, validate, type KernelRow } from './kernels.ts';
 import { fmtMs, fmtRate, table } from './table.ts';
 import { runOnce, timeCpu, timeGpu } from './timing.ts';
+import { denseNetwork } from '../src/model/arch.ts';
 
 const poison = (n: number) => new Float32Array(n).fill(NaN);
 
@@ -94,7 +95,7 @@ async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
   const wantDW = new Float32Array((cols + 1) * g.OC);
   const cpuDW = timeCpu(() => cpuConv.conv2dBackwardWeight(wantDW, wantCol, dY, g));
   const dWb = storageBuffer(d, 'dWb', wantDW.length * 4);
-  const opt = optimizerBuffer(d, paramLayout({ sizes: [cols, g.OC] }), 0, 0, 0);
+  const opt = optimizerBuffer(d, paramLayout(denseNetwork([cols, g.OC])), 0, 0, 0);
   const dwDispatches = await conv2dBackwardWeight(k, variant, dWb, col, bdY, opt, g, `${where} backward weight`);
   d.queue.writeBuffer(dWb, 0, poison(wantDW.length));
   const tDW = await checkedTiming(ctx, dwDispatches, async () => validate(`${where} backward weight`, await readFloats(d, dWb, wantDW.length), wantDW));

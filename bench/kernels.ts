@@ -23,6 +23,7 @@ import { compareArrays } from '../src/util/compare.ts';
 import { seededArray } from '../src/util/seeded-array.ts';
 import { fmtMs, fmtRate, table } from './table.ts';
 import { timeCpu, timeGpu, type Timing } from './timing.ts';
+import { denseNetwork } from '../src/model/arch.ts';
 
 export interface KernelRow {
   kernel: string;
@@ -198,7 +199,7 @@ async function otherRows(k: KernelCache, ctx: GpuContext, batches: number[]): Pr
     for (const [label, C, K] of OUTPUT_LAYERS) rows.push(await outputLayerRow(k, ctx, B, C, K, label, step));
   }
   for (const [name, sizes] of [['lecun', [784, 300, 100, 10]], ['nielsen', [784, 30, 10]]] as const) {
-    const layout = paramLayout({ sizes: [...sizes] });
+    const layout = paramLayout(denseNetwork([...sizes]));
     const n = layout.total;
     const params = seededArray(n, 9);
     const grads = seededArray(n, 10);

@@ -8,6 +8,7 @@ import { initParams } from '../../src/model/init.ts';
 import { layerViews } from '../../src/model/layout.ts';
 import { permutation, Rng } from '../../src/model/rng.ts';
 import type { ModelSpec } from '../../src/model/spec.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 export interface PeerResult {
   peer: string;
@@ -100,7 +101,7 @@ export const LECUN_SIZES = [784, 300, 100, 10];
 export const CLASSES = 10;
 
 export function lecunSpec(pixels: number): ModelSpec {
-  return { sizes: [pixels, 300, 100, CLASSES], activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' };
+  return { ...denseNetwork([pixels, 300, 100, CLASSES]), activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' };
 }
 
 export interface LayerInit {

@@ -89,3 +89,8 @@ export function parseNetwork(text: string): Network {
   layerShapes({ input, layers }, (i, why) => bad(tokens[i + 1], why));
   return { input, layers };
 }
+
+/** A network of dense layers only, widths input first: [784, 300, 100, 10]. */
+export function denseNetwork(sizes: readonly number[]): Network {
+  return { input: flatShape(sizes[0]), layers: sizes.slice(1).map((units) => ({ type: 'dense' as const, units })) };
+}

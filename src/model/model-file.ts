@@ -110,7 +110,9 @@ function parseSpec(text: string | undefined): ModelSpec {
   }
   const spec = readModelSpec(json);
   if (!spec) {
-    const what = json && typeof json === 'object' && ('features' in json || 'input' in json) ? 'a valid convolutional network' : 'a network';
+    const v = (json ?? {}) as { features?: unknown; layers?: unknown };
+    const spatial = v.features !== undefined || (Array.isArray(v.layers) && v.layers.some((l: { type?: unknown } | null) => l?.type !== 'dense'));
+    const what = spatial ? 'a valid convolutional network' : 'a network';
     throw new SafetensorsError(`the "spec" metadata does not describe ${what}: ${text.slice(0, 300)}`);
   }
   return spec;

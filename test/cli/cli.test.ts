@@ -16,6 +16,8 @@ import type { ModelSpec } from '../../src/model/spec.ts';
 import { writeIdxFolder } from '../data/fixtures.ts';
 import { spawnWgtrain, wgtrain, wgtrainIn, wgtrainToFile, writeSyntheticIdx } from '../helpers/cli.ts';
 import { TEST_ADAPTER } from '../helpers/gpu.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
+import { denseSizes } from '../helpers/sizes.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -52,7 +54,7 @@ describe('wgtrain CLI', () => {
     expect(r.stderr).toContain('no test set');
 
     const saved = loadModel(new Uint8Array(await readFile(`${model}.safetensors`)));
-    expect(saved.spec.sizes).toEqual([64, 32, 10]);
+    expect(denseSizes(saved.spec)).toEqual([64, 32, 10]);
 
     const e = await wgtrain('eval', `${model}.safetensors`, '--data', dir, '--validation', '200', '--device', 'cpu', '--json');
     expect(e.code, e.stderr).toBe(0);
@@ -155,7 +157,7 @@ describe('wgtrain CLI', () => {
     expect(message).toContain(`Cannot write the model ${out}: ENOSPC`);
     const kept = /The trained model is in (\S+\.safetensors) instead/.exec(message)?.[1];
     expect(kept, message).toBeDefined();
-    expect(loadModel(new Uint8Array(await readFile(kept!))).spec.sizes).toEqual([64, 32, 10]);
+    expect(denseSizes(loadModel(new Uint8Array(await readFile(kept!))).spec)).toEqual([64, 32, 10]);
     await rm(kept!);
     await expect(lstat(temp)).rejects.toThrow(/ENOENT/); // the temporary file is gone
     await expect(lstat(out)).rejects.toThrow(/ENOENT/);
@@ -175,7 +177,7 @@ describe('wgtrain CLI', () => {
     const again = await wgtrain('train', ...withData(), '--device', 'cpu', '--epochs', '1', '--out', out, '--checkpoint', ckpt, '--resume');
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).not.toMatch(/epoch \d\//);
-    expect(loadModel(new Uint8Array(await readFile(out))).spec.sizes).toEqual([64, 32, 10]);
+    expect(denseSizes(loadModel(new Uint8Array(await readFile(out))).spec)).toEqual([64, 32, 10]);
   });
 
   it('eval and data name the file or folder that is wrong, and advise only what helps', async () => {
@@ -189,7 +191,7 @@ describe('wgtrain CLI', () => {
     expect(missing.stderr).toContain(`Train one with \`wgtrain train --out ${join(dir, 'nothing.safetensors')}\``);
 
     const wide = join(dir, 'wide.safetensors');
-    const spec: ModelSpec = { sizes: [784, 8, 10], activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' };
+    const spec: ModelSpec = { ...denseNetwork([784, 8, 10]), activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' };
     await writeFile(wide, saveModel(spec, new Float32Array(paramLayout(spec).total)));
     const misfit = await wgtrain('eval', wide, '--data', dir, '--validation', '200', '--device', 'cpu');
     expect(misfit.code).toBe(1);
@@ -212,7 +214,7 @@ describe('wgtrain CLI', () => {
     await writeFile(big, '');
     await truncate(big, 2.5e9); // sparse: no disk space used
     const nan = join(dir, 'nan.safetensors');
-    const spec: ModelSpec = { sizes: [64, 8, 10], activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' };
+    const spec: ModelSpec = { ...denseNetwork([64, 8, 10]), activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' };
     const params = new Float32Array(paramLayout(spec).total);
     params[3] = NaN;
     await writeFile(nan, saveModel(spec, params));

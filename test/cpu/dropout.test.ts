@@ -5,6 +5,7 @@ import { readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
 import { dropout as gpuDropout, optimizerBuffer, optimizerWords } from '../../src/gpu/ops.ts';
 import { paramLayout } from '../../src/model/layout.ts';
 import { run, testKernels } from '../helpers/gpu.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 describe('dropout', () => {
   it('pcgHash is PCG\'s RXS M XS output permutation (known values) and stays in 32 bits', () => {
@@ -35,7 +36,7 @@ describe('dropout', () => {
     const d = k.device;
     const n = 5000;
     const x = Float32Array.from({ length: n }, (_, i) => (i % 13) - 6);
-    const layout = paramLayout({ sizes: [4, 4] });
+    const layout = paramLayout(denseNetwork([4, 4]));
     const opt = optimizerBuffer(d, layout, 0.1, 0, 0);
     d.queue.writeBuffer(opt, 0, optimizerWords(layout, 0.1, 0, 0, { beta1: 0.9, beta2: 0.999, eps: 1e-8, t0: 40 }));
     const stepBuffer = d.createBuffer({ size: 512, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });

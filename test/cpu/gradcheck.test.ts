@@ -8,8 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { quadraticCost, softmaxCrossEntropy } from '../../src/cpu/loss.ts';
 import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from '../../src/cpu/matmul.ts';
 import { paramLayout } from '../../src/model/layout.ts';
-import { ACTIVATIONS, layerActivations, type Activation, type Loss, type ModelSpec } from '../../src/model/spec.ts';
+import { ACTIVATIONS, layerActivation, type Activation, type Loss, type ModelSpec } from '../../src/model/spec.ts';
 import { seededArray } from '../helpers/compare.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
+import { denseSizes } from '../helpers/sizes.ts';
 
 const H = 1e-6;
 // float64 centred differences: truncation O(h²) ≈ 1e-12, rounding ≈ ε/h ≈ 1e-10 relative.
@@ -17,12 +19,13 @@ const MAX_REL_ERROR = 1e-6;
 
 function network(spec: ModelSpec, B: number) {
   const layout = paramLayout(spec);
-  const acts = layerActivations(spec);
-  const x = Float64Array.from(seededArray(B * spec.sizes[0], 3, 0, 1));
-  const labels = Uint32Array.from({ length: B }, (_, b) => (b * 7) % spec.sizes[spec.sizes.length - 1]);
-  const a = spec.sizes.slice(1).map((n) => new Float64Array(B * n));
-  const dZ = spec.sizes.slice(1).map((n) => new Float64Array(B * n));
-  const K = spec.sizes[spec.sizes.length - 1];
+  const acts = spec.layers.map((_, i) => layerActivation(spec, i));
+  const sizes = denseSizes(spec);
+  const x = Float64Array.from(seededArray(B * sizes[0], 3, 0, 1));
+  const labels = Uint32Array.from({ length: B }, (_, b) => (b * 7) % sizes[sizes.length - 1]);
+  const a = sizes.slice(1).map((n) => new Float64Array(B * n));
+  const dZ = sizes.slice(1).map((n) => new Float64Array(B * n));
+  const K = sizes[sizes.length - 1];
   const L = layout.layers.length;
 
   const block = (p: Float64Array, l: number) => p.subarray(layout.layers[l].offset, layout.layers[l].offset + layout.layers[l].size);
@@ -83,7 +86,7 @@ describe('CPU reference gradients vs finite differences (float64)', () => {
     for (const activation of hidden) {
       const outputActivation: Activation = loss === 'quadratic' ? 'sigmoid' : 'identity';
       it(`${activation} hidden layers, ${loss}`, () => {
-        const spec: ModelSpec = { sizes: [6, 5, 4, 3], activation, loss, outputActivation, init: 'xavier' };
+        const spec: ModelSpec = { ...denseNetwork([6, 5, 4, 3]), activation, loss, outputActivation, init: 'xavier' };
         const { worst, where } = check(spec, 4);
         expect(worst, `worst relative error at ${where}`).toBeLessThan(MAX_REL_ERROR);
       });
@@ -91,7 +94,7 @@ describe('CPU reference gradients vs finite differences (float64)', () => {
   }
   for (const out of ['tanh', 'identity', 'softplus'] as Activation[]) {
     it(`quadratic cost through a ${out} output`, () => {
-      const spec: ModelSpec = { sizes: [5, 4, 3], activation: 'tanh', loss: 'quadratic', outputActivation: out, init: 'xavier' };
+      const spec: ModelSpec = { ...denseNetwork([5, 4, 3]), activation: 'tanh', loss: 'quadratic', outputActivation: out, init: 'xavier' };
       const { worst, where } = check(spec, 3);
       expect(worst, `worst relative error at ${where}`).toBeLessThan(MAX_REL_ERROR);
     });

@@ -16,6 +16,7 @@ import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { testGpu } from '../helpers/gpu.ts';
 import { syntheticSplit } from '../helpers/splits.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 describe('MatmulTuner', () => {
   const times: Record<string, number> = { naive: 9, blocked: 3, vec4: 1, tiled: 5 };
@@ -97,7 +98,7 @@ describe("variant 'auto' on the real adapter", () => {
   afterAll(() => trainers.forEach((t) => t.destroy()));
 
   it('tunes every matmul shape of the step and trains an epoch as the CPU reference does', async () => {
-    const config: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [784, 32, 20, 10] }, batch: 50 };
+    const config: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, ...denseNetwork([784, 32, 20, 10]) }, batch: 50 };
     const train = syntheticSplit(500, 1);
     const val = syntheticSplit(100, 2);
     const tuner = new MatmulTuner('test adapter', memoryStore(), 5);

@@ -19,6 +19,7 @@ import { paramLayout } from '../../src/model/layout.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../helpers/gpu.ts';
 import { Rng } from '../../src/model/rng.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
 
@@ -113,7 +114,7 @@ describe('conv2d layer on the GPU against src/cpu/conv.ts', () => {
 
         const dYb = storageBuffer(d, 'dY', dY);
         const dWb = poisoned(d, 'dWb', wb.length);
-        const opt = optimizerBuffer(d, paramLayout({ sizes: [cols, OC] }), 0.01, 0.1, 0);
+        const opt = optimizerBuffer(d, paramLayout(denseNetwork([cols, OC])), 0.01, 0.1, 0);
         await run(d, await conv2dBackwardWeight(k, variant, dWb, col, dYb, opt, g));
         const colCpu = new Float64Array(rows * cols);
         cpuConv.im2col(colCpu, Float64Array.from(x), g);
@@ -182,7 +183,7 @@ describe('max-pool kernels against src/cpu/pool.ts', () => {
 describe('adam_update against src/cpu/update.ts', () => {
   it('three steps over a two-layer buffer, padding untouched', async () => {
     const d = k.device;
-    const layout = paramLayout({ sizes: [13, 7, 3] });
+    const layout = paramLayout(denseNetwork([13, 7, 3]));
     const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
     const params = seededArray(layout.total, 21);
     const paramsGpu = storageBuffer(d, 'params', params);

@@ -9,6 +9,7 @@ import { evaluateRows, gatherBatch, optimizerBuffer, sgdMomentumUpdate, sgdUpdat
 import { paramLayout } from '../../src/model/layout.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../helpers/gpu.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 // One multiply-add per element in f32 against float64.
 const UPDATE_TOL = { atol: 1e-6, rtol: 1e-6 };
@@ -90,7 +91,7 @@ describe('gather_batch_u8 (the batch kept as bytes)', () => {
 });
 
 describe('parameter updates', () => {
-  const spec = { sizes: [9, 7, 3] }; // blocks of 70 and 24 floats with padding between
+  const spec = denseNetwork([9, 7, 3]); // blocks of 70 and 24 floats with padding between
   const layout = paramLayout(spec);
   const n = layout.total;
   const params = seededArray(n, 31);

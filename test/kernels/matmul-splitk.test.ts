@@ -16,6 +16,7 @@ import { paramLayout } from '../../src/model/layout.ts';
 import { ACTIVATIONS } from '../../src/model/spec.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../helpers/gpu.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 const TOL = { atol: 1e-4, rtol: 1e-4 };
 const LR = 0.3;
@@ -133,7 +134,7 @@ for (const variant of MATMUL_VARIANTS) {
         expectClose(`dWb (${C + 1}×${OC})`, await readFloats(d, dWb, (C + 1) * OC), want, TOL);
 
         const params = storageBuffer(d, 'wb', wb);
-        const opt = optimizerBuffer(d, paramLayout({ sizes: [C, OC] }), LR, L2, 0);
+        const opt = optimizerBuffer(d, paramLayout(denseNetwork([C, OC])), LR, L2, 0);
         await run(d, [await matmulBackwardWeightUpdate(k, variant, params, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), opt, B, C, OC, 'update', split)]);
         const wantWb = Float64Array.from(wb);
         cpu.matmulBackwardWeightUpdate(wantWb, Float64Array.from(x), Float64Array.from(dY), B, C, OC, LR, L2);
@@ -166,7 +167,7 @@ describe('matmul_vec4_u8 split-K (input as bytes)', () => {
       expectClose(`dWb (${C + 1}×${OC})`, await readFloats(d, dWb, (C + 1) * OC), wantDW, TOL);
 
       const params = storageBuffer(d, 'wb', wb);
-      const opt = optimizerBuffer(d, paramLayout({ sizes: [C, OC] }), LR, L2, 0);
+      const opt = optimizerBuffer(d, paramLayout(denseNetwork([C, OC])), LR, L2, 0);
       await run(d, [await matmulBackwardWeightUpdate(k, 'vec4', params, input(d), storageBuffer(d, 'dY', dY), opt, B, C, OC, 'update', split)]);
       const wantWb = Float64Array.from(wb);
       cpu.matmulBackwardWeightUpdate(wantWb, x, Float64Array.from(dY), B, C, OC, LR, L2);

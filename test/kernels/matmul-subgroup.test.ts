@@ -18,6 +18,7 @@ import { paramLayout } from '../../src/model/layout.ts';
 import { ACTIVATION_CODE, ACTIVATIONS, type Activation } from '../../src/model/spec.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';
 import { poisoned, run, subgroupGpu, testGpu } from '../helpers/gpu.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 // As in matmul.test.ts: f32 sums of up to 1000 products of values in [-1, 1] (here in a
 // different order: strided partial sums, then a tree across lanes) stay within 1e-4.
@@ -95,7 +96,7 @@ describe.skipIf(!sg.ctx)(`matmul_subgroup ${sg.reason}`, () => {
       const wb = seededArray((C + 1) * OC, 10);
       const d = k.device;
       const params = storageBuffer(d, 'wb', wb);
-      const opt = optimizerBuffer(d, paramLayout({ sizes: [C, OC] }), LR, L2, 0);
+      const opt = optimizerBuffer(d, paramLayout(denseNetwork([C, OC])), LR, L2, 0);
       await run(d, [await matmulBackwardWeightUpdate(k, 'subgroup', params, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), opt, B, C, OC)]);
       const want = Float64Array.from(wb);
       cpu.matmulBackwardWeightUpdate(want, Float64Array.from(x), Float64Array.from(dY), B, C, OC, LR, L2);
@@ -132,7 +133,7 @@ describe.skipIf(!sg.ctx)(`matmul_subgroup ${sg.reason}`, () => {
       expectClose(`dWb (${C + 1}×${OC})`, await readFloats(d, dWb, (C + 1) * OC), wantDW, TOL);
 
       const params = storageBuffer(d, 'wb', wb);
-      const opt = optimizerBuffer(d, paramLayout({ sizes: [C, OC] }), 0.3, 0.01, 0);
+      const opt = optimizerBuffer(d, paramLayout(denseNetwork([C, OC])), 0.3, 0.01, 0);
       await run(d, [await matmulBackwardWeightUpdate(k, 'subgroup', params, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), opt, B, C, OC, 'update', split)]);
       const wantWb = Float64Array.from(wb);
       cpu.matmulBackwardWeightUpdate(wantWb, Float64Array.from(x), Float64Array.from(dY), B, C, OC, 0.3, 0.01);

@@ -16,6 +16,7 @@ import { paramLayout } from '../../src/model/layout.ts';
 import { ACTIVATIONS, type Activation } from '../../src/model/spec.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../helpers/gpu.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 // f32 sums of up to 784 products of values in [-1, 1]: worst-case rounding ≈ K·2⁻²⁴·Σ|terms|
 // stays under 1e-4 for these sizes; the CPU side accumulates in float64.
@@ -92,7 +93,7 @@ const LR = 0.3;
 const L2 = 0.01;
 
 function optimizer(d: GPUDevice, C: number, OC: number): GPUBuffer {
-  return optimizerBuffer(d, paramLayout({ sizes: [C, OC] }), LR, L2, 0);
+  return optimizerBuffer(d, paramLayout(denseNetwork([C, OC])), LR, L2, 0);
 }
 
 for (const variant of MATMUL_VARIANTS) {

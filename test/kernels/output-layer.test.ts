@@ -13,6 +13,7 @@ import { paramLayout } from '../../src/model/layout.ts';
 import { ACTIVATIONS, type Activation, type Loss } from '../../src/model/spec.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../helpers/gpu.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 // z and out: f32 sums of ≤ 101 products of magnitude ≤ 1 in a different order from the
 // float64 twin (a few ulps of the terms each), then exp/log good to a few ulps.
@@ -69,7 +70,7 @@ async function check({ B, C, K, loss, actOut, actPrev, geometry, drop }: Case): 
   const rowStats = poisoned(d, 'rowStats', 2 * B * STEPS);
   const inputs = [storageBuffer(d, 'h', h), storageBuffer(d, 'wb', wb), storageBuffer(d, 'labels', labels)];
   const opt = d.createBuffer({ size: OPTIMIZER_BYTES, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-  d.queue.writeBuffer(opt, 0, optimizerWords(paramLayout({ sizes: [C, K] }), 0.1, 0, 0, { beta1: 0, beta2: 0, eps: 0, t0: T0 }));
+  d.queue.writeBuffer(opt, 0, optimizerWords(paramLayout(denseNetwork([C, K])), 0.1, 0, 0, { beta1: 0, beta2: 0, eps: 0, t0: T0 }));
   const dispatch = await outputLayer(k, out, dZ, dH, rowStats, inputs[0], inputs[1], inputs[2], B, C, K, loss, actOut, actPrev ?? 'identity', step, 'outputLayer', { geometry, dropout: drop && { ...drop, opt } });
   await run(d, [dispatch], SLOT * STEP_SLOT_BYTES);
 

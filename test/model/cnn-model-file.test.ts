@@ -15,6 +15,7 @@ import { type ModelSpec } from '../../src/model/spec.ts';
 import { PRESETS } from '../../src/train/config.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { syntheticSplit } from '../helpers/splits.ts';
+import { denseSizes } from '../helpers/sizes.ts';
 
 const spec: ModelSpec = { ...PRESETS.lenet5.model, ...parseNetwork('1x12x10-conv3k3p1-pool2-conv5k3x2s2-7-4') };
 
@@ -90,7 +91,7 @@ describe('convolutional model files', () => {
     const file = readSafetensors(saveModel(spec, params));
     expect(file.tensors.get('layers.0.weight')!.shape).toEqual([3, 1, 3, 3]);
     expect(file.tensors.get('layers.1.weight')!.shape).toEqual([5, 3, 3, 2]);
-    expect(file.tensors.get('layers.2.weight')!.shape).toEqual([spec.sizes[0], 7]);
+    expect(file.tensors.get('layers.2.weight')!.shape).toEqual([denseSizes(spec)[0], 7]);
 
     const images = syntheticSplit(3, 4, 12, 10, 4);
     const trainer = new CpuTrainer({ ...PRESETS.lenet5, model: spec, batch: 1 }, images, images);

@@ -2,8 +2,9 @@
 import { saveModel } from '../../src/model/model-file.ts';
 import { paramLayout } from '../../src/model/layout.ts';
 import type { ModelSpec } from '../../src/model/spec.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
-export const SPEC: ModelSpec = { sizes: [4, 3, 2], activation: 'relu', loss: 'cross-entropy', outputActivation: 'sigmoid', init: 'xavier' };
+export const SPEC: ModelSpec = { ...denseNetwork([4, 3, 2]), activation: 'relu', loss: 'cross-entropy', outputActivation: 'sigmoid', init: 'xavier' };
 
 /** Parameters whose every float is distinct, padding left at 0 as the trainers keep it. */
 export function params(spec: ModelSpec = SPEC): Float32Array {

@@ -9,6 +9,8 @@ import type { ModelSpec } from '../../src/model/spec.ts';
 import { attempt, MEMORY_LIMIT } from '../data/mutate.ts';
 import { wgtrain } from '../helpers/cli.ts';
 import { editHeader, joinFile, modelFile, params, SPEC, splitFile, withSpec } from './model-bytes.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
+import { denseSizes } from '../helpers/sizes.ts';
 
 function expectRefusal(bytes: Uint8Array, pattern: RegExp): SafetensorsError {
   const r = attempt(() => loadModel(bytes));
@@ -23,12 +25,12 @@ function expectRefusal(bytes: Uint8Array, pattern: RegExp): SafetensorsError {
 describe('saveModel → loadModel', () => {
   const specs: ModelSpec[] = [
     SPEC,
-    { sizes: [784, 30, 10], activation: 'sigmoid', loss: 'quadratic', outputActivation: 'sigmoid', init: 'normal' },
-    { sizes: [5, 1], activation: 'step', loss: 'quadratic', outputActivation: 'identity', init: 'he' },
-    { sizes: [3, 7, 5, 4, 2], activation: 'softplus', loss: 'cross-entropy', outputActivation: 'tanh', init: 'xavier' },
+    { ...denseNetwork([784, 30, 10]), activation: 'sigmoid', loss: 'quadratic', outputActivation: 'sigmoid', init: 'normal' },
+    { ...denseNetwork([5, 1]), activation: 'step', loss: 'quadratic', outputActivation: 'identity', init: 'he' },
+    { ...denseNetwork([3, 7, 5, 4, 2]), activation: 'softplus', loss: 'cross-entropy', outputActivation: 'tanh', init: 'xavier' },
   ];
   for (const spec of specs) {
-    it(`round-trips ${spec.sizes.join('-')} with its spec, every parameter and the notes`, () => {
+    it(`round-trips ${denseSizes(spec).join('-')} with its spec, every parameter and the notes`, () => {
       const p = params(spec);
       const saved = loadModel(saveModel(spec, p, { epochs: '3', dataset: 'mnist ✓' }));
       expect(saved.spec).toEqual(spec);
@@ -80,7 +82,7 @@ describe('loadModel refusals', () => {
   });
 
   it('shapes that do not match the architecture, naming both', () => {
-    const transposed = saveModel({ ...SPEC, sizes: [4, 3, 2] }, params());
+    const transposed = saveModel({ ...SPEC, ...denseNetwork([4, 3, 2]) }, params());
     const bytes = editHeader(transposed, (h) => {
       (h['layers.0.weight'] as { shape: number[] }).shape = [3, 4];
     });

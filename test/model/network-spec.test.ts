@@ -1,30 +1,31 @@
 /** The --arch syntax for networks with convolutions: parsing, printing, and errors that name the bad token. */
 import { describe, expect, it } from 'vitest';
 import { paramLayout } from '../../src/model/layout.ts';
-import { architectureText, parseNetwork } from '../../src/model/arch.ts';
-import { resolveFeatures } from '../../src/model/spec.ts';
+import { architectureText, denseNetwork, parseNetwork } from '../../src/model/arch.ts';
+import { layerShapes } from '../../src/model/shapes.ts';
+import { denseSizes } from '../helpers/sizes.ts';
 import { PRESETS } from '../../src/train/config.ts';
 
 describe('parseNetwork', () => {
   it('dense architectures are unchanged', () => {
-    expect(parseNetwork('784-300-100-10')).toEqual({ sizes: [784, 300, 100, 10] });
-    expect(parseNetwork('28x28-30-10')).toEqual({ sizes: [784, 30, 10] });
+    expect(parseNetwork('784-300-100-10')).toEqual(denseNetwork([784, 300, 100, 10]));
+    expect(parseNetwork('28x28-30-10')).toEqual(denseNetwork([784, 30, 10]));
   });
 
   it('LeNet-5: shapes layer by layer, the flattened size first among the dense widths', () => {
     const net = parseNetwork('1x28x28-conv6k5p2-pool2-conv16k5-pool2-120-84-10');
-    expect(net.sizes).toEqual([400, 120, 84, 10]);
-    expect(net).toEqual({ sizes: PRESETS.lenet5.model.sizes, input: PRESETS.lenet5.model.input, features: PRESETS.lenet5.model.features });
-    expect(resolveFeatures(net).map((f) => [f.out.height, f.out.width, f.out.channels])).toEqual([[28, 28, 6], [14, 14, 6], [10, 10, 16], [5, 5, 16]]);
+    expect(denseSizes(net)).toEqual([400, 120, 84, 10]);
+    expect(net).toEqual({ input: PRESETS.lenet5.model.input, layers: PRESETS.lenet5.model.layers });
+    expect(layerShapes(net).slice(0, 4).map((f) => [f.out.height, f.out.width, f.out.channels])).toEqual([[28, 28, 6], [14, 14, 6], [10, 10, 16], [5, 5, 16]]);
     expect(architectureText({ ...net })).toBe('1x28x28-conv6k5p2-pool2-conv16k5-pool2-120-84-10');
   });
 
   it('stride, padding, non-square kernels, overlapping pools, a square input given as pixels', () => {
     const net = parseNetwork('784-conv96k11s4p2-pool3s2-conv8k1x3p1-10');
     expect(net.input).toEqual({ channels: 1, height: 28, width: 28 });
-    expect(net.features).toEqual([
+    expect(net.layers.slice(0, 3)).toEqual([
       { type: 'conv', filters: 96, kh: 11, kw: 11, stride: 4, pad: 2 },
-      { type: 'pool', size: 3, stride: 2, pad: 0 },
+      { type: 'maxpool', size: 3, stride: 2, pad: 0 },
       { type: 'conv', filters: 8, kh: 1, kw: 3, stride: 1, pad: 1 },
     ]);
     expect(architectureText({ ...net })).toBe('1x28x28-conv96k11s4p2-pool3s2-conv8k1x3p1-10');
@@ -34,8 +35,8 @@ describe('parseNetwork', () => {
     for (const p of Object.values(PRESETS)) {
       const text = architectureText(p.model);
       const back = parseNetwork(text);
-      expect(back.sizes).toEqual(p.model.sizes);
-      expect(back.features ?? []).toEqual(p.model.features ?? []);
+      expect(back.input).toEqual(p.model.input);
+      expect(back.layers).toEqual(p.model.layers);
     }
   });
 

@@ -10,6 +10,8 @@ import { readSafetensors, SafetensorsError, writeSafetensors, type SafetensorsFi
 import { ACTIVATIONS } from '../../src/model/spec.ts';
 import { applyMutations, attempt, MEMORY_LIMIT, mutations, SEED, u32Value, u64Value } from '../data/mutate.ts';
 import { editHeader, joinFile, modelFile, SPEC, withSpec } from './model-bytes.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
+import { denseSizes } from '../helpers/sizes.ts';
 
 const RUNS = { seed: SEED, numRuns: 500 };
 
@@ -39,7 +41,7 @@ function loadsOrRefuses(bytes: Uint8Array): void {
     () => loadModel(bytes),
     (m: SavedModel) => {
       expect(m.params.length).toBe(m.layout.total);
-      expect(m.layout.layers.map((b) => b.C)).toEqual(m.spec.sizes.slice(0, -1));
+      expect(m.layout.layers.map((b) => b.C)).toEqual(denseSizes(m.spec).slice(0, -1));
     },
   );
 }
@@ -53,7 +55,7 @@ const tensorFile = writeSafetensors(
   { note: 'x' },
 );
 const model = modelFile();
-const deepModel = modelFile({ ...SPEC, sizes: [3, 4, 4, 2], loss: 'quadratic' });
+const deepModel = modelFile({ ...SPEC, ...denseNetwork([3, 4, 4, 2]), loss: 'quadratic' });
 /** The u64 header length, and a spot inside the JSON. */
 const FIELDS = [0, 4, 12, 40];
 

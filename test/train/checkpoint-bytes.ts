@@ -6,8 +6,9 @@ import { dataIdentity } from '../../src/train/checkpoint.node.ts';
 import { sealChecksum } from '../../src/train/checkpoint-format.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { syntheticSplit } from '../helpers/splits.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
-export const CONFIG: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [64, 300, 10] }, batch: 20, epochs: 3, momentum: 0.5 };
+export const CONFIG: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, ...denseNetwork([64, 300, 10]) }, batch: 20, epochs: 3, momentum: 0.5 };
 
 /** A checkpoint after one epoch of a small momentum run (parameters well over 64 KiB). */
 export async function smallCheckpoint(config: TrainConfig = CONFIG): Promise<Checkpoint> {

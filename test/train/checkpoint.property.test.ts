@@ -13,13 +13,14 @@ import type { Checkpoint } from '../../src/train/checkpoint.ts';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint-format.ts';
 import { applyMutations, attempt, MEMORY_LIMIT, mutations, SEED, u32Value, u64Value } from '../data/mutate.ts';
 import { CONFIG, edit, smallCheckpoint } from './checkpoint-bytes.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 const RUNS = { seed: SEED, numRuns: 500 };
 
 let good: Uint8Array;
 let legacy: Uint8Array;
 beforeAll(async () => {
-  const c = await smallCheckpoint({ ...CONFIG, model: { ...CONFIG.model, sizes: [64, 5, 10] } });
+  const c = await smallCheckpoint({ ...CONFIG, model: { ...CONFIG.model, ...denseNetwork([64, 5, 10]) } });
   good = encodeCheckpoint(c);
   legacy = writeSafetensors(
     [{ name: 'params', shape: [c.params.length], data: c.params }, { name: 'velocity', shape: [c.params.length], data: c.optimizer.velocity }],

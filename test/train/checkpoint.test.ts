@@ -22,6 +22,7 @@ import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { spawnWgtrain, wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
 import { TEST_ADAPTER } from '../helpers/gpu.ts';
 import { syntheticSplit } from '../helpers/splits.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -318,7 +319,7 @@ describe('signals on the CPU reference', () => {
 
 describe('device loss', () => {
   it('ends the epoch with a clear error; the checkpoint resumes on the CPU reference', async () => {
-    const config: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [784, 32, 10] }, momentum: 0.5 };
+    const config: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, ...denseNetwork([784, 32, 10]) }, momentum: 0.5 };
     const train = syntheticSplit(2000, 7);
     const val = syntheticSplit(200, 8);
     const ctx = await openNodeGpu(TEST_ADAPTER); // its own device: this test destroys it

@@ -14,6 +14,7 @@ import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { expectClose } from '../helpers/compare.ts';
 // As test/train/parity.test.ts: the tolerances of test/helpers/pair.ts.
 import { compareOneStep, LOSS_TOL, trainerPairs } from '../helpers/pair.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 
 const pair = trainerPairs(2000, 50);
@@ -51,7 +52,7 @@ describe('the step programs', () => {
   });
   it('a byte input batch read by the output layer itself keeps the unfused path', async () => {
     // 784-32: vec4 reads layer 1's input as bytes; output_layer reads floats.
-    const { gpu } = await compareStep({ ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [784, 32] } }, { variant: 'vec4' });
+    const { gpu } = await compareStep({ ...PRESETS.lecun, model: { ...PRESETS.lecun.model, ...denseNetwork([784, 32]) } }, { variant: 'vec4' });
     expect(usesOutputLayer(gpu)).toBe(false);
   });
 });
@@ -76,11 +77,11 @@ describe('one step GPU vs CPU with the fused output layer', () => {
   });
   for (const activation of ACTIVATIONS) {
     it(`hidden ${activation} before the output layer, batch 7`, async () => {
-      await compareStep({ ...PRESETS.lecun, batch: 7, lr: 0.05, model: { ...PRESETS.lecun.model, sizes: [784, 20, 17], activation } }, { fuseUpdate: false });
+      await compareStep({ ...PRESETS.lecun, batch: 7, lr: 0.05, model: { ...PRESETS.lecun.model, ...denseNetwork([784, 20, 17]), activation } }, { fuseUpdate: false });
     });
   }
   it('784-10: the output layer reads the image batch (no dH)', async () => {
-    const { gpu } = await compareStep({ ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [784, 10] } }, { fuseUpdate: false });
+    const { gpu } = await compareStep({ ...PRESETS.lecun, model: { ...PRESETS.lecun.model, ...denseNetwork([784, 10]) } }, { fuseUpdate: false });
     expect(usesOutputLayer(gpu)).toBe(true);
     expect(gpu.stepProgram.length).toBe(4); // gather, output layer, weight gradient, update
   });

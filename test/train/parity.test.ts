@@ -11,12 +11,13 @@ import { expectClose } from '../helpers/compare.ts';
 // STEP_TOL (one step: f32 sums over ≤ 784 terms in another order on each side) and LOSS_TOL
 // (twenty steps of SGD compounding them a little) live with the step comparison.
 import { compareOneStep, LOSS_TOL, trainerPairs } from '../helpers/pair.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 
-const lecun: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [784, 30, 20, 10] }, momentum: 0.9, lr: 0.05 };
+const lecun: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, ...denseNetwork([784, 30, 20, 10]) }, momentum: 0.9, lr: 0.05 };
 const nielsen: TrainConfig = { ...PRESETS.nielsen, batch: 7 };
 // Layer 1 with 32 outputs: the vec4 variant reads the input batch as bytes (matmul_vec4_u8).
-const bytes: TrainConfig = { ...lecun, model: { ...lecun.model, sizes: [784, 32, 20, 10] } };
+const bytes: TrainConfig = { ...lecun, model: { ...lecun.model, ...denseNetwork([784, 32, 20, 10]) } };
 
 const pair = trainerPairs(2000, 50); // 20 mini-batches of 100
 

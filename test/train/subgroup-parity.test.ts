@@ -12,10 +12,11 @@ import { expectClose } from '../helpers/compare.ts';
 import { subgroupGpu } from '../helpers/gpu.ts';
 // The tolerances of parity.test.ts (test/helpers/pair.ts).
 import { compareOneStep, LOSS_TOL, trainerPairs } from '../helpers/pair.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 
 // lecun's shape made small (784-30-20-10, relu, softmax cross-entropy, L2), batch 100.
-const small: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [784, 30, 20, 10] }, lr: 0.05 };
+const small: TrainConfig = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, ...denseNetwork([784, 30, 20, 10]) }, lr: 0.05 };
 const options: GpuTrainerOptions = { variant: 'subgroup' };
 
 const sg = await subgroupGpu();

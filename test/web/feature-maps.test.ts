@@ -9,7 +9,7 @@ import { conv2dDirect, convGeometry } from '../../src/cpu/conv.ts';
 import { maxPoolForward, poolGeometry } from '../../src/cpu/pool.ts';
 import { CpuTrainer } from '../../src/cpu/trainer.ts';
 import { holdOut } from '../../src/data/dataset.ts';
-import { convBlocks, paramLayout } from '../../src/model/layout.ts';
+import { paramLayout } from '../../src/model/layout.ts';
 import { parseNetwork } from '../../src/model/arch.ts';
 import { type ModelSpec } from '../../src/model/spec.ts';
 import { PRESETS } from '../../src/train/config.ts';
@@ -54,7 +54,7 @@ describe('forwardImage on a CNN', () => {
       ['conv 2: 5 filters 3×3, stride 2, relu', 5, 6, 6],
       ['max-pool 2: 3×3, stride 2, padding 1', 5, 3, 3],
     ]);
-    const [c1, c2] = convBlocks(paramLayout(spec));
+    const [c1, c2] = paramLayout(spec).layers.filter((b) => b.kind === 'conv');
     const block = (b: typeof c1) => params.subarray(b.offset, b.offset + b.size);
     const x = Float32Array.from(image(3), (p) => p / 255);
     const want1 = new Float32Array(28 * 28 * 3);
