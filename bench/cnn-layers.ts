@@ -1,13 +1,15 @@
 /**
  * The convolution and pooling layers of a preset at a batch size, as the trainers run them:
- * each feature layer's geometry (src/model/stages.ts featureStages)
- * and the activation of the layer before it (what a backward pass multiplies by).
+ * the resolved network's layers (src/model/network.ts) with each one's geometry and the
+ * activation its backward pass multiplies by (the layer before it's).
  */
 import type { ConvGeometry } from '../src/cpu/conv.ts';
 import type { PoolGeometry } from '../src/cpu/pool.ts';
-import { paramLayout } from '../src/model/layout.ts';
+import { convLayerGeometry } from '../src/layers/conv.ts';
+import type { ResolvedLayer } from '../src/layers/layer.ts';
+import { poolLayerGeometry } from '../src/layers/maxpool.ts';
+import { resolveNetwork } from '../src/model/network.ts';
 import type { Activation, ModelSpec } from '../src/model/spec.ts';
-import { featureStages } from '../src/model/stages.ts';
 
 /** The convolutional presets the benchmark measures. */
 export const CNN_PRESETS = ['lenet5', 'cnn'] as const;
@@ -19,18 +21,15 @@ export type FeatureStage =
 
 /**
  * conv 1, pool 1, conv 2, … of `spec` at batch B. `act` is the activation of the layer that
- * produced the stage's input (the hidden activation: pooling passes it through); `first`
- * marks the stage that reads the images, which needs no input gradient.
+ * produced the stage's input; `first` marks the stage that reads the images, which needs no
+ * input gradient.
  */
 export function convPoolStages(spec: ModelSpec, B: number): FeatureStage[] {
-  let convs = 0;
-  let pools = 0;
-  return featureStages(spec, paramLayout(spec), B).map((s, i) => {
-    const first = i === 0;
-    const act = spec.activation;
-    return s.conv
-      ? { name: `conv ${++convs}`, kind: 'conv', conv: s.conv, act, first }
-      : { name: `pool ${++pools}`, kind: 'pool', pool: s.pool!, act, first };
+  return resolveNetwork(spec).layers.flatMap((r): FeatureStage[] => {
+    const common = { act: r.prevAct, first: r.index === 0 };
+    if (r.layer.type === 'conv') return [{ name: `conv ${r.ordinal}`, kind: 'conv', conv: convLayerGeometry(r as ResolvedLayer<'conv'>, B), ...common }];
+    if (r.layer.type === 'maxpool') return [{ name: `pool ${r.ordinal}`, kind: 'pool', pool: poolLayerGeometry(r as ResolvedLayer<'maxpool'>, B), ...common }];
+    return [];
   });
 }
 

@@ -8,8 +8,8 @@ measure; nothing of a preset is repeated here:
     {"preset": "lecun", "config": {TrainConfig}, "data": "/abs/mnist", "validation": 10000,
      "batches": [100, 1000], "modes": ["eager", "graph"], "epochs": 1, "warmup": 20,
      "images": null}
-The network comes from config.model (dense sizes, hidden and output activations, loss, init;
-conv and pool layers from model.features), the optimiser from config.optimizer, lr, momentum,
+The network comes from config.model (input, the list of layers (LAYER_SHAPES names the types mapped),
+hidden and output activations, loss, init), the optimiser from config.optimizer, lr, momentum,
 Adam's betas, l2 (added to the weights' gradient, biases excluded, as wgtrain does) and dropout.
 η is the preset's first-epoch η, kept constant.
 
@@ -72,34 +72,59 @@ def output_length(n, k, stride, pad):
     return (n + 2 * pad - k) // stride + 1
 
 
-def feature_shapes(model):
-    """The (channels, height, width) after each feature layer; [] for a dense network."""
-    features = model.get("features") or []
-    if not features:
-        return []
+def _conv_shape(f, c, h, w):
+    return f["filters"], output_length(h, f["kh"], f["stride"], f["pad"]), output_length(w, f["kw"], f["stride"], f["pad"])
+
+
+def _maxpool_shape(f, c, h, w):
+    if 2 * f["pad"] > f["size"]:
+        raise ConfigError(f"torch pools with padding at most half the window (pad {f['pad']}, size {f['size']})")
+    return c, output_length(h, f["size"], f["stride"], f["pad"]), output_length(w, f["size"], f["stride"], f["pad"])
+
+
+def _dense_shape(f, c, h, w):
+    return f["units"], 1, 1
+
+
+# The layer types this peer maps to torch, by wgtrain's layer type: its shape rule.
+LAYER_SHAPES = {"conv": _conv_shape, "maxpool": _maxpool_shape, "dense": _dense_shape}
+
+
+def layer_shapes(model):
+    """The (channels, height, width) after each of model.layers."""
     shape = model.get("input")
-    if not shape:
-        raise ConfigError("model.features needs model.input (channels, height, width)")
+    layers = model.get("layers")
+    if not isinstance(shape, dict) or not isinstance(layers, list) or not layers:
+        raise ConfigError("config.model needs input (channels, height, width) and a list of layers")
     c, h, w = shape["channels"], shape["height"], shape["width"]
     shapes = []
-    for i, f in enumerate(features):
-        if f.get("type") == "conv":
-            c, h, w = f["filters"], output_length(h, f["kh"], f["stride"], f["pad"]), output_length(w, f["kw"], f["stride"], f["pad"])
-        elif f.get("type") == "pool":
-            if 2 * f["pad"] > f["size"]:
-                raise ConfigError(f"model.features[{i}]: torch pools with padding at most half the window (pad {f['pad']}, size {f['size']})")
-            h, w = output_length(h, f["size"], f["stride"], f["pad"]), output_length(w, f["size"], f["stride"], f["pad"])
-        else:
-            raise ConfigError(f"model.features[{i}] has type {f.get('type')!r}: expected conv or pool")
+    for i, f in enumerate(layers):
+        rule = LAYER_SHAPES.get(f.get("type"))
+        if rule is None:
+            raise ConfigError(f"model.layers[{i}] has type {f.get('type')!r}: this peer maps {', '.join(LAYER_SHAPES)}")
+        try:
+            c, h, w = rule(f, c, h, w)
+        except ConfigError as e:
+            raise ConfigError(f"model.layers[{i}]: {e}") from None
         if h < 1 or w < 1:
-            raise ConfigError(f"model.features[{i}] leaves an empty {h}x{w} output")
+            raise ConfigError(f"model.layers[{i}] leaves an empty {h}x{w} output")
         shapes.append((c, h, w))
+    if layers[-1].get("type") != "dense":
+        raise ConfigError("model.layers must end with a dense layer of one unit per class")
     return shapes
 
 
+def is_spatial(model):
+    return any(f.get("type") != "dense" for f in model["layers"])
+
+
 def input_size(model):
-    shape = model.get("input")
-    return shape["channels"] * shape["height"] * shape["width"] if model.get("features") else model["sizes"][0]
+    shape = model["input"]
+    return shape["channels"] * shape["height"] * shape["width"]
+
+
+def class_count(model):
+    return model["layers"][-1]["units"]
 
 
 def check_config(job):
@@ -111,9 +136,6 @@ def check_config(job):
     model = cfg.get("model")
     if not isinstance(model, dict):
         raise ConfigError("config.model is missing")
-    sizes = model.get("sizes")
-    if not isinstance(sizes, list) or len(sizes) < 2 or any(not isinstance(n, int) or n < 1 for n in sizes):
-        raise ConfigError(f"config.model.sizes must be at least two positive whole numbers (got {sizes!r})")
     if model.get("activation") not in ACTIVATIONS:
         raise ConfigError(f"config.model.activation {model.get('activation')!r} is not one of {', '.join(ACTIVATIONS)}")
     if model.get("loss") not in LOSSES:
@@ -122,9 +144,7 @@ def check_config(job):
         raise ConfigError(f"config.model.outputActivation {model.get('outputActivation')!r} is not one of {', '.join(ACTIVATIONS)}")
     if model.get("init") not in INITS:
         raise ConfigError(f"config.model.init {model.get('init')!r} is not one of {', '.join(INITS)}")
-    shapes = feature_shapes(model)
-    if shapes and shapes[-1][0] * shapes[-1][1] * shapes[-1][2] != sizes[0]:
-        raise ConfigError(f"config.model.sizes[0] is {sizes[0]} but the feature layers end with {shapes[-1]}")
+    layer_shapes(model)
     optimizer = cfg.get("optimizer") or ("momentum" if cfg.get("momentum", 0) > 0 else "sgd")
     if optimizer not in OPTIMIZERS:
         raise ConfigError(f"config.optimizer {optimizer!r} is not one of {', '.join(OPTIMIZERS)}")
@@ -206,8 +226,8 @@ def check(job, mnist=None):
     if input_size(model) != pixels:
         raise ConfigError(f"the network takes {input_size(model)} inputs but the images have {pixels} pixels")
     classes = max(mnist["labels"]) + 1
-    if model["sizes"][-1] != classes:
-        raise ConfigError(f"the network has {model['sizes'][-1]} outputs but the data has {classes} classes")
+    if class_count(model) != classes:
+        raise ConfigError(f"the network has {class_count(model)} outputs but the data has {classes} classes")
     train = mnist["cut"] if job["images"] is None else min(job["images"], mnist["cut"])
     too_big = [b for b in job["batches"] if b > train]
     if too_big:
@@ -236,6 +256,9 @@ def run(job):
     cuda = torch.cuda.is_available()
     dev = torch.device("cuda" if cuda else "cpu")
     cfg, model_spec = job["config"], job["config"]["model"]
+    # Each layer's input size (a dense layer's inputs: its input flattened).
+    first = model_spec["input"]
+    dense_inputs = [c * h * w for c, h, w in [(first["channels"], first["height"], first["width"])] + layer_shapes(model_spec)[:-1]]
     mnist = read_mnist(job["data"], job["validation"])
     checked = check(job, mnist)
 
@@ -255,26 +278,31 @@ def run(job):
         return layer
 
     def build():
+        """model.layers in order, as torch modules: conv/pool on (N, C, H, W), Flatten before the first dense layer."""
         stages = []
-        channels = (model_spec.get("input") or {}).get("channels", 1)
-        features = model_spec.get("features") or []
-        for f in features:
+        channels = model_spec["input"]["channels"]
+        layers = model_spec["layers"]
+        spatial = False
+        for i, f in enumerate(layers):
+            last = i == len(layers) - 1
+            act = f.get("activation") or model_spec["activation"]
             if f["type"] == "conv":
-                stages += [init_(nn.Conv2d(channels, f["filters"], (f["kh"], f["kw"]), f["stride"], f["pad"])), activation(model_spec["activation"])]
-                channels = f["filters"]
-            else:
+                stages += [init_(nn.Conv2d(channels, f["filters"], (f["kh"], f["kw"]), f["stride"], f["pad"])), activation(act)]
+                channels, spatial = f["filters"], True
+            elif f["type"] == "maxpool":
                 stages.append(nn.MaxPool2d(f["size"], f["stride"], f["pad"]))
-        if features:
-            stages.append(nn.Flatten())
-        sizes = model_spec["sizes"]
-        for l in range(len(sizes) - 1):
-            stages.append(init_(nn.Linear(sizes[l], sizes[l + 1])))
-            if l < len(sizes) - 2:
-                stages.append(activation(model_spec["activation"]))
-                if cfg.get("dropout", 0) > 0:
-                    stages.append(nn.Dropout(cfg["dropout"]))
-            elif model_spec["loss"] == "quadratic":
-                stages.append(activation(model_spec["outputActivation"]))
+                spatial = True
+            else:  # dense
+                if spatial:
+                    stages.append(nn.Flatten())
+                    spatial = False
+                stages.append(init_(nn.Linear(dense_inputs[i], f["units"])))
+                if not last:
+                    stages.append(activation(act))
+                    if cfg.get("dropout", 0) > 0:
+                        stages.append(nn.Dropout(cfg["dropout"]))
+                elif model_spec["loss"] == "quadratic":
+                    stages.append(activation(model_spec["outputActivation"]))
         return nn.Sequential(*stages).to(dev)
 
     def optimizer(net, capturable):
@@ -286,7 +314,7 @@ def run(job):
             return torch.optim.Adam(groups, lr=cfg["lr"], betas=betas, eps=cfg.get("eps", 1e-8), capturable=capturable)
         return torch.optim.SGD(groups, lr=cfg["lr"], momentum=cfg.get("momentum", 0) if job["optimizer"] == "momentum" else 0)
 
-    one_hot = torch.eye(model_spec["sizes"][-1], device=dev)  # rows gathered by label: no check that would sync
+    one_hot = torch.eye(class_count(model_spec), device=dev)  # rows gathered by label: no check that would sync
 
     def loss_of(out, y):
         if model_spec["loss"] == "cross-entropy":
@@ -294,7 +322,7 @@ def run(job):
         return 0.5 * (out - one_hot.index_select(0, y)).pow(2).sum(1).mean()  # ½‖a − onehot(y)‖², mean over the mini-batch
 
     # The data, once, on the device.
-    shape = (1, mnist["rows"], mnist["cols"]) if model_spec.get("features") else (mnist["rows"] * mnist["cols"],)
+    shape = (1, mnist["rows"], mnist["cols"]) if is_spatial(model_spec) else (mnist["rows"] * mnist["cols"],)
     pixels = torch.frombuffer(bytearray(mnist["images"]), dtype=torch.uint8).to(dev).float().div_(255)
     labels = torch.frombuffer(bytearray(mnist["labels"]), dtype=torch.uint8).to(dev).long()
     pixels = pixels.view(mnist["count"], *shape)

@@ -21,7 +21,8 @@
 import type * as TF from '@tensorflow/tfjs';
 import { initParams } from '../../src/model/init.ts';
 import { layerViews } from '../../src/model/layout.ts';
-import { resolveFeatures, type ModelSpec } from '../../src/model/spec.ts';
+import { resolveNetwork } from '../../src/model/network.ts';
+import type { ModelSpec } from '../../src/model/spec.ts';
 import { ADAM_DEFAULTS, PRESETS } from '../../src/train/config.ts';
 import { batchOrder, checkOptions, CLASSES, cpuSecondsSince, lossTrend, PEER_ADAPTERS, poolSize, type PeerAdapter, type PeerData, type PeerOptions, type PeerResult } from './common.ts';
 import { setupTfjs, type TfjsBackend } from './tfjs.ts';
@@ -48,12 +49,14 @@ type Stage =
 function buildNetwork(tf: typeof TF, spec: ModelSpec, seed: number) {
   const { params, layout } = initParams(spec, seed);
   let block = 0;
-  const stages: Stage[] = resolveFeatures(spec).map((f, i) => {
-    if (f.layer.type === 'pool') {
+  const features = resolveNetwork(spec).layers.filter((r) => r.layer.type !== 'dense');
+  const stages: Stage[] = features.map((f, i) => {
+    if (f.layer.type === 'maxpool') {
       const pad = tfjsPadding(f.layer.size, f.layer.stride, f.layer.pad);
       if (pad === 'same') throw new Error('pooling with padding is not mapped to TF.js here');
       return { kind: 'pool', size: f.layer.size, stride: f.layer.stride, pad };
     }
+    if (f.layer.type !== 'conv') throw new Error(`a ${f.layer.type} layer is not mapped to TF.js here`);
     const b = layout.layers[block++];
     const { W, b: bias } = layerViews(params, b);
     const { kh, kw, filters, stride, pad } = f.layer;

@@ -15,6 +15,7 @@ import {
 } from '../../bench/peers/run-pytorch.ts';
 import { loadIdxDataset } from '../../src/data/dataset.node.ts';
 import { holdOut } from '../../src/data/dataset.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 const exec = promisify(execFile);
 const DATA = process.env.WGTRAIN_MNIST_DIR ?? '../shared/data/mnist';
@@ -142,7 +143,7 @@ describe.skipIf(!hasPython)('pytorch.py --check (python3 without torch)', () => 
     const job = pytorchJob('lecun', DATA, true);
     const cases: [object, RegExp][] = [
       [{ ...job, config: { ...job.config, model: { ...job.config.model, loss: 'hinge' } } }, /config\.model\.loss 'hinge' is not one of/],
-      [{ ...job, config: { ...job.config, model: { ...job.config.model, sizes: [784, 300, 7] } } }, /the network has 7 outputs but the data has 10 classes/],
+      [{ ...job, config: { ...job.config, model: { ...job.config.model, ...denseNetwork([784, 300, 7]) } } }, /the network has 7 outputs but the data has 10 classes/],
       [{ ...job, batches: [0] }, /every batch size must be a whole number >= 1/],
       [{ ...job, modes: ['jit'] }, /modes \['jit'\]/],
       [{ ...job, data: '/nonexistent' }, /\/nonexistent has no train-images-idx3-ubyte\(\.gz\)/],

@@ -28,7 +28,7 @@ describe('wgtrain with convolutional networks', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0].config.optimizer).toBe('adam');
-    expect(lines[0].config.model.features).toHaveLength(2);
+    expect(lines[0].config.model.layers.filter((l: { type: string }) => l.type !== 'dense')).toHaveLength(2);
     const summary = lines[lines.length - 1];
     expect(summary.valAccuracy).toBeGreaterThan(0.8);
 
