@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Connect, type Plugin } from 'vite';
 import { idxFileRole } from './src/data/dataset.ts';
-import { DATA_LISTING } from './web/data-source.ts';
+import { DATA_LISTING } from './web/page/data-source.ts';
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
 /** URL path (under the site's base) where the page looks for MNIST. */
@@ -27,7 +27,7 @@ function idxFiles(dir: string): string[] {
   return readdirSync(dir).filter((name) => idxFileRole(name) && statSync(join(dir, name)).isFile());
 }
 
-/** What the page reads first (web/data-source.ts), so it asks only for files that exist. */
+/** What the page reads first (web/page/data-source.ts), so it asks only for files that exist. */
 function listing(dir: string): string {
   return JSON.stringify({ files: idxFiles(dir).map((name) => ({ name, size: statSync(join(dir, name)).size })) });
 }

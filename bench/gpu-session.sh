@@ -18,7 +18,7 @@ step() { # step NAME SECONDS COMMAND…: output to $out/NAME.txt, exit status ap
 step tune 120 node bin/wgtrain.js devices --tune --adapter vulkan --preset nielsen lecun cnn
 step bench 240 node --import tsx bench/run.ts --adapter vulkan --quick --only kernels,training,breakdown,peers --out "$out/bench.json"
 step tests 100 env WGTRAIN_TEST_ADAPTER=vulkan node node_modules/vitest/vitest.mjs run \
-  test/kernels/matmul-splitk.test.ts test/kernels/matmul-subgroup.test.ts test/kernels/output-layer.test.ts \
+  test/gpu/ops/matmul-splitk.test.ts test/gpu/ops/matmul-subgroup.test.ts test/gpu/ops/output-layer.test.ts \
   test/gpu/autotune.test.ts test/train/parity.test.ts test/train/output-layer-parity.test.ts
 step train 45 node bin/wgtrain.js train --adapter vulkan --data "${WGTRAIN_MNIST_DIR:-../shared/data/mnist}" --epochs 3 --no-out --json
 ls -l "$out"

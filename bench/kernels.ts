@@ -35,7 +35,7 @@ export interface KernelRow {
   cpu: Timing;
 }
 
-// Validation gate, not a precision test (test/kernels has those): catches wrong results.
+// Validation gate, not a precision test (test/gpu/ops has those): catches wrong results.
 const TOL = { atol: 1e-3, rtol: 1e-3 };
 
 const LAYERS: [string, number, number][] = [

@@ -79,7 +79,7 @@ export type PeerAdapter = (typeof PEER_ADAPTERS)[number];
  * llvmpipe (and by default on most GPUs), ~42,800 images of 28×28. Throughput does not
  * depend on how many images the mini-batches are drawn from.
  */
-export const POOL = 40000;
+const POOL = 40000;
 
 export function poolSize(data: PeerData): number {
   return Math.min(data.count, POOL);
@@ -96,11 +96,10 @@ export function loadNote(): string {
   return `1-min load average ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs at start`;
 }
 
-/** The `lecun` preset's network: 784-300-100-10, ReLU, softmax + cross-entropy, Xavier-uniform. */
-export const LECUN_SIZES = [784, 300, 100, 10];
 export const CLASSES = 10;
 
-export function lecunSpec(pixels: number): ModelSpec {
+/** The `lecun` preset's network: 784-300-100-10, ReLU, softmax + cross-entropy, Xavier-uniform. */
+function lecunSpec(pixels: number): ModelSpec {
   return { ...denseNetwork([pixels, 300, 100, CLASSES]), activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' };
 }
 

@@ -18,11 +18,11 @@ import type { ThroughputRow } from '../training.ts';
 const exec = promisify(execFile);
 
 export const PYTORCH_SCRIPT = 'bench/peers/pytorch.py';
-export const PYTORCH_MODES = ['eager', 'graph'] as const;
-export type PytorchMode = (typeof PYTORCH_MODES)[number];
+const PYTORCH_MODES = ['eager', 'graph'] as const;
+type PytorchMode = (typeof PYTORCH_MODES)[number];
 
 /** What the rows are called in the peers tables. */
-export const PYTORCH_NAMES: Record<PytorchMode, string> = {
+const PYTORCH_NAMES: Record<PytorchMode, string> = {
   eager: 'PyTorch eager loop',
   graph: 'PyTorch, whole step in a CUDA graph',
 };
@@ -45,7 +45,7 @@ export interface PytorchJob {
   images: number | null;
 }
 
-export type PytorchRow = { mode: PytorchMode; batch: number } & (
+type PytorchRow = { mode: PytorchMode; batch: number } & (
   | {
     samplesPerSecond: number; rates: number[]; steps: number; epochs: number; warmupSteps: number; seconds: number;
     /** After the timed epochs, on the validation images: a broken peer shows here. */
@@ -81,7 +81,7 @@ export function pytorchJob(preset: PresetName, data: string, quick: boolean, ove
   };
 }
 
-export function pythonCommand(): string {
+function pythonCommand(): string {
   return process.env.WGTRAIN_PYTHON ?? 'python3';
 }
 

@@ -28,7 +28,7 @@ import { ADAM_DEFAULTS, PRESETS } from '../../src/train/config.ts';
 import { batchOrder, checkOptions, CLASSES, cpuSecondsSince, lossTrend, PEER_ADAPTERS, poolSize, type PeerAdapter, type PeerData, type PeerOptions, type PeerResult } from './common.ts';
 import { setupTfjs, type TfjsBackend } from './tfjs.ts';
 
-export const CNN_NETWORKS = ['lenet5', 'cnn'] as const;
+const CNN_NETWORKS = ['lenet5', 'cnn'] as const;
 export type CnnNetwork = (typeof CNN_NETWORKS)[number];
 
 /**

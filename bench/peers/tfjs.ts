@@ -39,12 +39,14 @@ import type * as TF from '@tensorflow/tfjs';
 import { batchOrder, checkOptions, CLASSES, cpuSecondsSince, initialLayers, l2Note, loadNote, lossTrend, PEER_ADAPTERS, poolSize, type PeerAdapter, type PeerData, type PeerOptions, type PeerResult } from './common.ts';
 import { prepareMesaEnvironment } from '../../src/gpu/node-gpu.node.ts';
 
-export { PEER_ADAPTERS } from './common.ts';
 export type { PeerAdapter, PeerData, PeerOptions, PeerResult } from './common.ts';
 export type TfjsBackend = 'webgpu' | 'wasm' | 'cpu';
-export const TFJS_BACKENDS: readonly TfjsBackend[] = ['webgpu', 'wasm', 'cpu'];
 
-/** Dawn's instance: kept reachable for the life of the process (collected, it takes the device down with it). */
+/**
+ * Dawn's instance: kept reachable for the life of the process (collected, it takes the device down with it).
+ * Nothing reads it, so it stays exported (a module-private holder that is only written fails noUnusedLocals).
+ * @public
+ */
 export let dawnInstance: GPU | null = null;
 let adapterDescription: string | undefined;
 

@@ -4,7 +4,8 @@ import { subset } from '../data/dataset.ts';
 import { loadModel } from '../model/model-file.ts';
 import { describeModel } from '../model/arch.ts';
 import { PRESETS, validateConfig } from '../train/config.ts';
-import { confusionMatrix, formatConfusion, pct } from './report.ts';
+import { confusionMatrix } from '../train/confusion.ts';
+import { formatConfusion, pct } from './report.ts';
 import { loadSplits, openTrainer, type DataFlags, type DeviceFlags } from './setup.node.ts';
 
 export interface EvalFlags extends DataFlags, DeviceFlags {

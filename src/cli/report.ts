@@ -25,13 +25,6 @@ export function epochLine(r: EpochReport, epochs: number): string {
   );
 }
 
-/** counts[label][pred] */
-export function confusionMatrix(preds: Uint32Array, labels: Uint8Array, classes: number): number[][] {
-  const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  for (let i = 0; i < preds.length; i++) m[labels[i]][preds[i]]++;
-  return m;
-}
-
 export function formatConfusion(m: number[][]): string {
   const w = Math.max(5, ...m.flat().map((n) => String(n).length + 1));
   const head = 'true\\pred'.padEnd(10) + m.map((_, k) => String(k).padStart(w)).join('') + '   recall';
@@ -40,9 +33,4 @@ export function formatConfusion(m: number[][]): string {
     return String(k).padEnd(10) + row.map((n) => String(n).padStart(w)).join('') + `   ${total ? pct(row[k] / total) : '-'}`;
   });
   return [head, ...rows].join('\n');
-}
-
-/** The first mini-batch whose loss is not a finite number, or -1. */
-export function firstNonFinite(stepLoss: Float32Array): number {
-  return stepLoss.findIndex((v) => !Number.isFinite(v));
 }

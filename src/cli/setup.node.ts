@@ -2,7 +2,7 @@
 import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { holdOut, subset, type Dataset, type Split } from '../data/dataset.ts';
+import type { Dataset, Split } from '../data/dataset.ts';
 import { resolveDataset } from '../data/resolve.node.ts';
 import { CpuTrainer } from '../cpu/trainer.ts';
 import { ADAPTER_CHOICES, openNodeGpu, type AdapterChoice } from '../gpu/node-gpu.node.ts';
@@ -12,6 +12,7 @@ import { fileStore } from '../gpu/autotune.node.ts';
 import { GpuTrainer } from '../gpu/trainer.ts';
 import { paramLayout } from '../model/layout.ts';
 import type { TrainConfig } from '../train/config.ts';
+import { splitTraining } from '../train/split.ts';
 import type { Trainer } from '../train/trainer.ts';
 import { quietDawn } from './native-stderr.node.ts';
 import { createDownloadProgress } from './progress.node.ts';
@@ -50,20 +51,11 @@ export async function loadSplits(flags: DataFlags, log: (msg: string) => void): 
   } finally {
     progress.stop();
   }
-  const validation = Number(flags.validation);
-  if (!DIGITS.test(flags.validation) || !Number.isInteger(validation) || validation < 1 || validation >= dataset.train.count) {
-    throw new Error(`--validation ${flags.validation} must be a whole number from 1 to ${dataset.train.count - 1} (the images held out of training).`);
-  }
-  const split = holdOut(dataset.train, validation);
-  let train = split.train;
-  if (flags.limit !== undefined) {
-    const limit = Number(flags.limit);
-    if (!DIGITS.test(flags.limit) || !Number.isInteger(limit) || limit < 1 || limit > train.count) {
-      throw new Error(`--limit ${flags.limit} must be a whole number from 1 to ${train.count} (the training images left after the validation split).`);
-    }
-    train = subset(train, limit);
-  }
-  return { dataset, train, val: split.val };
+  // Digits only: Number() would also take "0x10" or "1e3".
+  const digits = (flag: string) => (DIGITS.test(flag) ? Number(flag) : NaN);
+  const choice = { validation: digits(flags.validation), limit: flags.limit === undefined ? null : digits(flags.limit) };
+  const names = { validation: `--validation ${flags.validation}`, limit: `--limit ${flags.limit}` };
+  return { dataset, ...splitTraining(dataset.train, choice, names) };
 }
 
 /** At most this many float32 arrays as long as the parameters live on the host (parameters, gradients, optimiser state). */

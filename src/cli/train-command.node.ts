@@ -8,10 +8,11 @@ import { architectureText, describeModel } from '../model/arch.ts';
 import { continueSchedule, dataDifferences, restoreCheckpoint, scheduleEntry, takeCheckpoint, type Checkpoint, type ScheduleEntry } from '../train/checkpoint.ts';
 import { CHECKPOINT_FILE, dataIdentity, lockCheckpointFolder, readCheckpoint, writeCheckpoint, type FolderLock } from '../train/checkpoint.node.ts';
 import { adamParams, optimizerOf, validateConfig, type TrainConfig } from '../train/config.ts';
+import { divergence } from '../train/divergence.ts';
 import { removeStaleTemps } from '../util/atomic-file.node.ts';
 import { configFromFlags, resumeConfig, type TrainFlags } from './options.ts';
 import { checkCheckpointFolder, checkModelOut, modelPath, saveModelFile } from './output-files.node.ts';
-import { dataLines, epochLine, firstNonFinite, pct } from './report.ts';
+import { dataLines, epochLine, pct } from './report.ts';
 
 function optimizerText(config: TrainConfig): string {
   const o = optimizerOf(config);
@@ -35,7 +36,7 @@ export interface TrainCommandFlags extends TrainFlags, DataFlags, DeviceFlags {
 }
 
 /** Where a run saves its model without --out: runs/wgtrain-784-300-100-10.safetensors, numbered (-2, -3 …) so no earlier run is overwritten. */
-export function defaultModelPath(arch: string, taken: (path: string) => boolean = existsSync): string {
+function defaultModelPath(arch: string, taken: (path: string) => boolean = existsSync): string {
   const stem = join('runs', `wgtrain-${arch}`);
   for (let n = 1; ; n++) {
     const path = `${stem}${n === 1 ? '' : `-${n}`}.safetensors`;
@@ -187,11 +188,10 @@ async function runTraining(flags: TrainCommandFlags, out: string | undefined, lo
         throw new Error(`${(err as Error).message}${saved}`);
       }
       bar?.stop();
-      const bad = firstNonFinite(r.stepLoss);
-      if (bad >= 0) {
+      const diverged = divergence(r);
+      if (diverged) {
         throw new Error(
-          `Training diverged: the loss became ${r.stepLoss[bad]} at mini-batch ${bad + 1} of epoch ${r.epoch}. ` +
-            `Try a smaller learning rate (now ${r.lr}).` +
+          diverged +
             (flags.checkpoint && history.length
               ? ` The checkpoint after epoch ${history.length} in ${flags.checkpoint} is intact: continue it with --resume --checkpoint ${flags.checkpoint} and a smaller --lr (η at epoch 1) or --lr-decay.`
               : ''),

@@ -8,7 +8,7 @@ import { crc32 } from './crc32.ts';
 
 export type IdxDtype = 'u8' | 'i8' | 'i16' | 'i32' | 'f32' | 'f64';
 
-export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
 export interface IdxTensor {
   dtype: IdxDtype;
@@ -26,7 +26,7 @@ export class IdxError extends Error {
   }
 }
 
-export const IDX_TYPES: Record<number, { dtype: IdxDtype; size: number }> = {
+const IDX_TYPES: Record<number, { dtype: IdxDtype; size: number }> = {
   0x08: { dtype: 'u8', size: 1 },
   0x09: { dtype: 'i8', size: 1 },
   0x0b: { dtype: 'i16', size: 2 },
@@ -45,9 +45,9 @@ export const IDX_DTYPES: Record<IdxDtype, { code: number; size: number }> = {
   f64: { code: 0x0e, size: 8 },
 };
 
-export const IDX_MAX_RANK = 4;
+const IDX_MAX_RANK = 4;
 /** Typed arrays and WebGPU buffers both get awkward past this; no IDX data set needs more. */
-export const IDX_MAX_DATA_BYTES = 2 ** 31;
+const IDX_MAX_DATA_BYTES = 2 ** 31;
 
 const REDOWNLOAD = 'delete it and download again';
 /** Deflate cannot expand data by more than about 1032:1 (258-byte matches coded in 2 bits). */

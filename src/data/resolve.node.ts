@@ -9,7 +9,7 @@ import { idxFileRole, type Dataset } from './dataset.ts';
 import { downloadDataset, MNIST_FILES, MNIST_MIRRORS, type DownloadOptions } from './download.node.ts';
 
 /** Where the Debian package dataset-fashion-mnist puts the four standard `.gz` files. */
-export const DEFAULT_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
+const DEFAULT_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 
 export interface ResolveOptions {
   /** A folder with IDX files (`--data DIR`); when given nothing is downloaded. */

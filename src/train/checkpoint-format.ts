@@ -21,8 +21,8 @@ import { scheduleEntry, type Checkpoint, type DataIdentity, type ScheduleEntry }
 import { OPTIMIZERS, optimizerOf, type TrainConfig } from './config.ts';
 import type { TrainerState } from './trainer.ts';
 
-export const CHECKPOINT_FORMAT = 'wgtrain-checkpoint-v2';
-export const LEGACY_CHECKPOINT_FORMAT = 'wgtrain-checkpoint';
+const CHECKPOINT_FORMAT = 'wgtrain-checkpoint-v2';
+const LEGACY_CHECKPOINT_FORMAT = 'wgtrain-checkpoint';
 
 export class CheckpointError extends Error {
   constructor(message: string) {
@@ -32,7 +32,7 @@ export class CheckpointError extends Error {
 }
 
 /** The optimiser's state tensors a configuration keeps, by name. */
-export function optimizerStateNames(config: TrainConfig): string[] {
+function optimizerStateNames(config: TrainConfig): string[] {
   const o = optimizerOf(config);
   return o === 'adam' ? ['adam_m', 'adam_v'] : o === 'momentum' ? ['velocity'] : [];
 }

@@ -12,7 +12,7 @@ import type { Checkpoint, DataIdentity } from './checkpoint.ts';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.ts';
 
 /** SHA-256 of a split: its count, image size and classes (u32 little-endian), then images and labels. */
-export function splitSha256(split: Split): string {
+function splitSha256(split: Split): string {
   const shape = new Uint8Array(new Uint32Array([split.count, split.rows, split.cols, split.classes]).buffer);
   return createHash('sha256').update(shape).update(split.images).update(split.labels).digest('hex');
 }
@@ -22,7 +22,7 @@ export function dataIdentity(source: string, train: Split, val: Split): DataIden
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
-export const LOCK_FILE = 'checkpoint.lock';
+const LOCK_FILE = 'checkpoint.lock';
 
 export const noCheckpointMessage = (dir: string) =>
   `No checkpoint to resume from in ${dir} (${CHECKPOINT_FILE} is missing): run once with --checkpoint ${dir} first.`;

@@ -7,7 +7,7 @@
  * checkpoint.node.ts.
  */
 import { architectureText } from '../model/arch.ts';
-import { optimizerOf, type TrainConfig } from './config.ts';
+import { optimizerOf, optimizerStateCopies, type TrainConfig } from './config.ts';
 import type { Trainer, TrainerState } from './trainer.ts';
 
 /** What the data must match for a resume to continue the same run. */
@@ -52,7 +52,7 @@ export interface ScheduleEntry {
 }
 
 /** Settings a resumed run may change; every other one is part of what the run is. */
-export const RESUME_MAY_CHANGE = ['lr', 'lrDecay', 'epochs'] as const;
+const RESUME_MAY_CHANGE = ['lr', 'lrDecay', 'epochs'] as const;
 
 export interface Checkpoint {
   /** The settings of the latest stretch (see `schedule` for earlier ones). */
@@ -120,7 +120,7 @@ export async function takeCheckpoint(
   schedule: ScheduleEntry[] = [scheduleEntry(1, trainer.config)],
 ): Promise<Checkpoint> {
   const velocity = await trainer.getVelocity();
-  const n = velocity ? velocity.length / (optimizerOf(trainer.config) === 'adam' ? 2 : 1) : 0;
+  const n = velocity ? velocity.length / optimizerStateCopies(trainer.config) : 0;
   return {
     config: trainer.config,
     state: trainer.getState(),

@@ -60,7 +60,7 @@ export function fakeImages(count: number, rows: number, cols: number): Uint8Arra
   return out;
 }
 
-export function fakeLabels(count: number, classes = 10): Uint8Array {
+function fakeLabels(count: number, classes = 10): Uint8Array {
   return Uint8Array.from({ length: count }, (_, i) => (i * 3) % classes);
 }
 

@@ -32,7 +32,7 @@ function position(fields: Fields): fc.Arbitrary<number> {
   return fields.length > 0 ? fc.oneof(fc.constantFrom(...fields), fc.nat()) : fc.nat();
 }
 
-export function mutation(fields: Fields = []): fc.Arbitrary<Mutation> {
+function mutation(fields: Fields = []): fc.Arbitrary<Mutation> {
   return fc.oneof(
     fc.record({ kind: fc.constant('flip' as const), at: fc.nat(), mask: fc.integer({ min: 1, max: 255 }) }),
     fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
@@ -56,7 +56,7 @@ function place(at: number, length: number, width: number): number {
   return ((from % room) + room) % room;
 }
 
-export function applyMutation(bytes: Uint8Array, m: Mutation): Uint8Array {
+function applyMutation(bytes: Uint8Array, m: Mutation): Uint8Array {
   switch (m.kind) {
     case 'flip': {
       if (bytes.length === 0) return bytes;

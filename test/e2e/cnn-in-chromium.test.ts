@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convolve2d } from '../../src/cpu/conv.ts';
 import { loadIdxDataset } from '../../src/data/dataset.node.ts';
-import { NOTE_KERNELS } from '../../web/conv-playground.ts';
+import { NOTE_KERNELS } from '../../web/worker/conv-playground.ts';
 import { mnistDir, repoRoot } from '../data/fixtures.ts';
 import { launch, type Browser } from './helpers/browser.ts';
 import { DIGIT_STROKES, drawStrokes, pageUrl, prediction, waitForData, waitForRunEnd } from './helpers/page.ts';

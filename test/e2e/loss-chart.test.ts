@@ -14,13 +14,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type ViteDevServer } from 'vite';
 import { mnistDir, repoRoot } from '../data/fixtures.ts';
-import type { EpochSummary } from '../../web/worker-protocol.ts';
+import type { EpochSummary } from '../../web/shared/worker-protocol.ts';
 import { launch, type Browser } from './helpers/browser.ts';
 import { syntheticIdxFolder } from './helpers/fixture-data.ts';
 import { pageUrl, waitForData, waitForRunEnd } from './helpers/page.ts';
 import { startSite, type Site } from './helpers/site.ts';
 
-/** What the loss chart's container says it last drew (web/training-charts.ts, describeDrawn). */
+/** What the loss chart's container says it last drew (web/page/training-charts.ts, describeDrawn). */
 interface Drawn {
   update: number;
   points: number;
@@ -52,11 +52,11 @@ describe('the loss chart fed a loss falling from 2.5 to 0.0005', () => {
     const { page } = browser;
     await page.goto(dev.resolvedUrls!.local[0]);
     // The page's own module, as the dev server serves it (vitest would rewrite an import() written here).
-    await page.addScriptTag({ type: 'module', content: "import { TrainingCharts } from '/training-charts.ts'; window.TrainingCharts = TrainingCharts;" });
+    await page.addScriptTag({ type: 'module', content: "import { TrainingCharts } from '/page/training-charts.ts'; window.TrainingCharts = TrainingCharts;" });
     await page.waitForFunction(() => 'TrainingCharts' in window);
     // One mini-batch per epoch, each 2% below the last: about 420 updates, several inside every band that froze the chart.
     const drawn: Drawn[] = await page.evaluate(async () => {
-      const { TrainingCharts } = window as unknown as { TrainingCharts: typeof import('../../web/training-charts.ts').TrainingCharts };
+      const { TrainingCharts } = window as unknown as { TrainingCharts: typeof import('../../web/page/training-charts.ts').TrainingCharts };
       const box = () => document.body.appendChild(Object.assign(document.createElement('div'), { style: 'width: 600px' }));
       const loss = box();
       const charts = new TrainingCharts(loss, box(), box());

@@ -35,7 +35,7 @@ export function trainerPairs(trainCount: number, valCount: number, gpu: () => Pr
 }
 
 /** One step's tolerance in the parity tests: f32 sums over ≤ 784 terms in another order on each side. */
-export const STEP_TOL = { atol: 2e-5, rtol: 2e-4 };
+const STEP_TOL = { atol: 2e-5, rtol: 2e-4 };
 /** Twenty steps of SGD let those differences compound a little. */
 export const LOSS_TOL = { atol: 1e-4, rtol: 2e-3 };
 

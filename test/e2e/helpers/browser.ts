@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
-export const CHROMIUM = process.env.WGTRAIN_CHROMIUM ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.WGTRAIN_CHROMIUM ?? '/usr/bin/chromium';
 
 const BASE_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
@@ -28,7 +28,7 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export function requireChromium(): void {
+function requireChromium(): void {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium is not at ${CHROMIUM}, and the page tests drive the page in it: install it with \`apt-get install -y chromium\` ` +

@@ -1,0 +1,82 @@
+/**
+ * Where the page's data comes from: MNIST served next to the page in data/mnist/ (the dev
+ * server and the built site list it in data/mnist/files.json), or IDX files the user picks
+ * or drops. Only bytes are gathered here; the worker parses them (datasetFromFiles).
+ */
+import { IDX_FILE_NAMES, idxFileRole } from '../../src/data/dataset.ts';
+
+/** Relative to the page, so the site works from any folder. */
+export const SERVED_DATA_PATH = 'data/mnist/';
+/** The listing the dev server serves and the build writes: { files: [{ name, size }] }. */
+export const DATA_LISTING = 'files.json';
+
+export interface DataFiles {
+  files: Map<string, Uint8Array>;
+  name: string;
+  /** Where the files came from, in words, for the page and saved models. */
+  source: string;
+}
+
+export type FetchProgress = (file: string, loaded: number, total: number | null) => void;
+
+async function fetchBytes(url: URL, onProgress: (loaded: number, total: number | null) => void): Promise<Uint8Array | null> {
+  const response = await fetch(url);
+  if (!response.ok || (response.headers.get('Content-Type') ?? '').startsWith('text/html')) return null;
+  const length = Number(response.headers.get('Content-Length')) || null;
+  if (!response.body || length === null) return new Uint8Array(await response.arrayBuffer());
+  const bytes = new Uint8Array(length);
+  const reader = response.body.getReader();
+  let loaded = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes.set(value, loaded);
+    loaded += value.length;
+    onProgress(loaded, length);
+  }
+  return bytes.subarray(0, loaded);
+}
+
+/** The served files' names: from the listing, else the standard names that exist (raw or .gz). */
+async function servedNames(base: URL): Promise<string[]> {
+  const listing = await fetch(new URL(DATA_LISTING, base));
+  if (listing.ok && (listing.headers.get('Content-Type') ?? '').includes('json')) {
+    const { files } = (await listing.json()) as { files: { name: string }[] };
+    return files.map((f) => f.name).filter((name) => idxFileRole(name));
+  }
+  const names: string[] = [];
+  for (const stem of Object.values(IDX_FILE_NAMES)) {
+    for (const name of [`${stem}.gz`, stem]) {
+      const head = await fetch(new URL(name, base), { method: 'HEAD' });
+      if (head.ok && !(head.headers.get('Content-Type') ?? '').startsWith('text/html')) {
+        names.push(name);
+        break;
+      }
+    }
+  }
+  return names;
+}
+
+/** MNIST from data/mnist/ next to the page, or null when the site has no training files there. */
+export async function fetchServedMnist(pageUrl: string, onProgress: FetchProgress): Promise<DataFiles | null> {
+  const base = new URL(SERVED_DATA_PATH, pageUrl);
+  const names = await servedNames(base);
+  const roles = new Set(names.map((n) => idxFileRole(n)!.role));
+  if (!roles.has('trainImages') || !roles.has('trainLabels')) return null;
+  const files = new Map<string, Uint8Array>();
+  for (const name of names) {
+    const bytes = await fetchBytes(new URL(name, base), (loaded, total) => onProgress(name, loaded, total));
+    if (!bytes) throw new Error(`${new URL(name, base)} is listed but could not be downloaded; reload the page to try again.`);
+    files.set(name, bytes);
+  }
+  return { files, name: 'mnist', source: base.pathname };
+}
+
+/** IDX files among those the user picked or dropped (other files are left for the caller). */
+export async function readIdxFiles(picked: File[]): Promise<DataFiles | null> {
+  const idx = picked.filter((f) => idxFileRole(f.name));
+  if (idx.length === 0) return null;
+  const files = new Map<string, Uint8Array>();
+  for (const f of idx) files.set(f.name, new Uint8Array(await f.arrayBuffer()));
+  return { files, name: 'idx files', source: `your files (${idx.map((f) => f.name).join(', ')})` };
+}

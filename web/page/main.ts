@@ -1,0 +1,391 @@
+/**
+ * The page: wires the form, the data, the drawing pad and the views to a training worker
+ * (and, when racing, a second one on the CPU reference). The workers train and classify;
+ * this thread only reacts to what they report.
+ */
+import { architectureText } from '../../src/model/arch.ts';
+import { renderAdapter } from './adapter-view.ts';
+import { CompareView } from './compare-view.ts';
+import { fetchServedMnist, readIdxFiles, SERVED_DATA_PATH, type DataFiles } from './data-source.ts';
+import { downloadBytes } from './download.ts';
+import { FeatureMapView } from './feature-map-view.ts';
+import { DrawPad } from './draw-pad.ts';
+import { acceptDroppedFiles } from './file-drop.ts';
+import { InsideView } from './inside-views.ts';
+import { LatestRequest } from './latest-request.ts';
+import { showInline } from './inline-text.ts';
+import { PlaygroundView } from './playground-view.ts';
+import { PredictionView } from './prediction-view.ts';
+import { TrainForm } from './train-form.ts';
+import { RUN_COLORS, TrainingCharts, type RunKey } from './training-charts.ts';
+import { TrainingPanel } from './training-panel.ts';
+import { WorkerClient } from './worker-client.ts';
+import type { DataSummary, FromWorker, RunSetup, RunState } from '../shared/worker-protocol.ts';
+
+const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
+
+const NO_DATA_HTML =
+  `No MNIST next to this page (in <code>${SERVED_DATA_PATH}</code>). In the project folder, run ` +
+  '<code>npx wgtrain data mnist</code>: it downloads MNIST into <code>data/mnist/</code>, which <code>npm run dev</code> and ' +
+  '<code>npm run build</code> serve. Then reload. Or pick or drop IDX files here: <code>train-images-idx3-ubyte.gz</code> and ' +
+  '<code>train-labels-idx1-ubyte.gz</code> (and the <code>t10k</code> pair if you have it).';
+
+const form = new TrainForm($<HTMLFormElement>('train-form'));
+form.applyUrl(new URLSearchParams(location.search));
+const panel = new TrainingPanel($('run-status'), $<HTMLProgressElement>('run-progress'), $('run-step'), $('loss-summary'), $<HTMLTableElement>('epoch-table').tBodies[0]);
+const charts = new TrainingCharts($('loss-chart'), $('accuracy-chart'), $('speed-chart'));
+const prediction = new PredictionView($('prediction'), $('probability-bars'));
+const compareView = new CompareView($('compare-view'));
+const inside = new InsideView({
+  status: $('inside-status'), weights: $<HTMLCanvasElement>('weights-canvas'), weightsCaption: $('weights-caption'), confusion: $('confusion'),
+  misclassified: $('misclassified'), misclassifiedCaption: $('misclassified-caption'),
+});
+const featureMaps = new FeatureMapView($('feature-maps'), $('feature-maps-caption'));
+const buttons = { start: $<HTMLButtonElement>('start'), pause: $<HTMLButtonElement>('pause'), resume: $<HTMLButtonElement>('resume'), stop: $<HTMLButtonElement>('stop') };
+const saveButton = $<HTMLButtonElement>('save-model');
+const modelInput = $<HTMLInputElement>('model-file');
+
+const trainer = new WorkerClient('training');
+let racer: WorkerClient | null = null;
+let racerHasData = false;
+
+let data: DataFiles | null = null;
+let dataSummary: DataSummary | null = null;
+let gpuChecked = false;
+/** The main run's state, and the CPU reference's when racing. */
+let runState: RunState | null = null;
+let racerState: RunState | null = null;
+let racing = false;
+/** The worker's current model, as the page describes it. */
+let model: { from: 'run'; epochs: number } | { from: 'file'; fileName: string } | null = null;
+let digit: Uint8Array | null = null;
+let playgroundStarted = false;
+
+const playground = new PlaygroundView(
+  { form: $<HTMLFormElement>('playground-form'), status: $('playground-status'), results: $('playground-results'), readout: $('playground-readout') },
+  (request) => trainer.send({ type: 'playground', request }),
+  () => digit,
+);
+
+/** The playground's first run, once the data is in and the worker knows whether it has a GPU. */
+function startPlayground(): void {
+  if (playgroundStarted || !dataSummary || !gpuChecked) return;
+  playgroundStarted = true;
+  playground.run();
+}
+
+const isActive = (s: RunState | null) => s !== null && !['done', 'stopped', 'failed'].includes(s);
+/** The main run, or the CPU reference racing it, is still going (the CPU usually finishes last). */
+const active = () => isActive(runState) || isActive(racerState);
+
+/** Pause, resume and stop act on both runs; the buttons follow whichever can still take them. */
+function refreshControls(): void {
+  const states = [runState, racerState];
+  buttons.start.disabled = active() || !dataSummary || !gpuChecked;
+  buttons.pause.disabled = !states.includes('running');
+  buttons.resume.disabled = !states.some((s) => s === 'paused' || s === 'pausing');
+  buttons.stop.disabled = !states.some((s) => isActive(s) && s !== 'stopping');
+  saveButton.disabled = model === null;
+  modelInput.disabled = isActive(runState);
+  form.setEnabled(!active());
+}
+
+function setDataStatus(state: 'loading' | 'ready' | 'missing' | 'error', text: string, html = false): void {
+  const el = $('data-status');
+  el.dataset.state = state;
+  el.classList.toggle('error', state === 'error');
+  if (html) el.innerHTML = text;
+  else el.textContent = text;
+}
+
+/** `text` may mark commands with backticks: they show as code. */
+function setModelStatus(text: string, error = false): void {
+  const el = $('model-status');
+  showInline(el, text);
+  el.classList.toggle('error', error);
+}
+
+function describeData(s: DataSummary): string {
+  const served = data?.name === 'mnist';
+  const what = served ? `MNIST from ${s.source} (served with this page)` : s.source;
+  const test = s.test === null ? 'no test set' : `${s.test.toLocaleString('en-US')} test images`;
+  return (
+    `Using ${what}: ${s.train.toLocaleString('en-US')} training images of ${s.rows}×${s.cols} in ${s.classes} classes, ${test}. ` +
+    'Training holds out the last "validation images" of the training set to measure accuracy.'
+  );
+}
+
+function useData(d: DataFiles): void {
+  data = d;
+  dataSummary = null;
+  racerHasData = false;
+  setDataStatus('loading', `Reading ${d.source} …`);
+  trainer.send({ type: 'data', files: [...d.files], name: d.name, source: d.source });
+  refreshControls();
+}
+
+async function loadServedData(): Promise<void> {
+  const mb = (n: number) => (n / 2 ** 20).toFixed(1);
+  try {
+    const found = await fetchServedMnist(location.href, (file, loaded, total) =>
+      setDataStatus('loading', `Downloading ${file}: ${mb(loaded)}${total ? ` of ${mb(total)}` : ''} MB …`),
+    );
+    if (found) useData(found);
+    else setDataStatus('missing', NO_DATA_HTML, true);
+  } catch (e) {
+    setDataStatus('error', `Could not download MNIST from ${SERVED_DATA_PATH}: ${(e as Error).message}`);
+  }
+}
+
+function modelNote(): string {
+  if (!model) return '';
+  if (model.from === 'file') return `model from ${model.fileName}`;
+  return model.epochs === 0 ? 'untrained: initial weights' : `after ${model.epochs} epoch${model.epochs === 1 ? '' : 's'}`;
+}
+
+/** The drawing, when there is one and a model to classify it; otherwise null, and the views say what is missing. */
+function drawingToClassify(): Uint8Array | null {
+  if (!digit) {
+    prediction.clear(model ? 'Draw a digit in the box.' : 'Train or load a model, then draw.');
+    featureMaps.clear('Feature maps of your drawing (convolutional networks): draw a digit.');
+    return null;
+  }
+  if (!model) {
+    prediction.clear('Train or load a model to classify your drawing.');
+    featureMaps.clear('Feature maps of your drawing: train or load a convolutional network.');
+    return null;
+  }
+  return digit;
+}
+
+const classification = new LatestRequest(() => {
+  const pixels = drawingToClassify();
+  if (!pixels) return false;
+  $('prediction').setAttribute('aria-busy', 'true');
+  trainer.send({ type: 'classify', pixels });
+  return true;
+});
+
+/** Classifies the drawing; while a classification is out, the latest drawing waits for it. */
+function classify(): void {
+  // What is missing shows at once, not after the classification out answers.
+  if (drawingToClassify()) classification.request();
+}
+
+function classified(): void {
+  $('prediction').removeAttribute('aria-busy');
+  classification.answered();
+}
+
+function onTrainerMessage(m: FromWorker): void {
+  switch (m.type) {
+    case 'gpu':
+      gpuChecked = true;
+      renderAdapter($('adapter-info'), m.adapter);
+      startPlayground();
+      break;
+    case 'no-gpu':
+      gpuChecked = true;
+      form.disableGpu();
+      showInline($('webgpu-reason'), m.message);
+      $('webgpu-banner').hidden = false;
+      $('adapter-info').textContent = 'No WebGPU adapter: training runs on the CPU reference.';
+      $('adapter-info').dataset.adapter = 'none';
+      startPlayground();
+      break;
+    case 'data':
+      dataSummary = m.summary;
+      setDataStatus('ready', describeData(m.summary));
+      form.setAvailableImages(m.summary.train);
+      startPlayground();
+      if (model?.from === 'file' && !active()) trainer.send({ type: 'evaluate', split: form.splitChoice() });
+      break;
+    case 'started':
+      model = { from: 'run', epochs: 0 };
+      panel.started(m.description, m.train, m.val);
+      if (racing) compareView.started('gpu', m.description);
+      classify();
+      break;
+    case 'progress':
+      panel.progress(m.epoch, m.step, m.steps);
+      break;
+    case 'epoch':
+      model = { from: 'run', epochs: m.summary.epoch };
+      panel.epoch(m.summary);
+      charts.addEpoch('main', m.summary);
+      if (racing) compareView.epoch('gpu', m.summary);
+      classify();
+      break;
+    case 'state':
+      runState = m.state;
+      panel.state(m.state);
+      if (racing) compareView.state('gpu', m.state);
+      break;
+    case 'inspection':
+      inside.show(m.inspection, modelNote().replace(/^./, (c) => c.toUpperCase()));
+      break;
+    case 'outputs':
+      if (digit) {
+        prediction.show(m.outputs, modelNote());
+        featureMaps.show(m.outputs.features);
+      }
+      classified();
+      break;
+    case 'playground':
+      playground.show(m.result);
+      break;
+    case 'saved':
+      downloadBytes(m.bytes, m.fileName);
+      setModelStatus(`Saved ${m.fileName} (${modelNote()}). \`wgtrain eval ${m.fileName}\` reads it.`);
+      break;
+    case 'loaded': {
+      model = { from: 'file', fileName: m.fileName };
+      const saved = m.metadata.valAccuracy ? `, ${(100 * Number(m.metadata.valAccuracy)).toFixed(2)}% validation accuracy when saved` : '';
+      const by = m.metadata.device ? ` on ${m.metadata.device}` : '';
+      const network = `${architectureText(m.spec)} ${m.spec.activation}, ${m.spec.loss} loss`;
+      setModelStatus(`Loaded ${m.fileName}: ${network}${by}${saved}.`);
+      $('model-status').dataset.savedAccuracy = m.metadata.valAccuracy ?? '';
+      // The form and the Training card describe the loaded model now, not the previous one.
+      const { spec } = m;
+      form.applyUrl(new URLSearchParams({ arch: architectureText(spec), activation: spec.activation, loss: spec.loss, output: spec.outputActivation, init: spec.init }));
+      charts.reset(1, 1, [['main', { label: 'GPU', color: RUN_COLORS.gpu }]]);
+      panel.loaded(`Showing ${m.fileName} (${network}), loaded from a file. The form now describes its network: Start trains a new one like it from scratch.`);
+      classify();
+      break;
+    }
+    case 'error':
+      if (m.context === 'data') {
+        setDataStatus('error', m.message);
+      } else if (m.context === 'train') {
+        runState = 'failed';
+        panel.fail(m.message);
+      } else if (m.context === 'model') {
+        setModelStatus(m.message, true);
+      } else if (m.context === 'classify') {
+        prediction.clear(m.message);
+        classified();
+      } else if (m.context === 'playground') {
+        playground.fail(m.message);
+      } else {
+        $('adapter-info').textContent = m.message;
+        gpuChecked = true;
+      }
+      break;
+  }
+  refreshControls();
+}
+
+function onRacerMessage(m: FromWorker): void {
+  if (m.type === 'state') racerState = m.state;
+  if (m.type === 'error') racerState = 'failed';
+  switch (m.type) {
+    case 'started':
+      compareView.started('cpu', m.description);
+      break;
+    case 'epoch':
+      charts.addEpoch('compare', m.summary);
+      compareView.epoch('cpu', m.summary);
+      break;
+    case 'state':
+      compareView.state('cpu', m.state);
+      break;
+    case 'error':
+      compareView.state('cpu', 'failed');
+      $('compare-view').prepend(Object.assign(document.createElement('p'), { className: 'error', textContent: m.message }));
+      break;
+  }
+  refreshControls();
+}
+
+/** The same run on the CPU reference, in its own worker so it neither slows nor blocks the GPU run's worker. */
+function race(setup: RunSetup): void {
+  if (!racer) {
+    racer = new WorkerClient('cpu-reference');
+    racer.on(onRacerMessage);
+  }
+  if (!racerHasData && data) {
+    racer.send({ type: 'data', files: [...data.files], name: data.name, source: data.source });
+    racerHasData = true;
+  }
+  racerState = 'running';
+  racer.send({ type: 'train', setup: { ...setup, device: 'cpu', inspect: false } });
+}
+
+function start(): void {
+  const read = form.read();
+  const formError = $('form-error');
+  formError.hidden = !('error' in read);
+  if ('error' in read) {
+    formError.textContent = read.error;
+    return;
+  }
+  const { setup, compare } = read;
+  const train = setup.limit ?? (dataSummary ? dataSummary.train - setup.validation : 0);
+  racing = compare;
+  $('compare').hidden = !compare;
+  panel.reset(setup.config.epochs);
+  const mainLabel = setup.device === 'gpu' ? 'GPU' : 'CPU reference';
+  const series: [RunKey, { label: string; color: string }][] = [
+    ['main', { label: mainLabel, color: setup.device === 'gpu' ? RUN_COLORS.gpu : RUN_COLORS.cpu }],
+  ];
+  if (compare) series.push(['compare', { label: 'CPU reference', color: RUN_COLORS.cpu }]);
+  charts.reset(Math.max(1, Math.floor(train / setup.config.batch)), setup.config.epochs, series);
+  if (compare) compareView.reset(setup.config.epochs);
+  runState = 'running';
+  trainer.send({ type: 'train', setup });
+  if (compare) race(setup);
+  refreshControls();
+}
+
+function control(type: 'pause' | 'resume' | 'stop'): void {
+  if (isActive(runState)) trainer.send({ type });
+  if (isActive(racerState)) racer?.send({ type });
+}
+
+async function loadModelFile(file: File): Promise<void> {
+  setModelStatus(`Reading ${file.name} …`);
+  trainer.send({ type: 'load', bytes: new Uint8Array(await file.arrayBuffer()), fileName: file.name, split: form.splitChoice() });
+}
+
+/** Dropped or picked files: a .safetensors file is a model, IDX files are data. */
+async function takeFiles(files: File[]): Promise<void> {
+  const modelFile = files.find((f) => f.name.endsWith('.safetensors'));
+  if (modelFile && !active()) await loadModelFile(modelFile);
+  const idx = await readIdxFiles(files);
+  if (idx) {
+    if (active()) setDataStatus('error', 'Stop training before loading other data.');
+    else useData(idx);
+  } else if (!modelFile) {
+    setDataStatus('error', `None of ${files.map((f) => f.name).join(', ')} is an IDX file (train-images-idx3-ubyte[.gz] …) or a .safetensors model.`);
+  }
+}
+
+trainer.on(onTrainerMessage);
+trainer.send({ type: 'open-gpu' });
+buttons.start.addEventListener('click', start);
+buttons.pause.addEventListener('click', () => control('pause'));
+buttons.resume.addEventListener('click', () => control('resume'));
+buttons.stop.addEventListener('click', () => control('stop'));
+saveButton.addEventListener('click', () => trainer.send({ type: 'save' }));
+modelInput.addEventListener('change', () => {
+  const file = modelInput.files?.[0];
+  if (file) void loadModelFile(file);
+  modelInput.value = '';
+});
+$<HTMLInputElement>('data-files').addEventListener('change', (e) => {
+  const input = e.target as HTMLInputElement;
+  void takeFiles([...(input.files ?? [])]);
+  input.value = '';
+});
+
+acceptDroppedFiles($('drop-overlay'), (files) => void takeFiles(files));
+
+const pad = new DrawPad($<HTMLCanvasElement>('draw-canvas'), $<HTMLCanvasElement>('digit-preview'), (pixels) => {
+  digit = pixels;
+  classify();
+  playground.drawingChanged();
+});
+$('clear-drawing').addEventListener('click', () => pad.clear());
+
+refreshControls();
+void loadServedData();

@@ -1,0 +1,179 @@
+/**
+ * The "Network and training" form: presets fill it, URL parameters of the same names
+ * (?preset=lenet5&arch=1x28x28-conv4k5p2-pool2-32-10&optimizer=adam&epochs=2&limit=500 …)
+ * override it, and it reads back as a RunSetup. The architecture field takes the CLI's
+ * --arch syntax (parseNetwork), and says what is wrong with it as you type.
+ */
+import { architectureText, parseNetwork } from '../../src/model/arch.ts';
+import { ACTIVATIONS, INITS, LOSSES, type Activation, type Init, type Loss } from '../../src/model/spec.ts';
+import { OPTIMIZERS, optimizerOf, PRESETS, type OptimizerName, type PresetName, type TrainConfig } from '../../src/train/config.ts';
+import type { SplitChoice } from '../../src/train/split.ts';
+import type { Device, RunSetup } from '../shared/worker-protocol.ts';
+
+/** Held out for validation by default, as the CLI does. */
+const DEFAULT_VALIDATION = 10000;
+
+const FIELDS = ['preset', 'arch', 'activation', 'loss', 'output', 'init', 'lr', 'decay', 'optimizer', 'momentum', 'batch', 'epochs', 'l2', 'dropout', 'seed', 'validation', 'limit', 'device', 'compare'] as const;
+type Field = (typeof FIELDS)[number];
+
+export class TrainForm {
+  private gpuAvailable = true;
+  /** Training images in the loaded data set, once known. */
+  private total: number | null = null;
+
+  constructor(private readonly form: HTMLFormElement) {
+    this.fillSelect('preset', Object.keys(PRESETS));
+    this.fillSelect('activation', ACTIVATIONS);
+    this.fillSelect('loss', LOSSES);
+    this.fillSelect('output', ACTIVATIONS);
+    this.fillSelect('init', INITS);
+    this.fillSelect('optimizer', OPTIMIZERS);
+    this.applyPreset('lecun');
+    this.input('validation').value = String(DEFAULT_VALIDATION);
+    this.input('preset').addEventListener('change', () => this.applyPreset(this.input('preset').value as PresetName));
+    this.input('loss').addEventListener('change', () => this.updateDependentFields());
+    this.input('optimizer').addEventListener('change', () => {
+      // Momentum 0 is plain SGD: choosing the momentum optimiser starts from the usual μ.
+      if (this.input('optimizer').value === 'momentum' && Number(this.input('momentum').value) === 0) this.input('momentum').value = '0.9';
+      this.updateDependentFields();
+    });
+    this.input('arch').addEventListener('input', () => this.checkArchitecture());
+    this.input('validation').addEventListener('input', () => this.updateLimitHint());
+  }
+
+  private input(name: Field): HTMLInputElement {
+    return this.form.elements.namedItem(name) as HTMLInputElement;
+  }
+
+  private fillSelect(name: Field, values: readonly string[]): void {
+    const select = this.form.elements.namedItem(name) as HTMLSelectElement;
+    select.replaceChildren(...values.map((v) => new Option(v, v)));
+  }
+
+  /** Fields that only make sense with some other choices. */
+  private updateDependentFields(): void {
+    this.input('output').disabled = this.input('loss').value === 'cross-entropy';
+    this.input('momentum').disabled = this.input('optimizer').value !== 'momentum';
+    this.input('compare').disabled = !this.gpuAvailable;
+  }
+
+  /** parseNetwork's verdict on the architecture field: its message (naming the bad token) shown under it, and the field invalid. */
+  private checkArchitecture(): ReturnType<typeof parseNetwork> | null {
+    const arch = this.input('arch');
+    const message = this.form.ownerDocument.getElementById('arch-error');
+    let parsed: ReturnType<typeof parseNetwork> | null = null;
+    let error = '';
+    try {
+      parsed = parseNetwork(arch.value);
+    } catch (e) {
+      error = (e as Error).message;
+    }
+    arch.setCustomValidity(error);
+    arch.setAttribute('aria-invalid', String(error !== ''));
+    if (message) {
+      message.textContent = error;
+      message.hidden = error === '';
+    }
+    return parsed;
+  }
+
+  applyPreset(name: PresetName): void {
+    const p = PRESETS[name];
+    const values: Partial<Record<Field, string>> = {
+      preset: name, arch: architectureText(p.model), activation: p.model.activation, loss: p.model.loss, output: p.model.outputActivation,
+      init: p.model.init, lr: String(p.lr), decay: String(p.lrDecay), optimizer: optimizerOf(p), momentum: String(p.momentum), batch: String(p.batch), epochs: String(p.epochs), l2: String(p.l2), dropout: String(p.dropout ?? 0), seed: String(p.seed),
+    };
+    for (const [field, value] of Object.entries(values)) this.input(field as Field).value = value;
+    this.updateDependentFields();
+    this.checkArchitecture();
+  }
+
+  /** URL parameters named like the fields; a preset parameter applies first. */
+  applyUrl(params: URLSearchParams): void {
+    const preset = params.get('preset');
+    if (preset && preset in PRESETS) this.applyPreset(preset as PresetName);
+    for (const field of FIELDS) {
+      const value = params.get(field);
+      if (value === null || field === 'preset') continue;
+      if (field === 'compare') this.input(field).checked = value !== '0' && value !== 'false';
+      else this.input(field).value = value;
+    }
+    // Links from before the optimiser field: a momentum meant the momentum optimiser.
+    if (params.get('optimizer') === null && Number(params.get('momentum')) > 0) this.input('optimizer').value = 'momentum';
+    this.updateDependentFields();
+    this.checkArchitecture();
+  }
+
+  /**
+   * Fits the split fields to a data set of `total` training images: a set too small to
+   * hold out the default keeps one sixth for validation (MNIST's 10,000 of 60,000), and the
+   * training-images field says how many are left.
+   */
+  setAvailableImages(total: number): void {
+    this.total = total;
+    const validation = this.input('validation');
+    if (!(Number(validation.value) < total)) validation.value = String(Math.max(1, Math.round(total / 6)));
+    validation.max = String(total - 1);
+    this.updateLimitHint();
+  }
+
+  private updateLimitHint(): void {
+    if (this.total === null) return;
+    const left = this.total - Number(this.input('validation').value);
+    this.input('limit').placeholder = left > 0 ? `all (${left.toLocaleString('en-US')})` : 'all';
+    this.input('limit').max = String(Math.max(1, left));
+  }
+
+  /** Only the CPU reference is left without WebGPU. */
+  disableGpu(): void {
+    const device = this.form.elements.namedItem('device') as HTMLSelectElement;
+    device.value = 'cpu';
+    (device.querySelector('option[value="gpu"]') as HTMLOptionElement).disabled = true;
+    this.input('compare').checked = false;
+    this.gpuAvailable = false;
+    this.updateDependentFields();
+  }
+
+  setEnabled(enabled: boolean): void {
+    for (const el of this.form.elements) (el as HTMLInputElement).disabled = !enabled;
+    if (enabled) this.updateDependentFields();
+  }
+
+  /** The run the form describes, or an error message saying which field to fix. */
+  read(): { setup: RunSetup; compare: boolean } | { error: string } {
+    const network = this.checkArchitecture();
+    for (const el of this.form.elements) {
+      const input = el as HTMLInputElement;
+      if (input.willValidate && !input.checkValidity()) {
+        const label = input.closest('label')?.firstChild?.textContent?.trim() ?? input.name;
+        return { error: `${label}: ${input.validationMessage}` };
+      }
+    }
+    if (!network) return { error: this.input('arch').validationMessage };
+    const num = (f: Field) => Number(this.input(f).value);
+    const config: TrainConfig = {
+      ...PRESETS[this.input('preset').value as PresetName],
+      model: {
+        ...network,
+        activation: this.input('activation').value as Activation,
+        loss: this.input('loss').value as Loss,
+        outputActivation: this.input('output').value as Activation,
+        init: this.input('init').value as Init,
+      },
+      optimizer: this.input('optimizer').value as OptimizerName,
+      lr: num('lr'), lrDecay: num('decay'), momentum: num('momentum'), batch: num('batch'), epochs: num('epochs'), l2: num('l2'),
+      dropout: num('dropout'), seed: num('seed'),
+    };
+    const device = this.input('device').value as Device;
+    return {
+      setup: { config, device, ...this.splitChoice(), inspect: true },
+      compare: device === 'gpu' && this.input('compare').checked,
+    };
+  }
+
+  /** Which images validate (and train): also how a loaded model is evaluated. */
+  splitChoice(): SplitChoice {
+    const limit = this.input('limit').value.trim();
+    return { validation: Number(this.input('validation').value), limit: limit === '' ? null : Number(limit) };
+  }
+}

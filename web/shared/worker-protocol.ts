@@ -1,0 +1,166 @@
+/**
+ * Messages between the page (web/page/) and a training worker (web/worker/train-worker.ts),
+ * and every type they carry that the two sides share: the page builds ToWorker messages and
+ * draws FromWorker ones; the worker's modules produce these payloads. The worker owns the
+ * data, the trainer and the current model; the page only draws what the worker reports.
+ * (FeatureMap and FilterShape are defined with the forward pass that makes them,
+ * web/shared/feature-maps.ts.)
+ */
+import type { AdapterSummary } from '../../src/gpu/device.ts';
+import type { ModelSpec } from '../../src/model/spec.ts';
+import type { TrainConfig } from '../../src/train/config.ts';
+import type { SplitChoice } from '../../src/train/split.ts';
+import type { EpochReport } from '../../src/train/trainer.ts';
+import type { FeatureMap, FilterShape } from './feature-maps.ts';
+
+export type Device = 'gpu' | 'cpu';
+
+export interface DataSummary {
+  name: string;
+  source: string;
+  train: number;
+  /** Images in the t10k test set, or null when the files had none. */
+  test: number | null;
+  rows: number;
+  cols: number;
+  classes: number;
+}
+
+/** A run: what to train, where, and which images train and validate (src/train/split.ts). */
+export interface RunSetup extends SplitChoice {
+  config: TrainConfig;
+  device: Device;
+  /** Report first-layer weights, confusion matrix and misclassified images each epoch. */
+  inspect: boolean;
+}
+
+export interface Misclassified {
+  /** Index in the validation split. */
+  index: number;
+  label: number;
+  pred: number;
+  pixels: Uint8Array;
+}
+
+export interface ValidationDetail {
+  count: number;
+  correct: number;
+  accuracy: number;
+  loss: number;
+  /** confusion[label][pred] */
+  confusion: number[][];
+  misclassified: Misclassified[];
+}
+
+/** What the page shows under "Look inside". */
+export interface Inspection {
+  /**
+   * The first layer's W, (C, OC) row-major: column o is hidden unit o's weight image, or
+   * for a convolution filter o's kernel, rows in (i, j, c) order (web/shared/feature-maps.ts filterImage).
+   */
+  weights: Float32Array;
+  C: number;
+  OC: number;
+  /** The first layer's kernel shape when it is a convolution. */
+  filters: FilterShape | null;
+  /** The input image's shape, for drawing weight images. */
+  rows: number;
+  cols: number;
+  /** On the validation split; null when no data is loaded or it does not fit the network. */
+  validation: ValidationDetail | null;
+}
+
+/** An epoch as the page shows it: the trainer's report, with validation as two numbers. */
+export interface EpochSummary
+  extends Pick<EpochReport, 'epoch' | 'lr' | 'steps' | 'samples' | 'stepLoss' | 'trainLoss' | 'trainAccuracy' | 'seconds' | 'samplesPerSecond'> {
+  epochs: number;
+  valLoss: number;
+  valAccuracy: number;
+}
+
+/** A drawing classified (web/worker/classify.ts). */
+export interface ClassOutputs {
+  /** One value per class: softmax probabilities, or the output layer's activations for the quadratic loss. */
+  values: Float32Array;
+  kind: 'probability' | 'activation';
+  /** The convolution and pooling layers' outputs for this image (empty for a dense network). */
+  features: FeatureMap[];
+}
+
+export type PlaygroundSource = { kind: 'drawing'; pixels: Uint8Array } | { kind: 'mnist'; index: number };
+
+/** The convolution playground's form (web/page/playground-view.ts), run by web/worker/conv-playground.ts or playground-gpu.ts. */
+export interface PlaygroundRequest {
+  source: PlaygroundSource;
+  /** Stride and zero padding of every kernel; flip: the notes' convolution rather than cross-correlation. */
+  conv: { stride: number; pad: number; flip: boolean };
+  /** Max pooling of the image: window, stride, padding (padding never wins). */
+  pool: { size: number; stride: number; pad: number };
+}
+
+/** The notes' kernels (web/worker/conv-playground.ts NOTE_KERNELS). */
+export type KernelId = 'mean' | 'gaussian' | 'dx' | 'dy';
+
+export type OutputId = KernelId | 'sobel' | 'pool';
+
+export interface PlaygroundOutput {
+  id: OutputId;
+  name: string;
+  /** The output size worked out: "(28 − 5 + 2·1)/1 + 1 = 26". */
+  formula: string;
+  height: number;
+  width: number;
+  /** height × width, row-major; empty when the window does not fit (see error). */
+  values: Float32Array;
+  /** Values of both signs (derivatives): drawn red/blue rather than grey. */
+  signed: boolean;
+  error?: string;
+}
+
+export interface PlaygroundImage {
+  pixels: Uint8Array;
+  height: number;
+  width: number;
+  /** "your drawing", "MNIST training image 7 (label 3)" */
+  description: string;
+}
+
+export interface PlaygroundResult {
+  image: PlaygroundImage;
+  outputs: PlaygroundOutput[];
+  /** Where the convolutions and pooling ran: the adapter's name, or the CPU twins without WebGPU. */
+  ranOn: string;
+  gpu: boolean;
+}
+
+export type RunState = 'running' | 'pausing' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
+
+export type ToWorker =
+  | { type: 'open-gpu' }
+  | { type: 'data'; files: [string, Uint8Array][]; name: string; source: string }
+  | { type: 'train'; setup: RunSetup }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'stop' }
+  | { type: 'classify'; pixels: Uint8Array }
+  | { type: 'save' }
+  | { type: 'load'; bytes: Uint8Array; fileName: string; split: SplitChoice }
+  | { type: 'evaluate'; split: SplitChoice }
+  | { type: 'playground'; request: PlaygroundRequest };
+
+export type ErrorContext = 'gpu' | 'data' | 'train' | 'model' | 'classify' | 'playground';
+
+export type FromWorker =
+  | { type: 'gpu'; adapter: AdapterSummary }
+  | { type: 'no-gpu'; message: string }
+  | { type: 'data'; summary: DataSummary }
+  | { type: 'started'; description: string; device: Device; train: number; val: number; stepsPerEpoch: number; epochs: number; spec: ModelSpec }
+  | { type: 'progress'; epoch: number; step: number; steps: number }
+  | { type: 'epoch'; summary: EpochSummary }
+  | { type: 'state'; state: RunState }
+  | { type: 'outputs'; outputs: ClassOutputs }
+  | { type: 'saved'; bytes: Uint8Array; fileName: string }
+  | { type: 'loaded'; fileName: string; spec: ModelSpec; metadata: Record<string, string> }
+  | { type: 'inspection'; inspection: Inspection }
+  | { type: 'playground'; result: PlaygroundResult }
+  | { type: 'error'; context: ErrorContext; message: string };

@@ -1,0 +1,49 @@
+/** What "Look inside" shows, computed in the worker from a model's parameters and its validation results. */
+import type { Split } from '../../src/data/dataset.ts';
+import { paramLayout } from '../../src/model/layout.ts';
+import type { ModelSpec } from '../../src/model/spec.ts';
+import { confusionMatrix } from '../../src/train/confusion.ts';
+import type { Evaluation } from '../../src/train/trainer.ts';
+import { firstFilterShape } from '../shared/feature-maps.ts';
+import type { Inspection, Misclassified, ValidationDetail } from '../shared/worker-protocol.ts';
+
+/** Thumbnails sent to the page: enough to fill the grid, few enough to stay cheap. */
+export const MAX_MISCLASSIFIED = 48;
+
+export function validationDetail(evaluation: Evaluation, val: Split, max = MAX_MISCLASSIFIED): ValidationDetail {
+  const P = val.rows * val.cols;
+  const misclassified: Misclassified[] = [];
+  for (let i = 0; i < evaluation.count && misclassified.length < max; i++) {
+    const pred = evaluation.preds[i];
+    if (pred !== val.labels[i]) {
+      misclassified.push({ index: i, label: val.labels[i], pred, pixels: val.images.slice(i * P, (i + 1) * P) });
+    }
+  }
+  const { count, correct, accuracy, loss } = evaluation;
+  return { count, correct, accuracy, loss, confusion: confusionMatrix(evaluation.preds, val.labels, val.classes), misclassified };
+}
+
+/**
+ * The first layer's weights (a convolution's filters, or a dense layer's weight images) and,
+ * when given, the validation results. `rows × cols`: the input image's shape.
+ */
+export function inspectModel(spec: ModelSpec, params: Float32Array, rows: number, cols: number, validation: ValidationDetail | null): Inspection {
+  const first = paramLayout(spec).layers[0];
+  return {
+    weights: params.slice(first.offset, first.offset + first.weights),
+    C: first.C,
+    OC: first.OC,
+    filters: first.kind === 'conv' ? firstFilterShape(spec) : null,
+    rows,
+    cols,
+    validation,
+  };
+}
+
+/** Buffers to transfer rather than copy when posting an inspection. */
+export function inspectionBuffers(inspection: Inspection): ArrayBuffer[] {
+  return [
+    inspection.weights.buffer as ArrayBuffer,
+    ...(inspection.validation?.misclassified.map((m) => m.pixels.buffer as ArrayBuffer) ?? []),
+  ];
+}

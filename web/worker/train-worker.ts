@@ -1,0 +1,277 @@
+/**
+ * The training worker: holds the data set, runs the GPU scheduler (src/gpu/trainer.ts) or
+ * the CPU reference (src/cpu/trainer.ts) epoch by epoch, and keeps the current model to
+ * classify drawings, inspect and save. The page stays responsive because all of this
+ * happens here; the GPU is read once per epoch (trainEpoch), never per mini-batch.
+ */
+/// <reference lib="webworker" />
+import { CpuTrainer } from '../../src/cpu/trainer.ts';
+import { datasetFromFiles, subset, type Dataset, type Split } from '../../src/data/dataset.ts';
+import { openBrowserGpu, WebGpuUnavailableError } from '../../src/gpu/browser-gpu.ts';
+import { adapterName, type GpuContext } from '../../src/gpu/device.ts';
+import { KernelCache } from '../../src/gpu/kernels.ts';
+import { createTuner, type MatmulTuner } from '../../src/gpu/autotune.ts';
+import { indexedDbStore } from '../../src/gpu/autotune.browser.ts';
+import { GpuTrainer } from '../../src/gpu/trainer.ts';
+import { loadModel, saveModel } from '../../src/model/model-file.ts';
+import { architectureText } from '../../src/model/arch.ts';
+import { classCount, inputSize, isSpatial, type ModelSpec } from '../../src/model/spec.ts';
+import { PRESETS, validateConfig, type TrainConfig } from '../../src/train/config.ts';
+import { divergence } from '../../src/train/divergence.ts';
+import { splitTraining, type SplitChoice } from '../../src/train/split.ts';
+import type { Trainer } from '../../src/train/trainer.ts';
+import { classifyImage } from './classify.ts';
+import { runPlaygroundCpu } from './conv-playground.ts';
+import { runPlaygroundGpu } from './playground-gpu.ts';
+import { inspectionBuffers, inspectModel, validationDetail } from './inspection.ts';
+import { RunControl } from './run-control.ts';
+import type {
+  DataSummary, ErrorContext, FromWorker, Inspection, PlaygroundImage, PlaygroundRequest, RunSetup, ToWorker,
+} from '../shared/worker-protocol.ts';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+interface CurrentModel {
+  spec: ModelSpec;
+  params: Float32Array;
+  /** Saved with the model, as the CLI does. */
+  notes: Record<string, string>;
+}
+
+let gpu: GpuContext | null = null;
+/** The autotuner of `gpu`, its measurements kept in IndexedDB. */
+let tuner: MatmulTuner | null = null;
+/** The playground's pipelines, built on first use. */
+let playgroundKernels: KernelCache | null = null;
+let dataset: Dataset | null = null;
+let model: CurrentModel | null = null;
+let run: RunControl | null = null;
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  self.postMessage(message, transfer);
+}
+
+function fail(context: ErrorContext, e: unknown): void {
+  post({ type: 'error', context, message: e instanceof Error ? e.message : String(e) });
+}
+
+function summarize(d: Dataset): DataSummary {
+  const { train, test } = d;
+  return { name: d.name, source: d.source, train: train.count, test: test?.count ?? null, rows: train.rows, cols: train.cols, classes: train.classes };
+}
+
+function requireData(): Dataset {
+  if (!dataset) throw new Error('No data is loaded: load MNIST (`npx wgtrain data mnist`, then reload the page) or pick IDX files first.');
+  return dataset;
+}
+
+/** The page's split choice, checked and applied as the CLI's --validation and --limit are. */
+function splits(d: Dataset, choice: SplitChoice): { train: Split; val: Split } {
+  return splitTraining(d.train, choice, { validation: `Validation images (${choice.validation})`, limit: `Training images (${choice.limit})` });
+}
+
+async function openTrainer(device: 'gpu' | 'cpu', config: TrainConfig, train: Split, val: Split): Promise<Trainer> {
+  if (device === 'cpu') return new CpuTrainer(config, train, val);
+  if (!gpu) throw new Error('WebGPU is not available in this browser: choose the CPU reference.');
+  // The autotuner's measurements persist in IndexedDB: the next run on this adapter reuses them.
+  tuner ??= createTuner(gpu, await indexedDbStore());
+  return GpuTrainer.create(gpu, config, train, val, { tuner });
+}
+
+/** The image shape of the network's input: a CNN's own, the data's when it fits, else a square if there is one. */
+function inputShape(spec: ModelSpec): { rows: number; cols: number } {
+  if (isSpatial(spec)) return { rows: spec.input.height, cols: spec.input.width };
+  const C = inputSize(spec);
+  if (dataset && dataset.train.rows * dataset.train.cols === C) return { rows: dataset.train.rows, cols: dataset.train.cols };
+  const side = Math.round(Math.sqrt(C));
+  return side * side === C ? { rows: side, cols: side } : { rows: 0, cols: 0 };
+}
+
+function postInspection(spec: ModelSpec, params: Float32Array, detail: Inspection['validation']): void {
+  const { rows, cols } = inputShape(spec);
+  const inspection = inspectModel(spec, params, rows, cols, detail);
+  post({ type: 'inspection', inspection }, inspectionBuffers(inspection));
+}
+
+async function train(setup: RunSetup): Promise<void> {
+  const { config, device } = setup;
+  const d = requireData();
+  const { train: trainSplit, val } = splits(d, setup);
+  validateConfig(config, trainSplit.rows * trainSplit.cols, trainSplit.classes, trainSplit.count, { rows: trainSplit.rows, cols: trainSplit.cols });
+  const control = new RunControl((state) => post({ type: 'state', state }));
+  run = control;
+  let trainer: Trainer | null = null;
+  try {
+    trainer = await openTrainer(device, config, trainSplit, val);
+    const stepsPerEpoch = Math.floor(trainSplit.count / config.batch);
+    model = { spec: config.model, params: await trainer.getParams(), notes: {} };
+    post({
+      type: 'started', description: trainer.description, device, train: trainSplit.count, val: val.count, stepsPerEpoch,
+      epochs: config.epochs, spec: config.model,
+    });
+    control.setState('running');
+    for (let epoch = 1; epoch <= config.epochs; epoch++) {
+      if (!(await control.continueAfterPause())) break;
+      post({ type: 'progress', epoch, step: 0, steps: stepsPerEpoch });
+      const r = await trainer.trainEpoch((step, steps) => post({ type: 'progress', epoch, step, steps }));
+      const diverged = divergence(r);
+      if (diverged) throw new Error(diverged);
+      const params = await trainer.getParams();
+      model = {
+        spec: config.model, params,
+        notes: { epochs: String(epoch), valAccuracy: r.val.accuracy.toFixed(4), dataset: d.name, device: trainer.description },
+      };
+      const { stepLoss } = r;
+      post(
+        {
+          type: 'epoch',
+          summary: {
+            epoch, epochs: config.epochs, lr: r.lr, steps: r.steps, samples: r.samples, stepLoss, trainLoss: r.trainLoss,
+            trainAccuracy: r.trainAccuracy, valLoss: r.val.loss, valAccuracy: r.val.accuracy, seconds: r.seconds,
+            samplesPerSecond: r.samplesPerSecond,
+          },
+        },
+        [stepLoss.buffer as ArrayBuffer],
+      );
+      if (setup.inspect) postInspection(config.model, params, validationDetail(r.val, val));
+    }
+    control.setState(control.stopRequested ? 'stopped' : 'done');
+  } catch (e) {
+    control.setState('failed');
+    // A lost or failed device stays so: say what to do in the page (the engine's advice is the CLI's).
+    const failure = gpu?.failure();
+    if (failure) throw new Error(`${failure.message} In this page: reload it to open a new device; until then the last finished epoch's model can still be saved.`);
+    throw e;
+  } finally {
+    trainer?.destroy();
+    run = null;
+  }
+}
+
+/** Whether the data's images and classes are what the network takes (a CNN: its input shape too). */
+function fitsData(spec: ModelSpec, d: Dataset): boolean {
+  const { rows, cols, classes } = d.train;
+  const { input } = spec;
+  const shapeFits = !isSpatial(spec) || (input.channels === 1 && input.height === rows && input.width === cols);
+  return rows * cols === inputSize(spec) && shapeFits && classes === classCount(spec);
+}
+
+/** Accuracy, confusion and misclassified images of the current model on the validation split. */
+async function evaluateModel(choice: SplitChoice): Promise<void> {
+  if (!model) return;
+  const { spec, params } = model;
+  // Without data, or with images the network does not take, there is nothing to validate on.
+  if (!dataset || !fitsData(spec, dataset)) {
+    postInspection(spec, params, null);
+    return;
+  }
+  const { train: trainSplit, val } = splits(dataset, choice);
+  // Evaluation needs only the forward pass; the configuration's training fields are unused (as in `wgtrain eval`).
+  const config: TrainConfig = { ...PRESETS.lecun, model: spec, batch: 1 };
+  validateConfig(config, val.rows * val.cols, val.classes, trainSplit.count, { rows: val.rows, cols: val.cols });
+  const trainer = await openTrainer(gpu ? 'gpu' : 'cpu', config, subset(trainSplit, 1), val);
+  try {
+    await trainer.setParams(params);
+    postInspection(spec, params, validationDetail(await trainer.evaluate(val), val));
+  } finally {
+    trainer.destroy();
+  }
+}
+
+function loadFile(bytes: Uint8Array, fileName: string): CurrentModel {
+  try {
+    const saved = loadModel(bytes);
+    return { spec: saved.spec, params: saved.params, notes: saved.metadata };
+  } catch (e) {
+    throw new Error(`${fileName}: ${(e as Error).message}. Load a .safetensors file saved by this page or by \`wgtrain train --out\`.`);
+  }
+}
+
+function refuseWhileTraining(what: string): void {
+  if (run) throw new Error(`Stop training before you ${what}.`);
+}
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.type) {
+    case 'open-gpu':
+      try {
+        gpu = await openBrowserGpu();
+        post({ type: 'gpu', adapter: gpu.adapter });
+      } catch (e) {
+        if (e instanceof WebGpuUnavailableError) post({ type: 'no-gpu', message: e.message });
+        else throw e;
+      }
+      return;
+    case 'data':
+      refuseWhileTraining('load other data');
+      dataset = datasetFromFiles(new Map(m.files), m.name, m.source);
+      post({ type: 'data', summary: summarize(dataset) });
+      return;
+    case 'train':
+      refuseWhileTraining('start another run');
+      return train(m.setup);
+    case 'pause':
+      return run?.pause();
+    case 'resume':
+      return run?.resume();
+    case 'stop':
+      return run?.stop();
+    case 'classify': {
+      if (!model) throw new Error('There is no model yet: train one or load one.');
+      post({ type: 'outputs', outputs: classifyImage(model.spec, model.params, m.pixels) });
+      return;
+    }
+    case 'save': {
+      if (!model) throw new Error('There is no model to save yet: train one or load one.');
+      const bytes = saveModel(model.spec, model.params, model.notes);
+      post({ type: 'saved', bytes, fileName: `wgtrain-${architectureText(model.spec)}.safetensors` }, [bytes.buffer as ArrayBuffer]);
+      return;
+    }
+    case 'load':
+      refuseWhileTraining('load a model');
+      model = loadFile(m.bytes, m.fileName);
+      post({ type: 'loaded', fileName: m.fileName, spec: model.spec, metadata: model.notes });
+      return evaluateModel(m.split);
+    case 'evaluate':
+      if (!run) await evaluateModel(m.split);
+      return;
+    case 'playground':
+      return playground(m.request);
+  }
+}
+
+function playgroundImage(request: PlaygroundRequest): PlaygroundImage {
+  const { source } = request;
+  if (source.kind === 'drawing') return { pixels: source.pixels, height: 28, width: 28, description: 'your drawing (28×28)' };
+  const { train } = requireData();
+  const i = source.index;
+  if (!Number.isInteger(i) || i < 0 || i >= train.count) throw new Error(`Playground: choose a training image from 0 to ${train.count - 1}; got ${i}.`);
+  const P = train.rows * train.cols;
+  return {
+    pixels: train.images.slice(i * P, (i + 1) * P), height: train.rows, width: train.cols,
+    description: `training image ${i} of ${train.count.toLocaleString('en-US')} (label ${train.labels[i]}, ${train.rows}×${train.cols})`,
+  };
+}
+
+/** The playground on the GPU (the training kernels), or on the CPU twins without WebGPU. */
+async function playground(request: PlaygroundRequest): Promise<void> {
+  const image = playgroundImage(request);
+  const { pixels, height: H, width: W } = image;
+  if (gpu) {
+    playgroundKernels ??= new KernelCache(gpu);
+    const outputs = await runPlaygroundGpu(playgroundKernels, pixels, H, W, request);
+    post({ type: 'playground', result: { image, outputs, gpu: true, ranOn: `the GPU: ${adapterName(gpu.adapter)}` } });
+  } else {
+    const outputs = runPlaygroundCpu(pixels, H, W, request);
+    post({ type: 'playground', result: { image, outputs, gpu: false, ranOn: 'the CPU twins (no WebGPU in this browser)' } });
+  }
+}
+
+const CONTEXT: Record<ToWorker['type'], ErrorContext> = {
+  'open-gpu': 'gpu', data: 'data', train: 'train', pause: 'train', resume: 'train', stop: 'train', classify: 'classify',
+  save: 'model', load: 'model', evaluate: 'model', playground: 'playground',
+};
+
+self.onmessage = (event: MessageEvent<ToWorker>) => {
+  handle(event.data).catch((e) => fail(CONTEXT[event.data.type], e));
+};
