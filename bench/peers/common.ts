@@ -5,7 +5,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { initParams } from '../../src/model/init.ts';
-import { layerViews } from '../../src/model/layout.ts';
+import { layerViews } from '../../src/model/param-block.ts';
 import { permutation, Rng } from '../../src/model/rng.ts';
 import type { ModelSpec } from '../../src/model/spec.ts';
 import { denseNetwork } from '../../src/model/arch.ts';

@@ -21,7 +21,7 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import { initParams } from '../../src/model/init.ts';
-import { layerViews } from '../../src/model/layout.ts';
+import { layerViews } from '../../src/model/param-block.ts';
 import { resolveNetwork } from '../../src/model/network.ts';
 import type { ModelSpec } from '../../src/model/spec.ts';
 import { ADAM_DEFAULTS, PRESETS } from '../../src/train/config.ts';

@@ -5,7 +5,7 @@
  */
 import { moduleOf } from '../layers/index.ts';
 import type { CpuLayerIO, CpuScratch, ResolvedLayer, ScratchSpec } from '../layers/layer.ts';
-import { blockView } from '../model/layout.ts';
+import { blockView } from '../model/param-block.ts';
 import type { ResolvedNetwork } from '../model/network.ts';
 import { shapeSize } from '../model/spec.ts';
 import { dropout } from './dropout.ts';

@@ -3,7 +3,7 @@
  * same steps the GPU scheduler encodes (src/gpu/trainer.ts), in Float32Arrays.
  */
 import type { Split } from '../data/dataset.ts';
-import type { ParamLayout } from '../model/layout.ts';
+import type { ParamLayout } from '../model/param-block.ts';
 import { initParams } from '../model/init.ts';
 import { resolveNetwork, type ResolvedNetwork } from '../model/network.ts';
 import { permutation, type Rng } from '../model/rng.ts';

@@ -3,7 +3,7 @@
  * and shaders/sgd_momentum_update.wgsl. L2 (λ/2·‖W‖²) adds λ·w to the gradient of weights
  * only; biases and the padding between layer blocks are left alone (padding stays 0).
  */
-import type { ParamLayout } from '../model/layout.ts';
+import type { ParamLayout } from '../model/param-block.ts';
 import type { Vec } from './matmul.ts';
 
 /** w ← w − η (g + λ w) for weights; b ← b − η g for biases. */

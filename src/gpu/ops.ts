@@ -3,7 +3,7 @@
  * once into a Dispatch: pipeline, bind groups, a uniform with its sizes, and workgroup
  * counts. The scheduler encodes Dispatches many times; nothing here runs per mini-batch.
  */
-import type { LayerBlock, ParamLayout } from '../model/layout.ts';
+import type { LayerBlock, ParamLayout } from '../model/param-block.ts';
 import { ACTIVATION_CODE, type Activation, type Loss } from '../model/spec.ts';
 import { storageBuffer } from './buffers.ts';
 import { ceilDiv, flatDispatch, MAX_WORKGROUPS_PER_DIM } from './dispatch.ts';

@@ -17,7 +17,7 @@
  */
 import type { Split } from '../data/dataset.ts';
 import { initParams } from '../model/init.ts';
-import type { ParamLayout } from '../model/layout.ts';
+import type { ParamLayout } from '../model/param-block.ts';
 import { resolveNetwork, type ResolvedNetwork } from '../model/network.ts';
 import { permutation, type Rng } from '../model/rng.ts';
 import { classCount, inputSize, shapeSize } from '../model/spec.ts';

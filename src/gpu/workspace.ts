@@ -5,7 +5,7 @@
  */
 import { allocateScratch } from '../cpu/network.ts';
 import type { GpuLayerIO } from '../layers/layer.ts';
-import type { LayerBlock } from '../model/layout.ts';
+import type { LayerBlock } from '../model/param-block.ts';
 import type { ResolvedNetwork } from '../model/network.ts';
 import { shapeSize } from '../model/spec.ts';
 import type { ByteInput, Slice } from './ops.ts';

@@ -11,21 +11,10 @@
  * pre-activation: it multiplies by that layer's act′ (`prevAct`, read from the input `x`),
  * as the backward kernels fuse it.
  */
-import type { LayerBlock } from '../model/layout.ts';
+import type { LayerBlock, ParamShape } from '../model/param-block.ts';
 import type { Activation, LayerOf, LayerType, Shape3 } from '../model/spec.ts';
 import type { ByteInput, Dispatch, MatmulChoice, Slice } from '../gpu/ops.ts';
 import type { KernelCache } from '../gpu/kernels.ts';
-
-/** A layer's parameters as one block [W; b] of the flat parameter buffer (src/model/layout.ts). */
-export interface ParamShape {
-  /** Rows of W. */
-  C: number;
-  /** Inputs per output that carry data (rows fanIn..C−1 stay 0). */
-  fanIn: number;
-  OC: number;
-  /** Outputs each input reaches, for Xavier's fan-out. */
-  fanOut: number;
-}
 
 /** A weight tensor as model files store it. */
 export interface FileWeight {

@@ -5,7 +5,8 @@
  *   he:     W ~ N(0, 2 / C), b = 0                    (for deep ReLU stacks)
  *   normal: W ~ N(0, 1), b ~ N(0, 1)                  (Nielsen's network.py)
  */
-import { paramLayout, type ParamLayout } from './layout.ts';
+import { paramLayout } from './layout.ts';
+import { type ParamLayout } from './param-block.ts';
 import type { ModelSpec } from './spec.ts';
 import { Rng } from './rng.ts';
 

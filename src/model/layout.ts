@@ -12,32 +12,9 @@
  * start at 0 and stay 0. Model files store the PyTorch layout (src/model/model-file.ts permutes).
  */
 import { moduleOf } from '../layers/index.ts';
-import type { ParamShape } from '../layers/layer.ts';
+import { BLOCK_ALIGN_FLOATS, type LayerBlock, type ParamLayout } from './param-block.ts';
 import { layerShapes } from './shapes.ts';
-import type { LayerType, Network } from './spec.ts';
-
-export const BLOCK_ALIGN_FLOATS = 64;
-
-export interface LayerBlock extends ParamShape {
-  /** The type of the layer it belongs to. */
-  kind: LayerType;
-  /** The layer's position in the network. */
-  layer: number;
-  /** First float of W in the parameter buffer. */
-  offset: number;
-  /** C·OC: W's length; b starts at offset + weights. */
-  weights: number;
-  /** (C + 1)·OC: W and b together. */
-  size: number;
-}
-
-export interface ParamLayout {
-  layers: LayerBlock[];
-  /** Floats in the buffer, padding included. */
-  total: number;
-  /** Parameters proper, padding (between blocks, and convolutions' zero rows) excluded. */
-  count: number;
-}
+import type { Network } from './spec.ts';
 
 const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
 
@@ -57,15 +34,3 @@ export function paramLayout(net: Network): ParamLayout {
   return { layers, total: offset, count };
 }
 
-/** Views of one layer's W and b inside a flat parameter (or gradient) array. */
-export function layerViews(flat: Float32Array, block: LayerBlock): { W: Float32Array; b: Float32Array } {
-  return {
-    W: flat.subarray(block.offset, block.offset + block.weights),
-    b: flat.subarray(block.offset + block.weights, block.offset + block.size),
-  };
-}
-
-/** A block's [W; b] inside a flat parameter (or gradient) array. */
-export function blockView(flat: Float32Array, block: LayerBlock): Float32Array {
-  return flat.subarray(block.offset, block.offset + block.size);
-}

@@ -14,7 +14,8 @@
 import { moduleOf } from '../layers/index.ts';
 import type { FileWeight } from '../layers/layer.ts';
 import { architectureText, parseNetwork } from './arch.ts';
-import { paramLayout, type ParamLayout } from './layout.ts';
+import { paramLayout } from './layout.ts';
+import { type ParamLayout } from './param-block.ts';
 import { resolveNetwork } from './network.ts';
 import { readSafetensors, SafetensorsError, writeSafetensors } from './safetensors.ts';
 import { layerShapes } from './shapes.ts';

@@ -4,7 +4,8 @@
  * the bench take their layers from here.
  */
 import type { ResolvedLayer } from '../layers/layer.ts';
-import { paramLayout, type ParamLayout } from './layout.ts';
+import { paramLayout } from './layout.ts';
+import { type ParamLayout } from './param-block.ts';
 import { layerShapes } from './shapes.ts';
 import { layerActivation, type ModelSpec } from './spec.ts';
 

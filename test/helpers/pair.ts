@@ -8,7 +8,7 @@ import { CpuTrainer } from '../../src/cpu/trainer.ts';
 import type { Split } from '../../src/data/dataset.ts';
 import type { GpuContext } from '../../src/gpu/device.ts';
 import { GpuTrainer, type GpuTrainerOptions } from '../../src/gpu/trainer.ts';
-import { layerViews } from '../../src/model/layout.ts';
+import { layerViews } from '../../src/model/param-block.ts';
 import type { TrainConfig } from '../../src/train/config.ts';
 import { expectClose } from './compare.ts';
 import { testGpu } from './gpu.ts';
