@@ -82,12 +82,26 @@ def _maxpool_shape(f, c, h, w):
     return c, output_length(h, f["size"], f["stride"], f["pad"]), output_length(w, f["size"], f["stride"], f["pad"])
 
 
+def _avgpool_shape(f, c, h, w):
+    return _maxpool_shape(f, c, h, w)  # nn.AvgPool2d: the same rule; count_include_pad=True as wgtrain's
+
+
+def _globalavgpool_shape(f, c, h, w):
+    return c, 1, 1
+
+
 def _dense_shape(f, c, h, w):
     return f["units"], 1, 1
 
 
 # The layer types this peer maps to torch, by wgtrain's layer type: its shape rule.
-LAYER_SHAPES = {"conv": _conv_shape, "maxpool": _maxpool_shape, "dense": _dense_shape}
+LAYER_SHAPES = {
+    "conv": _conv_shape,
+    "maxpool": _maxpool_shape,
+    "avgpool": _avgpool_shape,
+    "globalavgpool": _globalavgpool_shape,
+    "dense": _dense_shape,
+}
 
 
 def layer_shapes(model):
@@ -291,6 +305,12 @@ def run(job):
                 channels, spatial = f["filters"], True
             elif f["type"] == "maxpool":
                 stages.append(nn.MaxPool2d(f["size"], f["stride"], f["pad"]))
+                spatial = True
+            elif f["type"] == "avgpool":
+                stages.append(nn.AvgPool2d(f["size"], f["stride"], f["pad"]))  # count_include_pad=True, as wgtrain
+                spatial = True
+            elif f["type"] == "globalavgpool":
+                stages.append(nn.AdaptiveAvgPool2d(1))
                 spatial = True
             else:  # dense
                 if spatial:

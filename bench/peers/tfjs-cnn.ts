@@ -3,7 +3,8 @@
  * WebGPU or WASM backend, the way tfjs-layers builds the same model: channels last (NHWC),
  * each convolution `tf.fused.conv2d` with bias and ReLU (what the Conv2D layer calls;
  * padding 'same' where the preset pads by (K − 1)/2 at stride 1, 'valid' where it does not
- * pad), `tf.maxPool`, a flatten, dense layers as `tf.fused.matMul` with bias + ReLU,
+ * pad), `tf.maxPool` (`tf.avgPool` unpadded for avgpool, `tf.mean` over H and W for gap),
+ * a flatten, dense layers as `tf.fused.matMul` with bias + ReLU,
  * softmax + cross-entropy averaged over the mini-batch, Adam (the preset's η = 1e-3,
  * β1 = 0.9, β2 = 0.999, ε = 1e-8), no L2 (the presets have none).
  *
@@ -43,7 +44,9 @@ export function tfjsPadding(k: number, stride: number, pad: number): 'valid' | '
 
 type Stage =
   | { kind: 'conv'; filter: TF.Variable; bias: TF.Variable; stride: number; pad: 'valid' | 'same' | number }
-  | { kind: 'pool'; size: number; stride: number; pad: 'valid' | number };
+  | { kind: 'pool'; size: number; stride: number; pad: 'valid' | number }
+  | { kind: 'avgpool'; size: number; stride: number }
+  | { kind: 'gap' };
 
 /** The preset's layers as TF.js variables, from wgtrain's initial parameters for `seed`. */
 function buildNetwork(tf: typeof TF, spec: ModelSpec, seed: number) {
@@ -56,6 +59,12 @@ function buildNetwork(tf: typeof TF, spec: ModelSpec, seed: number) {
       if (pad === 'same') throw new Error('pooling with padding is not mapped to TF.js here');
       return { kind: 'pool', size: f.layer.size, stride: f.layer.stride, pad };
     }
+    if (f.layer.type === 'avgpool') {
+      // TF.js leaves padding out of a window's mean; wgtrain counts it (PyTorch's default).
+      if (f.layer.pad) throw new Error('average pooling with padding is not mapped to TF.js here');
+      return { kind: 'avgpool', size: f.layer.size, stride: f.layer.stride };
+    }
+    if (f.layer.type === 'globalavgpool') return { kind: 'gap' };
     if (f.layer.type !== 'conv') throw new Error(`a ${f.layer.type} layer is not mapped to TF.js here`);
     const b = layout.layers[block++];
     const { W, b: bias } = layerViews(params, b);
@@ -117,7 +126,11 @@ export async function benchTfjsCnn(backend: TfjsBackend, network: CnnNetwork, da
       h =
         st.kind === 'conv'
           ? tf.fused.conv2d({ x: h, filter: st.filter as TF.Tensor4D, strides: st.stride, pad: st.pad, dataFormat: 'NHWC', bias: st.bias, activation: 'relu' })
-          : tf.maxPool(h, st.size, st.stride, st.pad);
+          : st.kind === 'pool'
+            ? tf.maxPool(h, st.size, st.stride, st.pad)
+            : st.kind === 'avgpool'
+              ? tf.avgPool(h, st.size, st.stride, 'valid')
+              : tf.mean(h, [1, 2], true);
     }
     let z = tf.reshape(h, [batch, -1]) as TF.Tensor2D;
     dense.forEach((l, i) => {

@@ -46,6 +46,10 @@ export const KERNELS = {
   batchnorm_stats: { bindings: ['read', 'rw', 'rw', 'uniform'] },
   batchnorm_forward: { bindings: ['read', 'read', 'read', 'rw', 'uniform'] },
   batchnorm_backward: { bindings: ['read', 'read', 'read', 'read', 'rw', 'rw', 'rw', 'uniform'] },
+  avgpool_forward: { bindings: ['read', 'rw', 'uniform'] },
+  avgpool_backward: { bindings: ['read', 'read', 'rw', 'uniform'] },
+  globalavgpool_forward: { bindings: ['read', 'rw', 'uniform'] },
+  globalavgpool_backward: { bindings: ['read', 'read', 'rw', 'uniform'] },
 } satisfies Record<string, KernelDef>;
 
 export type KernelName = keyof typeof KERNELS;

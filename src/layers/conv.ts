@@ -50,7 +50,6 @@ export const conv: LayerModule<'conv'> = {
     const fanIn = input.channels * l.kh * l.kw;
     return { C: padTo4(fanIn), fanIn, OC: l.filters, fanOut: l.filters * l.kh * l.kw };
   },
-  state: () => null,
   fileWeight(r) {
     // File (OC, IC, KH, KW), exactly torch.nn.Conv2d's weight ← engine W[(i·KW + j)·IC + c, o].
     const l = r.layer;

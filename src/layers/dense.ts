@@ -20,7 +20,6 @@ export const dense: LayerModule<'dense'> = {
   text: (l) => String(l.units),
   outShape: (l) => flatShape(l.units),
   params: (l, input) => ({ C: shapeSize(input), fanIn: shapeSize(input), OC: l.units, fanOut: l.units }),
-  state: () => null,
   fileWeight(r) {
     const OC = r.layer.units;
     const { channels: C, height: H, width: W } = r.in;

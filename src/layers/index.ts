@@ -4,13 +4,15 @@
  * here and in the Layer union (src/model/spec.ts).
  */
 import type { LayerOf, LayerType } from '../model/spec.ts';
+import { avgpool } from './avgpool.ts';
 import { batchnorm } from './batchnorm.ts';
 import { conv } from './conv.ts';
 import { dense } from './dense.ts';
+import { globalavgpool } from './globalavgpool.ts';
 import type { LayerModule } from './layer.ts';
 import { maxpool } from './maxpool.ts';
 
-const LAYER_MODULES: { [T in LayerType]: LayerModule<T> } = { dense, conv, maxpool, batchnorm };
+const LAYER_MODULES: { [T in LayerType]: LayerModule<T> } = { dense, conv, maxpool, avgpool, globalavgpool, batchnorm };
 
 /** The module of a layer's type. */
 export function moduleOf<T extends LayerType>(layer: LayerOf<T>): LayerModule<T> {

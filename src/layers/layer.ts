@@ -108,8 +108,8 @@ export interface LayerModule<T extends LayerType> {
   /** The output's shape, or an Error saying why the input does not fit. */
   outShape(layer: LayerOf<T>, input: Shape3): Shape3 | Error;
   params(layer: LayerOf<T>, input: Shape3): ParamShape | null;
-  /** Its untrained state (running statistics), or null. */
-  state(layer: LayerOf<T>, input: Shape3): StateShape | null;
+  /** Its untrained state (running statistics); absent or null: none. */
+  state?(layer: LayerOf<T>, input: Shape3): StateShape | null;
   /**
    * How a model file stores the block's W (src/model/model-file.ts): PyTorch's shape, and
    * the engine index (within W) of each file element, or null when the layouts agree.

@@ -37,7 +37,6 @@ export const maxpool: LayerModule<'maxpool'> = {
     return { channels: input.channels, height, width };
   },
   params: () => null,
-  state: () => null,
   fileWeight: () => null,
   describe(r) {
     const l = r.layer;

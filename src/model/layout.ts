@@ -43,7 +43,7 @@ export function stateLayout(net: Network): StateLayout {
   let offset = 0;
   const shapes = layerShapes(net);
   net.layers.forEach((layer, i) => {
-    const s = moduleOf(layer).state(layer as never, shapes[i].in);
+    const s = moduleOf(layer).state?.(layer as never, shapes[i].in);
     if (!s) return;
     const size = s.tensors.reduce((n, t) => n + t.length, 0);
     layers.push({ layer: i, ...s, offset, size });

@@ -39,6 +39,8 @@ export interface Shape3 {
  *   dense:   `units` outputs, each a weighted sum of every input plus a bias
  *   conv:    `filters` kernels of kh × kw over all input channels, stride, zero padding
  *   maxpool: maximum over size × size windows with stride and padding (padding never wins)
+ *   avgpool: mean over size × size windows with stride and zero padding, always / size²
+ *   globalavgpool: the mean of each channel over the whole map, output (C, 1, 1)
  *   batchnorm: each channel (unit, after a dense layer) normalised over the batch, then
  *            scaled by γ and shifted by β; its activation, if named, comes after (absent:
  *            identity, not the hidden activation, so "conv6k5-bn" is conv → act → BN and
@@ -48,6 +50,8 @@ export type Layer =
   | { type: 'dense'; units: number; activation?: Activation }
   | { type: 'conv'; filters: number; kh: number; kw: number; stride: number; pad: number; activation?: Activation }
   | { type: 'maxpool'; size: number; stride: number; pad: number }
+  | { type: 'avgpool'; size: number; stride: number; pad: number }
+  | { type: 'globalavgpool' }
   | { type: 'batchnorm'; activation?: Activation };
 
 export type LayerType = Layer['type'];
