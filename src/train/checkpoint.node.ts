@@ -8,8 +8,13 @@ import { link, lstat, mkdir, open, readFile, unlink, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import type { Split } from '../data/dataset.ts';
 import { isRunning, removeStaleTemps, tempName, writeFileAtomic } from '../util/atomic-file.node.ts';
+import { paramLayout } from '../model/layout.ts';
+import { isModelSpec } from '../model/model-file.ts';
+import { architectureText } from '../model/spec.ts';
+import { openSafetensorsFile, UnreadableFileError, type OpenedSafetensors } from '../util/safetensors-file.node.ts';
 import type { Checkpoint, DataIdentity } from './checkpoint.ts';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.ts';
+import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.ts';
+import type { TrainConfig } from './config.ts';
 
 /** SHA-256 of a split: its count, image size and classes (u32 little-endian), then images and labels. */
 export function splitSha256(split: Split): string {
@@ -34,23 +39,76 @@ export async function writeCheckpoint(dir: string, c: Checkpoint): Promise<strin
   return path;
 }
 
+/** Opens DIR/checkpoint.safetensors through the guarded reader, wording its refusals for a checkpoint. */
+async function openCheckpointFile(dir: string): Promise<OpenedSafetensors> {
+  const path = join(dir, CHECKPOINT_FILE);
+  try {
+    return await openSafetensorsFile(path);
+  } catch (e) {
+    if (e instanceof UnreadableFileError) {
+      if (e.reason === 'missing') throw new Error(noCheckpointMessage(dir));
+      if (e.reason === 'folder') throw new Error(`Cannot resume from ${path}: it is a folder, not a checkpoint file.`);
+      throw new Error(`Cannot read the checkpoint ${path}: ${e.message}.`);
+    }
+    throw new Error(`${path}: ${(e as Error).message}. It cannot be resumed: put back a copy of it, or delete it and start afresh.`);
+  }
+}
+
+/**
+ * The most data bytes a checkpoint of this header's network can hold (the parameters and
+ * up to two optimiser tensors as long), or null when the header names no network.
+ */
+function claimedLimit(metadata: Record<string, string>): number | null {
+  try {
+    const config = JSON.parse(metadata.config ?? '') as { model?: unknown };
+    return isModelSpec(config.model) ? 3 * 4 * paramLayout(config.model).total : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function readCheckpoint(dir: string): Promise<Checkpoint> {
   const path = join(dir, CHECKPOINT_FILE);
-  let bytes: Uint8Array;
+  const file = await openCheckpointFile(dir);
   try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
-      throw new Error(noCheckpointMessage(dir));
+    const { dataStart, metadata } = file.header;
+    const limit = claimedLimit(metadata);
+    if (limit !== null && file.size - dataStart > limit) {
+      throw new CheckpointError(`its tensors hold ${(file.size - dataStart).toLocaleString('en-US')} bytes, more than the network it names has parameters and optimiser state for (${limit.toLocaleString('en-US')})`);
     }
-    if (code === 'EISDIR') throw new Error(`Cannot resume from ${path}: it is a folder, not a checkpoint file.`);
-    throw new Error(`Cannot read the checkpoint ${path}: ${(e as Error).message}.`);
-  }
-  try {
-    return decodeCheckpoint(bytes);
+    return decodeCheckpoint(await file.readAll());
   } catch (e) {
+    if (e instanceof UnreadableFileError) throw new Error(`Cannot read the checkpoint ${path}: ${e.message}.`);
     throw new Error(`${path}: ${(e as Error).message}. It cannot be resumed: put back a copy of it, or delete it and start afresh.`);
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * What is in DIR/checkpoint.safetensors, from its header alone, for a message: "epoch 30
+ * of 30, network 784-256-10, saved 2025-01-31 14:05", or null when nothing is there.
+ */
+export async function describeCheckpoint(dir: string): Promise<string | null> {
+  const path = join(dir, CHECKPOINT_FILE);
+  let info;
+  try {
+    info = await lstat(path);
+  } catch {
+    return null;
+  }
+  const saved = new Date(info.mtimeMs);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const when = `saved ${saved.getFullYear()}-${pad(saved.getMonth() + 1)}-${pad(saved.getDate())} ${pad(saved.getHours())}:${pad(saved.getMinutes())}`;
+  try {
+    const file = await openSafetensorsFile(path);
+    await file.close();
+    const { metadata } = file.header;
+    const config = JSON.parse(metadata.config) as TrainConfig;
+    const state = JSON.parse(metadata.state) as { epoch: number };
+    return `epoch ${state.epoch} of ${config.epochs}, network ${architectureText(config.model)}, ${when}`;
+  } catch {
+    return `one that cannot be read, ${when}`;
   }
 }
 

@@ -152,3 +152,23 @@ export async function restoreCheckpoint(trainer: Trainer, c: Checkpoint, data: D
   }
   trainer.setState(c.state);
 }
+
+/** A value no sound checkpoint or model holds: where it is and what it is. */
+export interface BadValue {
+  tensor: string;
+  index: number;
+  value: number;
+}
+
+/**
+ * The first value that must not be written: a non-finite number in any tensor, or a negative
+ * one in Adam's second moment (a mean of squares). Checked before every checkpoint and model
+ * is written, because a NaN weight whose input is always 0 never shows in the loss.
+ */
+export function firstBadValue(tensors: Record<string, Float32Array>): BadValue | null {
+  for (const [tensor, data] of Object.entries(tensors)) {
+    const index = tensor === 'adam_v' ? data.findIndex((v) => !(v >= 0) || v === Infinity) : data.findIndex((v) => !Number.isFinite(v));
+    if (index >= 0) return { tensor, index, value: data[index] };
+  }
+  return null;
+}
