@@ -46,3 +46,10 @@ export function formatConfusion(m: number[][]): string {
 export function firstNonFinite(stepLoss: Float32Array): number {
   return stepLoss.findIndex((v) => !Number.isFinite(v));
 }
+
+/** A number as people read it: at most 6 significant digits, so 810 × 810 shows as 656100, not 656100.0000000001. */
+export const readable = (x: number) => String(Number(x.toPrecision(6)));
+
+export function divergenceMessage(loss: number, step: number, epoch: number, lr: number): string {
+  return `Training diverged: the loss became ${loss} at mini-batch ${step} of epoch ${epoch}. Try a smaller learning rate (now ${readable(lr)}).`;
+}
