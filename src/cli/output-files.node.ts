@@ -43,18 +43,19 @@ async function requireFolder(folder: string, what: string, create: boolean): Pro
 }
 
 /**
- * Creates and removes the temporary file `path` will be written through, in its folder: the
- * one sure way to know it can be written, and that the temporary name is not too long.
+ * Creates and removes a file named as long as the temporary file `path` will be written
+ * through, beside it: the one sure way to know it can be written, and that the temporary
+ * name is not too long for the file system.
  */
 async function requireWritable(path: string, what: string): Promise<void> {
-  const probe = tempName(path);
+  const probe = tempName(path).replace(/\.tmp-(\d+)$/, '.prb-$1');
   try {
     await (await open(probe, 'wx')).close();
     await rm(probe);
   } catch (e) {
     await rm(probe, { force: true }).catch(() => {});
     if (errorCode(e) === 'ENAMETOOLONG') {
-      throw new Error(`${what}: the name is too long for this file system once the temporary file's suffix (${probe.slice(path.length)}) is added: use a shorter name.`);
+      throw new Error(`${what}: the name is too long for this file system once the temporary file's suffix (${tempName(path).slice(path.length)}) is added: use a shorter name.`);
     }
     throw new Error(`${what}: cannot write in ${dirname(path)} (${(e as Error).message}).`);
   }
