@@ -6,7 +6,7 @@
  * or the CPU reference). The file format is in checkpoint-format.ts, the files on disk in
  * checkpoint.node.ts.
  */
-import { optimizerOf, type TrainConfig } from './config.ts';
+import { adamParams, optimizerOf, type TrainConfig } from './config.ts';
 import type { Trainer, TrainerState } from './trainer.ts';
 
 /** What the data must match for a resume to continue the same run. */
@@ -33,7 +33,8 @@ export function dataDifferences(saved: DataIdentity, now: DataIdentity): string[
   for (const [key, what, count] of [['trainSha256', 'training', now.train], ['valSha256', 'validation', now.val]] as const) {
     const [a, b] = [saved[key], now[key]];
     if (a !== undefined && b !== undefined && a !== b) {
-      out.push(`the ${what} images (SHA-256 ${short(a)} in the checkpoint, ${short(b)} now, ${count} images each)`);
+      // One digest covers the split's images and labels: a changed label differs as much as a changed pixel.
+      out.push(`the ${what} images or labels (SHA-256 ${short(a)} in the checkpoint, ${short(b)} now, ${count} images each)`);
     }
   }
   return out;
@@ -88,8 +89,20 @@ export interface Difference {
   now: unknown;
 }
 
+/**
+ * A configuration with its implied settings spelled out (the optimiser momentum implies, no
+ * dropout, Adam's defaults only under Adam), so a setting stated is not told apart from the
+ * same setting left implied.
+ */
+function explicit(c: TrainConfig): TrainConfig {
+  const optimizer = optimizerOf(c);
+  const { beta1, beta2, eps, ...rest } = c;
+  return { ...rest, optimizer, dropout: c.dropout ?? 0, ...(optimizer === 'adam' ? adamParams(c) : { beta1, beta2, eps }) };
+}
+
 /** The settings, besides those a resume may change, that differ between two configurations. */
-export function runDifferences(saved: TrainConfig, now: TrainConfig): Difference[] {
+export function runDifferences(savedConfig: TrainConfig, nowConfig: TrainConfig): Difference[] {
+  const [saved, now] = [explicit(savedConfig), explicit(nowConfig)];
   const out: Difference[] = [];
   const compare = (prefix: string, a: object, b: object, skip: readonly string[]) => {
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {

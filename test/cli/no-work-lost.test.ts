@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/model-file.ts';
 import { readSafetensors } from '../../src/model/safetensors.ts';
+import { configFromFlags } from '../../src/cli/options.ts';
 import { BIN, spawnWgtrain, wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
 import { repoRoot } from '../data/fixtures.ts';
 
@@ -189,5 +190,56 @@ describe('8 and 10. --out names that cannot be written', () => {
       expect(r.stdout).not.toContain('epoch 1/1');
     }
     await expect(lstat('/dev/null.safetensors')).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe('10. the small ones', () => {
+  it('refuses out-of-range numbers by what is wrong, leading zeros everywhere, and Adam options without Adam', async () => {
+    const cases: [string[], string][] = [
+      [['--lr', '1e400'], '--lr 1e400 is too large: numbers go up to about 1.8e308.'],
+      [['--lr', '1e-400'], '--lr 1e-400 is too small: it rounds to 0 (numbers go down to about 5e-324).'],
+      [['--seed', '01'], '--seed must be a whole number written in digits, without leading zeros, got "01".'],
+      [['--beta1', '0.8'], '--beta1 applies to Adam only, and this run uses sgd: add --optimizer adam, or leave it out.'],
+      [['--beta2', '0.9', '--eps', '1e-7', '--momentum', '0.5'], '--beta2, --eps apply to Adam only, and this run uses momentum: add --optimizer adam, or leave them out.'],
+    ];
+    for (const [flags, message] of cases) {
+      const f: Record<string, string> = {};
+      for (let i = 0; i < flags.length; i += 2) f[flags[i].slice(2)] = flags[i + 1];
+      expect(() => configFromFlags(f), flags.join(' ')).toThrow(message);
+    }
+    const zero = await wgtrain('train', ...cpu('--arch', '64-8-10', '--epochs', '1', '--no-out', '--limit', '0500'));
+    expect(zero.stderr).toContain('--limit 0500 must be a whole number from 1 to');
+  });
+
+  it('on resume, accepts the checkpoint\'s own settings restated, and calls a changed label a changed label', async () => {
+    const ckpt = join(dir, 'restate');
+    const first = await wgtrain('train', ...cpu('--arch', '64-8-10', '--epochs', '1', '--checkpoint', ckpt, '--no-out'));
+    expect(first.code, first.stderr).toBe(0);
+    const again = await wgtrain('train', ...cpu('--epochs', '2', '--checkpoint', ckpt, '--resume', '--no-out', '--momentum', '0', '--optimizer', 'sgd', '--dropout', '0'));
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('after epoch 1');
+
+    const relabelled = join(dir, 'relabelled');
+    await mkdir(relabelled);
+    await writeSyntheticIdx(relabelled, 1200);
+    const labels = await readFile(join(relabelled, 'train-labels-idx1-ubyte'));
+    labels[8 + 3] = (labels[8 + 3] + 1) % 10;
+    await writeFile(join(relabelled, 'train-labels-idx1-ubyte'), labels);
+    const other = await wgtrain('train', ...cpu('--epochs', '3', '--checkpoint', ckpt, '--resume', '--no-out', '--data', relabelled));
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/the training images or labels \(SHA-256 [0-9a-f]{12}… in the checkpoint, [0-9a-f]{12}… now, 1000 images each\) differ/);
+  });
+
+  it('SIGINT while the data loads says so, exits 130 and leaves no lock', async () => {
+    const ckpt = join(dir, 'early-signal');
+    const child = spawnWgtrain('train', ...cpu('--arch', '64-8-10', '--epochs', '5', '--checkpoint', ckpt, '--no-out'));
+    let text = '';
+    child.stdout!.on('data', (c: Buffer) => (text += c.toString()));
+    while (child.exitCode === null && !(await lstat(join(ckpt, 'checkpoint.lock')).catch(() => null))) await new Promise((r) => setTimeout(r, 2));
+    child.kill('SIGINT');
+    const [code] = await once(child, 'exit');
+    expect(code, text).toBe(130);
+    expect(text).toMatch(/SIGINT before training began: stopped; nothing was trained, so nothing is lost\.|stopped after epoch 1/);
+    await expect(lstat(join(ckpt, 'checkpoint.lock'))).rejects.toThrow(/ENOENT/);
   });
 });

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,31 @@ describe('the checkpoint lock', () => {
     } finally {
       for (const r of racers) r.stdin!.end();
       await Promise.all(racers.map((r) => (r.exitCode === null ? once(r, 'exit') : null)));
+    }
+  });
+});
+
+describe('locks that are not what they seem', () => {
+  it('a folder in its place is one clear refusal; a lock naming pid 0 or init (1) is taken over, saying why', async () => {
+    const { lockCheckpointFolder } = await import('../../src/train/checkpoint.node.ts');
+    const folder = join(dir, 'folder-lock');
+    await mkdir(join(folder, 'checkpoint.lock'), { recursive: true });
+    const logged: string[] = [];
+    await expect(lockCheckpointFolder(folder, (m) => logged.push(m))).rejects.toThrow(
+      `--checkpoint ${folder}: ${join(folder, 'checkpoint.lock')} is a folder, not a lock file wgtrain wrote: remove it and run again.`,
+    );
+    expect(logged).toEqual([]);
+    for (const [pid, said] of [['0', /^removed an unreadable lock file .* \(it held "0\\n"\)$/], ['1', /^removed a stale lock naming process 1, the system's init, not a wgtrain$/]] as const) {
+      const d = join(dir, `pid-${pid}`);
+      await mkdir(d);
+      await writeFile(join(d, 'checkpoint.lock'), `${pid}\n`, { flag: 'w' });
+      await utimes(join(d, 'checkpoint.lock'), new Date(0), new Date(0));
+      const log: string[] = [];
+      const lock = await lockCheckpointFolder(d, (m) => log.push(m));
+      expect(log).toHaveLength(1);
+      expect(log[0]).toMatch(said);
+      lock.release();
+      expect(await readdir(d)).toEqual([]);
     }
   });
 });
