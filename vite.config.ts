@@ -21,15 +21,32 @@ function dataDir(): string {
   return resolve(ROOT, process.env.WGTRAIN_DATA_DIR ?? 'data/mnist');
 }
 
-/** The standard IDX files in `dir` (only those names are ever served or copied). */
-function idxFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((name) => idxFileRole(name) && statSync(join(dir, name)).isFile());
+/**
+ * The standard IDX files in `dir` (only those names are ever served or copied), with their
+ * sizes; entries named like IDX files that cannot be read as files (a dangling link, a
+ * folder) are listed apart as unreadable instead of failing the whole answer.
+ */
+function idxEntries(dir: string): { files: { name: string; size: number }[]; unreadable: string[] } {
+  const files: { name: string; size: number }[] = [];
+  const unreadable: string[] = [];
+  if (!existsSync(dir)) return { files, unreadable };
+  for (const name of readdirSync(dir).filter((n) => idxFileRole(n))) {
+    try {
+      const info = statSync(join(dir, name));
+      if (info.isFile()) files.push({ name, size: info.size });
+      else unreadable.push(name);
+    } catch {
+      unreadable.push(name);
+    }
+  }
+  return { files, unreadable };
 }
+
+const idxFiles = (dir: string) => idxEntries(dir).files.map((f) => f.name);
 
 /** What the page reads first (web/page/data-source.ts), so it asks only for files that exist. */
 function listing(dir: string): string {
-  return JSON.stringify({ files: idxFiles(dir).map((name) => ({ name, size: statSync(join(dir, name)).size })) });
+  return JSON.stringify(idxEntries(dir));
 }
 
 /** Serves DATA_ROUTE from the data folder; anything else under it is a 404 that says `advice`, never the page itself. */

@@ -1,63 +1,108 @@
 /** `wgtrain eval MODEL`: accuracy and confusion matrix of a saved model. */
-import { readFile, stat } from 'node:fs/promises';
 import { subset } from '../data/dataset.ts';
-import { loadModel } from '../model/model-file.ts';
-import { describeModel } from '../model/arch.ts';
+import { architectureText, describeModel } from '../model/arch.ts';
+import { paramLayout, stateLayout } from '../model/layout.ts';
+import { loadModel, MODEL_FORMAT, readModelSpec, type SavedModel } from '../model/model-file.ts';
+import type { ModelSpec } from '../model/spec.ts';
+import { openSafetensorsFile, UnreadableFileError, type OpenedSafetensors } from '../util/safetensors-file.node.ts';
 import { PRESETS, validateConfig } from '../train/config.ts';
 import { confusionMatrix } from '../train/confusion.ts';
 import { formatConfusion, pct } from './report.ts';
 import { loadSplits, openTrainer, type DataFlags, type DeviceFlags } from './setup.node.ts';
 
+function readModel(path: string, bytes: Uint8Array): SavedModel {
+  try {
+    return loadModel(bytes);
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+}
+
 export interface EvalFlags extends DataFlags, DeviceFlags {
   json?: boolean;
 }
 
-/** Node's readFile refuses larger files; models are far smaller. */
+/** What eval reads at most: no model file is larger (the parameters of the largest network this reader can hold). */
 const MAX_MODEL_BYTES = 2 ** 31 - 1;
 
-/** The model file's bytes, after checking it is a regular file of a size that can be read. */
-async function readModelFile(path: string): Promise<Uint8Array> {
-  const cannot = (why: string) => new Error(`Cannot read the model ${path}: ${why}`);
+/** Opens the model file through the guarded reader, wording its refusals for eval. */
+async function openModelFile(path: string): Promise<OpenedSafetensors> {
   try {
-    const info = await stat(path);
-    if (info.isDirectory()) throw cannot('it is a folder, not a model file.');
-    if (!info.isFile()) throw cannot('it is not a regular file.');
-    if (info.size > MAX_MODEL_BYTES) {
-      throw cannot(`it is ${info.size.toLocaleString('en-US')} bytes, more than a model file can be (at most ${MAX_MODEL_BYTES.toLocaleString('en-US')}).`);
-    }
-    return new Uint8Array(await readFile(path));
+    return await openSafetensorsFile(path, MAX_MODEL_BYTES);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === undefined) throw e;
-    if (code === 'ENOENT') throw cannot(`there is no such file. Train one with \`wgtrain train --out ${path}\`.`);
-    throw cannot(`${(e as Error).message}.`);
+    if (!(e instanceof UnreadableFileError)) throw new Error(`${path}: ${(e as Error).message}`);
+    const why = {
+      missing: `there is no such file. Train one with \`wgtrain train --out ${path}\`.`,
+      folder: 'it is a folder, not a model file.',
+      'not-regular': 'it is not a regular file.',
+      'too-large': `${e.message.replace('such a file', 'a model file')}.`,
+      io: `${e.message}.`,
+    }[e.reason];
+    throw new Error(`Cannot read the model ${path}: ${why}`);
   }
 }
 
+/** The network a model's header names, when it names one (loadModel words every other case). */
+function specInHeader(metadata: Record<string, string>): ModelSpec | null {
+  try {
+    return metadata.format === MODEL_FORMAT ? readModelSpec(JSON.parse(metadata.spec ?? '')) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Measures a saved model. Its header is read first and the network it names checked against
+ * the data and the device, so a file claiming a huge or mismatched network is refused
+ * before its tensors are read.
+ */
 export async function evalCommand(modelPath: string, flags: EvalFlags): Promise<void> {
   const log = (msg: string) => (flags.json ? process.stderr : process.stdout).write(`${msg}\n`);
-  const bytes = await readModelFile(modelPath);
-  let model;
+  const file = await openModelFile(modelPath);
   try {
-    model = loadModel(bytes);
-  } catch (e) {
-    throw new Error(`${modelPath}: ${(e as Error).message}`);
+    await evalOpened(modelPath, file, flags, log);
+  } finally {
+    await file.close();
+  }
+}
+
+async function evalOpened(modelPath: string, file: OpenedSafetensors, flags: EvalFlags, log: (msg: string) => void): Promise<void> {
+  const claimed = specInHeader(file.header.metadata);
+  if (claimed) {
+    // Parameters, and any untrained state (batch norm's running statistics), as the file stores them.
+    const total = paramLayout(claimed).count + stateLayout(claimed).layers.reduce((n, s) => n + s.size, 0);
+    const data = file.size - file.header.dataStart;
+    if (data !== 4 * total) {
+      throw new Error(`${modelPath}: invalid safetensors file: its tensors hold ${data.toLocaleString('en-US')} bytes, but architecture ${architectureText(claimed)} has ${total.toLocaleString('en-US')} parameters (${(4 * total).toLocaleString('en-US')} bytes)`);
+    }
   }
   const { dataset, train, val } = await loadSplits(flags, log);
   const split = dataset.test ?? val;
   const which = dataset.test ? 'test set' : 'validation split (no test set found)';
+  const model = claimed ? null : readModel(modelPath, await file.readAll());
+  const spec = claimed ?? model!.spec;
   // Evaluation only needs a trainer for its forward pass; the config's training fields are unused.
-  const config = { ...PRESETS.lecun, model: model.spec, batch: 1 };
+  const config = { ...PRESETS.lecun, model: spec, batch: 1 };
+  const network = `The model ${modelPath} (${describeModel(spec)})`;
   try {
     validateConfig(config, split.rows * split.cols, split.classes, train.count, split);
   } catch (e) {
-    const problems = (e as Error).message.replace(/^Cannot train this configuration: /, '');
-    throw new Error(`The model ${modelPath} (${describeModel(model.spec)}) does not fit the data in ${dataset.source}: ${problems}`);
+    // Only the network's fit is eval's concern; the advice on how to change it is for training.
+    const problems = (e as Error).message.replace(/^Cannot train this configuration: /, '').replace(/: (start|end) the architecture with [^;.]+/g, '');
+    throw new Error(`${network} does not fit the data in ${dataset.source}: ${problems} Evaluate it on data of the kind it was trained on.`);
   }
-  const trainer = await openTrainer(config, flags, subset(train, 1), val);
+  let trainer;
   try {
-    await trainer.setParams(model.params);
-    await trainer.setLayerState(model.state);
+    trainer = await openTrainer(config, flags, subset(train, 1), val);
+  } catch (e) {
+    const m = /needs a (\d+) MiB storage buffer, over the adapter's maxStorageBufferBindingSize of (\d+) MiB/.exec((e as Error).message);
+    if (!m) throw e;
+    throw new Error(`${network} needs a ${m[1]} MiB buffer, over this adapter's maxStorageBufferBindingSize of ${m[2]} MiB: evaluate it with --device cpu, or on a GPU with larger buffers.`);
+  }
+  try {
+    const saved = model ?? readModel(modelPath, await file.readAll());
+    await trainer.setParams(saved.params);
+    await trainer.setLayerState(saved.state);
     const r = await trainer.evaluate(split);
     const matrix = confusionMatrix(r.preds, split.labels, split.classes);
     if (flags.json) {
@@ -68,7 +113,7 @@ export async function evalCommand(modelPath: string, flags: EvalFlags): Promise<
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
     }
-    log(`${modelPath}: ${describeModel(model.spec)}`);
+    log(`${modelPath}: ${describeModel(spec)}`);
     if (dataset.fallback) log(`data: ${dataset.fallback}`);
     log(`${dataset.name} (${dataset.source}), ${which}: ${r.correct}/${r.count} correct, accuracy ${pct(r.accuracy)}, loss ${r.loss.toFixed(4)}`);
     log(formatConfusion(matrix));

@@ -72,6 +72,7 @@ deviceOptions(
   .option('--no-out', 'do not save the trained model')
   .option('--checkpoint <dir>', 'save a checkpoint there after every epoch (and stop cleanly on SIGINT/SIGTERM)')
   .option('--resume', 'continue the run saved in --checkpoint DIR (same data and network; --lr, --lr-decay and --epochs may change)')
+  .option('--overwrite', 'start a new run in a --checkpoint DIR that already holds a checkpoint, replacing it (without it, such a run is refused)')
   .option('--json', 'print one JSON object per line instead of text')
   .action((flags) => trainCommand(flags));
 

@@ -37,16 +37,16 @@ function oneOf<T extends string>(what: string, value: string, allowed: readonly 
 /** Decimal notation only (0.05, -1, 1e-4): JavaScript would also read 0x10, 0b1, Infinity and " 1 ". */
 function number(what: string, value: string): number {
   const n = Number(value);
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value) || !Number.isFinite(n)) {
-    throw new Error(`${what} must be a decimal number, got "${value}".`);
-  }
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value)) throw new Error(`${what} must be a decimal number, got "${value}".`);
+  if (!Number.isFinite(n)) throw new Error(`${what} ${value} is too large: numbers go up to about 1.8e308.`);
+  if (n === 0 && /[1-9]/.test(value.replace(/[eE].*$/, ''))) throw new Error(`${what} ${value} is too small: it rounds to 0 (numbers go down to about 5e-324).`);
   return n;
 }
 
-/** Digits only: a count or a seed is never 1.5, 2e1 or 0x20. */
+/** Digits only, without leading zeros (as in --arch): a count or a seed is never 1.5, 2e1, 0x20 or 01. */
 function whole(what: string, value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value)) throw new Error(`${what} must be a whole number written in digits, got "${value}".`);
+  if (!/^(0|[1-9]\d*)$/.test(value)) throw new Error(`${what} must be a whole number written in digits, without leading zeros, got "${value}".`);
   if (!Number.isSafeInteger(n)) throw new Error(`${what} ${value} is too large.`);
   return n;
 }
@@ -89,6 +89,11 @@ export function configFromFlags(f: TrainFlags, base: TrainConfig = PRESETS.lecun
     seed: f.seed !== undefined ? seed(f.seed) : preset.seed,
   };
   if (optimizer !== undefined) config.optimizer = optimizer;
+  const adamOnly = (['beta1', 'beta2', 'eps'] as const).filter((k) => f[k] !== undefined);
+  if (adamOnly.length && (optimizer ?? (momentum > 0 ? 'momentum' : 'sgd')) !== 'adam') {
+    const names = adamOnly.map((k) => `--${k}`).join(', ');
+    throw new Error(`${names} ${adamOnly.length > 1 ? 'apply' : 'applies'} to Adam only, and this run uses ${optimizer ?? (momentum > 0 ? 'momentum' : 'sgd')}: add --optimizer adam, or leave ${adamOnly.length > 1 ? 'them' : 'it'} out.`);
+  }
   if (optimizer === 'adam') {
     const beta1 = f.beta1 !== undefined ? number('--beta1', f.beta1) : preset.beta1;
     const beta2 = f.beta2 !== undefined ? number('--beta2', f.beta2) : preset.beta2;

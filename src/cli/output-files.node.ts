@@ -2,11 +2,11 @@
  * The files a training run writes, checked before any work starts (so a bad --out or
  * --checkpoint never costs a finished run) and written so that a trained model is never lost.
  */
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { CHECKPOINT_FILE, noCheckpointMessage } from '../train/checkpoint.node.ts';
-import { writeFileAtomic } from '../util/atomic-file.node.ts';
+import { basename, dirname, join, resolve } from 'node:path';
+import { CHECKPOINT_FILE, LOCK_FILE, noCheckpointMessage } from '../train/checkpoint.node.ts';
+import { tempName, writeFileAtomic } from '../util/atomic-file.node.ts';
 
 export const modelPath = (out: string) => (out.endsWith('.safetensors') ? out : `${out}.safetensors`);
 
@@ -42,25 +42,60 @@ async function requireFolder(folder: string, what: string, create: boolean): Pro
   }
 }
 
-/** Creates and removes a file in `folder`, the one sure way to know it can be written. */
-async function requireWritable(folder: string, what: string): Promise<void> {
-  const probe = join(folder, `.wgtrain-probe-${process.pid}`);
+/**
+ * Creates and removes a file named as long as the temporary file `path` will be written
+ * through, beside it: the one sure way to know it can be written, and that the temporary
+ * name is not too long for the file system.
+ */
+async function requireWritable(path: string, what: string): Promise<void> {
+  const probe = tempName(path).replace(/\.tmp-(\d+)$/, '.prb-$1');
   try {
     await (await open(probe, 'wx')).close();
     await rm(probe);
   } catch (e) {
     await rm(probe, { force: true }).catch(() => {});
-    throw new Error(`${what}: cannot write in ${folder} (${(e as Error).message}).`);
+    if (errorCode(e) === 'ENAMETOOLONG') {
+      throw new Error(`${what}: the name is too long for this file system once the temporary file's suffix (${tempName(path).slice(path.length)}) is added: use a shorter name.`);
+    }
+    throw new Error(`${what}: cannot write in ${dirname(path)} (${(e as Error).message}).`);
   }
+}
+
+/** --out as given, before `.safetensors` is added: a name, and not a device or another special file. */
+export async function checkOutFlag(out: string): Promise<void> {
+  if (out.trim() === '') throw new Error('--out needs a file name (or use --no-out to skip saving).');
+  if ((await kind(out)) === 'other') throw new Error(`--out ${out} is not a regular file: name a file to write the model to (or use --no-out to skip saving).`);
 }
 
 /** --out: a file (or nothing yet) in a folder that exists and can be written. */
 export async function checkModelOut(path: string): Promise<void> {
   const found = await kind(path);
   if (found === 'folder') throw new Error(`--out ${path} is a folder: name a file, for example ${join(path, 'model.safetensors')}.`);
-  if (found === 'other') throw new Error(`--out ${path} is not a regular file: name a file to write the model to.`);
+  if (found === 'other') throw new Error(`--out ${path} is not a regular file: name a file to write the model to (or use --no-out to skip saving).`);
   await requireFolder(dirname(path), `--out ${path}`, false);
-  await requireWritable(dirname(path), `--out ${path}`);
+  await requireWritable(path, `--out ${path}`);
+}
+
+/** Where writing `path` lands: links followed, even dangling ones, and the folder's own links resolved. */
+async function landsAt(path: string, hops = 0): Promise<string> {
+  const info = await lstat(path).catch(() => null);
+  if (info?.isSymbolicLink() && hops < 40) return landsAt(resolve(dirname(path), await readlink(path)), hops + 1);
+  const folder = await realpath(dirname(path)).catch(() => resolve(dirname(path)));
+  return join(folder, basename(path));
+}
+
+/** The checkpoint folder's own files: the checkpoint, its lock, and their temporary files. */
+const isCheckpointsOwn = (name: string) => [CHECKPOINT_FILE, LOCK_FILE].some((own) => name === own || name.startsWith(`${own}.`));
+
+/** Refuses an --out that would land on one of the checkpoint folder's own files (it would replace the checkpoint). */
+export async function checkOutBesideCheckpoint(out: string, dir: string): Promise<void> {
+  const target = await landsAt(out);
+  const folder = await realpath(dir).catch(() => resolve(dir));
+  if (dirname(target) === folder && isCheckpointsOwn(basename(target))) {
+    throw new Error(
+      `--out ${out} is the checkpoint folder's own file ${target}: name a file outside it, or another name in it (such as ${join(dir, 'model.safetensors')}).`,
+    );
+  }
 }
 
 /** --checkpoint: a folder, created when missing (a resume needs it to exist); taking its lock shows it can be written. */

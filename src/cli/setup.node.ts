@@ -39,7 +39,8 @@ export interface Splits {
   val: Split;
 }
 
-const DIGITS = /^\d+$/;
+/** Digits without leading zeros, as every count on the command line. */
+const DIGITS = /^[1-9]\d*$/;
 
 export async function loadSplits(flags: DataFlags, log: (msg: string) => void): Promise<Splits> {
   const progress = createDownloadProgress(process.stderr);

@@ -5,13 +5,14 @@ import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { saveModel } from '../model/model-file.ts';
 import { architectureText, describeModel } from '../model/arch.ts';
-import { continueSchedule, dataDifferences, restoreCheckpoint, scheduleEntry, takeCheckpoint, type Checkpoint, type ScheduleEntry } from '../train/checkpoint.ts';
-import { CHECKPOINT_FILE, dataIdentity, lockCheckpointFolder, readCheckpoint, writeCheckpoint, type FolderLock } from '../train/checkpoint.node.ts';
+import { paramLayout } from '../model/layout.ts';
+import { continueSchedule, dataDifferences, firstBadValue, restoreCheckpoint, scheduleEntry, takeCheckpoint, type BadValue, type Checkpoint, type ScheduleEntry } from '../train/checkpoint.ts';
+import { CHECKPOINT_FILE, dataIdentity, describeCheckpoint, lockCheckpointFolder, readCheckpoint, writeCheckpoint, type FolderLock } from '../train/checkpoint.node.ts';
 import { adamParams, optimizerOf, validateConfig, type TrainConfig } from '../train/config.ts';
 import { divergence } from '../train/divergence.ts';
 import { removeStaleTemps } from '../util/atomic-file.node.ts';
 import { configFromFlags, resumeConfig, type TrainFlags } from './options.ts';
-import { checkCheckpointFolder, checkModelOut, modelPath, saveModelFile } from './output-files.node.ts';
+import { checkCheckpointFolder, checkModelOut, checkOutBesideCheckpoint, checkOutFlag, modelPath, saveModelFile } from './output-files.node.ts';
 import { dataLines, epochLine, pct } from './report.ts';
 
 function optimizerText(config: TrainConfig): string {
@@ -33,6 +34,8 @@ export interface TrainCommandFlags extends TrainFlags, DataFlags, DeviceFlags {
   json?: boolean;
   checkpoint?: string;
   resume?: boolean;
+  /** Start afresh in a --checkpoint folder that holds a checkpoint, replacing it. */
+  overwrite?: boolean;
 }
 
 /** Where a run saves its model without --out: runs/wgtrain-784-300-100-10.safetensors, numbered (-2, -3 …) so no earlier run is overwritten. */
@@ -44,15 +47,30 @@ function defaultModelPath(arch: string, taken: (path: string) => boolean = exist
   }
 }
 
+interface Signals {
+  /** The signal that asked the run to stop, if one did. */
+  requested: () => NodeJS.Signals | null;
+  /** Training begins: from now on a signal stops the run when the epoch ends, instead of at once. */
+  begin: () => void;
+  dispose: () => void;
+}
+
 /**
- * The first SIGINT/SIGTERM asks the run to stop when the current epoch ends (after its
- * checkpoint is written); a second one quits at once. Returns a function that tells
- * whether a stop was asked for (and by which signal), and one that removes the handlers.
+ * Before training begins, SIGINT/SIGTERM end the command at once, saying so (nothing is
+ * lost; the exit handlers release the checkpoint lock). Once it has begun, the first asks
+ * the run to stop when the current epoch ends (after its checkpoint is written); a second
+ * one quits at once.
  */
-function stopOnSignals(log: (msg: string) => void): { requested: () => NodeJS.Signals | null; dispose: () => void } {
+function stopOnSignals(log: (msg: string) => void): Signals {
   let signal: NodeJS.Signals | null = null;
+  let training = false;
+  const code = (s: NodeJS.Signals) => (s === 'SIGINT' ? 130 : 143);
   const handler = (s: NodeJS.Signals) => {
-    if (signal) process.exit(s === 'SIGINT' ? 130 : 143);
+    if (!training) {
+      log(`${s} before training began: stopped; nothing was trained, so nothing is lost.`);
+      process.exit(code(s));
+    }
+    if (signal) process.exit(code(s));
     signal = s;
     log(`${s}: stopping when this epoch ends (send it again to quit now).`);
   };
@@ -60,11 +78,20 @@ function stopOnSignals(log: (msg: string) => void): { requested: () => NodeJS.Si
   process.on('SIGTERM', handler);
   return {
     requested: () => signal,
+    begin: () => (training = true),
     dispose: () => {
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);
     },
   };
+}
+
+/** Where a bad value sits, for messages: `params[123] (layers.0.weight)`. */
+function badValueText(bad: BadValue, config: TrainConfig): string {
+  const blocks = paramLayout(config.model).layers;
+  const l = blocks.findIndex((b) => bad.index >= b.offset && bad.index < b.offset + b.size);
+  const where = l < 0 ? '' : ` (layers.${l}.${bad.index < blocks[l].offset + blocks[l].weights ? 'weight' : 'bias'})`;
+  return `${bad.tensor}[${bad.index}]${where} is ${bad.value}`;
 }
 
 /** Writes a checkpoint; when that fails, names the file and says the previous one is intact. */
@@ -90,26 +117,45 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
   const log = (msg: string) => (json ? process.stderr : process.stdout).write(`${msg}\n`);
   const emit = (obj: object) => process.stdout.write(`${JSON.stringify(obj)}\n`);
   if (flags.resume && !flags.checkpoint) throw new Error('--resume needs --checkpoint DIR: the folder the interrupted run saved to.');
+  if (flags.overwrite && !flags.checkpoint) throw new Error('--overwrite needs --checkpoint DIR: the folder whose checkpoint a new run replaces.');
+  if (flags.overwrite && flags.resume) {
+    throw new Error('--resume and --overwrite contradict each other: --resume continues the checkpoint, --overwrite starts again over it; give one.');
+  }
+  const signals = stopOnSignals(log);
   // Where the results go is checked first: a bad path must not cost a finished run.
+  if (typeof flags.out === 'string') await checkOutFlag(flags.out);
   const out = typeof flags.out === 'string' ? modelPath(flags.out) : undefined;
   if (out) await checkModelOut(out);
   let lock: FolderLock | null = null;
-  if (flags.checkpoint) {
-    await checkCheckpointFolder(flags.checkpoint, Boolean(flags.resume));
-    lock = await lockCheckpointFolder(flags.checkpoint, log);
-  }
   try {
+    if (flags.checkpoint) {
+      await checkCheckpointFolder(flags.checkpoint, Boolean(flags.resume));
+      if (out) await checkOutBesideCheckpoint(out, flags.checkpoint);
+      lock = await lockCheckpointFolder(flags.checkpoint, log);
+      if (!flags.resume) {
+        const existing = await describeCheckpoint(flags.checkpoint);
+        if (existing && !flags.overwrite) {
+          throw new Error(
+            `--checkpoint ${flags.checkpoint} already holds a checkpoint (${existing}): continue it with --resume, start again over it with --overwrite, or name a new folder.`,
+          );
+        }
+        if (existing) log(`--overwrite: the checkpoint in ${flags.checkpoint} (${existing}) is replaced when epoch 1 ends`);
+      }
+    }
     for (const target of [out, flags.checkpoint && join(flags.checkpoint, CHECKPOINT_FILE)]) {
       if (target) for (const stale of await removeStaleTemps(target)) log(`removed ${stale}, left behind by an interrupted run`);
     }
-    await runTraining(flags, out, log, emit);
+    await runTraining(flags, out, signals, log, emit);
   } finally {
+    signals.dispose();
     lock?.release();
   }
 }
 
 /** The run itself, once its output paths are known to be writable and its checkpoint folder is locked. */
-async function runTraining(flags: TrainCommandFlags, out: string | undefined, log: (msg: string) => void, emit: (obj: object) => void): Promise<void> {
+async function runTraining(
+  flags: TrainCommandFlags, out: string | undefined, signals: Signals, log: (msg: string) => void, emit: (obj: object) => void,
+): Promise<void> {
   const json = Boolean(flags.json);
   const resumed = flags.resume ? await readCheckpoint(flags.checkpoint!) : null;
   const config = resumed ? resumeConfig(resumed, flags, flags.checkpoint!) : configFromFlags(flags);
@@ -119,6 +165,7 @@ async function runTraining(flags: TrainCommandFlags, out: string | undefined, lo
     out = defaultModelPath(architectureText(config.model));
     await mkdir(dirname(out), { recursive: true });
     await checkModelOut(out);
+    if (flags.checkpoint) await checkOutBesideCheckpoint(out, flags.checkpoint);
   }
   const { dataset, train, val } = await loadSplits(flags, log);
   validateConfig(config, train.rows * train.cols, train.classes, train.count, train);
@@ -167,7 +214,21 @@ async function runTraining(flags: TrainCommandFlags, out: string | undefined, lo
   const showBar = !json && process.stdout.isTTY;
   const start = performance.now();
   let best = Math.max(0, ...history);
-  const signals = stopOnSignals(log);
+  const kept = () =>
+    flags.checkpoint && history.length
+      ? ` The checkpoint after epoch ${history.length} in ${flags.checkpoint} is intact: continue it with --resume --checkpoint ${flags.checkpoint} and a smaller --lr (η at epoch 1) or --lr-decay.`
+      : '';
+  const notes = (epochs: string) => ({
+    epochs, dataset: dataset.name, dataSource: dataset.source, device: trainer.description,
+  });
+  /** The parameters, refused (nothing written) when a value is not finite. */
+  const soundParams = async (epoch: number): Promise<Float32Array> => {
+    const params = await trainer.getParams();
+    const bad = firstBadValue({ params });
+    if (bad) throw new Error(`Training broke down in epoch ${epoch}: ${badValueText(bad, config)}, though the loss stayed finite. Nothing was written.${kept()}`);
+    return params;
+  };
+  signals.begin();
   try {
     for (let e = trainer.epoch + 1; e <= config.epochs; e++) {
       const bar = showBar
@@ -189,29 +250,38 @@ async function runTraining(flags: TrainCommandFlags, out: string | undefined, lo
       }
       bar?.stop();
       const diverged = divergence(r);
-      if (diverged) {
-        throw new Error(
-          diverged +
-            (flags.checkpoint && history.length
-              ? ` The checkpoint after epoch ${history.length} in ${flags.checkpoint} is intact: continue it with --resume --checkpoint ${flags.checkpoint} and a smaller --lr (η at epoch 1) or --lr-decay.`
-              : ''),
-        );
-      }
+      if (diverged) throw new Error(diverged + kept());
       best = Math.max(best, r.val.accuracy);
       history.push(r.val.accuracy);
       if (json) emit({ type: 'epoch', ...r, stepLoss: undefined, val: { ...r.val, preds: undefined } });
       else log(epochLine(r, config.epochs));
-      if (flags.checkpoint) await saveCheckpoint(flags.checkpoint, await takeCheckpoint(trainer, identity, history, schedule));
+      if (flags.checkpoint) {
+        const c = await takeCheckpoint(trainer, identity, history, schedule);
+        const badValue = firstBadValue({ params: c.params, ...c.optimizer });
+        if (badValue) {
+          history.pop();
+          throw new Error(
+            `Training broke down in epoch ${r.epoch}: ${badValueText(badValue, config)}, though the loss stayed finite. This epoch's checkpoint was not written.${kept()}`,
+          );
+        }
+        await saveCheckpoint(flags.checkpoint, c);
+      }
       const signal = signals.requested();
-      if (signal) {
-        log(
-          flags.checkpoint
-            ? `stopped after epoch ${r.epoch}; checkpoint saved in ${flags.checkpoint}: continue with --resume --checkpoint ${flags.checkpoint}`
-            : `stopped after epoch ${r.epoch} (no --checkpoint, so nothing was saved)`,
-        );
+      // A signal in the last epoch stops nothing: the run is finished, and ends as one.
+      if (signal && r.epoch < config.epochs) {
         process.exitCode = signal === 'SIGINT' ? 130 : 143;
+        if (flags.checkpoint) {
+          log(`stopped after epoch ${r.epoch}; checkpoint saved in ${flags.checkpoint}: continue with --resume --checkpoint ${flags.checkpoint}`);
+        } else if (out) {
+          const bytes = saveModel(config.model, await soundParams(r.epoch), { ...notes(`${r.epoch} of ${config.epochs} (stopped)`), valAccuracy: r.val.accuracy.toFixed(4) }, await trainer.getLayerState());
+          await saveModelFile(out, bytes);
+          log(`stopped after epoch ${r.epoch} of ${config.epochs}; the weights after epoch ${r.epoch} are saved in ${out} (with --checkpoint DIR a stopped run can be continued)`);
+        } else {
+          log(`stopped after epoch ${r.epoch} of ${config.epochs}; nothing was saved (--no-out, and no --checkpoint)`);
+        }
         return;
       }
+      if (signal) log(`${signal} came in the last epoch: the run is finished, so it ends as one.`);
     }
     const seconds = (performance.now() - start) / 1000;
     const final = await trainer.evaluate(val);
@@ -219,9 +289,7 @@ async function runTraining(flags: TrainCommandFlags, out: string | undefined, lo
     const counted = (r: typeof final) => ({ count: r.count, correct: r.correct, accuracy: r.accuracy, loss: r.loss });
     let saved: { path: string; replaced: boolean } | null = null;
     if (out) {
-      const bytes = saveModel(config.model, await trainer.getParams(), {
-        epochs: String(config.epochs), valAccuracy: final.accuracy.toFixed(4), dataset: dataset.name, dataSource: dataset.source, device: trainer.description,
-      }, await trainer.getLayerState());
+      const bytes = saveModel(config.model, await soundParams(config.epochs), { ...notes(String(config.epochs)), valAccuracy: final.accuracy.toFixed(4) }, await trainer.getLayerState());
       saved = { path: out, replaced: existsSync(out) };
       await saveModelFile(out, bytes, flags.checkpoint);
     }
@@ -247,7 +315,6 @@ async function runTraining(flags: TrainCommandFlags, out: string | undefined, lo
       log('not saved (--no-out): run without it, or with --out FILE, to keep the model');
     }
   } finally {
-    signals.dispose();
     trainer.destroy();
   }
 }

@@ -67,24 +67,53 @@ export function writeSafetensors(tensors: NamedTensor[], metadata: Record<string
   return out;
 }
 
-export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
-  if (bytes.length < 8) {
-    throw new SafetensorsError(`only ${bytes.length} bytes; a safetensors file starts with an 8-byte header length`);
+/** A header's tensors, as it describes them: shape and [begin, end) in the data after the header. */
+export interface HeaderEntry {
+  name: string;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+export interface SafetensorsHeader {
+  /** Where the tensor data starts: 8 + the header's length. */
+  dataStart: number;
+  entries: HeaderEntry[];
+  metadata: Record<string, string>;
+}
+
+/**
+ * The header's length from a file's first 8 bytes, checked against the file's size, so a
+ * reader knows how much more to read before trusting anything else.
+ */
+export function headerLength(first8: Uint8Array, fileBytes: number): number {
+  if (first8.length < 8 || fileBytes < 8) {
+    throw new SafetensorsError(`only ${Math.min(first8.length, fileBytes)} bytes; a safetensors file starts with an 8-byte header length`);
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view = new DataView(first8.buffer, first8.byteOffset, 8);
   const low = view.getUint32(0, true);
   const high = view.getUint32(4, true);
   if (high !== 0 || low > MAX_HEADER_BYTES) {
     const size = high * 2 ** 32 + low;
     throw new SafetensorsError(`header length ${size} is absurd (limit ${MAX_HEADER_BYTES} bytes); this is not a safetensors file or it is damaged`);
   }
-  if (8 + low > bytes.length) {
-    throw new SafetensorsError(`header length ${low} goes past the end of the ${bytes.length}-byte file; the file is truncated or not safetensors`);
+  if (8 + low > fileBytes) {
+    throw new SafetensorsError(`header length ${low} goes past the end of the ${fileBytes}-byte file; the file is truncated or not safetensors`);
   }
+  return low;
+}
 
+/**
+ * Reads and checks the header from the file's first bytes (at least 8 + its length) alone:
+ * its tensors must tile the `fileBytes - dataStart` bytes of data exactly, so the file's
+ * size is known to match what the header claims before any tensor byte is read.
+ */
+export function readSafetensorsHeader(start: Uint8Array, fileBytes: number): SafetensorsHeader {
+  const low = headerLength(start, fileBytes);
+  if (start.length < 8 + low) throw new Error(`readSafetensorsHeader needs the first ${8 + low} bytes, got ${start.length}`);
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + low)));
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(start.subarray(8, 8 + low)));
   } catch (e) {
     throw new SafetensorsError(`header is not valid JSON (${(e as Error).message})`);
   }
@@ -93,8 +122,8 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   }
 
   const metadata = readMetadata((header as Record<string, unknown>)[METADATA_KEY]);
-  const body = bytes.subarray(8 + low);
-  const entries: { name: string; shape: number[]; begin: number; end: number }[] = [];
+  const bodyLength = fileBytes - 8 - low;
+  const entries: HeaderEntry[] = [];
   for (const [name, raw] of Object.entries(header)) {
     if (name === METADATA_KEY) continue;
     entries.push({ name, ...readEntry(name, raw) });
@@ -112,10 +141,10 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     }
   }
   const needed = byOffset.length > 0 ? byOffset[byOffset.length - 1].end : 0;
-  if (needed > body.length) {
+  if (needed > bodyLength) {
     const last = byOffset[byOffset.length - 1];
     throw new SafetensorsError(
-      `truncated: tensor '${last.name}' ends at data offset ${needed} but only ${body.length} bytes of data follow the header`,
+      `truncated: tensor '${last.name}' ends at data offset ${needed} but only ${bodyLength} bytes of data follow the header`,
     );
   }
   // As in the reference implementation, every data byte belongs to exactly one tensor.
@@ -126,10 +155,15 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
     }
     covered = e.end;
   }
-  if (covered !== body.length) {
-    throw new SafetensorsError(`${body.length - covered} trailing bytes after the last tensor's data`);
+  if (covered !== bodyLength) {
+    throw new SafetensorsError(`${bodyLength - covered} trailing bytes after the last tensor's data`);
   }
+  return { dataStart: 8 + low, entries, metadata };
+}
 
+export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
+  const { dataStart, entries, metadata } = readSafetensorsHeader(bytes, bytes.length);
+  const body = bytes.subarray(dataStart);
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const e of entries) {
     const count = (e.end - e.begin) / 4;

@@ -19,7 +19,7 @@ import { paramLayout, stateLayout } from '../model/layout.ts';
 import { readModelSpec } from '../model/model-file.ts';
 import { architectureText } from '../model/arch.ts';
 import { readSafetensors, writeSafetensors } from '../model/safetensors.ts';
-import { scheduleEntry, type Checkpoint, type DataIdentity, type ScheduleEntry } from './checkpoint.ts';
+import { firstBadValue, scheduleEntry, type Checkpoint, type DataIdentity, type ScheduleEntry } from './checkpoint.ts';
 import { OPTIMIZERS, optimizerOf, type TrainConfig } from './config.ts';
 import type { TrainerState } from './trainer.ts';
 
@@ -45,7 +45,10 @@ const CHECKSUM_KEY = 'crc32';
 const UNSET_CHECKSUM = '00000000';
 const encoder = new TextEncoder();
 
+/** Encodes a checkpoint, refusing one that holds a value no sound run has (firstBadValue). */
 export function encodeCheckpoint(c: Checkpoint): Uint8Array {
+  const bad = firstBadValue({ params: c.params, ...c.optimizer });
+  if (bad) throw new CheckpointError(`${bad.tensor}[${bad.index}] is ${bad.value}: not written`);
   const tensors = [
     { name: 'params', shape: [c.params.length], data: c.params },
     ...Object.entries(c.optimizer).map(([name, data]) => ({ name, shape: [data.length], data })),
@@ -211,8 +214,12 @@ function checkTensor(name: string, t: { shape: number[]; data: Float32Array } | 
   if (t.shape.length !== 1 || t.shape[0] !== total) {
     throw new CheckpointError(`tensor ${name} has shape [${t.shape.join(', ')}], but network ${arch} needs [${total}]`);
   }
-  const bad = t.data.findIndex((v) => !Number.isFinite(v));
-  if (bad >= 0) throw new CheckpointError(`${name}[${bad}] is ${t.data[bad]}; a checkpoint holds only finite numbers`);
+  const bad = firstBadValue({ [name]: t.data });
+  if (bad) {
+    throw new CheckpointError(
+      `${name}[${bad.index}] is ${bad.value}; ${Number.isFinite(bad.value) ? "Adam's second moment (a mean of squares) is never negative" : 'a checkpoint holds only finite numbers'}`,
+    );
+  }
   return t.data;
 }
 

@@ -7,7 +7,7 @@
  * checkpoint.node.ts.
  */
 import { architectureText } from '../model/arch.ts';
-import { optimizerOf, optimizerStateCopies, type TrainConfig } from './config.ts';
+import { adamParams, optimizerOf, optimizerStateCopies, type TrainConfig } from './config.ts';
 import type { Trainer, TrainerState } from './trainer.ts';
 
 /** What the data must match for a resume to continue the same run. */
@@ -34,7 +34,8 @@ export function dataDifferences(saved: DataIdentity, now: DataIdentity): string[
   for (const [key, what, count] of [['trainSha256', 'training', now.train], ['valSha256', 'validation', now.val]] as const) {
     const [a, b] = [saved[key], now[key]];
     if (a !== undefined && b !== undefined && a !== b) {
-      out.push(`the ${what} images (SHA-256 ${short(a)} in the checkpoint, ${short(b)} now, ${count} images each)`);
+      // One digest covers the split's images and labels: a changed label differs as much as a changed pixel.
+      out.push(`the ${what} images or labels (SHA-256 ${short(a)} in the checkpoint, ${short(b)} now, ${count} images each)`);
     }
   }
   return out;
@@ -91,8 +92,20 @@ export interface Difference {
   now: unknown;
 }
 
+/**
+ * A configuration with its implied settings spelled out (the optimiser momentum implies, no
+ * dropout, Adam's defaults only under Adam), so a setting stated is not told apart from the
+ * same setting left implied.
+ */
+function explicit(c: TrainConfig): TrainConfig {
+  const optimizer = optimizerOf(c);
+  const { beta1, beta2, eps, ...rest } = c;
+  return { ...rest, optimizer, dropout: c.dropout ?? 0, ...(optimizer === 'adam' ? adamParams(c) : { beta1, beta2, eps }) };
+}
+
 /** The settings, besides those a resume may change, that differ between two configurations. */
-export function runDifferences(saved: TrainConfig, now: TrainConfig): Difference[] {
+export function runDifferences(savedConfig: TrainConfig, nowConfig: TrainConfig): Difference[] {
+  const [saved, now] = [explicit(savedConfig), explicit(nowConfig)];
   const out: Difference[] = [];
   const compare = (prefix: string, a: object, b: object, skip: readonly string[]) => {
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
@@ -160,4 +173,24 @@ export async function restoreCheckpoint(trainer: Trainer, c: Checkpoint, data: D
     throw new Error(`This trainer keeps no optimiser state "${names}".`);
   }
   trainer.setState(c.state);
+}
+
+/** A value no sound checkpoint or model holds: where it is and what it is. */
+export interface BadValue {
+  tensor: string;
+  index: number;
+  value: number;
+}
+
+/**
+ * The first value that must not be written: a non-finite number in any tensor, or a negative
+ * one in Adam's second moment (a mean of squares). Checked before every checkpoint and model
+ * is written, because a NaN weight whose input is always 0 never shows in the loss.
+ */
+export function firstBadValue(tensors: Record<string, Float32Array>): BadValue | null {
+  for (const [tensor, data] of Object.entries(tensors)) {
+    const index = tensor === 'adam_v' ? data.findIndex((v) => !(v >= 0) || v === Infinity) : data.findIndex((v) => !Number.isFinite(v));
+    if (index >= 0) return { tensor, index, value: data[index] };
+  }
+  return null;
 }

@@ -7,7 +7,7 @@
 import { open, readdir, rename, rm, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
-const tempName = (path: string, pid = process.pid) => `${path}.tmp-${pid}`;
+export const tempName = (path: string, pid = process.pid) => `${path}.tmp-${pid}`;
 
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const tmp = tempName(path);

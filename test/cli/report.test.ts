@@ -1,6 +1,10 @@
 /** The run's header lines about its data: the folder, a fallback (offline), the test set or its absence. */
 import { describe, expect, it } from 'vitest';
 import { dataLines } from '../../src/cli/report.ts';
+import { divergence } from '../../src/train/divergence.ts';
+
+const divergenceMessage = (loss: number, step: number, epoch: number, lr: number) =>
+  divergence({ epoch, lr, stepLoss: Float32Array.from({ length: step }, (_, i) => (i === step - 1 ? loss : 0)) });
 
 describe('dataLines', () => {
   it('repeats an offline fallback in the header, next to the numbers', () => {
@@ -21,5 +25,12 @@ describe('dataLines', () => {
       'data mnist (/d): 100 training, 20 validation images',
       'no test set (t10k files) in /d: accuracy is reported on the validation split',
     ]);
+  });
+});
+
+describe('the divergence message', () => {
+  it('shows the learning rate as people write it (issue 18: "now 656100.0000000001")', () => {
+    expect(divergenceMessage(NaN, 3, 2, 810 * 810)).toBe('Training diverged: the loss became NaN at mini-batch 3 of epoch 2. Try a smaller learning rate (now 656100).');
+    expect(divergenceMessage(Infinity, 1, 1, 0.1 * 0.9 ** 2)).toContain('(now 0.081)');
   });
 });

@@ -5,7 +5,7 @@
  * other files through it. The preview serves the copy in the build (startSite previews with
  * WGTRAIN_DATA_DIR pointing nowhere).
  */
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type ViteDevServer } from 'vite';
@@ -86,5 +86,23 @@ describe('the static build', () => {
       expect(code, `${k} is not in the worker bundle`).toContain(firstLine);
     }
     expect((await readdir(join(site.outDir, 'data', 'mnist'))).sort()).toEqual(['files.json', 'train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte']);
+  });
+});
+
+describe('the dev server with a dangling link named like an IDX file (issue 18, case 9)', () => {
+  it('lists it as unreadable and answers the rest, never a 500', async () => {
+    const link = join(data.dir, 't10k-images-idx3-ubyte.gz');
+    await symlink('/nonexistent', link);
+    try {
+      const response = await fetch(new URL('data/mnist/files.json', devUrl));
+      expect(response.status).toBe(200);
+      const listing = await response.json();
+      expect(listing.unreadable).toEqual(['t10k-images-idx3-ubyte.gz']);
+      expect(listing.files.map((f: { name: string }) => f.name).sort()).toEqual(['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte']);
+      expect((await fetch(new URL('data/mnist/train-labels-idx1-ubyte', devUrl))).status).toBe(200);
+      expect((await fetch(new URL('data/mnist/t10k-images-idx3-ubyte.gz', devUrl))).status).toBe(404);
+    } finally {
+      await rm(link);
+    }
   });
 });

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { gzip, repoRoot, writeIdx } from '../data/fixtures.ts';
 import { syntheticSplit } from './splits.ts';
 
-const BIN = join(repoRoot, 'bin', 'wgtrain.js');
+export const BIN = join(repoRoot, 'bin', 'wgtrain.js');
 const run = promisify(execFile);
 
 export async function wgtrain(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

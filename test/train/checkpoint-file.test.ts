@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { paramLayout } from '../../src/model/layout.ts';
 import { CHECKPOINT_FILE, readCheckpoint } from '../../src/train/checkpoint.node.ts';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint-format.ts';
-import { edit, smallCheckpoint, type Parts } from './checkpoint-bytes.ts';
+import { CONFIG, edit, smallCheckpoint, type Parts } from './checkpoint-bytes.ts';
 
 const state = (m: Record<string, unknown>) => m.state as { epoch: unknown; rng: unknown };
 const config = (m: Record<string, unknown>) => m.config as Record<string, unknown> & { model: { sizes: number[] } };
@@ -95,5 +95,21 @@ describe('checkpoint file', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it("refuses a negative value in Adam's second moment, even with the checksum recomputed (issue 18, case 5)", async () => {
+    const adam = encodeCheckpoint(await smallCheckpoint({ ...CONFIG, optimizer: 'adam', momentum: 0 }));
+    expect(decodeCheckpoint(adam).optimizer.adam_v.length).toBeGreaterThan(0);
+    const edited = edit(adam, (p) => { p.tensors.get('adam_v')![3] = -1; }, true);
+    expect(refusal(edited)).toBe("invalid checkpoint: adam_v[3] is -1; Adam's second moment (a mean of squares) is never negative");
+  });
+
+  it('is never written with a non-finite value or a negative second moment (issue 18, case 5)', async () => {
+    const c = await smallCheckpoint({ ...CONFIG, optimizer: 'adam', momentum: 0 });
+    c.params[7] = NaN;
+    expect(() => encodeCheckpoint(c)).toThrow('invalid checkpoint: params[7] is NaN: not written');
+    c.params[7] = 0;
+    c.optimizer.adam_v[2] = -0.5;
+    expect(() => encodeCheckpoint(c)).toThrow('invalid checkpoint: adam_v[2] is -0.5: not written');
   });
 });

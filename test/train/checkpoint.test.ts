@@ -165,7 +165,7 @@ describe('options on resume', () => {
     const r = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, '--resume', '--data', other));
     expect(r.code, r.stdout).toBe(1);
     expect(r.stderr).toMatch(
-      new RegExp(`The checkpoint in ${ckpt} belongs to a different run: the training images \\(SHA-256 [0-9a-f]{12}… in the checkpoint, [0-9a-f]{12}… now, 1000 images each\\)`),
+      new RegExp(`The checkpoint in ${ckpt} belongs to a different run: the training images or labels \\(SHA-256 [0-9a-f]{12}… in the checkpoint, [0-9a-f]{12}… now, 1000 images each\\)`),
     );
     expect(r.stderr).toContain('Resume with the same --data, --validation and --limit as the run that wrote it');
     expect((await readFile(file())).equals(before)).toBe(true);
