@@ -68,7 +68,7 @@ export function writeSafetensors(tensors: NamedTensor[], metadata: Record<string
 }
 
 /** A header's tensors, as it describes them: shape and [begin, end) in the data after the header. */
-export interface HeaderEntry {
+interface HeaderEntry {
   name: string;
   shape: number[];
   begin: number;
