@@ -42,7 +42,8 @@ function parseToken(token: string): Layer | string {
     if (!layer) continue;
     if (act === undefined) return layer;
     if (!m.hasActivation) return `a ${m.type} layer has no activation of its own`;
-    if (more.length || !(ACTIVATIONS as readonly string[]).includes(act)) return `"${act}" is not an activation (${ACTIVATIONS.join(', ')})`;
+    if (more.length) return 'a layer takes one activation after a colon';
+    if (!(ACTIVATIONS as readonly string[]).includes(act)) return `"${act}" is not an activation (${ACTIVATIONS.join(', ')})`;
     return { ...layer, activation: act as Activation } as Layer;
   }
   if (token === '') return 'an empty layer (a "-" at the end, or two in a row)';
