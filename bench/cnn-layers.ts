@@ -6,6 +6,7 @@
 import type { ConvGeometry } from '../src/cpu/conv.ts';
 import type { PoolGeometry } from '../src/cpu/pool.ts';
 import { convLayerGeometry } from '../src/layers/conv.ts';
+import { moduleOf } from '../src/layers/index.ts';
 import type { ResolvedLayer } from '../src/layers/layer.ts';
 import { poolLayerGeometry } from '../src/layers/maxpool.ts';
 import { resolveNetwork } from '../src/model/network.ts';
@@ -21,12 +22,15 @@ export type FeatureStage =
 
 /**
  * conv 1, pool 1, conv 2, … of `spec` at batch B. `act` is the activation of the layer that
- * produced the stage's input; `first` marks the stage that reads the images, which needs no
+ * produced the stage's input (pooling passes it through); `first` marks the stage that reads the images, which needs no
  * input gradient.
  */
 export function convPoolStages(spec: ModelSpec, B: number): FeatureStage[] {
-  return resolveNetwork(spec).layers.flatMap((r): FeatureStage[] => {
-    const common = { act: r.prevAct, first: r.index === 0 };
+  const { layers } = resolveNetwork(spec);
+  // The activation before a stage: the nearest earlier layer's that has one (pooling passes it through).
+  const actBefore = (i: number) => layers.slice(0, i).reverse().find((r) => moduleOf(r.layer).activation !== null)?.act ?? spec.activation;
+  return layers.flatMap((r): FeatureStage[] => {
+    const common = { act: actBefore(r.index), first: r.index === 0 };
     if (r.layer.type === 'conv') return [{ name: `conv ${r.ordinal}`, kind: 'conv', conv: convLayerGeometry(r as ResolvedLayer<'conv'>, B), ...common }];
     if (r.layer.type === 'maxpool') return [{ name: `pool ${r.ordinal}`, kind: 'pool', pool: poolLayerGeometry(r as ResolvedLayer<'maxpool'>, B), ...common }];
     return [];

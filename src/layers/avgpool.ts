@@ -20,7 +20,8 @@ function geometry(r: Pick<ResolvedLayer<'avgpool'>, 'layer' | 'in'>, B: number):
 export const avgpool: LayerModule<'avgpool'> = {
   type: 'avgpool',
   syntax: 'avgpoolK[sS][pP] (average pooling over K×K windows, stride S (default K), zero padding P counted in the mean)',
-  hasActivation: false,
+  activation: null,
+  image: true,
   parse(t) {
     const m = TOKEN.exec(t);
     if (!m) return null;

@@ -31,7 +31,8 @@ function need<T>(v: T | null, what: string): T {
 export const batchnorm: LayerModule<'batchnorm'> = {
   type: 'batchnorm',
   syntax: 'bn (batch normalization per channel, or per unit after a dense layer)',
-  hasActivation: true,
+  activation: 'identity',
+  image: false,
   parse: (t) => (t === 'bn' ? { type: 'batchnorm' } : null),
   text: () => 'bn',
   outShape: (_l, input: Shape3) => input,

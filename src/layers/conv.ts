@@ -34,7 +34,8 @@ function outShape(l: LayerOf<'conv'>, input: Shape3): Shape3 | Error {
 export const conv: LayerModule<'conv'> = {
   type: 'conv',
   syntax: 'convFkK[sS][pP] (F filters of K×K or KxK2, stride S, zero padding P)',
-  hasActivation: true,
+  activation: 'hidden',
+  image: true,
   parse(t) {
     const m = TOKEN.exec(t);
     if (!m) return null;

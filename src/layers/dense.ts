@@ -15,7 +15,8 @@ const UNITS = /^[1-9][0-9]*$/;
 export const dense: LayerModule<'dense'> = {
   type: 'dense',
   syntax: 'N (N units)',
-  hasActivation: true,
+  activation: 'hidden',
+  image: false,
   parse: (t) => (UNITS.test(t) ? { type: 'dense', units: Number(t) } : null),
   text: (l) => String(l.units),
   outShape: (l) => flatShape(l.units),

@@ -10,7 +10,8 @@ import { plainInput, type LayerModule } from './layer.ts';
 export const globalavgpool: LayerModule<'globalavgpool'> = {
   type: 'globalavgpool',
   syntax: 'gap (global average pooling: the mean of each channel, output C×1×1)',
-  hasActivation: false,
+  activation: null,
+  image: true,
   parse: (t) => (t === 'gap' ? { type: 'globalavgpool' } : null),
   text: () => 'gap',
   outShape: (_l, input) => ({ channels: input.channels, height: 1, width: 1 }),

@@ -99,8 +99,13 @@ export interface LayerModule<T extends LayerType> {
   readonly type: T;
   /** The --arch token's form, for help and errors: "convFkK[sS][pP]". */
   readonly syntax: string;
-  /** Whether the token may end in ":activation". */
-  readonly hasActivation: boolean;
+  /**
+   * Its activation when the token names none ("conv6k5", "120"): the network's hidden
+   * activation, or identity; null: it takes none (the token may not end in ":activation").
+   */
+  readonly activation: 'hidden' | 'identity' | null;
+  /** It works on images (C, H, W): its input is not flattened, and a network with it takes an image. */
+  readonly image: boolean;
   /** The layer a token describes (without any ":activation"), or null if the token is not of this type. */
   parse(token: string): LayerOf<T> | null;
   /** The token (without ":activation"). */

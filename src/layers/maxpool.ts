@@ -19,7 +19,8 @@ export function poolLayerGeometry(r: Pick<ResolvedLayer<'maxpool'>, 'layer' | 'i
 export const maxpool: LayerModule<'maxpool'> = {
   type: 'maxpool',
   syntax: 'poolK[sS][pP] (max pooling over K×K windows, stride S (default K), padding P)',
-  hasActivation: false,
+  activation: null,
+  image: true,
   parse(t) {
     const m = TOKEN.exec(t);
     if (!m) return null;

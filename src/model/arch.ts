@@ -5,8 +5,8 @@
  * colon ("conv6k5p2:tanh", "120:sigmoid"). Errors name the token at fault.
  */
 import { LAYER_TABLE, moduleOf } from '../layers/index.ts';
-import { layerShapes } from './shapes.ts';
-import { ACTIVATIONS, isImageLayer, isSpatial, shapeSize, flatShape, type Activation, type Layer, type ModelSpec, type Network, type Shape3 } from './spec.ts';
+import { isSpatial, layerShapes } from './shapes.ts';
+import { ACTIVATIONS, shapeSize, flatShape, type Activation, type Layer, type ModelSpec, type Network, type Shape3 } from './spec.ts';
 
 export const ARCH_HELP =
   'layers joined by "-": the input (784, 28x28 or 1x28x28), then layers: ' +
@@ -41,7 +41,7 @@ function parseToken(token: string): Layer | string {
     const layer = m.parse(base);
     if (!layer) continue;
     if (act === undefined) return layer;
-    if (!m.hasActivation) return `a ${m.type} layer has no activation of its own`;
+    if (m.activation === null) return `a ${m.type} layer has no activation of its own`;
     if (more.length) return 'a layer takes one activation after a colon';
     if (!(ACTIVATIONS as readonly string[]).includes(act)) return `"${act}" is not an activation (${ACTIVATIONS.join(', ')})`;
     return { ...layer, activation: act as Activation } as Layer;
@@ -67,7 +67,7 @@ export function parseNetwork(text: string): Network {
     layers.push(layer);
   }
   const firstDense = layers.findIndex((l) => l.type === 'dense');
-  const spatialAfter = layers.findIndex((l, i) => firstDense >= 0 && i > firstDense && isImageLayer(l));
+  const spatialAfter = layers.findIndex((l, i) => firstDense >= 0 && i > firstDense && moduleOf(l).image);
   if (spatialAfter >= 0) throw bad(tokens[spatialAfter + 1], 'convolution and pooling layers must come before the dense layers');
   if (layers[layers.length - 1].type !== 'dense') throw bad(tokens[tokens.length - 1], 'the network must end with a dense layer of one unit per class');
   const first = tokens[0];

@@ -7,7 +7,20 @@ import type { ResolvedLayer } from '../layers/layer.ts';
 import { paramLayout, stateLayout } from './layout.ts';
 import type { ParamLayout, StateLayout } from './param-block.ts';
 import { layerShapes } from './shapes.ts';
-import { layerActivation, type ModelSpec } from './spec.ts';
+import { moduleOf } from '../layers/index.ts';
+import type { Activation, ModelSpec } from './spec.ts';
+
+/**
+ * The activation applied to layer i's output: its own, else what its module says an absent
+ * one means (the hidden activation, or identity); the last layer's comes from the loss.
+ */
+export function layerActivation(spec: ModelSpec, i: number): Activation {
+  const layer = spec.layers[i];
+  if (i === spec.layers.length - 1) return spec.loss === 'cross-entropy' ? 'identity' : spec.outputActivation;
+  const own = 'activation' in layer ? layer.activation : undefined;
+  const absent = moduleOf(layer).activation;
+  return own ?? (absent === 'hidden' ? spec.activation : 'identity');
+}
 
 export interface ResolvedNetwork {
   layers: ResolvedLayer[];

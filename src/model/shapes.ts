@@ -7,6 +7,11 @@ export interface LayerShape {
   out: Shape3;
 }
 
+/** Whether any layer works on images (its module says): the input is then an image. */
+export function isSpatial(net: Pick<Network, 'layers'>): boolean {
+  return net.layers.some((l) => moduleOf(l).image);
+}
+
 /** The shapes layer by layer; a layer whose input does not fit throws fail(its index, why). */
 export function layerShapes(
   net: Network,

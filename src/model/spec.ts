@@ -96,28 +96,6 @@ export function classCount(spec: Pick<ModelSpec, 'layers'>): number {
   return last.units;
 }
 
-/** Whether a layer works on images only (convolution, pooling); dense layers flatten, batch normalization takes any shape. */
-export function isImageLayer(layer: Layer): boolean {
-  return layer.type === 'conv' || layer.type === 'maxpool';
-}
-
-/** Whether any layer works on images: the input is then an image. */
-export function isSpatial(spec: Pick<ModelSpec, 'layers'>): boolean {
-  return spec.layers.some(isImageLayer);
-}
-
-/**
- * The activation applied to layer i's output: its own, else the hidden activation; the last
- * layer's comes from the loss; layers without one (pooling) pass theirs through as identity.
- */
-export function layerActivation(spec: ModelSpec, i: number): Activation {
-  const layer = spec.layers[i];
-  if (i === spec.layers.length - 1) return spec.loss === 'cross-entropy' ? 'identity' : spec.outputActivation;
-  if (layer.type === 'dense' || layer.type === 'conv') return layer.activation ?? spec.activation;
-  if (layer.type === 'batchnorm') return layer.activation ?? 'identity';
-  return 'identity';
-}
-
 /** Numeric codes shared with the WGSL kernels' ACT override constant. */
 export const ACTIVATION_CODE: Record<Activation, number> = {
   identity: 0,

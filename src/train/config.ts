@@ -14,7 +14,8 @@
  */
 import { parseNetwork } from '../model/arch.ts';
 import { layerShapes } from '../model/shapes.ts';
-import { classCount, inputSize, isSpatial, type ModelSpec } from '../model/spec.ts';
+import { isSpatial } from '../model/shapes.ts';
+import { classCount, inputSize, type ModelSpec } from '../model/spec.ts';
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];

@@ -9,11 +9,12 @@ import { GpuTrainer } from '../../src/gpu/trainer.ts';
 import { PRESETS } from '../../src/train/config.ts';
 import { TEST_ADAPTER } from '../helpers/gpu.ts';
 import { syntheticSplit } from '../helpers/splits.ts';
+import { denseNetwork } from '../../src/model/arch.ts';
 
 it('40 epochs create no GPU buffers and keep the same ones alive', async () => {
   const ctx = await openNodeGpu(TEST_ADAPTER);
   const census = bufferCensus(ctx.device);
-  const config = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, sizes: [784, 64, 10] } };
+  const config = { ...PRESETS.lecun, model: { ...PRESETS.lecun.model, ...denseNetwork([784, 64, 10]) } };
   const trainer = await GpuTrainer.create(ctx, config, syntheticSplit(300, 1), syntheticSplit(100, 2));
   await trainer.trainEpoch();
   const after1 = { created: census.created, alive: census.alive };

@@ -10,7 +10,7 @@ import { maxPoolForward, poolGeometry } from '../../../src/cpu/pool.ts';
 import { CpuTrainer } from '../../../src/cpu/trainer.ts';
 import { holdOut } from '../../../src/data/dataset.ts';
 import { paramLayout } from '../../../src/model/layout.ts';
-import { parseNetwork } from '../../../src/model/arch.ts';
+import { denseNetwork, parseNetwork } from '../../../src/model/arch.ts';
 import { type ModelSpec } from '../../../src/model/spec.ts';
 import { PRESETS } from '../../../src/train/config.ts';
 import { classifyImage } from '../../../web/worker/classify.ts';
@@ -74,7 +74,7 @@ describe('forwardImage on a CNN', () => {
   it('has no feature maps for a dense network and refuses an image of the wrong size', async () => {
     const { spec, params } = await trained('1x28x28-conv2k3-10');
     expect(() => forwardImage(spec, params, new Uint8Array(100))).toThrow('This network takes 784 pixels but the image has 100.');
-    const dense = { ...PRESETS.lecun.model, sizes: [784, 10] };
+    const dense = { ...PRESETS.lecun.model, ...denseNetwork([784, 10]) };
     expect(forwardImage(dense, new Float32Array(paramLayout(dense).total), image(0)).features).toEqual([]);
   });
 });

@@ -9,11 +9,12 @@ import { PRESETS } from '../../../src/train/config.ts';
 import { classifyImage } from '../../../web/worker/classify.ts';
 import { inspectModel, validationDetail } from '../../../web/worker/inspection.ts';
 import { syntheticSplit } from '../../helpers/splits.ts';
+import { denseNetwork } from '../../../src/model/arch.ts';
 
 const { train, val } = holdOut(syntheticSplit(700, 3), 200);
 
 async function trained(preset: 'lecun' | 'nielsen', sizes: number[]) {
-  const config = { ...PRESETS[preset], model: { ...PRESETS[preset].model, sizes }, epochs: 1 };
+  const config = { ...PRESETS[preset], model: { ...PRESETS[preset].model, ...denseNetwork(sizes) }, epochs: 1 };
   const t = new CpuTrainer(config, train, val);
   await t.trainEpoch();
   return { t, spec: config.model, params: await t.getParams() };
