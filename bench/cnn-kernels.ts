@@ -17,12 +17,13 @@ import * as cpuMatmul from '../src/cpu/matmul.ts';
 import * as cpuPool from '../src/cpu/pool.ts';
 import { adamUpdate as cpuAdam } from '../src/cpu/update.ts';
 import { readBuffer, readFloats, storageBuffer } from '../src/gpu/buffers.ts';
-import {
-  conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, im2col, maxPoolBackward, maxPoolForward,
-} from '../src/gpu/conv-ops.ts';
+import { destroyDispatch, type Dispatch } from '../src/gpu/dispatch.ts';
+import type { MatmulChoice } from '../src/gpu/matmul-plans.ts';
+import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, im2col } from '../src/gpu/ops/conv.ts';
+import { maxPoolBackward, maxPoolForward } from '../src/gpu/ops/pool.ts';
+import { adamUpdate, optimizerBuffer, optimizerWords } from '../src/gpu/ops/update.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { KernelCache } from '../src/gpu/kernels.ts';
-import { adamUpdate, destroyDispatch, optimizerBuffer, optimizerWords, type Dispatch, type MatmulChoice } from '../src/gpu/ops.ts';
 import { defaultVariant } from '../src/gpu/trainer.ts';
 import { createTuner } from '../src/gpu/autotune.ts';
 import { fileStore } from '../src/gpu/autotune.node.ts';

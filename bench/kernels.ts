@@ -13,11 +13,13 @@ import { packBytes, readBuffer, readFloats, storageBuffer } from '../src/gpu/buf
 import type { GpuContext } from '../src/gpu/device.ts';
 import { KernelCache, STEP_SLOT_BYTES } from '../src/gpu/kernels.ts';
 import { createTuner, memoryStore } from '../src/gpu/autotune.ts';
-import {
-  byteInputFits,
-  ALL_MATMUL_VARIANTS, gatherBatch, type MatmulChoice, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer, outputLayer, sgdUpdate,
-  softmaxCrossEntropy, variantRuns, type Dispatch,
-} from '../src/gpu/ops.ts';
+import type { Dispatch } from '../src/gpu/dispatch.ts';
+import { byteInputFits, ALL_MATMUL_VARIANTS, type MatmulChoice, variantRuns } from '../src/gpu/matmul-plans.ts';
+import { gatherBatch } from '../src/gpu/ops/gather.ts';
+import { softmaxCrossEntropy } from '../src/gpu/ops/loss.ts';
+import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from '../src/gpu/ops/matmul.ts';
+import { outputLayer } from '../src/gpu/ops/output-layer.ts';
+import { optimizerBuffer, sgdUpdate } from '../src/gpu/ops/update.ts';
 import { paramLayout } from '../src/model/layout.ts';
 import { compareArrays } from '../src/util/compare.ts';
 import { seededArray } from '../src/util/seeded-array.ts';

@@ -4,7 +4,7 @@
  * has them, else from the wall clock around queue.onSubmittedWorkDone().
  */
 import type { GpuContext } from '../src/gpu/device.ts';
-import { encodeDispatch, type Dispatch } from '../src/gpu/ops.ts';
+import { encodeDispatch, type Dispatch } from '../src/gpu/dispatch.ts';
 import { meanSd } from './table.ts';
 
 export interface Timing {

@@ -1,7 +1,7 @@
 /** The `wgtrain` command line. */
 import { Command, Option } from 'commander';
 import { ADAPTER_CHOICES } from '../gpu/node-gpu.node.ts';
-import { ALL_MATMUL_VARIANTS } from '../gpu/ops.ts';
+import { ALL_MATMUL_VARIANTS } from '../gpu/matmul-plans.ts';
 import { ACTIVATIONS, ARCH_HELP, INITS, LOSSES } from '../model/spec.ts';
 import { OPTIMIZERS, PRESETS } from '../train/config.ts';
 import { dataCommand } from './data-command.node.ts';

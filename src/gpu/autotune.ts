@@ -15,7 +15,8 @@
 import { storageBuffer } from './buffers.ts';
 import { adapterName, type AdapterSummary, type GpuContext } from './device.ts';
 import type { KernelCache } from './kernels.ts';
-import { encodeDispatch, type Dispatch, type MatmulProblem } from './ops.ts';
+import { encodeDispatch, type Dispatch } from './dispatch.ts';
+import type { MatmulProblem } from './matmul-plans.ts';
 
 /** Where the winners are kept between runs. */
 export interface TuneStore {
@@ -42,11 +43,6 @@ export interface TuneResult {
 /** The cache key of an adapter: its name, backend and driver description. */
 export function adapterKey(a: AdapterSummary): string {
   return `${adapterName(a)} [${a.backend}, ${a.featureLevel}]`;
-}
-
-/** The cache key of a problem: what changes the kernels' speed (sizes, strides, transposes, role). */
-export function problemKey(p: MatmulProblem, bytes: boolean): string {
-  return `${p.M}x${p.N}x${p.K} lda${p.lda} ldb${p.ldb} ${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'} mode${p.mode}${bytes ? ' u8' : ''}`;
 }
 
 export type Measure<T extends string> = (candidate: T, budgetMs: number, giveUpMs: number) => Promise<number>;

@@ -22,9 +22,17 @@ import { permutation, type Rng } from '../model/rng.ts';
 import { inputSize, layerActivations } from '../model/spec.ts';
 import { featureStages, type FeatureStage } from '../model/stages.ts';
 import { adamParams, dropoutSeed, lrAtEpoch, optimizerOf, type TrainConfig } from '../train/config.ts';
-import {
-  conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, maxPoolBackward, maxPoolForward,
-} from './conv-ops.ts';
+import { destroyDispatch, encodeDispatch, type Dispatch, type Slice } from './dispatch.ts';
+import { byteInputFits, type MatmulChoice } from './matmul-plans.ts';
+import { conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward } from './ops/conv.ts';
+import { dropout } from './ops/dropout.ts';
+import { evaluateRows } from './ops/evaluate.ts';
+import { gatherBatch } from './ops/gather.ts';
+import { quadraticCost, softmaxCrossEntropy } from './ops/loss.ts';
+import { type ByteInput, matmulBackwardWeightUpdate, matmulBackwardInput, matmulBackwardWeight, matmulForward, tunedByteInput } from './ops/matmul.ts';
+import { tunedOutputFusion, outputLayer, outputLayerFits } from './ops/output-layer.ts';
+import { maxPoolBackward, maxPoolForward } from './ops/pool.ts';
+import { optimizerBuffer, adamUpdate, optimizerWords, sgdMomentumUpdate, sgdUpdate } from './ops/update.ts';
 import { colShape } from '../cpu/conv.ts';
 import {
   foldRowStats, shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
@@ -33,10 +41,6 @@ import { packBytes, readBuffer, readFloats, storageBuffer } from './buffers.ts';
 import { adapterName, type GpuContext } from './device.ts';
 import { KernelCache, STEP_SLOT_BYTES } from './kernels.ts';
 import { createTuner, memoryStore, type MatmulTuner } from './autotune.ts';
-import {
-  byteInputFits, type ByteInput, destroyDispatch, encodeDispatch, matmulBackwardWeightUpdate, evaluateRows, gatherBatch, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer,
-  adamUpdate, dropout, optimizerWords, tunedOutputFusion, outputLayer, outputLayerFits, quadraticCost, sgdMomentumUpdate, sgdUpdate, softmaxCrossEntropy, tunedByteInput, type Dispatch, type MatmulChoice, type Slice,
-} from './ops.ts';
 
 export interface GpuTrainerOptions {
   /**

@@ -11,9 +11,10 @@ import type { GpuContext } from '../../src/gpu/device.ts';
 import { readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
 import { KernelCache } from '../../src/gpu/kernels.ts';
 import { ceilDiv } from '../../src/gpu/dispatch.ts';
-import {
-  buildOwning, checkVariantRuns, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, optimizerBuffer, tunedPlan, uniformBuffer,
-} from '../../src/gpu/ops.ts';
+import { buildOwning, uniformBuffer } from '../../src/gpu/dispatch.ts';
+import { checkVariantRuns } from '../../src/gpu/matmul-plans.ts';
+import { matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, tunedPlan } from '../../src/gpu/ops/matmul.ts';
+import { optimizerBuffer } from '../../src/gpu/ops/update.ts';
 import { paramLayout } from '../../src/model/layout.ts';
 import { ACTIVATION_CODE, ACTIVATIONS, type Activation } from '../../src/model/spec.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';

@@ -7,10 +7,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as cpu from '../../src/cpu/matmul.ts';
 import { packBytes, readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
 import { KernelCache } from '../../src/gpu/kernels.ts';
-import {
-  byteInputFits, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, optimizerBuffer, destroyDispatch,
-  backwardWeightProblem, onesRowKey,
-} from '../../src/gpu/ops.ts';
+import { destroyDispatch } from '../../src/gpu/dispatch.ts';
+import { byteInputFits, MATMUL_VARIANTS, backwardWeightProblem, onesRowKey } from '../../src/gpu/matmul-plans.ts';
+import { matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from '../../src/gpu/ops/matmul.ts';
+import { optimizerBuffer } from '../../src/gpu/ops/update.ts';
 import { adapterKey, MatmulTuner, memoryStore } from '../../src/gpu/autotune.ts';
 import { paramLayout } from '../../src/model/layout.ts';
 import { ACTIVATIONS, type Activation } from '../../src/model/spec.ts';

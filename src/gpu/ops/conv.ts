@@ -1,0 +1,110 @@
+/**
+ * GPU operations of the convolutional layers, with the CPU twins' names and arguments
+ * (src/cpu/conv.ts). Each is built once into Dispatches, as in matmul.ts.
+ *
+ * A convolution runs as im2col followed by the dense layer's matmul kernels with
+ * M = B·OH·OW rows, K = KH·KW·IC and N = OC: forward (bias and activation fused), weight
+ * gradient (the SGD step fusable), and input gradient followed by col2im. Why: at batch 100
+ * those matmuls have 19,600–78,400 rows, which fill a GPU's compute units many times over
+ * and reuse the matmul variants tuned per adapter, where direct convolution kernels
+ * measured 3–10× slower on llvmpipe (their weight gradient sums 78,400 products per
+ * weight over only a few hundred weights). The price is the im2col matrix in memory:
+ * B·OH·OW·KH·KW·IC floats per layer (31 MB for the `cnn` preset's second layer at batch 100).
+ */
+import { colShape, type ConvGeometry } from '../../cpu/conv.ts';
+import { ACTIVATION_CODE, type Activation } from '../../model/spec.ts';
+import { buildOwning, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
+import type { KernelCache } from '../kernels.ts';
+import type { MatmulChoice } from '../matmul-plans.ts';
+import { matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from './matmul.ts';
+
+const WG = 256;
+
+type Buf = GPUBuffer | Slice;
+
+function convDims(k: KernelCache, label: string, g: ConvGeometry): GPUBuffer {
+  return uniformBuffer(k.device, `${label} dims`, [g.B, 0, 0, 0]);
+}
+
+/** The sizes of lib/conv_common.wgsl, as override constants. */
+function convOverrides(g: ConvGeometry): Record<string, number> {
+  return { IC: g.IC, H: g.H, W: g.W, KH: g.KH, KW: g.KW, S: g.stride, P: g.pad, OH: g.OH, OW: g.OW };
+}
+
+/** col (B·OH·OW, KH·KW·IC) = the input windows of x (B, H, W, IC) (im2col.wgsl). */
+export function im2col(k: KernelCache, col: Buf, x: Buf, g: ConvGeometry, label = 'im2col'): Promise<Dispatch> {
+  const overrides = { WG, ...convOverrides(g) };
+  const { rows, cols } = colShape(g);
+  return buildOwning(k, 'im2col', overrides, label, [x, col], convDims(k, label, g), flatDispatch(rows * cols, WG));
+}
+
+/** dX (B, H, W, IC) = the im2col gradient dCol summed back ⊙ actPrev'(xPrev) (col2im.wgsl). */
+export function col2im(k: KernelCache, dX: Buf, dCol: Buf, xPrev: Buf, g: ConvGeometry, actPrev: Activation, label = 'col2im'): Promise<Dispatch> {
+  const overrides = { WG, ACT: ACTIVATION_CODE[actPrev], ...convOverrides(g) };
+  return buildOwning(k, 'col2im', overrides, label, [dCol, xPrev, dX], convDims(k, label, g), flatDispatch(g.B * g.H * g.W * g.IC, WG));
+}
+
+/** out (B, OH, OW, OC) = act(x ⋆ W + b): im2col into col, then the forward matmul. */
+export async function conv2dForward(
+  k: KernelCache, variant: MatmulChoice, out: Buf, col: Buf, x: Buf, wb: Buf, g: ConvGeometry, act: Activation, label = 'conv2dForward',
+): Promise<Dispatch[]> {
+  const { rows, cols } = colShape(g);
+  return [await im2col(k, col, x, g, `${label} im2col`), await matmulForward(k, variant, out, col, wb, rows, cols, g.OC, act, `${label} matmul`)];
+}
+
+/** im2col rows per slice of a split-K weight gradient, roughly. */
+export const SPLIT_K_ROWS = 4096;
+
+/**
+ * Slices of k (the weight gradient's B·OH·OW im2col rows) for a chosen variant: one per
+ * SPLIT_K_ROWS, at most 32; the autotuner ('auto') measures its own choice instead.
+ */
+export function weightSlices(g: ConvGeometry): number {
+  const { rows } = colShape(g);
+  return Math.min(32, Math.max(1, Math.round(rows / SPLIT_K_ROWS)));
+}
+
+/**
+ * The weight gradient [colᵀ; 1] · dY over B·OH·OW rows, split-K: a k of 19,600–78,400 rows
+ * for a (KH·KW·IC + 1) × OC output of a few thousand values would leave most of a GPU idle
+ * (and measured 4× slower per FLOP than the forward matmul on llvmpipe). The matmul sums
+ * slices of rows in parallel (workgroup z) and splitk_reduce adds them into out (MODE 2)
+ * or applies them as the SGD step (MODE 3): one matmul dispatch and its reduce.
+ */
+function weightGradient(
+  k: KernelCache, variant: MatmulChoice, out: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry, mode: 2 | 3, label: string,
+): Promise<Dispatch> {
+  const { rows, cols } = colShape(g);
+  const split = weightSlices(g);
+  return mode === 3
+    ? matmulBackwardWeightUpdate(k, variant, out, col, dY, opt, rows, cols, g.OC, label, split)
+    : matmulBackwardWeight(k, variant, out, col, dY, rows, cols, g.OC, label, split);
+}
+
+/** dWb (CKP + 1, OC) = [colᵀ; 1] · dY, col as conv2dForward left it. */
+export async function conv2dBackwardWeight(
+  k: KernelCache, variant: MatmulChoice, dWb: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry,
+  label = 'conv2dBackwardWeight',
+): Promise<Dispatch[]> {
+  return [await weightGradient(k, variant, dWb, col, dY, opt, g, 2, label)];
+}
+
+/** wb −= lr·([colᵀ; 1] · dY + l2·W) in place, lr and l2 from the optimiser buffer. */
+export async function conv2dBackwardWeightUpdate(
+  k: KernelCache, variant: MatmulChoice, wb: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry,
+  label = 'conv2dBackwardWeightUpdate',
+): Promise<Dispatch[]> {
+  return [await weightGradient(k, variant, wb, col, dY, opt, g, 3, label)];
+}
+
+/** dX (B, H, W, IC) = col2im(dY · Wᵀ) ⊙ actPrev'(xPrev); dCol is scratch of colShape(g). */
+export async function conv2dBackwardInput(
+  k: KernelCache, variant: MatmulChoice, dX: Buf, dCol: Buf, dY: Buf, wb: Buf, xPrev: Buf, g: ConvGeometry, actPrev: Activation,
+  label = 'conv2dBackwardInput',
+): Promise<Dispatch[]> {
+  const { rows, cols } = colShape(g);
+  return [
+    await matmulBackwardInput(k, variant, dCol, dY, wb, dY, rows, cols, g.OC, 'identity', `${label} matmul`),
+    await col2im(k, dX, dCol, xPrev, g, actPrev, `${label} col2im`),
+  ];
+}
