@@ -5,7 +5,6 @@
  * cached by kernel name and override constants; every GPU object is labelled with the
  * kernel's name, and a shader that fails to compile throws with the compiler's messages.
  */
-import type { MatmulTuner } from './autotune.ts';
 import type { GpuContext } from './device.ts';
 import { expandShader } from './shader-library.ts';
 
@@ -62,8 +61,6 @@ export class KernelCache {
   private layouts = new Map<string, GPUBindGroupLayout[]>();
   private pipelines = new Map<string, Promise<Kernel>>();
   private stepLayout: GPUBindGroupLayout;
-  /** Decides the 'auto' matmul variant per shape (src/gpu/autotune.ts); absent: 'auto' is refused. */
-  tuner?: MatmulTuner;
 
   constructor(readonly ctx: GpuContext) {
     this.stepLayout = ctx.device.createBindGroupLayout({

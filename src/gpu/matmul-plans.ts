@@ -3,7 +3,7 @@
  * problem splits over k and which plans the autotuner measures. Plain maths over sizes, no
  * GPU objects: the CLI reads variant names from here.
  */
-import type { Activation } from '../model/spec.ts';
+import type { Activation, Loss } from '../model/spec.ts';
 import { ceilDiv } from './dispatch.ts';
 import { adapterName, type GpuContext } from './device.ts';
 import type { KernelName } from './kernels.ts';
@@ -20,8 +20,38 @@ export const FEATURE_MATMUL_VARIANTS = { subgroup: 'subgroups' } as const;
 /** Every variant `--matmul` names. */
 export const ALL_MATMUL_VARIANTS = [...MATMUL_VARIANTS, ...(Object.keys(FEATURE_MATMUL_VARIANTS) as (keyof typeof FEATURE_MATMUL_VARIANTS)[])];
 export type MatmulVariant = (typeof MATMUL_VARIANTS)[number] | keyof typeof FEATURE_MATMUL_VARIANTS;
-/** A variant, or 'auto': the autotuner's fastest for each shape on this adapter (src/gpu/autotune.ts). */
+/** A variant, or 'auto': the planner's choice for each shape on this adapter (src/gpu/autotune.ts measures it). */
 export type MatmulChoice = MatmulVariant | 'auto';
+
+/**
+ * The decisions the matmul and output-layer ops leave to a planner, because the answer
+ * differs by adapter: the autotuner (src/gpu/autotune.ts) measures each on the adapter in
+ * use, and whoever creates it hands it to the ops in a MatmulPolicy.
+ */
+export interface MatmulPlanner {
+  /** The plan (variant and split of k) for a problem under 'auto'. */
+  plan(p: MatmulProblem): Promise<MatmulPlan>;
+  /** Whether layer 1 reads its (B, C) input as bytes (matmul_vec4_u8) under 'auto'. */
+  byteInput(B: number, C: number, OC: number): Promise<boolean>;
+  /** matmul_vec4's ones row (a weight-gradient problem's bias row) as selects (true) or a branch. */
+  onesRowSelects(p: MatmulProblem, plan: MatmulPlan): Promise<boolean>;
+  /** Whether an output layer runs as output_layer (true) or as forward matmul, loss and backward-input matmul. */
+  outputFusion(variant: MatmulChoice, B: number, C: number, K: number, loss: Loss, actOut: Activation, actPrev: Activation): Promise<boolean>;
+}
+
+/**
+ * What the matmul ops are given: the variant, and the planner that decides 'auto' and the
+ * measured forms. A bare variant is a policy without a planner: 'auto' is refused, matmul_vec4's
+ * ones row is a branch and output layers run unfused.
+ */
+export interface MatmulPolicy {
+  variant: MatmulChoice;
+  planner?: MatmulPlanner;
+}
+
+export function policyOf(m: MatmulChoice | MatmulPolicy): MatmulPolicy {
+  return typeof m === 'string' ? { variant: m } : m;
+}
 
 /**
  * What the autotuner picks per shape: a variant, and how many slices of k it sums in
@@ -90,7 +120,7 @@ export function checkVariantRuns(ctx: GpuContext, variant: MatmulChoice): void {
 export const MODE = { forward: 0, backwardInput: 1, backwardWeight: 2, backwardWeightUpdate: 3 } as const;
 
 /** Rows of A in storage: op(A) carries an extra row of ones in the weight-gradient modes. */
-const storedRowsA = (p: MatmulProblem) => (p.mode >= MODE.backwardWeight ? p.M - 1 : p.M);
+export const storedRowsA = (p: MatmulProblem) => (p.mode >= MODE.backwardWeight ? p.M - 1 : p.M);
 
 export interface MatmulProblem {
   M: number;

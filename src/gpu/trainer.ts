@@ -23,13 +23,13 @@ import { inputSize, layerActivations } from '../model/spec.ts';
 import { featureStages, type FeatureStage } from '../model/stages.ts';
 import { adamParams, dropoutSeed, lrAtEpoch, optimizerOf, type TrainConfig } from '../train/config.ts';
 import { destroyDispatch, encodeDispatch, type Dispatch, type Slice } from './dispatch.ts';
-import { byteInputFits, type MatmulChoice } from './matmul-plans.ts';
+import { byteInputFits, type MatmulChoice, type MatmulPolicy } from './matmul-plans.ts';
 import { conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward } from './ops/conv.ts';
 import { dropout } from './ops/dropout.ts';
 import { evaluateRows } from './ops/evaluate.ts';
 import { gatherBatch } from './ops/gather.ts';
 import { quadraticCost, softmaxCrossEntropy } from './ops/loss.ts';
-import { type ByteInput, matmulBackwardWeightUpdate, matmulBackwardInput, matmulBackwardWeight, matmulForward, tunedByteInput } from './ops/matmul.ts';
+import { type ByteInput, matmulBackwardWeightUpdate, matmulBackwardInput, matmulBackwardWeight, matmulForward } from './ops/matmul.ts';
 import { tunedOutputFusion, outputLayer, outputLayerFits } from './ops/output-layer.ts';
 import { maxPoolBackward, maxPoolForward } from './ops/pool.ts';
 import { optimizerBuffer, adamUpdate, optimizerWords, sgdMomentumUpdate, sgdUpdate } from './ops/update.ts';
@@ -40,7 +40,7 @@ import {
 import { packBytes, readBuffer, readFloats, storageBuffer } from './buffers.ts';
 import { adapterName, type GpuContext } from './device.ts';
 import { KernelCache, STEP_SLOT_BYTES } from './kernels.ts';
-import { createTuner, memoryStore, type MatmulTuner } from './autotune.ts';
+import { createAutotuner, createTuner, memoryStore, type MatmulTuner } from './autotune.ts';
 
 export interface GpuTrainerOptions {
   /**
@@ -137,7 +137,7 @@ interface Activations {
 export class GpuTrainer implements Trainer {
   readonly kind = 'gpu';
   readonly description: string;
-  readonly variant: MatmulChoice;
+  readonly variant: MatmulPolicy;
   /**
    * Whether layer 1 reads its input batch as bytes (matmul_vec4_u8): a quarter of the
    * memory and of the loads of the two largest matmuls, with the vec4 variant on shapes
@@ -193,9 +193,9 @@ export class GpuTrainer implements Trainer {
     tuner?: MatmulTuner,
   ) {
     this.k = new KernelCache(ctx);
-    this.k.tuner = tuner ?? createTuner(ctx, PROCESS_TUNE_STORE);
+    const planner = createAutotuner(this.k, tuner ?? createTuner(ctx, PROCESS_TUNE_STORE));
     this.device = ctx.device;
-    this.variant = options.variant;
+    this.variant = { variant: options.variant, planner };
     const [C, OC] = config.model.sizes;
     this.dense = denseBlocks(layout);
     // Bytes feed the first dense layer's matmul; a convolution reads floats.
@@ -219,7 +219,7 @@ export class GpuTrainer implements Trainer {
     t.checkLimits(); // before the parameters are allocated
     if (full.variant === 'auto' && !config.model.features?.length) {
       const [C, OC] = config.model.sizes;
-      t.bytesInput = await tunedByteInput(t.k, config.batch, C, OC);
+      t.bytesInput = await t.variant.planner!.byteInput(config.batch, C, OC);
     }
     await t.build(initParams(config.model, config.seed).params);
     return t;

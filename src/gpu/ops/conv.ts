@@ -15,7 +15,7 @@ import { colShape, type ConvGeometry } from '../../cpu/conv.ts';
 import { ACTIVATION_CODE, type Activation } from '../../model/spec.ts';
 import { buildOwning, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache } from '../kernels.ts';
-import type { MatmulChoice } from '../matmul-plans.ts';
+import type { MatmulChoice, MatmulPolicy } from '../matmul-plans.ts';
 import { matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from './matmul.ts';
 
 const WG = 256;
@@ -46,7 +46,7 @@ export function col2im(k: KernelCache, dX: Buf, dCol: Buf, xPrev: Buf, g: ConvGe
 
 /** out (B, OH, OW, OC) = act(x ⋆ W + b): im2col into col, then the forward matmul. */
 export async function conv2dForward(
-  k: KernelCache, variant: MatmulChoice, out: Buf, col: Buf, x: Buf, wb: Buf, g: ConvGeometry, act: Activation, label = 'conv2dForward',
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, out: Buf, col: Buf, x: Buf, wb: Buf, g: ConvGeometry, act: Activation, label = 'conv2dForward',
 ): Promise<Dispatch[]> {
   const { rows, cols } = colShape(g);
   return [await im2col(k, col, x, g, `${label} im2col`), await matmulForward(k, variant, out, col, wb, rows, cols, g.OC, act, `${label} matmul`)];
@@ -72,7 +72,7 @@ export function weightSlices(g: ConvGeometry): number {
  * or applies them as the SGD step (MODE 3): one matmul dispatch and its reduce.
  */
 function weightGradient(
-  k: KernelCache, variant: MatmulChoice, out: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry, mode: 2 | 3, label: string,
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, out: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry, mode: 2 | 3, label: string,
 ): Promise<Dispatch> {
   const { rows, cols } = colShape(g);
   const split = weightSlices(g);
@@ -83,7 +83,7 @@ function weightGradient(
 
 /** dWb (CKP + 1, OC) = [colᵀ; 1] · dY, col as conv2dForward left it. */
 export async function conv2dBackwardWeight(
-  k: KernelCache, variant: MatmulChoice, dWb: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry,
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, dWb: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry,
   label = 'conv2dBackwardWeight',
 ): Promise<Dispatch[]> {
   return [await weightGradient(k, variant, dWb, col, dY, opt, g, 2, label)];
@@ -91,7 +91,7 @@ export async function conv2dBackwardWeight(
 
 /** wb −= lr·([colᵀ; 1] · dY + l2·W) in place, lr and l2 from the optimiser buffer. */
 export async function conv2dBackwardWeightUpdate(
-  k: KernelCache, variant: MatmulChoice, wb: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry,
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, wb: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry,
   label = 'conv2dBackwardWeightUpdate',
 ): Promise<Dispatch[]> {
   return [await weightGradient(k, variant, wb, col, dY, opt, g, 3, label)];
@@ -99,7 +99,7 @@ export async function conv2dBackwardWeightUpdate(
 
 /** dX (B, H, W, IC) = col2im(dY · Wᵀ) ⊙ actPrev'(xPrev); dCol is scratch of colShape(g). */
 export async function conv2dBackwardInput(
-  k: KernelCache, variant: MatmulChoice, dX: Buf, dCol: Buf, dY: Buf, wb: Buf, xPrev: Buf, g: ConvGeometry, actPrev: Activation,
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, dX: Buf, dCol: Buf, dY: Buf, wb: Buf, xPrev: Buf, g: ConvGeometry, actPrev: Activation,
   label = 'conv2dBackwardInput',
 ): Promise<Dispatch[]> {
   const { rows, cols } = colShape(g);

@@ -6,12 +6,11 @@
  */
 import { ACTIVATION_CODE, type Activation } from '../../model/spec.ts';
 import { storageBuffer } from '../buffers.ts';
-import { buildOwning, destroyDispatch, FLAT_WG, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
+import { buildOwning, FLAT_WG, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache, KernelName, Overrides } from '../kernels.ts';
-import { scratchOperands, timeCandidate } from '../autotune.ts';
 import {
-  backwardWeightProblem, byteInputFits, candidatePlans, checkVariantRuns, forwardProblem, gridOf, MODE, onesRowKey, parsePlan, planName, problemKey,
-  splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Fits, type MatmulChoice, type MatmulPlan, type MatmulProblem, type MatmulVariant,
+  backwardWeightProblem, checkVariantRuns, forwardProblem, gridOf, MODE, policyOf, splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Fits,
+  type MatmulChoice, type MatmulPlan, type MatmulPlanner, type MatmulPolicy, type MatmulProblem,
 } from '../matmul-plans.ts';
 
 /**
@@ -29,84 +28,20 @@ export function isByteInput(o: Operand): o is ByteInput {
   return 'bytes' in o;
 }
 
-/**
- * The autotuner's plan for a problem (k.tuner must be set): the fastest candidate on this
- * adapter, measured on scratch buffers the first time a shape is seen, then cached.
- */
-export async function tunedPlan(k: KernelCache, p: MatmulProblem): Promise<MatmulPlan> {
-  const tuner = k.tuner;
-  if (!tuner) throw new Error("The 'auto' matmul variant needs a tuner on the kernel cache (createTuner in src/gpu/autotune.ts).");
-  const names = candidatePlans(k.ctx, p).map(planName);
-  // Splits of one variant are measured in increasing order and stop at the first that is
-  // no faster than the one before: past it, more slices only add partial sums to reduce.
-  const previous = new Map<MatmulVariant, number>();
-  const winner = await tuner.choose(problemKey(p, false), names, async (name, budgetMs, giveUpMs) => {
-    const plan = parsePlan(name)!;
-    const before = previous.get(plan.variant);
-    if (plan.split > 1 && before === Infinity) return Infinity;
-    const ms = await timeOnScratch(k, p, plan, false, budgetMs, giveUpMs, false);
-    if (plan.split === 1 && Number.isFinite(ms)) previous.set(plan.variant, ms);
-    if (plan.split > 1) previous.set(plan.variant, before !== undefined && ms >= before ? Infinity : ms);
-    return ms;
-  });
-  return parsePlan(winner)!;
-}
-
-/** Times one plan (with a byte input: matmul_vec4_u8) on scratch operands of the problem's shape. */
-async function timeOnScratch(
-  k: KernelCache, p: MatmulProblem, plan: MatmulPlan, bytes: boolean, budgetMs: number, giveUpMs: number, selects?: boolean,
-): Promise<number> {
-  const ops = scratchOperands(k.device, p, bytes);
-  const label = `tune ${bytes ? 'vec4_u8' : planName(plan)}`;
-  const d = await matmulPlanned(k, plan, label, p, bytes ? { bytes: ops.a } : ops.a, ops.b, ops.aux, ops.out, selects);
-  try {
-    return await timeCandidate(k, d, budgetMs, giveUpMs);
-  } finally {
-    destroyDispatch(d);
-    for (const b of Object.values(ops)) b.destroy();
-  }
-}
-
-/**
- * Whether layer 1 should read its input as bytes under 'auto': it fits, and matmul_vec4_u8
- * beats the fastest f32 plan on the layer's forward shape (measured, then cached).
- */
-export async function tunedByteInput(k: KernelCache, B: number, C: number, OC: number): Promise<boolean> {
-  if (!byteInputFits('vec4', B, C, OC)) return false;
-  const p = forwardProblem(B, C, OC, 'identity');
-  const f32 = await tunedPlan(k, p);
-  const key = problemKey(p, true);
-  const winner = await k.tuner!.choose(key, ['f32', 'u8'] as ('f32' | 'u8')[], (input, budgetMs, giveUpMs) =>
-    timeOnScratch(k, p, input === 'u8' ? { variant: 'vec4', split: f32.split } : f32, input === 'u8', budgetMs, giveUpMs, false),
-  );
-  return winner === 'u8';
-}
-/**
- * matmul_vec4's ones row (the weight gradient's bias row) as a branch or as selects
- * (SELECTS): an adapter that runs both sides of a branch its compiler cannot prove
- * uniform pays for the branch, one that skips the loads it guards pays for selects.
- * Measured, not guessed from the adapter's name: on SwiftShader selects made layer 2's
- * weight gradient 1.7× faster, on llvmpipe 30% slower. Without a tuner: the branch.
- */
-async function tunedSelects(k: KernelCache, p: MatmulProblem, plan: MatmulPlan): Promise<boolean> {
-  if (!k.tuner || !p.transA || p.mode < MODE.backwardWeight) return false;
-  const key = onesRowKey(p, plan);
-  const winner = await k.tuner.choose(key, ['branch', 'selects'] as ('branch' | 'selects')[], (form, budgetMs, giveUpMs) =>
-    timeOnScratch(k, p, plan, false, budgetMs, giveUpMs, form === 'selects'),
-  );
-  return winner === 'selects';
-}
-
 async function matmul(
-  k: KernelCache, requested: MatmulChoice, label: string, p: MatmulProblem,
+  k: KernelCache, requested: MatmulChoice | MatmulPolicy, label: string, p: MatmulProblem,
   a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice,
 ): Promise<Dispatch> {
-  checkVariantRuns(k.ctx, requested);
+  const { variant, planner } = policyOf(requested);
+  checkVariantRuns(k.ctx, variant);
+  if (variant === 'auto' && !planner) {
+    throw new Error("The 'auto' matmul variant needs a planner: pass { variant: 'auto', planner } with the autotuner (createAutotuner in src/gpu/autotune.ts).");
+  }
   const plan: MatmulPlan =
-    requested !== 'auto' ? { variant: requested, split: p.split ?? 1 }
-    : isByteInput(a) ? { variant: 'vec4', split: (await tunedPlan(k, p)).split }
-    : await tunedPlan(k, p);
-  return matmulPlanned(k, plan, label, p, a, b, aux, out);
+    variant !== 'auto' ? { variant, split: p.split ?? 1 }
+    : isByteInput(a) ? { variant: 'vec4', split: (await planner!.plan(p)).split }
+    : await planner!.plan(p);
+  return matmulPlanned(k, plan, label, p, a, b, aux, out, planner);
 }
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
@@ -114,11 +49,12 @@ const align64 = (n: number) => Math.ceil(n / 64) * 64;
 /**
  * Builds one matmul: the plan's kernel over all of k, or (split > 1) over slices of k into
  * a partial-sum buffer of its own, followed by splitk_reduce (Dispatch.next), which adds
- * the slices and applies the epilogue. `selects`: matmul_vec4's SELECTS (default: tuned).
+ * the slices and applies the epilogue. `selects`: matmul_vec4's SELECTS, a boolean, or the
+ * planner that decides it (none: the branch).
  */
-async function matmulPlanned(
+export async function matmulPlanned(
   k: KernelCache, plan: MatmulPlan, label: string, p: MatmulProblem,
-  a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, selects?: boolean,
+  a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, selects?: boolean | MatmulPlanner,
 ): Promise<Dispatch> {
   // vec4 needs aligned shapes; the register-blocked kernel takes the rest. subgroup's rows
   // past the workgroup limit go to tiled.
@@ -133,7 +69,11 @@ async function matmulPlanned(
   const g = VARIANT_GEOMETRY[kernel];
   const shader = g.shader ?? (`matmul_${kernel}` as KernelName);
   const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
-  if (kernel === 'vec4') overrides.SELECTS = selects ?? (await tunedSelects(k, p, { variant, split: plan.split }));
+  if (kernel === 'vec4') {
+    // The ones row exists in the weight-gradient modes, read through Aᵀ.
+    const onesRow = p.transA && p.mode >= MODE.backwardWeight;
+    overrides.SELECTS = typeof selects === 'boolean' ? selects : onesRow && selects ? await selects.onesRowSelects(p, { variant, split: plan.split }) : false;
+  }
   if (overrides.SELECTS) label = label.replace(/\]$/, ', ones row by selects]');
   const [x, y] = gridOf(kernel, p);
   const aBuffer = isByteInput(a) ? a.bytes : a;
@@ -167,7 +107,7 @@ export function splitKReduce(
 }
 /** out (B, OC) = act(x (B, C) · W + b); wb is the layer's block [W; b]. */
 export function matmulForward(
-  k: KernelCache, variant: MatmulChoice, out: GPUBuffer | Slice, x: Operand, wb: GPUBuffer | Slice,
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, out: GPUBuffer | Slice, x: Operand, wb: GPUBuffer | Slice,
   B: number, C: number, OC: number, act: Activation, label = 'matmulForward', split = 1,
 ): Promise<Dispatch> {
   return matmul(k, variant, label, { ...forwardProblem(B, C, OC, act), split }, x, wb, wb, out);
@@ -175,7 +115,7 @@ export function matmulForward(
 
 /** dX (B, C) = (dY (B, OC) · Wᵀ) ⊙ actPrev'(aPrev). */
 export function matmulBackwardInput(
-  k: KernelCache, variant: MatmulChoice, dX: GPUBuffer | Slice, dY: GPUBuffer | Slice, wb: GPUBuffer | Slice,
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, dX: GPUBuffer | Slice, dY: GPUBuffer | Slice, wb: GPUBuffer | Slice,
   aPrev: GPUBuffer | Slice, B: number, C: number, OC: number, actPrev: Activation, label = 'matmulBackwardInput', split = 1,
 ): Promise<Dispatch> {
   const p = { M: B, N: C, K: OC, lda: OC, ldb: OC, transA: false, transB: true, mode: MODE.backwardInput, act: actPrev, split };
@@ -184,7 +124,7 @@ export function matmulBackwardInput(
 
 /** dWb (C + 1, OC) = [xᵀ; 1] · dY: dW and, as its last row, dB. */
 export function matmulBackwardWeight(
-  k: KernelCache, variant: MatmulChoice, dWb: GPUBuffer | Slice, x: Operand, dY: GPUBuffer | Slice,
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, dWb: GPUBuffer | Slice, x: Operand, dY: GPUBuffer | Slice,
   B: number, C: number, OC: number, label = 'matmulBackwardWeight', split = 1,
 ): Promise<Dispatch> {
   return matmul(k, variant, label, { ...backwardWeightProblem(B, C, OC), split }, x, dY, dY, dWb);
@@ -197,7 +137,7 @@ export function matmulBackwardWeight(
  * wb must not be read by anything later in the same step before this runs.
  */
 export function matmulBackwardWeightUpdate(
-  k: KernelCache, variant: MatmulChoice, wb: GPUBuffer | Slice, x: Operand, dY: GPUBuffer | Slice, opt: GPUBuffer,
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, wb: GPUBuffer | Slice, x: Operand, dY: GPUBuffer | Slice, opt: GPUBuffer,
   B: number, C: number, OC: number, label = 'matmulBackwardWeightUpdate', split = 1,
 ): Promise<Dispatch> {
   return matmul(k, variant, label, { ...backwardWeightProblem(B, C, OC, MODE.backwardWeightUpdate), split }, x, dY, opt, wb);

@@ -4,13 +4,9 @@
  */
 import { keepThreshold } from '../../cpu/dropout.ts';
 import { ACTIVATION_CODE, type Activation, type Loss } from '../../model/spec.ts';
-import { storageBuffer } from '../buffers.ts';
-import { buildOwning, ceilDiv, destroyDispatch, f32Bits, MAX_WORKGROUPS_PER_DIM, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
-import { STEP_SLOT_BYTES, type KernelCache } from '../kernels.ts';
-import { timeCandidate } from '../autotune.ts';
-import type { MatmulChoice } from '../matmul-plans.ts';
-import { quadraticCost, softmaxCrossEntropy } from './loss.ts';
-import { matmulBackwardInput, matmulForward } from './matmul.ts';
+import { buildOwning, ceilDiv, f32Bits, MAX_WORKGROUPS_PER_DIM, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
+import type { KernelCache } from '../kernels.ts';
+import { policyOf, type MatmulChoice, type MatmulPolicy } from '../matmul-plans.ts';
 import { OPTIMIZER_BYTES } from './update.ts';
 
 /**
@@ -101,40 +97,13 @@ export async function outputLayer(
 
 /**
  * Whether the trainer should run an output layer as output_layer (true) or as the forward
- * matmul, the loss kernel and the backward-input matmul (false): both timed on scratch
- * buffers of the layer's shape, the trio with the trainer's matmul choice, and the winner
- * cached by the tuner. Measured, because the answer differs by adapter: on llvmpipe the trio
- * of vec4 kernels measured 2–12× faster; a GPU pays ~3 µs per dispatch and little for the
- * fused kernel's recomputed logits. Without a tuner: the trio.
+ * matmul, the loss kernel and the backward-input matmul (false): the planner's measured
+ * choice (MatmulPlanner.outputFusion); without a planner, the trio.
  */
 export async function tunedOutputFusion(
-  k: KernelCache, variant: MatmulChoice, B: number, C: number, K: number, loss: Loss, actOut: Activation, actPrev: Activation,
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, B: number, C: number, K: number, loss: Loss, actOut: Activation, actPrev: Activation,
 ): Promise<boolean> {
-  const tuner = k.tuner;
-  if (!tuner || !outputLayerFits(k.device, K)) return false;
-  const key = `output layer ${B}x${C}x${K} ${loss} ${actOut} ${actPrev} matmul ${variant}`;
-  const winner = await tuner.choose(key, ['unfused', 'fused'] as ('unfused' | 'fused')[], async (form, budgetMs, giveUpMs) => {
-    const d = k.device;
-    const buf = (label: string, floats: number) => storageBuffer(d, `tune output layer ${label}`, Math.max(16, floats * 4));
-    const [h, wb, labels, out, dZ, dH, stats] = [buf('h', B * C), buf('wb', (C + 1) * K), buf('labels', B), buf('out', B * K), buf('dZ', B * K), buf('dH', B * C), buf('stats', 2 * B)];
-    const slot = d.createBuffer({ label: 'tune output layer step', size: STEP_SLOT_BYTES, usage: GPUBufferUsage.UNIFORM });
-    const step = k.stepBindGroup(slot, 'tune output layer step');
-    const dispatches =
-      form === 'fused'
-        ? [await outputLayer(k, out, dZ, dH, stats, h, wb, labels, B, C, K, loss, actOut, actPrev, step, 'tune output_layer')]
-        : [
-            await matmulForward(k, variant, out, h, wb, B, C, K, loss === 'cross-entropy' ? 'identity' : actOut, 'tune output forward'),
-            loss === 'cross-entropy'
-              ? await softmaxCrossEntropy(k, dZ, out, labels, stats, B, K, step, 'tune output loss')
-              : await quadraticCost(k, dZ, out, labels, stats, B, K, actOut, step, 'tune output loss'),
-            await matmulBackwardInput(k, variant, dH, dZ, wb, h, B, C, K, actPrev, 'tune output backward input'),
-          ];
-    try {
-      return await timeCandidate(k, dispatches, budgetMs, giveUpMs);
-    } finally {
-      dispatches.forEach(destroyDispatch);
-      for (const b of [h, wb, labels, out, dZ, dH, stats, slot]) b.destroy();
-    }
-  });
-  return winner === 'fused';
+  const { variant: choice, planner } = policyOf(variant);
+  if (!planner || !outputLayerFits(k.device, K)) return false;
+  return planner.outputFusion(choice, B, C, K, loss, actOut, actPrev);
 }
