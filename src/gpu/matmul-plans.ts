@@ -4,6 +4,7 @@
  * GPU objects: the CLI reads variant names from here.
  */
 import type { Activation, Loss } from '../model/spec.ts';
+import { MODE } from './codes.ts';
 import { ceilDiv } from './dispatch.ts';
 import { adapterName, type GpuContext } from './device.ts';
 import type { KernelName } from './kernels.ts';
@@ -116,8 +117,6 @@ export function checkVariantRuns(ctx: GpuContext, variant: MatmulChoice): void {
       `(${adapterName(ctx.adapter)}): use --matmul auto or one of ${MATMUL_VARIANTS.join(', ')}.`,
   );
 }
-
-export const MODE = { forward: 0, backwardInput: 1, backwardWeight: 2, backwardWeightUpdate: 3 } as const;
 
 /** Rows of A in storage: op(A) carries an extra row of ones in the weight-gradient modes. */
 export const storedRowsA = (p: MatmulProblem) => (p.mode >= MODE.backwardWeight ? p.M - 1 : p.M);

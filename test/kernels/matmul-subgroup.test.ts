@@ -17,7 +17,8 @@ import { checkVariantRuns } from '../../src/gpu/matmul-plans.ts';
 import { matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from '../../src/gpu/ops/matmul.ts';
 import { optimizerBuffer } from '../../src/gpu/ops/update.ts';
 import { paramLayout } from '../../src/model/layout.ts';
-import { ACTIVATION_CODE, ACTIVATIONS, type Activation } from '../../src/model/spec.ts';
+import { ACTIVATIONS, type Activation } from '../../src/model/spec.ts';
+import { ACTIVATION_CODE } from '../../src/gpu/codes.ts';
 import { expectClose, seededArray } from '../helpers/compare.ts';
 import { poisoned, run, subgroupGpu, testGpu } from '../helpers/gpu.ts';
 

@@ -12,7 +12,8 @@
  * B·OH·OW·KH·KW·IC floats per layer (31 MB for the `cnn` preset's second layer at batch 100).
  */
 import { colShape, type ConvGeometry } from '../../cpu/conv.ts';
-import { ACTIVATION_CODE, type Activation } from '../../model/spec.ts';
+import type { Activation } from '../../model/spec.ts';
+import { ACTIVATION_CODE } from '../codes.ts';
 import { buildOwning, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache } from '../kernels.ts';
 import type { MatmulChoice, MatmulPolicy } from '../matmul-plans.ts';

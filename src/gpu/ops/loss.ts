@@ -1,5 +1,6 @@
 /** The loss kernels with their gradient, CPU twins in src/cpu/loss.ts. */
-import { ACTIVATION_CODE, type Activation } from '../../model/spec.ts';
+import type { Activation } from '../../model/spec.ts';
+import { ACTIVATION_CODE } from '../codes.ts';
 import { buildOwning, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache } from '../kernels.ts';
 

@@ -4,12 +4,13 @@
  * (src/cpu/matmul.ts), each built once into a Dispatch: the chosen plan's kernel, split over
  * k with its reduce where the plan says so.
  */
-import { ACTIVATION_CODE, type Activation } from '../../model/spec.ts';
+import type { Activation } from '../../model/spec.ts';
+import { ACTIVATION_CODE, MODE } from '../codes.ts';
 import { storageBuffer } from '../buffers.ts';
 import { buildOwning, FLAT_WG, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache, KernelName, Overrides } from '../kernels.ts';
 import {
-  backwardWeightProblem, checkVariantRuns, forwardProblem, gridOf, MODE, policyOf, splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Fits,
+  backwardWeightProblem, checkVariantRuns, forwardProblem, gridOf, policyOf, splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Fits,
   type MatmulChoice, type MatmulPlan, type MatmulPlanner, type MatmulPolicy, type MatmulProblem,
 } from '../matmul-plans.ts';
 

@@ -3,7 +3,8 @@
  * and the measured choice between it and the forward matmul, loss and backward-input trio.
  */
 import { keepThreshold } from '../../cpu/dropout.ts';
-import { ACTIVATION_CODE, type Activation, type Loss } from '../../model/spec.ts';
+import type { Activation, Loss } from '../../model/spec.ts';
+import { ACTIVATION_CODE, LOSS_CODE } from '../codes.ts';
 import { buildOwning, ceilDiv, f32Bits, MAX_WORKGROUPS_PER_DIM, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache } from '../kernels.ts';
 import { policyOf, type MatmulChoice, type MatmulPolicy } from '../matmul-plans.ts';
@@ -79,7 +80,7 @@ export async function outputLayer(
   const drop = dropout ? [dropout.seed >>> 0, dropout.layer, keepThreshold(dropout.p), f32Bits(1 / (1 - dropout.p))] : [0, 0, 0, 0];
   const dims = uniformBuffer(k.device, `${label} dims`, [B, C, K, S, CS, G, ...drop, 0, 0]);
   const overrides = {
-    WG, LOSS: loss === 'cross-entropy' ? 0 : 1, ACT_OUT: ACTIVATION_CODE[actOut], ACT_PREV: ACTIVATION_CODE[actPrev], BACKWARD: dH !== null,
+    WG, LOSS: LOSS_CODE[loss], ACT_OUT: ACTIVATION_CODE[actOut], ACT_PREV: ACTIVATION_CODE[actPrev], BACKWARD: dH !== null,
     DROPOUT: dropout !== undefined,
   };
   // Bindings the kernel does not use still need buffers: a writable one without dH, an

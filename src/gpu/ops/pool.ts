@@ -1,6 +1,7 @@
 /** Max pooling on the GPU, CPU twin src/cpu/pool.ts. */
 import type { PoolGeometry } from '../../cpu/pool.ts';
-import { ACTIVATION_CODE, type Activation } from '../../model/spec.ts';
+import type { Activation } from '../../model/spec.ts';
+import { ACTIVATION_CODE } from '../codes.ts';
 import { buildOwning, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache } from '../kernels.ts';
 
