@@ -53,16 +53,21 @@ function vec4Count(n: number): number {
   return n / 4;
 }
 
-/** params −= lr·(grads + l2·W) over the whole buffer (weights decay, biases do not). */
-export function sgdUpdate(k: KernelCache, params: GPUBuffer, grads: GPUBuffer, opt: GPUBuffer, n: number): Promise<Dispatch> {
-  return build(k, 'sgd_update', { WG: FLAT_WG }, 'sgdUpdate', [grads, params], opt, flatDispatch(vec4Count(n), FLAT_WG));
+/** params −= lr·(grads + l2·W) over the whole buffer (weights decay, biases do not): sgd_update without MOMENTUM. */
+export async function sgdUpdate(k: KernelCache, params: GPUBuffer, grads: GPUBuffer, opt: GPUBuffer, n: number): Promise<Dispatch> {
+  const dispatch = flatDispatch(vec4Count(n), FLAT_WG);
+  const noVelocity = k.device.createBuffer({ label: 'sgdUpdate no velocity', size: 16, usage: GPUBufferUsage.STORAGE });
+  const d = await build(k, 'sgd_update', { WG: FLAT_WG, MOMENTUM: false }, 'sgdUpdate', [grads, params, noVelocity], opt, dispatch);
+  d.owned.push(noVelocity);
+  return d;
 }
 
+/** velocity = μ·velocity + grads + l2·W, params −= lr·velocity: sgd_update with MOMENTUM. */
 export function sgdMomentumUpdate(
   k: KernelCache, params: GPUBuffer, velocity: GPUBuffer, grads: GPUBuffer, opt: GPUBuffer, n: number,
 ): Promise<Dispatch> {
   const dispatch = flatDispatch(vec4Count(n), FLAT_WG);
-  return build(k, 'sgd_momentum_update', { WG: FLAT_WG }, 'sgdMomentumUpdate', [grads, params, velocity], opt, dispatch);
+  return build(k, 'sgd_update', { WG: FLAT_WG, MOMENTUM: true }, 'sgdMomentumUpdate', [grads, params, velocity], opt, dispatch);
 }
 
 /** One Adam step over the whole parameter buffer (adam_update.wgsl); t comes from opt.t0 and the step. */
