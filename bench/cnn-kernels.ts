@@ -17,14 +17,15 @@ import * as cpuMatmul from '../src/cpu/matmul.ts';
 import * as cpuPool from '../src/cpu/pool.ts';
 import { adamUpdate as cpuAdam } from '../src/cpu/update.ts';
 import { readBuffer, readFloats, storageBuffer } from '../src/gpu/buffers.ts';
-import {
-  conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, im2col, maxPoolBackward, maxPoolForward,
-} from '../src/gpu/conv-ops.ts';
+import { destroyDispatch, type Dispatch } from '../src/gpu/dispatch.ts';
+import type { MatmulChoice, MatmulPolicy } from '../src/gpu/matmul-plans.ts';
+import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, im2col } from '../src/gpu/ops/conv.ts';
+import { maxPoolBackward, maxPoolForward } from '../src/gpu/ops/pool.ts';
+import { adamUpdate, optimizerBuffer, optimizerWords } from '../src/gpu/ops/update.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { KernelCache } from '../src/gpu/kernels.ts';
-import { adamUpdate, destroyDispatch, optimizerBuffer, optimizerWords, type Dispatch, type MatmulChoice } from '../src/gpu/ops.ts';
 import { defaultVariant } from '../src/gpu/trainer.ts';
-import { createTuner } from '../src/gpu/autotune.ts';
+import { createAutotuner, createTuner } from '../src/gpu/autotune.ts';
 import { fileStore } from '../src/gpu/autotune.node.ts';
 import { paramLayout } from '../src/model/layout.ts';
 import { ADAM_DEFAULTS, PRESETS } from '../src/train/config.ts';
@@ -53,7 +54,7 @@ async function checkedTiming(ctx: GpuContext, dispatches: Dispatch[], check: () 
   return timeGpu(ctx, dispatches);
 }
 
-async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract<FeatureStage, { kind: 'conv' }>, variant: MatmulChoice): Promise<KernelRow[]> {
+async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract<FeatureStage, { kind: 'conv' }>, variant: MatmulChoice | MatmulPolicy): Promise<KernelRow[]> {
   const d = ctx.device;
   const g = s.conv;
   const { rows, cols } = cpuConv.colShape(g);
@@ -199,9 +200,9 @@ async function adamRow(k: KernelCache, ctx: GpuContext, net: CnnPreset): Promise
 /** Every row of both presets at batch `batch` (the presets' own: 100). */
 export async function cnnKernelTable(ctx: GpuContext, batch = 100): Promise<KernelRow[]> {
   const k = new KernelCache(ctx);
-  const variant = defaultVariant(ctx);
+  const choice = defaultVariant(ctx);
   // On GPUs the trainer's default is the autotuner: the bench runs what it would choose.
-  if (variant === 'auto') k.tuner = createTuner(ctx, fileStore());
+  const variant: MatmulChoice | MatmulPolicy = choice === 'auto' ? { variant: choice, planner: createAutotuner(k, createTuner(ctx, fileStore())) } : choice;
   const rows: KernelRow[] = [];
   for (const net of CNN_PRESETS) {
     for (const s of convPoolStages(PRESETS[net].model, batch)) {

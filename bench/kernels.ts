@@ -12,12 +12,14 @@ import { sgdUpdate as cpuSgd } from '../src/cpu/update.ts';
 import { packBytes, readBuffer, readFloats, storageBuffer } from '../src/gpu/buffers.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { KernelCache, STEP_SLOT_BYTES } from '../src/gpu/kernels.ts';
-import { createTuner, memoryStore } from '../src/gpu/autotune.ts';
-import {
-  byteInputFits,
-  ALL_MATMUL_VARIANTS, gatherBatch, type MatmulChoice, matmulBackwardInput, matmulBackwardWeight, matmulForward, optimizerBuffer, outputLayer, sgdUpdate,
-  softmaxCrossEntropy, variantRuns, type Dispatch,
-} from '../src/gpu/ops.ts';
+import { createAutotuner, createTuner, memoryStore } from '../src/gpu/autotune.ts';
+import type { Dispatch } from '../src/gpu/dispatch.ts';
+import { byteInputFits, ALL_MATMUL_VARIANTS, type MatmulChoice, type MatmulPlanner, variantRuns } from '../src/gpu/matmul-plans.ts';
+import { gatherBatch } from '../src/gpu/ops/gather.ts';
+import { softmaxCrossEntropy } from '../src/gpu/ops/loss.ts';
+import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from '../src/gpu/ops/matmul.ts';
+import { outputLayer } from '../src/gpu/ops/output-layer.ts';
+import { optimizerBuffer, sgdUpdate } from '../src/gpu/ops/update.ts';
 import { paramLayout } from '../src/model/layout.ts';
 import { compareArrays } from '../src/util/compare.ts';
 import { seededArray } from '../src/util/seeded-array.ts';
@@ -56,7 +58,9 @@ export function validate(name: string, got: ArrayLike<number>, want: ArrayLike<n
   if (problem) throw new Error(`Benchmark result is wrong, not timing it:\n${problem}`);
 }
 
-async function matmulRow(k: KernelCache, ctx: GpuContext, op: MatmulOp, B: number, C: number, OC: number, label: string, variants: readonly MatmulChoice[]): Promise<KernelRow> {
+async function matmulRow(
+  k: KernelCache, planner: MatmulPlanner, ctx: GpuContext, op: MatmulOp, B: number, C: number, OC: number, label: string, variants: readonly MatmulChoice[],
+): Promise<KernelRow> {
   const d = ctx.device;
   // Pixel values (bytes / 255), so the byte-input kernel (vec4 u8) computes the same thing.
   const xBytes = Uint8Array.from(seededArray(B * C, 1, 0, 256), Math.floor);
@@ -77,12 +81,13 @@ async function matmulRow(k: KernelCache, ctx: GpuContext, op: MatmulOp, B: numbe
   const out = storageBuffer(d, 'out', outLen * 4);
   const gpu: KernelRow['gpu'] = {};
   for (const v of variants) {
+    const m = { variant: v, planner };
     const dispatch: Dispatch =
       op === 'forward'
-        ? await matmulForward(k, v, out, bx, bwb, B, C, OC, 'relu')
+        ? await matmulForward(k, m, out, bx, bwb, B, C, OC, 'relu')
         : op === 'backward input'
-          ? await matmulBackwardInput(k, v, out, bdY, bwb, bx, B, C, OC, 'relu')
-          : await matmulBackwardWeight(k, v, out, bx, bdY, B, C, OC);
+          ? await matmulBackwardInput(k, m, out, bdY, bwb, bx, B, C, OC, 'relu')
+          : await matmulBackwardWeight(k, m, out, bx, bdY, B, C, OC);
     d.queue.writeBuffer(out, 0, new Float32Array(outLen).fill(NaN));
     const t = await timeGpu(ctx, [dispatch]);
     validate(`${op} ${label} ${v}`, await readFloats(d, out, outLen), want);
@@ -93,8 +98,8 @@ async function matmulRow(k: KernelCache, ctx: GpuContext, op: MatmulOp, B: numbe
     const bytes = { bytes: storageBuffer(d, 'x bytes', packBytes(xBytes)) };
     const dispatch =
       op === 'forward'
-        ? await matmulForward(k, 'vec4', out, bytes, bwb, B, C, OC, 'relu')
-        : await matmulBackwardWeight(k, 'vec4', out, bytes, bdY, B, C, OC);
+        ? await matmulForward(k, { variant: 'vec4', planner }, out, bytes, bwb, B, C, OC, 'relu')
+        : await matmulBackwardWeight(k, { variant: 'vec4', planner }, out, bytes, bdY, B, C, OC);
     d.queue.writeBuffer(out, 0, new Float32Array(outLen).fill(NaN));
     const t = await timeGpu(ctx, [dispatch]);
     validate(`${op} ${label} vec4 u8`, await readFloats(d, out, outLen), want);
@@ -113,7 +118,7 @@ async function matmulRow(k: KernelCache, ctx: GpuContext, op: MatmulOp, B: numbe
  * the three dispatches it replaces (matmul forward, softmax_cross_entropy, matmul backward
  * input with the relu of the layer before) timed back to back.
  */
-async function outputLayerRow(k: KernelCache, ctx: GpuContext, B: number, C: number, K: number, label: string, step: GPUBindGroup): Promise<KernelRow> {
+async function outputLayerRow(k: KernelCache, planner: MatmulPlanner, ctx: GpuContext, B: number, C: number, K: number, label: string, step: GPUBindGroup): Promise<KernelRow> {
   const d = ctx.device;
   const h = seededArray(B * C, 11, 0, 1);
   const wb = seededArray((C + 1) * K, 12, -0.5, 0.5);
@@ -129,10 +134,11 @@ async function outputLayerRow(k: KernelCache, ctx: GpuContext, B: number, C: num
   validate(`output_layer ${label} dH`, await readFloats(d, dH, B * C), want.dH);
   // The trio as the trainer would run it: vec4 on software adapters, the tuner's plans on GPUs.
   const variant: MatmulChoice = ctx.adapter.isSoftware ? 'vec4' : 'auto';
+  const m = { variant, planner };
   const unfused = [
-    await matmulForward(k, variant, out, bh, bwb, B, C, K, 'identity'),
+    await matmulForward(k, m, out, bh, bwb, B, C, K, 'identity'),
     await softmaxCrossEntropy(k, dZ, out, by, stats, B, K, step),
-    await matmulBackwardInput(k, variant, dH, dZ, bwb, bh, B, C, K, 'relu'),
+    await matmulBackwardInput(k, m, dH, dZ, bwb, bh, B, C, K, 'relu'),
   ];
   d.queue.writeBuffer(dH, 0, new Float32Array(B * C).fill(NaN));
   const tu = await timeGpu(ctx, unfused);
@@ -154,7 +160,7 @@ export function stepBindGroup(k: KernelCache, d: GPUDevice): GPUBindGroup {
   return k.stepBindGroup(buffer, 'bench step');
 }
 
-async function otherRows(k: KernelCache, ctx: GpuContext, batches: number[]): Promise<KernelRow[]> {
+async function otherRows(k: KernelCache, planner: MatmulPlanner, ctx: GpuContext, batches: number[]): Promise<KernelRow[]> {
   const d = ctx.device;
   const rows: KernelRow[] = [];
   const step = stepBindGroup(k, d);
@@ -196,7 +202,7 @@ async function otherRows(k: KernelCache, ctx: GpuContext, batches: number[]): Pr
     const ts = await timeGpu(ctx, [s]);
     validate('dLogits', await readFloats(d, dL, B * K), wantD);
     rows.push({ kernel: 'softmax_cross_entropy', shape: `B=${B} K=10`, work: B * K * 12, unit: 'GB/s', gpu: { default: { ...ts, ran: 'single workgroup' } }, cpu: cpuS });
-    for (const [label, C, K] of OUTPUT_LAYERS) rows.push(await outputLayerRow(k, ctx, B, C, K, label, step));
+    for (const [label, C, K] of OUTPUT_LAYERS) rows.push(await outputLayerRow(k, planner, ctx, B, C, K, label, step));
   }
   for (const [name, sizes] of [['lecun', [784, 300, 100, 10]], ['nielsen', [784, 30, 10]]] as const) {
     const layout = paramLayout(denseNetwork([...sizes]));
@@ -219,7 +225,7 @@ async function otherRows(k: KernelCache, ctx: GpuContext, batches: number[]): Pr
 export async function kernelTable(ctx: GpuContext, opts: { quick: boolean }): Promise<KernelRow[]> {
   const k = new KernelCache(ctx);
   // 'auto': the autotuner's plan for each shape (variant and split of k), as the trainer would run it.
-  k.tuner = createTuner(ctx, memoryStore());
+  const planner = createAutotuner(k, createTuner(ctx, memoryStore()));
   const CHOICES: MatmulChoice[] = [...ALL_MATMUL_VARIANTS.filter((v) => variantRuns(ctx, v)), 'auto'];
   const rows: KernelRow[] = [];
   const batches = opts.quick ? [100] : [1, 10, 100, 1000];
@@ -228,12 +234,12 @@ export async function kernelTable(ctx: GpuContext, opts: { quick: boolean }): Pr
     for (const [label, C, OC] of opts.quick ? LAYERS.slice(0, 1) : LAYERS) {
       for (const op of ops) {
         if (op === 'backward input' && (label.endsWith(' 1'))) continue; // the first layer needs no dX
-        rows.push(await matmulRow(k, ctx, op, B, C, OC, `${label} B=${B}`, CHOICES));
+        rows.push(await matmulRow(k, planner, ctx, op, B, C, OC, `${label} B=${B}`, CHOICES));
       }
     }
   }
-  if (!opts.quick) for (const op of ops) rows.push(await matmulRow(k, ctx, op, 1024, 1024, 1024, '1024³', CHOICES));
-  rows.push(...(await otherRows(k, ctx, batches)));
+  if (!opts.quick) for (const op of ops) rows.push(await matmulRow(k, planner, ctx, op, 1024, 1024, 1024, '1024³', CHOICES));
+  rows.push(...(await otherRows(k, planner, ctx, batches)));
   return rows;
 }
 

@@ -1,10 +1,12 @@
 /**
  * Timing GPU dispatches and CPU functions: validate first (callers do), warm up, then
- * repeat. GPU time comes from timestamp queries around the compute pass where the adapter
- * has them, else from the wall clock around queue.onSubmittedWorkDone().
+ * repeat. GPU passes are timed by src/gpu/timing.ts, the autotuner's clock: timestamp
+ * queries around the compute pass where the adapter has them, else the wall clock around
+ * queue.onSubmittedWorkDone().
  */
 import type { GpuContext } from '../src/gpu/device.ts';
-import { encodeDispatch, type Dispatch } from '../src/gpu/ops.ts';
+import type { Dispatch } from '../src/gpu/dispatch.ts';
+import { dispatchTimer } from '../src/gpu/timing.ts';
 import { meanSd } from './table.ts';
 
 export interface Timing {
@@ -17,53 +19,25 @@ export interface Timing {
 const TARGET_MS = 25; // each measurement runs at least this long
 const MEASUREMENTS = 5;
 
-async function runPass(ctx: GpuContext, dispatches: Dispatch[], repeats: number, query: GPUQuerySet | null, resolve: GPUBuffer | null) {
-  const d = ctx.device;
-  const encoder = d.createCommandEncoder({ label: 'bench' });
-  const pass = encoder.beginComputePass(
-    query ? { timestampWrites: { querySet: query, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {},
-  );
-  for (let r = 0; r < repeats; r++) for (const disp of dispatches) encodeDispatch(pass, disp, 0);
-  pass.end();
-  if (query && resolve) encoder.resolveQuerySet(query, 0, 2, resolve, 0);
-  const t0 = performance.now();
-  d.queue.submit([encoder.finish()]);
-  await d.queue.onSubmittedWorkDone();
-  return performance.now() - t0;
-}
-
 /** Runs `dispatches` once and waits for them (to validate a result before timing it). */
 export async function runOnce(ctx: GpuContext, dispatches: Dispatch[]): Promise<void> {
-  await runPass(ctx, dispatches, 1, null, null);
+  const timer = dispatchTimer(ctx, dispatches, 'bench');
+  await timer.run(1, false);
+  timer.destroy();
 }
 
-/** Milliseconds per repetition of `dispatches` (encoded back to back in one pass). */
+/** Milliseconds per repetition of `dispatches` (encoded back to back in one pass): mean ± sd of MEASUREMENTS passes. */
 export async function timeGpu(ctx: GpuContext, dispatches: Dispatch[]): Promise<Timing> {
-  const d = ctx.device;
-  const query = ctx.hasTimestamps ? d.createQuerySet({ type: 'timestamp', count: 2 }) : null;
-  const resolve = query ? d.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : null;
-  const staging = query ? d.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : null;
-  const once = await runPass(ctx, dispatches, 1, null, null); // warm-up, and a first estimate
-  const repeats = Math.max(1, Math.min(1000, Math.ceil(TARGET_MS / Math.max(once, 0.01))));
-  const samples: number[] = [];
-  for (let m = 0; m < MEASUREMENTS; m++) {
-    const wall = await runPass(ctx, dispatches, repeats, query, resolve);
-    if (query && resolve && staging) {
-      const e = d.createCommandEncoder();
-      e.copyBufferToBuffer(resolve, 0, staging, 0, 16);
-      d.queue.submit([e.finish()]);
-      await staging.mapAsync(GPUMapMode.READ);
-      const [begin, end] = new BigUint64Array(staging.getMappedRange().slice(0));
-      staging.unmap();
-      samples.push(Number(end - begin) / 1e6 / repeats);
-    } else {
-      samples.push(wall / repeats);
-    }
+  const timer = dispatchTimer(ctx, dispatches, 'bench');
+  try {
+    const once = await timer.run(1, false); // warm-up, and a first estimate
+    const repeats = Math.max(1, Math.min(1000, Math.ceil(TARGET_MS / Math.max(once, 0.01))));
+    const samples: number[] = [];
+    for (let m = 0; m < MEASUREMENTS; m++) samples.push(await timer.run(repeats));
+    return { ...meanSd(samples), clock: timer.clock };
+  } finally {
+    timer.destroy();
   }
-  query?.destroy();
-  resolve?.destroy();
-  staging?.destroy();
-  return { ...meanSd(samples), clock: query ? 'timestamp' : 'wall' };
 }
 
 /** Milliseconds per call of `fn`. */

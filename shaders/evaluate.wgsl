@@ -5,7 +5,8 @@
 // Bindings: 0 out (read, (B, K)), 1 labels (read, u32 (B)), 2 preds (read_write, u32),
 //           3 rowLoss (read_write, f32), 4 dims (uniform: B, K, offset).
 // Dispatch: ceil(B / WG) workgroups; one invocation per row.
-// Overrides: WG, LOSS.
+// Overrides: WG, LOSS (codes.ts LOSS_CODE).
+// #include row_loss
 
 struct Dims { B: u32, K: u32, offset: u32, _pad0: u32 }
 
@@ -22,24 +23,11 @@ override LOSS: u32 = 0u;
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let r = gid.x;
   if (r >= dims.B) { return; }
-  let row = r * dims.K;
   let y = labels[r];
-  var best = 0u;
-  for (var k = 1u; k < dims.K; k++) {
-    if (outputs[row + k] > outputs[row + best]) { best = k; }
-  }
-  var loss = 0.0;
-  if (LOSS == 0u) {
-    let mx = outputs[row + best];
-    var sum = 0.0;
-    for (var k = 0u; k < dims.K; k++) { sum += exp(outputs[row + k] - mx); }
-    loss = log(sum) - (outputs[row + y] - mx);
-  } else {
-    for (var k = 0u; k < dims.K; k++) {
-      let diff = outputs[row + k] - select(0.0, 1.0, k == y);
-      loss += 0.5 * diff * diff;
-    }
-  }
+  let best = rowArgmax(r, dims.K);
+  let loss = lossOfRow(r, dims.K, y, best, LOSS);
   preds[dims.offset + r] = best;
   rowLoss[dims.offset + r] = loss;
 }
+
+fn lossInput(b: u32, k: u32) -> f32 { return outputs[b * dims.K + k]; }

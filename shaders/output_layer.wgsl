@@ -41,6 +41,7 @@
 // #include optimizer
 // #include step
 // #include hash
+// #include row_loss
 
 struct Dims {
   B: u32, C: u32, K: u32, S: u32,
@@ -106,15 +107,10 @@ fn oneRow(s: u32, t: u32, b: u32, C: u32, K: u32) {
 
   // The row's argmax and (cross-entropy) softmax normaliser, by every invocation alike
   // (on a GPU as fast as one invocation doing it, and no barrier).
-  var best = 0u;
-  for (var k = 1u; k < K; k++) {
-    if (zs[k] > zs[best]) { best = k; }
-  }
+  let best = rowArgmax(b, K);
   let mx = zs[best];
   var sum = 0.0;
-  if (LOSS == 0u) {
-    for (var k = 0u; k < K; k++) { sum += exp(zs[k] - mx); }
-  }
+  if (LOSS == 0u) { sum = rowExpSum(b, K, mx); }
   let y = labels[b];
   let invB = 1.0 / f32(dims.B);
   if (t < K) {
@@ -133,15 +129,8 @@ fn oneRow(s: u32, t: u32, b: u32, C: u32, K: u32) {
     }
   }
   if (s == 0u && t == 0u) {
-    var loss = 0.0;
-    if (LOSS == 0u) {
-      loss = log(sum) - (zs[y] - mx);
-    } else {
-      for (var k = 0u; k < K; k++) {
-        let diff = zs[k] - select(0.0, 1.0, k == y);
-        loss += 0.5 * diff * diff;
-      }
-    }
+    var loss: f32;
+    if (LOSS == 0u) { loss = crossEntropy(b, y, mx, sum); } else { loss = quadratic(b, K, y); }
     rowStats[step.index * dims.B + b] = vec2<f32>(loss, select(0.0, 1.0, best == y));
   }
   if (BACKWARD) {
@@ -163,3 +152,6 @@ fn kept(i: u32) -> bool {
   let t = opt.t0 + step.index + 1u;
   return pcgHash(dims.seed ^ pcgHash(dims.layer ^ pcgHash(t ^ pcgHash(i)))) >= dims.threshold;
 }
+
+// Row b's z (or a) as oneRow left it in shared memory, for lib/row_loss.wgsl.
+fn lossInput(b: u32, k: u32) -> f32 { return zs[k]; }

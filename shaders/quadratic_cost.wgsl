@@ -9,6 +9,7 @@
 // Overrides: WG (power of two), ACT (the output activation).
 // #include activations
 // #include step
+// #include row_loss
 
 struct Dims { B: u32, K: u32, _pad0: u32, _pad1: u32 }
 
@@ -31,17 +32,15 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   for (var r = t; r < dims.B; r += WG) {
     let row = r * K;
     let y = labels[r];
-    var best = 0u;
-    var loss = 0.0;
+    let best = rowArgmax(r, K);
     for (var k = 0u; k < K; k++) {
       let av = act[row + k];
-      if (av > act[row + best]) { best = k; }
-      let diff = av - select(0.0, 1.0, k == y);
-      loss += 0.5 * diff * diff;
-      dZ[row + k] = diff * activationGrad(av, ACT) * invB;
+      dZ[row + k] = (av - select(0.0, 1.0, k == y)) * activationGrad(av, ACT) * invB;
     }
-    mine += vec2<f32>(loss, select(0.0, 1.0, best == y));
+    mine += vec2<f32>(quadratic(r, K, y), select(0.0, 1.0, best == y));
   }
   let total = workgroupSum(t, mine);
   if (t == 0u) { stats[step.index] = total; }
 }
+
+fn lossInput(b: u32, k: u32) -> f32 { return act[b * dims.K + k]; }

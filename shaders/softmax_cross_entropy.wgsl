@@ -10,6 +10,7 @@
 //           totals are reduced without atomics, deterministically.
 // Overrides: WG (power of two, ≤ maxComputeInvocationsPerWorkgroup).
 // #include step
+// #include row_loss
 
 struct Dims { B: u32, K: u32, _pad0: u32, _pad1: u32 }
 
@@ -30,15 +31,11 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   var mine = vec2<f32>(0.0, 0.0);
   for (var r = t; r < dims.B; r += WG) {
     let row = r * K;
-    var best = 0u;
-    for (var k = 1u; k < K; k++) {
-      if (logits[row + k] > logits[row + best]) { best = k; }
-    }
+    let best = rowArgmax(r, K);
     let mx = logits[row + best];
-    var sum = 0.0;
-    for (var k = 0u; k < K; k++) { sum += exp(logits[row + k] - mx); }
+    let sum = rowExpSum(r, K, mx);
     let y = labels[r];
-    mine += vec2<f32>(log(sum) - (logits[row + y] - mx), select(0.0, 1.0, best == y));
+    mine += vec2<f32>(crossEntropy(r, y, mx, sum), select(0.0, 1.0, best == y));
     for (var k = 0u; k < K; k++) {
       let p = exp(logits[row + k] - mx) / sum;
       dLogits[row + k] = (p - select(0.0, 1.0, k == y)) * invB;
@@ -47,3 +44,5 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>) {
   let total = workgroupSum(t, mine);
   if (t == 0u) { stats[step.index] = total; }
 }
+
+fn lossInput(b: u32, k: u32) -> f32 { return logits[b * dims.K + k]; }

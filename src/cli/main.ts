@@ -1,7 +1,7 @@
 /** The `wgtrain` command line. */
 import { Command, Option } from 'commander';
 import { ADAPTER_CHOICES } from '../gpu/node-gpu.node.ts';
-import { ALL_MATMUL_VARIANTS } from '../gpu/ops.ts';
+import { ALL_MATMUL_VARIANTS } from '../gpu/matmul-plans.ts';
 import { ARCH_HELP } from '../model/arch.ts';
 import { ACTIVATIONS, INITS, LOSSES } from '../model/spec.ts';
 import { OPTIMIZERS, PRESETS } from '../train/config.ts';

@@ -6,7 +6,7 @@ import type { Dataset, Split } from '../data/dataset.ts';
 import { resolveDataset } from '../data/resolve.node.ts';
 import { CpuTrainer } from '../cpu/trainer.ts';
 import { ADAPTER_CHOICES, openNodeGpu, type AdapterChoice } from '../gpu/node-gpu.node.ts';
-import { ALL_MATMUL_VARIANTS, checkVariantRuns, type MatmulChoice } from '../gpu/ops.ts';
+import { ALL_MATMUL_VARIANTS, checkVariantRuns, type MatmulChoice } from '../gpu/matmul-plans.ts';
 import { createTuner } from '../gpu/autotune.ts';
 import { fileStore } from '../gpu/autotune.node.ts';
 import { GpuTrainer } from '../gpu/trainer.ts';

@@ -7,9 +7,9 @@
  */
 import { memoryStore, type TuneStore } from './autotune.ts';
 
-export const TUNE_DB = 'wgtrain';
-export const TUNE_STORE = 'tune';
-export const TUNE_KEY = 'matmul';
+const TUNE_DB = 'wgtrain';
+const TUNE_STORE = 'tune';
+const TUNE_KEY = 'matmul';
 
 function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {

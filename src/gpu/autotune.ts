@@ -1,6 +1,6 @@
 /**
- * The matmul autotuner: on the adapter in use, time each candidate variant on each matmul
- * shape the training step needs and keep the fastest, per adapter and shape, in a cache
+ * The matmul autotuner, the MatmulPlanner that measures: on the adapter in use, time each
+ * candidate on each matmul shape the training step needs and keep the fastest, per adapter and shape, in a cache
  * (a JSON file in Node, autotune.node.ts; IndexedDB in the page, autotune.browser.ts). No list of adapter names decides the
  * kernel: the adapter nobody here can test is exactly where measurement must decide.
  *
@@ -8,14 +8,23 @@
  * adapters compile on first use), then run in submits of `reps` dispatches until the budget
  * for that candidate is spent; the time is the best submit's per-dispatch time (the
  * minimum: the least disturbed by other work on the machine), from timestamp queries where
- * the device has them, else the wall clock around onSubmittedWorkDone. A
- * candidate whose first timed submit is 4× slower than the best so far is dropped without
- * spending its budget.
+ * the device has them, else the wall clock around onSubmittedWorkDone (timeCandidate in
+ * timing.ts). A candidate whose first timed submit is 4× slower than the best so far is
+ * dropped without spending its budget.
  */
-import { storageBuffer } from './buffers.ts';
 import { adapterName, type AdapterSummary, type GpuContext } from './device.ts';
-import type { KernelCache } from './kernels.ts';
-import { encodeDispatch, type Dispatch, type MatmulProblem } from './ops.ts';
+import type { Activation, Loss } from '../model/spec.ts';
+import { storageBuffer } from './buffers.ts';
+import { destroyDispatch } from './dispatch.ts';
+import { STEP_SLOT_BYTES, type KernelCache } from './kernels.ts';
+import {
+  byteInputFits, candidatePlans, forwardProblem, onesRowKey, parsePlan, planName, problemKey, storedRowsA,
+  type MatmulChoice, type MatmulPlan, type MatmulPlanner, type MatmulProblem, type MatmulVariant,
+} from './matmul-plans.ts';
+import { quadraticCost, softmaxCrossEntropy } from './ops/loss.ts';
+import { matmulBackwardInput, matmulForward, matmulPlanned } from './ops/matmul.ts';
+import { outputLayer, outputLayerFits } from './ops/output-layer.ts';
+import { timeCandidate } from './timing.ts';
 
 /** Where the winners are kept between runs. */
 export interface TuneStore {
@@ -42,11 +51,6 @@ export interface TuneResult {
 /** The cache key of an adapter: its name, backend and driver description. */
 export function adapterKey(a: AdapterSummary): string {
   return `${adapterName(a)} [${a.backend}, ${a.featureLevel}]`;
-}
-
-/** The cache key of a problem: what changes the kernels' speed (sizes, strides, transposes, role). */
-export function problemKey(p: MatmulProblem, bytes: boolean): string {
-  return `${p.M}x${p.N}x${p.K} lda${p.lda} ldb${p.ldb} ${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'} mode${p.mode}${bytes ? ' u8' : ''}`;
 }
 
 export type Measure<T extends string> = (candidate: T, budgetMs: number, giveUpMs: number) => Promise<number>;
@@ -125,67 +129,13 @@ export function createTuner(ctx: GpuContext, store: TuneStore, budgetMs?: number
  * submit latency to average away), 30 with the wall clock. A GPU step's shapes times ~20
  * candidates each, so this is most of the first run's tuning time (cached after).
  */
-export function defaultBudgetMs(ctx: GpuContext): number {
+function defaultBudgetMs(ctx: GpuContext): number {
   return ctx.hasTimestamps ? 10 : 30;
 }
 
-/**
- * Times built dispatches (with a split-K reduce, if any), encoded back to back, on the buffers
- * they were built over:
- * ms per dispatch, from timestamp queries around the pass where the device has them (the
- * GPU's own clock: no submit or fence latency in it), else the wall clock around
- * onSubmittedWorkDone. Infinity when its first timed submit is over `giveUpMs`.
- */
-export async function timeCandidate(
-  k: KernelCache, dispatches: Dispatch | Dispatch[], budgetMs: number, giveUpMs: number,
-): Promise<number> {
-  const device = k.device;
-  const list = Array.isArray(dispatches) ? dispatches : [dispatches];
-  const timestamps = k.ctx.hasTimestamps;
-  const query = timestamps ? device.createQuerySet({ label: 'tune timestamps', type: 'timestamp', count: 2 }) : null;
-  const resolve = query ? device.createBuffer({ label: 'tune timestamps', size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC }) : null;
-  const staging = query ? device.createBuffer({ label: 'tune timestamps read', size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST }) : null;
-  const runReps = async (reps: number, timed = true) => {
-    const encoder = device.createCommandEncoder({ label: `tune ${list[0].label}` });
-    const stamp = timed && query;
-    const pass = encoder.beginComputePass(stamp ? { timestampWrites: { querySet: query, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 } } : {});
-    for (let r = 0; r < reps; r++) for (const d of list) encodeDispatch(pass, d);
-    pass.end();
-    if (stamp && resolve && staging) {
-      encoder.resolveQuerySet(query, 0, 2, resolve, 0);
-      encoder.copyBufferToBuffer(resolve, 0, staging, 0, 16);
-    }
-    const t0 = performance.now();
-    device.queue.submit([encoder.finish()]);
-    await device.queue.onSubmittedWorkDone();
-    const wall = (performance.now() - t0) / reps;
-    if (!stamp || !staging) return wall;
-    await staging.mapAsync(GPUMapMode.READ);
-    const [begin, end] = new BigUint64Array(staging.getMappedRange().slice(0));
-    staging.unmap();
-    // A clock that did not advance (an adapter that writes zeros) leaves the wall clock.
-    return end > begin ? Number(end - begin) / 1e6 / reps : wall;
-  };
-  try {
-    await runReps(1, false); // warm-up: software adapters compile the shader on its first dispatch
-    const first = await runReps(1); // the early give-up
-    if (first > giveUpMs) return Infinity;
-    let best = first;
-    const reps = Math.max(1, Math.min(50, Math.floor(budgetMs / 4 / Math.max(first, 0.005))));
-    const start = performance.now();
-    while (performance.now() - start < budgetMs) best = Math.min(best, await runReps(reps));
-    return best;
-  } finally {
-    query?.destroy();
-    resolve?.destroy();
-    staging?.destroy();
-  }
-}
-
 /** Scratch operands sized for a problem (reused across candidates). */
-export function scratchOperands(device: GPUDevice, p: MatmulProblem, bytes: boolean): { a: GPUBuffer; b: GPUBuffer; aux: GPUBuffer; out: GPUBuffer } {
-  const rowsA = p.mode >= 2 ? p.M - 1 : p.M;
-  const aFloats = p.transA ? p.K * p.lda : rowsA * p.lda;
+function scratchOperands(device: GPUDevice, p: MatmulProblem, bytes: boolean): { a: GPUBuffer; b: GPUBuffer; aux: GPUBuffer; out: GPUBuffer } {
+  const aFloats = p.transA ? p.K * p.lda : storedRowsA(p) * p.lda;
   const bFloats = (p.transB ? p.N * p.ldb : p.K * p.ldb) + p.N; // + the bias row
   const size = (n: number) => Math.max(16, Math.ceil((n * 4) / 16) * 16);
   return {
@@ -194,4 +144,111 @@ export function scratchOperands(device: GPUDevice, p: MatmulProblem, bytes: bool
     aux: storageBuffer(device, 'tune aux', size(Math.max(p.M * p.N, 64))),
     out: storageBuffer(device, 'tune out', size(p.M * p.N)),
   };
+}
+
+/**
+ * The matmul planner that measures: each decision timed on scratch buffers of the
+ * problem's shape the first time it is asked, on the kernel cache's device, and kept by the
+ * tuner (its cache of winners per adapter).
+ */
+export class Autotuner implements MatmulPlanner {
+  constructor(
+    private readonly k: KernelCache,
+    readonly tuner: MatmulTuner,
+  ) {}
+
+  /** The fastest candidate plan (candidatePlans) on this adapter. */
+  async plan(p: MatmulProblem): Promise<MatmulPlan> {
+    const names = candidatePlans(this.k.ctx, p).map(planName);
+    // Splits of one variant are measured in increasing order and stop at the first that is
+    // no faster than the one before: past it, more slices only add partial sums to reduce.
+    const previous = new Map<MatmulVariant, number>();
+    const winner = await this.tuner.choose(problemKey(p, false), names, async (name, budgetMs, giveUpMs) => {
+      const plan = parsePlan(name)!;
+      const before = previous.get(plan.variant);
+      if (plan.split > 1 && before === Infinity) return Infinity;
+      const ms = await this.timeOnScratch(p, plan, false, budgetMs, giveUpMs, false);
+      if (plan.split === 1 && Number.isFinite(ms)) previous.set(plan.variant, ms);
+      if (plan.split > 1) previous.set(plan.variant, before !== undefined && ms >= before ? Infinity : ms);
+      return ms;
+    });
+    return parsePlan(winner)!;
+  }
+
+  /** It fits, and matmul_vec4_u8 beats the fastest f32 plan on the layer's forward shape. */
+  async byteInput(B: number, C: number, OC: number): Promise<boolean> {
+    if (!byteInputFits('vec4', B, C, OC)) return false;
+    const p = forwardProblem(B, C, OC, 'identity');
+    const f32 = await this.plan(p);
+    const winner = await this.tuner.choose(problemKey(p, true), ['f32', 'u8'] as ('f32' | 'u8')[], (input, budgetMs, giveUpMs) =>
+      this.timeOnScratch(p, input === 'u8' ? { variant: 'vec4', split: f32.split } : f32, input === 'u8', budgetMs, giveUpMs, false),
+    );
+    return winner === 'u8';
+  }
+
+  /**
+   * Measured, not guessed from the adapter's name: on SwiftShader selects made layer 2's
+   * weight gradient 1.7× faster, on llvmpipe 30% slower.
+   */
+  async onesRowSelects(p: MatmulProblem, plan: MatmulPlan): Promise<boolean> {
+    const winner = await this.tuner.choose(onesRowKey(p, plan), ['branch', 'selects'] as ('branch' | 'selects')[], (form, budgetMs, giveUpMs) =>
+      this.timeOnScratch(p, plan, false, budgetMs, giveUpMs, form === 'selects'),
+    );
+    return winner === 'selects';
+  }
+
+  /**
+   * Both forms timed on scratch buffers of the layer's shape, the trio with the trainer's
+   * matmul choice. Measured, because the answer differs by adapter: on llvmpipe the trio of
+   * vec4 kernels measured 2–12× faster; a GPU pays ~3 µs per dispatch and little for the
+   * fused kernel's recomputed logits.
+   */
+  async outputFusion(variant: MatmulChoice, B: number, C: number, K: number, loss: Loss, actOut: Activation, actPrev: Activation): Promise<boolean> {
+    const k = this.k;
+    if (!outputLayerFits(k.device, K)) return false;
+    const matmuls = { variant, planner: this };
+    const key = `output layer ${B}x${C}x${K} ${loss} ${actOut} ${actPrev} matmul ${variant}`;
+    const winner = await this.tuner.choose(key, ['unfused', 'fused'] as ('unfused' | 'fused')[], async (form, budgetMs, giveUpMs) => {
+      const d = k.device;
+      const buf = (label: string, floats: number) => storageBuffer(d, `tune output layer ${label}`, Math.max(16, floats * 4));
+      const [h, wb, labels, out, dZ, dH, stats] = [buf('h', B * C), buf('wb', (C + 1) * K), buf('labels', B), buf('out', B * K), buf('dZ', B * K), buf('dH', B * C), buf('stats', 2 * B)];
+      const slot = d.createBuffer({ label: 'tune output layer step', size: STEP_SLOT_BYTES, usage: GPUBufferUsage.UNIFORM });
+      const step = k.stepBindGroup(slot, 'tune output layer step');
+      const dispatches =
+        form === 'fused'
+          ? [await outputLayer(k, out, dZ, dH, stats, h, wb, labels, B, C, K, loss, actOut, actPrev, step, 'tune output_layer')]
+          : [
+              await matmulForward(k, matmuls, out, h, wb, B, C, K, loss === 'cross-entropy' ? 'identity' : actOut, 'tune output forward'),
+              loss === 'cross-entropy'
+                ? await softmaxCrossEntropy(k, dZ, out, labels, stats, B, K, step, 'tune output loss')
+                : await quadraticCost(k, dZ, out, labels, stats, B, K, actOut, step, 'tune output loss'),
+              await matmulBackwardInput(k, matmuls, dH, dZ, wb, h, B, C, K, actPrev, 'tune output backward input'),
+            ];
+      try {
+        return await timeCandidate(k.ctx, dispatches, budgetMs, giveUpMs);
+      } finally {
+        dispatches.forEach(destroyDispatch);
+        for (const b of [h, wb, labels, out, dZ, dH, stats, slot]) b.destroy();
+      }
+    });
+    return winner === 'fused';
+  }
+
+  /** Times one plan (with a byte input: matmul_vec4_u8) on scratch operands of the problem's shape. */
+  private async timeOnScratch(p: MatmulProblem, plan: MatmulPlan, bytes: boolean, budgetMs: number, giveUpMs: number, selects: boolean): Promise<number> {
+    const ops = scratchOperands(this.k.device, p, bytes);
+    const label = `tune ${bytes ? 'vec4_u8' : planName(plan)}`;
+    const d = await matmulPlanned(this.k, plan, label, p, bytes ? { bytes: ops.a } : ops.a, ops.b, ops.aux, ops.out, selects);
+    try {
+      return await timeCandidate(this.k.ctx, d, budgetMs, giveUpMs);
+    } finally {
+      destroyDispatch(d);
+      for (const b of Object.values(ops)) b.destroy();
+    }
+  }
+}
+
+/** The autotuner on a kernel cache's device, keeping its winners in `tuner`. */
+export function createAutotuner(k: KernelCache, tuner: MatmulTuner): Autotuner {
+  return new Autotuner(k, tuner);
 }

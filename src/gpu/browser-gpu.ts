@@ -7,7 +7,7 @@ import { openDevice, summarizeAdapter, type GpuContext } from './device.ts';
 import { loadShaderSources } from './shaders.browser.ts';
 
 /** Where a browser user learns how to turn WebGPU on. */
-export const ENABLE_WEBGPU_URL = 'https://developer.chrome.com/docs/web-platform/webgpu';
+const ENABLE_WEBGPU_URL = 'https://developer.chrome.com/docs/web-platform/webgpu';
 
 /** WebGPU is missing or finds no adapter: the page offers the CPU reference instead. */
 export class WebGpuUnavailableError extends Error {

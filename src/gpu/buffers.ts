@@ -1,7 +1,7 @@
 /** Creating, filling and reading back buffers. */
 
 /** Storage usage plus copies both ways (read lazily: in Node the globals arrive with Dawn). */
-export const storageUsage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+const storageUsage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
 
 /** A storage buffer of `bytes` (rounded up to 4), or holding `data`. */
 export function storageBuffer(device: GPUDevice, label: string, data: number | ArrayBufferView): GPUBuffer {

@@ -5,7 +5,6 @@
  * cached by kernel name and override constants; every GPU object is labelled with the
  * kernel's name, and a shader that fails to compile throws with the compiler's messages.
  */
-import type { MatmulTuner } from './autotune.ts';
 import type { GpuContext } from './device.ts';
 import { expandShader } from './shader-library.ts';
 
@@ -20,7 +19,7 @@ interface KernelDef {
 const MATMUL: KernelDef = { bindings: ['read', 'read', 'read', 'rw', 'uniform'] };
 const LOSS: KernelDef = { bindings: ['read', 'read', 'rw', 'rw', 'uniform'], step: true };
 
-export const KERNELS = {
+const KERNELS = {
   matmul_naive: MATMUL,
   matmul_blocked: MATMUL,
   matmul_vec4: MATMUL,
@@ -33,8 +32,7 @@ export const KERNELS = {
   gather_batch: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'uniform'], step: true },
   gather_batch_vec4: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'uniform'], step: true },
   gather_batch_u8: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'uniform'], step: true },
-  sgd_update: { bindings: ['read', 'rw', 'uniform'] },
-  sgd_momentum_update: { bindings: ['read', 'rw', 'rw', 'uniform'] },
+  sgd_update: { bindings: ['read', 'rw', 'rw', 'uniform'] },
   evaluate: { bindings: ['read', 'read', 'rw', 'rw', 'uniform'] },
   adam_update: { bindings: ['read', 'rw', 'rw', 'rw', 'uniform'], step: true },
   im2col: { bindings: ['read', 'rw', 'uniform'] },
@@ -69,8 +67,6 @@ export class KernelCache {
   private layouts = new Map<string, GPUBindGroupLayout[]>();
   private pipelines = new Map<string, Promise<Kernel>>();
   private stepLayout: GPUBindGroupLayout;
-  /** Decides the 'auto' matmul variant per shape (src/gpu/autotune.ts); absent: 'auto' is refused. */
-  tuner?: MatmulTuner;
 
   constructor(readonly ctx: GpuContext) {
     this.stepLayout = ctx.device.createBindGroupLayout({

@@ -12,10 +12,12 @@ import { allocateScratch } from '../cpu/network.ts';
 import { optimizerOf, type TrainConfig } from '../train/config.ts';
 import type { GpuContext } from './device.ts';
 import type { KernelCache } from './kernels.ts';
-import { byteInputFits, outputLayerFits, tunedByteInput, tunedOutputFusion, type MatmulChoice } from './ops.ts';
+import { byteInputFits, policyOf, type MatmulChoice, type MatmulPolicy } from './matmul-plans.ts';
+import { outputLayerFits, tunedOutputFusion } from './ops/output-layer.ts';
 
 export interface StepPlan {
-  variant: MatmulChoice;
+  /** The matmul variant, with the planner that decides under 'auto'. */
+  variant: MatmulPolicy;
   /**
    * Layer 1 reads its input batch as bytes (matmul_vec4_u8): a quarter of the memory and of
    * the loads of the two largest matmuls, where the first layer is dense and vec4 fits it.
@@ -33,7 +35,7 @@ export interface StepPlan {
 
 /** What a trainer's options ask for; absent: decided here. */
 export interface StepRequest {
-  variant: MatmulChoice;
+  variant: MatmulChoice | MatmulPolicy;
   fuseUpdate?: boolean;
   fuseOutput?: boolean | 'auto';
   stepsPerSubmit?: number;
@@ -53,13 +55,13 @@ export async function planStep(
   k: KernelCache, ctx: GpuContext, config: TrainConfig, net: ResolvedNetwork, request: StepRequest,
 ): Promise<StepPlan> {
   const B = config.batch;
-  const { variant } = request;
+  const variant = policyOf(request.variant);
   const first = net.layers[0];
   const out = net.layers[net.layers.length - 1];
   const [C, OC] = [shapeSize(first.in), shapeSize(first.out)];
   const bytesInput =
     first.layer.type === 'dense' &&
-    (variant === 'auto' ? await tunedByteInput(k, B, C, OC) : byteInputFits(variant, B, C, OC));
+    (variant.variant === 'auto' ? Boolean(await variant.planner?.byteInput(B, C, OC)) : byteInputFits(variant.variant, B, C, OC));
   // output_layer reads its input as floats: not a byte batch (a network of one dense layer).
   const K = shapeSize(out.out);
   const fusable = !(bytesInput && out.index === 0) && outputLayerFits(ctx.device, K);

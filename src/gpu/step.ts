@@ -10,9 +10,12 @@ import { shapeSize } from '../model/spec.ts';
 import { dropoutSeed, optimizerOf, type TrainConfig } from '../train/config.ts';
 import type { StepPlan } from './step-plan.ts';
 import type { GpuWorkspace } from './workspace.ts';
-import {
-  adamUpdate, dropout, gatherBatch, outputLayer, quadraticCost, sgdMomentumUpdate, sgdUpdate, softmaxCrossEntropy, type Dispatch,
-} from './ops.ts';
+import type { Dispatch } from './dispatch.ts';
+import { dropout } from './ops/dropout.ts';
+import { gatherBatch } from './ops/gather.ts';
+import { quadraticCost, softmaxCrossEntropy } from './ops/loss.ts';
+import { outputLayer } from './ops/output-layer.ts';
+import { adamUpdate, sgdMomentumUpdate, sgdUpdate } from './ops/update.ts';
 
 /** The buffers a step reads and writes besides the workspace. */
 export interface StepState extends GpuLayerContext {

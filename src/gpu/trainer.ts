@@ -28,8 +28,11 @@ import {
 import { packBytes, readBuffer, readFloats, storageBuffer } from './buffers.ts';
 import { adapterName, type GpuContext } from './device.ts';
 import { KernelCache, STEP_SLOT_BYTES } from './kernels.ts';
-import { createTuner, memoryStore, type MatmulTuner } from './autotune.ts';
-import { destroyDispatch, encodeDispatch, evaluateRows, optimizerBuffer, optimizerWords, type Dispatch, type MatmulChoice } from './ops.ts';
+import { createAutotuner, createTuner, memoryStore, type MatmulTuner } from './autotune.ts';
+import { destroyDispatch, encodeDispatch, type Dispatch } from './dispatch.ts';
+import type { MatmulChoice } from './matmul-plans.ts';
+import { evaluateRows } from './ops/evaluate.ts';
+import { optimizerBuffer, optimizerWords } from './ops/update.ts';
 import { epochReadback, readEpoch, type EpochReadback } from './readback.ts';
 import { backward, forward, gather, loss, update, type GatherSource, type StepState } from './step.ts';
 import { defaultEvalChunk, planStep, type StepPlan } from './step-plan.ts';
@@ -141,9 +144,9 @@ export class GpuTrainer implements Trainer {
     private plan: StepPlan,
   ) {
     this.device = ctx.device;
-    this.variant = plan.variant;
+    this.variant = plan.variant.variant;
     this.net = resolveNetwork(config.model);
-    this.description = `GPU: ${adapterName(ctx.adapter)}, matmul ${plan.variant === 'auto' ? 'autotuned per shape' : plan.variant}`;
+    this.description = `GPU: ${adapterName(ctx.adapter)}, matmul ${this.variant === 'auto' ? 'autotuned per shape' : this.variant}`;
     this.rng = shuffleRng(config.seed);
     this.permHost = new Uint32Array(train.count);
     this.steps = Math.floor(train.count / config.batch);
@@ -152,8 +155,9 @@ export class GpuTrainer implements Trainer {
   static async create(ctx: GpuContext, config: TrainConfig, train: Split, val: Split, options: GpuTrainerOptions = {}): Promise<GpuTrainer> {
     const net = resolveNetwork(config.model);
     const k = new KernelCache(ctx);
-    k.tuner = options.tuner ?? createTuner(ctx, PROCESS_TUNE_STORE);
-    const request = { ...options, variant: options.variant ?? defaultVariant(ctx) };
+    // The autotuner is the planner the ops consult under 'auto'; created here, and nowhere else in a trainer.
+    const planner = createAutotuner(k, options.tuner ?? createTuner(ctx, PROCESS_TUNE_STORE));
+    const request = { ...options, variant: { variant: options.variant ?? defaultVariant(ctx), planner } };
     // The limits first, before anything is measured or allocated.
     checkLimits(ctx, config, net, train, request.evalChunk);
     const plan = await planStep(k, ctx, config, net, request);

@@ -8,7 +8,8 @@ import type { GpuLayerIO } from '../layers/layer.ts';
 import type { LayerBlock, StateBlock } from '../model/param-block.ts';
 import type { ResolvedNetwork } from '../model/network.ts';
 import { shapeSize } from '../model/spec.ts';
-import type { ByteInput, Slice } from './ops.ts';
+import type { Slice } from './dispatch.ts';
+import type { ByteInput } from './ops/matmul.ts';
 
 /** Makes (and owns) a storage buffer of `bytes`. */
 export type Allocate = (label: string, bytes: number) => GPUBuffer;

@@ -14,7 +14,7 @@ import { batchnormBackward, batchnormForward, batchnormStats } from '../cpu/batc
 import {
   batchnormBackward as gpuBackward, batchnormBackwardUpdate as gpuBackwardUpdate, batchnormForward as gpuForward,
   batchnormStats as gpuStats,
-} from '../gpu/batchnorm-ops.ts';
+} from '../gpu/ops/batchnorm.ts';
 import type { Shape3 } from '../model/spec.ts';
 import { plainInput, type LayerModule, type ResolvedLayer } from './layer.ts';
 

@@ -8,7 +8,7 @@ import { colShape, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, con
 import {
   conv2dBackwardInput as gpuBackwardInput, conv2dBackwardWeight as gpuBackwardWeight,
   conv2dBackwardWeightUpdate as gpuBackwardWeightUpdate, conv2dForward as gpuForward,
-} from '../gpu/conv-ops.ts';
+} from '../gpu/ops/conv.ts';
 import { outputLength, type LayerOf, type Shape3 } from '../model/spec.ts';
 import { plainInput, type LayerModule, type ResolvedLayer, type ScratchSpec } from './layer.ts';
 

@@ -6,7 +6,7 @@ import { matmulBackwardInput, matmulBackwardWeight, matmulForward } from '../cpu
 import {
   matmulBackwardInput as gpuBackwardInput, matmulBackwardWeight as gpuBackwardWeight, matmulBackwardWeightUpdate as gpuBackwardWeightUpdate,
   matmulForward as gpuForward,
-} from '../gpu/ops.ts';
+} from '../gpu/ops/matmul.ts';
 import { shapeSize, flatShape } from '../model/spec.ts';
 import type { LayerModule } from './layer.ts';
 

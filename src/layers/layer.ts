@@ -13,7 +13,9 @@
  */
 import type { LayerBlock, ParamShape, StateBlock, StateShape } from '../model/param-block.ts';
 import type { Activation, LayerOf, LayerType, Shape3 } from '../model/spec.ts';
-import type { ByteInput, Dispatch, MatmulChoice, Slice } from '../gpu/ops.ts';
+import type { Dispatch, Slice } from '../gpu/dispatch.ts';
+import type { MatmulChoice, MatmulPolicy } from '../gpu/matmul-plans.ts';
+import type { ByteInput } from '../gpu/ops/matmul.ts';
 import type { KernelCache } from '../gpu/kernels.ts';
 
 /** A weight tensor as model files store it. */
@@ -82,7 +84,8 @@ export type CpuLayerIO = LayerIO<Float32Array, Float32Array, CpuScratch> & {
 
 export interface GpuLayerContext {
   k: KernelCache;
-  variant: MatmulChoice;
+  /** The matmul variant, with the planner that decides under 'auto'. */
+  variant: MatmulChoice | MatmulPolicy;
   opt: GPUBuffer;
   /** Plain SGD applied inside the weight-gradient matmul (no gradients stored). */
   fuseUpdate: boolean;

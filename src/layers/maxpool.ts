@@ -4,7 +4,7 @@
  * output's gradient there. No parameters. Token: poolK[sS][pP], e.g. "pool2", "pool3s2p1".
  */
 import { maxPoolBackward, maxPoolForward, poolGeometry, type PoolGeometry } from '../cpu/pool.ts';
-import { maxPoolBackward as gpuBackward, maxPoolForward as gpuForward } from '../gpu/conv-ops.ts';
+import { maxPoolBackward as gpuBackward, maxPoolForward as gpuForward } from '../gpu/ops/pool.ts';
 import { outputLength, shapeSize } from '../model/spec.ts';
 import { plainInput, type LayerModule, type ResolvedLayer } from './layer.ts';
 

@@ -95,13 +95,3 @@ export function classCount(spec: Pick<ModelSpec, 'layers'>): number {
   if (last?.type !== 'dense') throw new Error('A network ends with a dense layer of one unit per class.');
   return last.units;
 }
-
-/** Numeric codes shared with the WGSL kernels' ACT override constant. */
-export const ACTIVATION_CODE: Record<Activation, number> = {
-  identity: 0,
-  relu: 1,
-  sigmoid: 2,
-  tanh: 3,
-  softplus: 4,
-  step: 5,
-};

@@ -21,7 +21,7 @@ export async function testKernels(): Promise<KernelCache> {
   return new KernelCache(await testGpu());
 }
 
-import { encodeDispatch, type Dispatch } from '../../src/gpu/ops.ts';
+import { encodeDispatch, type Dispatch } from '../../src/gpu/dispatch.ts';
 import { storageBuffer } from '../../src/gpu/buffers.ts';
 
 /** Encodes the dispatches in one pass, submits, and waits. */

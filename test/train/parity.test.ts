@@ -4,7 +4,7 @@
  * then 20 steps of loss agree.
  */
 import { describe, expect, it } from 'vitest';
-import { MATMUL_VARIANTS } from '../../src/gpu/ops.ts';
+import { MATMUL_VARIANTS } from '../../src/gpu/matmul-plans.ts';
 import type { GpuTrainerOptions } from '../../src/gpu/trainer.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
 import { expectClose } from '../helpers/compare.ts';

@@ -9,9 +9,11 @@
 import { colShape, convGeometry } from '../../src/cpu/conv.ts';
 import { poolGeometry } from '../../src/cpu/pool.ts';
 import { readFloats, storageBuffer } from '../../src/gpu/buffers.ts';
-import { conv2dForward, maxPoolForward } from '../../src/gpu/conv-ops.ts';
+import { conv2dForward } from '../../src/gpu/ops/conv.ts';
+import { maxPoolForward } from '../../src/gpu/ops/pool.ts';
 import type { KernelCache } from '../../src/gpu/kernels.ts';
-import { destroyDispatch, encodeDispatch, type Dispatch, type MatmulVariant } from '../../src/gpu/ops.ts';
+import { destroyDispatch, encodeDispatch, type Dispatch } from '../../src/gpu/dispatch.ts';
+import type { MatmulVariant } from '../../src/gpu/matmul-plans.ts';
 import type { PlaygroundOutput, PlaygroundRequest } from '../shared/worker-protocol.ts';
 import { assembleOutputs, checkRequest, fits, imageValues, kernelBlock, PLAYGROUND_CONVS } from './conv-playground.ts';
 

@@ -3,10 +3,11 @@
  * arguments (src/cpu/avgpool.ts). Each is built once into a Dispatch that owns its uniform.
  */
 import type { PoolGeometry } from '../../cpu/pool.ts';
-import { ACTIVATION_CODE, type Activation } from '../../model/spec.ts';
+import type { Activation } from '../../model/spec.ts';
+import { ACTIVATION_CODE } from '../codes.ts';
 import { flatDispatch } from '../dispatch.ts';
 import type { KernelCache } from '../kernels.ts';
-import { buildOwning, uniformBuffer, type Dispatch, type Slice } from '../ops.ts';
+import { buildOwning, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 
 const WG = 256;
 

@@ -7,9 +7,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cpu from '../../../src/cpu/batchnorm.ts';
 import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
-import { batchnormBackward, batchnormBackwardUpdate, batchnormForward, batchnormStats } from '../../../src/gpu/batchnorm-ops.ts';
+import { batchnormBackward, batchnormBackwardUpdate, batchnormForward, batchnormStats } from '../../../src/gpu/ops/batchnorm.ts';
 import type { KernelCache } from '../../../src/gpu/kernels.ts';
-import { optimizerBuffer } from '../../../src/gpu/ops.ts';
+import { optimizerBuffer } from '../../../src/gpu/ops/update.ts';
 import { paramLayout } from '../../../src/model/layout.ts';
 import { expectClose, seededArray } from '../../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../../helpers/gpu.ts';

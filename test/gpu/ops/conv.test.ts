@@ -9,12 +9,11 @@ import * as cpuConv from '../../../src/cpu/conv.ts';
 import * as cpuPool from '../../../src/cpu/pool.ts';
 import { adamUpdate as cpuAdam } from '../../../src/cpu/update.ts';
 import { readBuffer, readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
-import {
-  col2im, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, im2col, maxPoolBackward, maxPoolForward,
-  weightSlices,
-} from '../../../src/gpu/conv-ops.ts';
+import { MATMUL_VARIANTS } from '../../../src/gpu/matmul-plans.ts';
+import { col2im, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, im2col, weightSlices } from '../../../src/gpu/ops/conv.ts';
+import { maxPoolBackward, maxPoolForward } from '../../../src/gpu/ops/pool.ts';
+import { adamUpdate, optimizerBuffer, optimizerWords } from '../../../src/gpu/ops/update.ts';
 import type { KernelCache } from '../../../src/gpu/kernels.ts';
-import { adamUpdate, MATMUL_VARIANTS, optimizerBuffer, optimizerWords } from '../../../src/gpu/ops.ts';
 import { paramLayout } from '../../../src/model/layout.ts';
 import { expectClose, seededArray } from '../../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../../helpers/gpu.ts';

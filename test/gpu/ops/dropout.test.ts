@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { dropout, keepThreshold, pcgHash } from '../../../src/cpu/dropout.ts';
 import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
-import { dropout as gpuDropout, optimizerBuffer, optimizerWords } from '../../../src/gpu/ops.ts';
+import { dropout as gpuDropout } from '../../../src/gpu/ops/dropout.ts';
+import { optimizerBuffer, optimizerWords } from '../../../src/gpu/ops/update.ts';
 import { paramLayout } from '../../../src/model/layout.ts';
 import { run, testKernels } from '../../helpers/gpu.ts';
 import { denseNetwork } from '../../../src/model/arch.ts';

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as cpu from '../../../src/cpu/loss.ts';
 import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
 import { STEP_SLOT_BYTES, type KernelCache } from '../../../src/gpu/kernels.ts';
-import { quadraticCost, softmaxCrossEntropy } from '../../../src/gpu/ops.ts';
+import { quadraticCost, softmaxCrossEntropy } from '../../../src/gpu/ops/loss.ts';
 import { expectClose, seededArray } from '../../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../../helpers/gpu.ts';
 

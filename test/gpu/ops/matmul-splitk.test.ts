@@ -8,10 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as cpu from '../../../src/cpu/matmul.ts';
 import { packBytes, readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
 import type { KernelCache } from '../../../src/gpu/kernels.ts';
-import {
-  backwardWeightProblem, candidatePlans, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward,
-  optimizerBuffer, parsePlan, planName, splitK, splitKReduce, type MatmulProblem,
-} from '../../../src/gpu/ops.ts';
+import { backwardWeightProblem, candidatePlans, MATMUL_VARIANTS, parsePlan, planName, splitK, type MatmulProblem } from '../../../src/gpu/matmul-plans.ts';
+import { matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, splitKReduce } from '../../../src/gpu/ops/matmul.ts';
+import { optimizerBuffer } from '../../../src/gpu/ops/update.ts';
 import { paramLayout } from '../../../src/model/layout.ts';
 import { ACTIVATIONS } from '../../../src/model/spec.ts';
 import { expectClose, seededArray } from '../../helpers/compare.ts';

@@ -10,12 +10,15 @@ import * as cpu from '../../../src/cpu/matmul.ts';
 import type { GpuContext } from '../../../src/gpu/device.ts';
 import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
 import { KernelCache } from '../../../src/gpu/kernels.ts';
+import { createAutotuner, type MatmulTuner } from '../../../src/gpu/autotune.ts';
 import { ceilDiv } from '../../../src/gpu/dispatch.ts';
-import {
-  buildOwning, checkVariantRuns, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, optimizerBuffer, tunedPlan, uniformBuffer,
-} from '../../../src/gpu/ops.ts';
+import { buildOwning, uniformBuffer } from '../../../src/gpu/dispatch.ts';
+import { checkVariantRuns } from '../../../src/gpu/matmul-plans.ts';
+import { matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from '../../../src/gpu/ops/matmul.ts';
+import { optimizerBuffer } from '../../../src/gpu/ops/update.ts';
 import { paramLayout } from '../../../src/model/layout.ts';
-import { ACTIVATION_CODE, ACTIVATIONS, type Activation } from '../../../src/model/spec.ts';
+import { ACTIVATIONS, type Activation } from '../../../src/model/spec.ts';
+import { ACTIVATION_CODE } from '../../../src/gpu/codes.ts';
 import { expectClose, seededArray } from '../../helpers/compare.ts';
 import { poisoned, run, subgroupGpu, testGpu } from '../../helpers/gpu.ts';
 import { denseNetwork } from '../../../src/model/arch.ts';
@@ -203,8 +206,7 @@ describe.skipIf(!sg.ctx)(`matmul_subgroup ${sg.reason}`, () => {
       },
     };
     const kt = new KernelCache(sg.ctx!);
-    kt.tuner = tuner as unknown as KernelCache['tuner'];
-    await tunedPlan(kt, { M: 7, N: 5, K: 13, lda: 13, ldb: 5, transA: false, transB: false, mode: 0, act: 'relu' });
+    await createAutotuner(kt, tuner as unknown as MatmulTuner).plan({ M: 7, N: 5, K: 13, lda: 13, ldb: 5, transA: false, transB: false, mode: 0, act: 'relu' });
     expect(timed).toContain('subgroup');
   });
 });
@@ -230,13 +232,13 @@ describe('matmul_subgroup on a device without `subgroups`', () => {
   it('is not among the autotuner\'s candidates', async () => {
     const timed: string[] = [];
     const kn = new KernelCache(ctx);
-    kn.tuner = {
+    const tuner = {
       choose: async <T extends string>(_key: string, candidates: T[]) => {
         timed.push(...candidates);
         return candidates[0];
       },
-    } as unknown as KernelCache['tuner'];
-    await tunedPlan(kn, { M: 7, N: 5, K: 13, lda: 13, ldb: 5, transA: false, transB: false, mode: 0, act: 'relu' });
+    } as unknown as MatmulTuner;
+    await createAutotuner(kn, tuner).plan({ M: 7, N: 5, K: 13, lda: 13, ldb: 5, transA: false, transB: false, mode: 0, act: 'relu' });
     expect(timed).toEqual(['naive', 'blocked', 'tiled', 'tiled32']);
   });
 });

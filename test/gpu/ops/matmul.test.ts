@@ -7,11 +7,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as cpu from '../../../src/cpu/matmul.ts';
 import { packBytes, readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
 import { KernelCache } from '../../../src/gpu/kernels.ts';
-import {
-  byteInputFits, MATMUL_VARIANTS, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, optimizerBuffer, destroyDispatch,
-  backwardWeightProblem, onesRowKey,
-} from '../../../src/gpu/ops.ts';
-import { adapterKey, MatmulTuner, memoryStore } from '../../../src/gpu/autotune.ts';
+import { destroyDispatch } from '../../../src/gpu/dispatch.ts';
+import { byteInputFits, MATMUL_VARIANTS, backwardWeightProblem, onesRowKey, type MatmulPolicy } from '../../../src/gpu/matmul-plans.ts';
+import { matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from '../../../src/gpu/ops/matmul.ts';
+import { optimizerBuffer } from '../../../src/gpu/ops/update.ts';
+import { adapterKey, createAutotuner, MatmulTuner, memoryStore } from '../../../src/gpu/autotune.ts';
 import { paramLayout } from '../../../src/model/layout.ts';
 import { ACTIVATIONS, type Activation } from '../../../src/model/spec.ts';
 import { expectClose, seededArray } from '../../helpers/compare.ts';
@@ -185,6 +185,7 @@ describe('matmul_vec4_u8 (input as bytes)', () => {
 // run here through a tuner whose cache says 'selects' for these shapes.
 describe('matmul_vec4 with SELECTS (the ones row by selects)', () => {
   let ks: KernelCache;
+  let selects: MatmulPolicy;
   const SELECT_SHAPES = [[100, 300, 100], [7, 784, 300], [8, 12, 16]] as const;
   beforeAll(() => {
     ks = new KernelCache(k.ctx);
@@ -192,15 +193,15 @@ describe('matmul_vec4 with SELECTS (the ones row by selects)', () => {
     for (const [B, C, OC] of SELECT_SHAPES) {
       for (const mode of [2, 3]) winners[onesRowKey(backwardWeightProblem(B, C, OC, mode), { variant: 'vec4', split: 1 })] = 'selects';
     }
-    ks.tuner = new MatmulTuner(adapterKey(k.ctx.adapter), memoryStore({ [adapterKey(k.ctx.adapter)]: winners }));
+    selects = { variant: 'vec4', planner: createAutotuner(ks, new MatmulTuner(adapterKey(k.ctx.adapter), memoryStore({ [adapterKey(k.ctx.adapter)]: winners }))) };
   });
 
   it('is chosen by measuring both forms on the adapter, not by its name', async () => {
     const kt = new KernelCache(k.ctx);
-    kt.tuner = new MatmulTuner(adapterKey(k.ctx.adapter), memoryStore(), 5);
+    const tuner = new MatmulTuner(adapterKey(k.ctx.adapter), memoryStore(), 5);
     const d = kt.device;
-    const dispatch = await matmulBackwardWeight(kt, 'vec4', poisoned(d, 'dWb', 301 * 100), storageBuffer(d, 'x', new Float32Array(100 * 300)), storageBuffer(d, 'dY', new Float32Array(100 * 100)), 100, 300, 100);
-    const result = kt.tuner.results.find((r) => r.key === onesRowKey(backwardWeightProblem(100, 300, 100), { variant: 'vec4', split: 1 }));
+    const dispatch = await matmulBackwardWeight(kt, { variant: 'vec4', planner: createAutotuner(kt, tuner) }, poisoned(d, 'dWb', 301 * 100), storageBuffer(d, 'x', new Float32Array(100 * 300)), storageBuffer(d, 'dY', new Float32Array(100 * 100)), 100, 300, 100);
+    const result = tuner.results.find((r) => r.key === onesRowKey(backwardWeightProblem(100, 300, 100), { variant: 'vec4', split: 1 }));
     expect(result?.cached).toBe(false);
     expect(Object.keys(result!.ms).sort()).toEqual(['branch', 'selects']);
     for (const ms of Object.values(result!.ms)) expect(ms).toBeGreaterThan(0);
@@ -215,7 +216,7 @@ describe('matmul_vec4 with SELECTS (the ones row by selects)', () => {
       const wb = seededArray((C + 1) * OC, 18);
       const d = ks.device;
       const dWb = poisoned(d, 'dWb', (C + 1) * OC);
-      const dispatch = await matmulBackwardWeight(ks, 'vec4', dWb, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), B, C, OC);
+      const dispatch = await matmulBackwardWeight(ks, selects, dWb, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), B, C, OC);
       expect(dispatch.label).toContain('[vec4, ones row by selects]');
       await run(d, [dispatch]);
       const want = new Float64Array((C + 1) * OC);
@@ -223,7 +224,7 @@ describe('matmul_vec4 with SELECTS (the ones row by selects)', () => {
       expectClose(`dWb (${C + 1}×${OC})`, await readFloats(d, dWb, (C + 1) * OC), want, TOL);
 
       const params = storageBuffer(d, 'wb', wb);
-      await run(d, [await matmulBackwardWeightUpdate(ks, 'vec4', params, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), optimizer(d, C, OC), B, C, OC)]);
+      await run(d, [await matmulBackwardWeightUpdate(ks, selects, params, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), optimizer(d, C, OC), B, C, OC)]);
       const wantWb = Float64Array.from(wb);
       cpu.matmulBackwardWeightUpdate(wantWb, Float64Array.from(x), Float64Array.from(dY), B, C, OC, LR, L2);
       expectClose(`wb (${C + 1}×${OC})`, await readFloats(d, params, (C + 1) * OC), wantWb, TOL);

@@ -1,6 +1,6 @@
 /**
  * GPU operations of the convolutional layers, with the CPU twins' names and arguments
- * (src/cpu/conv.ts, src/cpu/pool.ts). Each is built once into Dispatches, as in ops.ts.
+ * (src/cpu/conv.ts). Each is built once into Dispatches, as in matmul.ts.
  *
  * A convolution runs as im2col followed by the dense layer's matmul kernels with
  * M = B·OH·OW rows, K = KH·KW·IC and N = OC: forward (bias and activation fused), weight
@@ -11,15 +11,13 @@
  * weight over only a few hundred weights). The price is the im2col matrix in memory:
  * B·OH·OW·KH·KW·IC floats per layer (31 MB for the `cnn` preset's second layer at batch 100).
  */
-import { colShape, type ConvGeometry } from '../cpu/conv.ts';
-import type { PoolGeometry } from '../cpu/pool.ts';
-import { ACTIVATION_CODE, type Activation } from '../model/spec.ts';
-import { flatDispatch } from './dispatch.ts';
-import type { KernelCache } from './kernels.ts';
-import {
-  buildOwning, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, uniformBuffer,
-  type Dispatch, type MatmulChoice, type Slice,
-} from './ops.ts';
+import { colShape, type ConvGeometry } from '../../cpu/conv.ts';
+import type { Activation } from '../../model/spec.ts';
+import { ACTIVATION_CODE } from '../codes.ts';
+import { buildOwning, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
+import type { KernelCache } from '../kernels.ts';
+import type { MatmulChoice, MatmulPolicy } from '../matmul-plans.ts';
+import { matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from './matmul.ts';
 
 const WG = 256;
 
@@ -49,14 +47,14 @@ export function col2im(k: KernelCache, dX: Buf, dCol: Buf, xPrev: Buf, g: ConvGe
 
 /** out (B, OH, OW, OC) = act(x ⋆ W + b): im2col into col, then the forward matmul. */
 export async function conv2dForward(
-  k: KernelCache, variant: MatmulChoice, out: Buf, col: Buf, x: Buf, wb: Buf, g: ConvGeometry, act: Activation, label = 'conv2dForward',
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, out: Buf, col: Buf, x: Buf, wb: Buf, g: ConvGeometry, act: Activation, label = 'conv2dForward',
 ): Promise<Dispatch[]> {
   const { rows, cols } = colShape(g);
   return [await im2col(k, col, x, g, `${label} im2col`), await matmulForward(k, variant, out, col, wb, rows, cols, g.OC, act, `${label} matmul`)];
 }
 
 /** im2col rows per slice of a split-K weight gradient, roughly. */
-export const SPLIT_K_ROWS = 4096;
+const SPLIT_K_ROWS = 4096;
 
 /**
  * Slices of k (the weight gradient's B·OH·OW im2col rows) for a chosen variant: one per
@@ -75,7 +73,7 @@ export function weightSlices(g: ConvGeometry): number {
  * or applies them as the SGD step (MODE 3): one matmul dispatch and its reduce.
  */
 function weightGradient(
-  k: KernelCache, variant: MatmulChoice, out: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry, mode: 2 | 3, label: string,
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, out: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry, mode: 2 | 3, label: string,
 ): Promise<Dispatch> {
   const { rows, cols } = colShape(g);
   const split = weightSlices(g);
@@ -86,7 +84,7 @@ function weightGradient(
 
 /** dWb (CKP + 1, OC) = [colᵀ; 1] · dY, col as conv2dForward left it. */
 export async function conv2dBackwardWeight(
-  k: KernelCache, variant: MatmulChoice, dWb: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry,
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, dWb: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry,
   label = 'conv2dBackwardWeight',
 ): Promise<Dispatch[]> {
   return [await weightGradient(k, variant, dWb, col, dY, opt, g, 2, label)];
@@ -94,7 +92,7 @@ export async function conv2dBackwardWeight(
 
 /** wb −= lr·([colᵀ; 1] · dY + l2·W) in place, lr and l2 from the optimiser buffer. */
 export async function conv2dBackwardWeightUpdate(
-  k: KernelCache, variant: MatmulChoice, wb: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry,
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, wb: Buf, col: GPUBuffer, dY: GPUBuffer, opt: GPUBuffer, g: ConvGeometry,
   label = 'conv2dBackwardWeightUpdate',
 ): Promise<Dispatch[]> {
   return [await weightGradient(k, variant, wb, col, dY, opt, g, 3, label)];
@@ -102,7 +100,7 @@ export async function conv2dBackwardWeightUpdate(
 
 /** dX (B, H, W, IC) = col2im(dY · Wᵀ) ⊙ actPrev'(xPrev); dCol is scratch of colShape(g). */
 export async function conv2dBackwardInput(
-  k: KernelCache, variant: MatmulChoice, dX: Buf, dCol: Buf, dY: Buf, wb: Buf, xPrev: Buf, g: ConvGeometry, actPrev: Activation,
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, dX: Buf, dCol: Buf, dY: Buf, wb: Buf, xPrev: Buf, g: ConvGeometry, actPrev: Activation,
   label = 'conv2dBackwardInput',
 ): Promise<Dispatch[]> {
   const { rows, cols } = colShape(g);
@@ -110,28 +108,4 @@ export async function conv2dBackwardInput(
     await matmulBackwardInput(k, variant, dCol, dY, wb, dY, rows, cols, g.OC, 'identity', `${label} matmul`),
     await col2im(k, dX, dCol, xPrev, g, actPrev, `${label} col2im`),
   ];
-}
-
-function poolDims(k: KernelCache, label: string, g: PoolGeometry): GPUBuffer {
-  return uniformBuffer(k.device, `${label} dims`, [g.B, 0, 0, 0]);
-}
-
-/** The sizes of lib/pool_common.wgsl, as override constants. */
-function poolOverrides(g: PoolGeometry): Record<string, number> {
-  return { C: g.C, H: g.H, W: g.W, K: g.K, S: g.stride, P: g.pad, OH: g.OH, OW: g.OW };
-}
-
-/** out (B, OH, OW, C) = window maxima of x; argmax (u32) = where each came from (maxpool_forward.wgsl). */
-export function maxPoolForward(k: KernelCache, out: Buf, argmax: Buf, x: Buf, g: PoolGeometry, label = 'maxPoolForward'): Promise<Dispatch> {
-  const n = g.B * g.C * g.OH * g.OW;
-  return buildOwning(k, 'maxpool_forward', { WG, ...poolOverrides(g) }, label, [x, out, argmax], poolDims(k, label, g), flatDispatch(n, WG));
-}
-
-/** dX (B, H, W, C): each output's gradient routed to its argmax, ⊙ actPrev'(xPrev) (maxpool_backward.wgsl). */
-export function maxPoolBackward(
-  k: KernelCache, dX: Buf, dY: Buf, argmax: Buf, xPrev: Buf, g: PoolGeometry, actPrev: Activation, label = 'maxPoolBackward',
-): Promise<Dispatch> {
-  const n = g.B * g.C * g.H * g.W;
-  const overrides = { WG, ACT: ACTIVATION_CODE[actPrev], ...poolOverrides(g) };
-  return buildOwning(k, 'maxpool_backward', overrides, label, [dY, argmax, xPrev, dX], poolDims(k, label, g), flatDispatch(n, WG));
 }

@@ -3,12 +3,12 @@
  * (src/cpu/batchnorm.ts): x (N, C) channels last, N = B·H·W rows; wb the layer's parameter
  * block [γ; β], stats and the running state (2, C) each (mean; variance).
  */
-import { BN_EPS, BN_MOMENTUM } from '../cpu/batchnorm.ts';
-import { ACTIVATION_CODE, type Activation } from '../model/spec.ts';
-import { storageBuffer } from './buffers.ts';
-import { flatDispatch, MAX_WORKGROUPS_PER_DIM } from './dispatch.ts';
-import type { KernelCache } from './kernels.ts';
-import { buildOwning, uniformBuffer, type Dispatch, type Slice } from './ops.ts';
+import { BN_EPS, BN_MOMENTUM } from '../../cpu/batchnorm.ts';
+import type { Activation } from '../../model/spec.ts';
+import { ACTIVATION_CODE } from '../codes.ts';
+import { storageBuffer } from '../buffers.ts';
+import type { KernelCache } from '../kernels.ts';
+import { buildOwning, flatDispatch, MAX_WORKGROUPS_PER_DIM, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 
 type Buf = GPUBuffer | Slice;
 

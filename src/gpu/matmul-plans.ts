@@ -1,0 +1,222 @@
+/**
+ * The matmul variants and plans: which kernels exist, what shapes each can run, how a
+ * problem splits over k and which plans the autotuner measures. Plain maths over sizes, no
+ * GPU objects: the CLI reads variant names from here.
+ */
+import type { Activation, Loss } from '../model/spec.ts';
+import { MODE } from './codes.ts';
+import { ceilDiv } from './dispatch.ts';
+import { adapterName, type GpuContext } from './device.ts';
+import type { KernelName } from './kernels.ts';
+
+/**
+ * The matmul kernels: naive (one output per invocation), blocked (4 × 4 register blocks),
+ * vec4 (20 × 8 blocks of vec4 loads, for CPU-backed adapters), tiled (64 × 64 output tiles
+ * staged through workgroup memory, for GPUs) and tiled32 (the same kernel with 32 × 32
+ * tiles: four times the workgroups, for small outputs on GPUs with many compute units).
+ */
+export const MATMUL_VARIANTS = ['naive', 'blocked', 'vec4', 'tiled', 'tiled32'] as const;
+/** Variants that need a device feature, and the feature: matmul_subgroup uses WGSL's subgroup operations. */
+export const FEATURE_MATMUL_VARIANTS = { subgroup: 'subgroups' } as const;
+/** Every variant `--matmul` names. */
+export const ALL_MATMUL_VARIANTS = [...MATMUL_VARIANTS, ...(Object.keys(FEATURE_MATMUL_VARIANTS) as (keyof typeof FEATURE_MATMUL_VARIANTS)[])];
+export type MatmulVariant = (typeof MATMUL_VARIANTS)[number] | keyof typeof FEATURE_MATMUL_VARIANTS;
+/** A variant, or 'auto': the planner's choice for each shape on this adapter (src/gpu/autotune.ts measures it). */
+export type MatmulChoice = MatmulVariant | 'auto';
+
+/**
+ * The decisions the matmul and output-layer ops leave to a planner, because the answer
+ * differs by adapter: the autotuner (src/gpu/autotune.ts) measures each on the adapter in
+ * use, and whoever creates it hands it to the ops in a MatmulPolicy.
+ */
+export interface MatmulPlanner {
+  /** The plan (variant and split of k) for a problem under 'auto'. */
+  plan(p: MatmulProblem): Promise<MatmulPlan>;
+  /** Whether layer 1 reads its (B, C) input as bytes (matmul_vec4_u8) under 'auto'. */
+  byteInput(B: number, C: number, OC: number): Promise<boolean>;
+  /** matmul_vec4's ones row (a weight-gradient problem's bias row) as selects (true) or a branch. */
+  onesRowSelects(p: MatmulProblem, plan: MatmulPlan): Promise<boolean>;
+  /** Whether an output layer runs as output_layer (true) or as forward matmul, loss and backward-input matmul. */
+  outputFusion(variant: MatmulChoice, B: number, C: number, K: number, loss: Loss, actOut: Activation, actPrev: Activation): Promise<boolean>;
+}
+
+/**
+ * What the matmul ops are given: the variant, and the planner that decides 'auto' and the
+ * measured forms. A bare variant is a policy without a planner: 'auto' is refused, matmul_vec4's
+ * ones row is a branch and output layers run unfused.
+ */
+export interface MatmulPolicy {
+  variant: MatmulChoice;
+  planner?: MatmulPlanner;
+}
+
+export function policyOf(m: MatmulChoice | MatmulPolicy): MatmulPolicy {
+  return typeof m === 'string' ? { variant: m } : m;
+}
+
+/**
+ * What the autotuner picks per shape: a variant, and how many slices of k it sums in
+ * parallel (split-K; 1: none). Written `tiled/k8` in its cache and tables.
+ */
+export interface MatmulPlan {
+  variant: MatmulVariant;
+  split: number;
+}
+
+export function planName(p: MatmulPlan): string {
+  return p.split > 1 ? `${p.variant}/k${p.split}` : p.variant;
+}
+
+export function parsePlan(name: string): MatmulPlan | null {
+  const m = /^([a-z0-9]+)(?:\/k(\d+))?$/.exec(name);
+  if (!m || !(ALL_MATMUL_VARIANTS as readonly string[]).includes(m[1])) return null;
+  return { variant: m[1] as MatmulVariant, split: m[2] ? Number(m[2]) : 1 };
+}
+
+/** Every matmul variant steps through k in multiples of 16 or less: slices start on one. */
+const K_SLICE_ALIGN = 16;
+
+/**
+ * Slices of k for a split-K matmul asking for `split`: each kSlice long (a multiple of 16,
+ * the last shorter), slices ≤ split of them (1: not split).
+ */
+export function splitK(K: number, split: number): { kSlice: number; slices: number } {
+  if (split <= 1) return { kSlice: K, slices: 1 };
+  const kSlice = ceilDiv(ceilDiv(K, split), K_SLICE_ALIGN) * K_SLICE_ALIGN;
+  return { kSlice, slices: ceilDiv(K, kSlice) };
+}
+
+/**
+ * Workgroup shape and outputs per invocation of each variant: r per side, or r columns and
+ * rm rows (rmTransA rows with TRANS_A); with sharedBlock, per workgroup (its invocations
+ * split K); shader: its kernel when not matmul_<variant>.
+ */
+export const VARIANT_GEOMETRY: Record<
+  MatmulVariant | 'vec4_u8',
+  { wgX: number; wgY: number; r: number; rm?: number; rmTransA?: number; sharedBlock?: true; shader?: KernelName }
+> = {
+  naive: { wgX: 16, wgY: 16, r: 1 },
+  blocked: { wgX: 8, wgY: 8, r: 4 },
+  vec4: { wgX: 8, wgY: 1, r: 8, rm: 20 }, // 20 rows × 8 columns per invocation
+  tiled: { wgX: 16, wgY: 16, r: 4 },
+  tiled32: { wgX: 8, wgY: 8, r: 4, shader: 'matmul_tiled' },
+  vec4_u8: { wgX: 8, wgY: 1, r: 8, rm: 20, rmTransA: 32 }, // vec4 reading a byte A
+  subgroup: { wgX: 64, wgY: 1, r: 8, rm: 4, sharedBlock: true }, // 64 invocations split K for 4 × 8 outputs
+};
+
+/** Whether this device runs a variant (a feature variant needs its feature). */
+export function variantRuns(ctx: GpuContext, variant: MatmulVariant): boolean {
+  return variant !== 'subgroup' || ctx.hasSubgroups;
+}
+
+/** Throws, saying what to use instead, when this device cannot run the variant. */
+export function checkVariantRuns(ctx: GpuContext, variant: MatmulChoice): void {
+  if (variant === 'auto' || variantRuns(ctx, variant)) return;
+  throw new Error(
+    `The ${variant} matmul variant needs the WebGPU feature \`${FEATURE_MATMUL_VARIANTS[variant as keyof typeof FEATURE_MATMUL_VARIANTS]}\`, which this adapter lacks ` +
+      `(${adapterName(ctx.adapter)}): use --matmul auto or one of ${MATMUL_VARIANTS.join(', ')}.`,
+  );
+}
+
+/** Rows of A in storage: op(A) carries an extra row of ones in the weight-gradient modes. */
+export const storedRowsA = (p: MatmulProblem) => (p.mode >= MODE.backwardWeight ? p.M - 1 : p.M);
+
+export interface MatmulProblem {
+  M: number;
+  N: number;
+  K: number;
+  lda: number;
+  ldb: number;
+  transA: boolean;
+  transB: boolean;
+  mode: number;
+  act: Activation;
+  /** Split-K: sum k in this many slices in parallel, then add them (splitk_reduce). Default 1. */
+  split?: number;
+}
+
+/** Whether matmul_vec4 can run this problem (its header lists the constraints). */
+export function vec4Fits(p: MatmulProblem): boolean {
+  return (
+    (p.K % 4 === 0 || (p.transA && !p.transB)) && p.lda % 4 === 0 && p.ldb % 4 === 0 &&
+    (!p.transA || storedRowsA(p) % 4 === 0) && p.N % 4 === 0
+  );
+}
+
+/**
+ * Whether layer 1 can read its input as bytes with this variant: matmul_vec4 in both the
+ * forward and the weight-gradient role for a (B, C) input and OC outputs.
+ */
+export function byteInputFits(variant: MatmulVariant, B: number, C: number, OC: number): boolean {
+  return variant === 'vec4' && u8Fits(forwardProblem(B, C, OC, 'identity')) && u8Fits(backwardWeightProblem(B, C, OC));
+}
+
+/** Whether matmul_vec4_u8 can run this problem (its header lists the constraints). */
+export function u8Fits(p: MatmulProblem): boolean {
+  return (
+    p.lda % 16 === 0 && p.ldb % 4 === 0 && (p.transA ? !p.transB && storedRowsA(p) % 16 === 0 : p.K % 16 === 0) &&
+    p.N % 4 === 0
+  );
+}
+
+/** Workgroups of one slice of a variant's dispatch for a problem (the kernel headers' Dispatch lines). */
+export function gridOf(kernel: MatmulVariant | 'vec4_u8', p: MatmulProblem): [number, number] {
+  const g = VARIANT_GEOMETRY[kernel];
+  const rows = (p.transA ? g.rmTransA : undefined) ?? g.rm ?? g.r;
+  return g.sharedBlock ? [ceilDiv(p.N, g.r), ceilDiv(p.M, rows)] : [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * rows)];
+}
+
+/**
+ * Whether matmul_subgroup can take a problem: its workgroups of 4 rows (the y dimension)
+ * within the device's limit (65,535: a convolution's im2col rows at batch 1000 exceed it).
+ */
+export function subgroupFits(ctx: GpuContext, p: MatmulProblem): boolean {
+  return ceilDiv(p.M, VARIANT_GEOMETRY.subgroup.rm!) <= ctx.device.limits.maxComputeWorkgroupsPerDimension;
+}
+
+/** Split-K candidates stop where a dispatch has this many workgroups: enough for any GPU. */
+const SPLIT_MAX_WORKGROUPS = 2048;
+/** …or where a slice would sum fewer than this many k. */
+const SPLIT_MIN_K = 32;
+
+/**
+ * The plans the autotuner measures for a problem: each variant that fits (vec4 only on
+ * aligned shapes), unsplit, and (not naive) split into 2, 4, 8 … slices of k while the
+ * dispatch stays under SPLIT_MAX_WORKGROUPS and slices sum at least SPLIT_MIN_K each. A
+ * small output with a long k (a layer's 100 × 300 forward over K = 784) gets slices to
+ * fill a GPU's compute units; a large one (a convolution's forward) gets none.
+ */
+export function candidatePlans(ctx: GpuContext, p: MatmulProblem): MatmulPlan[] {
+  const plans: MatmulPlan[] = [];
+  for (const variant of ALL_MATMUL_VARIANTS) {
+    if (variant === 'vec4' && !vec4Fits(p)) continue;
+    if (variant === 'subgroup' && !(variantRuns(ctx, variant) && subgroupFits(ctx, p))) continue;
+    plans.push({ variant, split: 1 });
+    if (variant === 'naive') continue;
+    const [x, y] = gridOf(variant, p);
+    let slices = 1;
+    for (let split = 2; x * y * split <= SPLIT_MAX_WORKGROUPS && p.K / split >= SPLIT_MIN_K; split *= 2) {
+      if (splitK(p.K, split).slices > slices) plans.push({ variant, split });
+      slices = splitK(p.K, split).slices;
+    }
+  }
+  return plans;
+}
+
+export function forwardProblem(B: number, C: number, OC: number, act: Activation): MatmulProblem {
+  return { M: B, N: OC, K: C, lda: C, ldb: OC, transA: false, transB: false, mode: MODE.forward, act };
+}
+
+export function backwardWeightProblem(B: number, C: number, OC: number, mode: number = MODE.backwardWeight): MatmulProblem {
+  return { M: C + 1, N: OC, K: B, lda: C, ldb: OC, transA: true, transB: false, mode, act: 'identity' };
+}
+
+/** The cache key of a problem: what changes the kernels' speed (sizes, strides, transposes, role). */
+export function problemKey(p: MatmulProblem, bytes: boolean): string {
+  return `${p.M}x${p.N}x${p.K} lda${p.lda} ldb${p.ldb} ${p.transA ? 'T' : 'N'}${p.transB ? 'T' : 'N'} mode${p.mode}${bytes ? ' u8' : ''}`;
+}
+
+/** The tuner's cache key for the form of matmul_vec4's ones row on a problem. */
+export function onesRowKey(p: MatmulProblem, plan: MatmulPlan): string {
+  return `${problemKey(p, false)} ${planName(plan)} ones row`;
+}

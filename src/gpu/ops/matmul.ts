@@ -1,0 +1,145 @@
+/**
+ * The dense layer's matmuls in their four roles (forward, backward input, backward weight,
+ * and backward weight with the SGD step), with the CPU reference's names and argument order
+ * (src/cpu/matmul.ts), each built once into a Dispatch: the chosen plan's kernel, split over
+ * k with its reduce where the plan says so.
+ */
+import type { Activation } from '../../model/spec.ts';
+import { ACTIVATION_CODE, MODE } from '../codes.ts';
+import { storageBuffer } from '../buffers.ts';
+import { buildOwning, FLAT_WG, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
+import type { KernelCache, KernelName, Overrides } from '../kernels.ts';
+import {
+  backwardWeightProblem, checkVariantRuns, forwardProblem, gridOf, policyOf, splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Fits,
+  type MatmulChoice, type MatmulPlan, type MatmulPlanner, type MatmulPolicy, type MatmulProblem,
+} from '../matmul-plans.ts';
+
+/**
+ * A matmul input held as bytes (four to a u32 word), each read as byte / 255: gathered
+ * image batches, which layer 1 reads in its forward and weight-gradient passes. Only
+ * matmul_vec4 reads bytes; see byteInputFits.
+ */
+export interface ByteInput {
+  bytes: GPUBuffer | Slice;
+}
+
+export type Operand = GPUBuffer | Slice | ByteInput;
+
+export function isByteInput(o: Operand): o is ByteInput {
+  return 'bytes' in o;
+}
+
+async function matmul(
+  k: KernelCache, requested: MatmulChoice | MatmulPolicy, label: string, p: MatmulProblem,
+  a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice,
+): Promise<Dispatch> {
+  const { variant, planner } = policyOf(requested);
+  checkVariantRuns(k.ctx, variant);
+  if (variant === 'auto' && !planner) {
+    throw new Error("The 'auto' matmul variant needs a planner: pass { variant: 'auto', planner } with the autotuner (createAutotuner in src/gpu/autotune.ts).");
+  }
+  const plan: MatmulPlan =
+    variant !== 'auto' ? { variant, split: p.split ?? 1 }
+    : isByteInput(a) ? { variant: 'vec4', split: (await planner!.plan(p)).split }
+    : await planner!.plan(p);
+  return matmulPlanned(k, plan, label, p, a, b, aux, out, planner);
+}
+
+const align64 = (n: number) => Math.ceil(n / 64) * 64;
+
+/**
+ * Builds one matmul: the plan's kernel over all of k, or (split > 1) over slices of k into
+ * a partial-sum buffer of its own, followed by splitk_reduce (Dispatch.next), which adds
+ * the slices and applies the epilogue. `selects`: matmul_vec4's SELECTS, a boolean, or the
+ * planner that decides it (none: the branch).
+ */
+export async function matmulPlanned(
+  k: KernelCache, plan: MatmulPlan, label: string, p: MatmulProblem,
+  a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, selects?: boolean | MatmulPlanner,
+): Promise<Dispatch> {
+  // vec4 needs aligned shapes; the register-blocked kernel takes the rest. subgroup's rows
+  // past the workgroup limit go to tiled.
+  const variant =
+    plan.variant === 'vec4' && !vec4Fits(p) ? 'blocked' : plan.variant === 'subgroup' && !subgroupFits(k.ctx, p) ? 'tiled' : plan.variant;
+  if (isByteInput(a) && (plan.variant !== 'vec4' || !u8Fits(p))) {
+    throw new Error(`${label}: a byte input needs the vec4 variant and shapes that fit it (byteInputFits); got ${plan.variant}.`);
+  }
+  const kernel = isByteInput(a) ? 'vec4_u8' : variant;
+  const { kSlice, slices } = splitK(p.K, plan.split);
+  label = `${label} [${kernel}${slices > 1 ? `, k in ${slices} slices` : ''}]`;
+  const g = VARIANT_GEOMETRY[kernel];
+  const shader = g.shader ?? (`matmul_${kernel}` as KernelName);
+  const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
+  if (kernel === 'vec4') {
+    // The ones row exists in the weight-gradient modes, read through Aᵀ.
+    const onesRow = p.transA && p.mode >= MODE.backwardWeight;
+    overrides.SELECTS = typeof selects === 'boolean' ? selects : onesRow && selects ? await selects.onesRowSelects(p, { variant, split: plan.split }) : false;
+  }
+  if (overrides.SELECTS) label = label.replace(/\]$/, ', ones row by selects]');
+  const [x, y] = gridOf(kernel, p);
+  const aBuffer = isByteInput(a) ? a.bytes : a;
+  if (slices === 1) {
+    const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, p.K, 0, 0]);
+    return buildOwning(k, shader, overrides, label, [aBuffer, b, aux, out], dims, [x, y, 1]);
+  }
+  const stride = align64(p.M * p.N);
+  const partial = storageBuffer(k.device, `${label} partial sums`, slices * stride * 4);
+  const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, kSlice, stride, 0]);
+  const first = await buildOwning(k, shader, { ...overrides, SPLIT: true }, label, [aBuffer, b, aux, partial], dims, [x, y, slices]);
+  first.owned.push(partial);
+  // What the epilogue reads: the bias row of B (MODE 0), act's input (MODE 1), the optimiser (MODE 3).
+  const c = p.mode === MODE.forward ? b : aux;
+  first.next = await splitKReduce(k, out, partial, c, slices, stride, p.M, p.N, p.mode, p.act, p.K * p.ldb, `${label} reduce`);
+  return first;
+}
+
+/**
+ * out (M, N) = the role's epilogue of Σ_s partial[s·stride + i] (splitk_reduce.wgsl; CPU
+ * twin src/cpu/matmul.ts splitKReduce): c is B's storage with its bias row at biasOffset
+ * floats (mode 0), the activations (1), or the optimiser (3).
+ */
+export function splitKReduce(
+  k: KernelCache, out: GPUBuffer | Slice, partial: GPUBuffer | Slice, c: GPUBuffer | Slice, slices: number, stride: number,
+  M: number, N: number, mode: number, act: Activation, biasOffset = 0, label = 'splitKReduce',
+): Promise<Dispatch> {
+  const dims = uniformBuffer(k.device, `${label} dims`, [slices, M * N, N, stride, (M - 1) * N, biasOffset, 0, 0]);
+  const overrides = { WG: FLAT_WG, MODE: mode, ACT: ACTIVATION_CODE[act] };
+  return buildOwning(k, 'splitk_reduce', overrides, label, [partial, c, out], dims, flatDispatch(M * N, FLAT_WG));
+}
+/** out (B, OC) = act(x (B, C) · W + b); wb is the layer's block [W; b]. */
+export function matmulForward(
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, out: GPUBuffer | Slice, x: Operand, wb: GPUBuffer | Slice,
+  B: number, C: number, OC: number, act: Activation, label = 'matmulForward', split = 1,
+): Promise<Dispatch> {
+  return matmul(k, variant, label, { ...forwardProblem(B, C, OC, act), split }, x, wb, wb, out);
+}
+
+/** dX (B, C) = (dY (B, OC) · Wᵀ) ⊙ actPrev'(aPrev). */
+export function matmulBackwardInput(
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, dX: GPUBuffer | Slice, dY: GPUBuffer | Slice, wb: GPUBuffer | Slice,
+  aPrev: GPUBuffer | Slice, B: number, C: number, OC: number, actPrev: Activation, label = 'matmulBackwardInput', split = 1,
+): Promise<Dispatch> {
+  const p = { M: B, N: C, K: OC, lda: OC, ldb: OC, transA: false, transB: true, mode: MODE.backwardInput, act: actPrev, split };
+  return matmul(k, variant, label, p, dY, wb, aPrev, dX);
+}
+
+/** dWb (C + 1, OC) = [xᵀ; 1] · dY: dW and, as its last row, dB. */
+export function matmulBackwardWeight(
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, dWb: GPUBuffer | Slice, x: Operand, dY: GPUBuffer | Slice,
+  B: number, C: number, OC: number, label = 'matmulBackwardWeight', split = 1,
+): Promise<Dispatch> {
+  return matmul(k, variant, label, { ...backwardWeightProblem(B, C, OC), split }, x, dY, dY, dWb);
+}
+
+/**
+ * The weight gradient applied in place as an SGD step: wb (C + 1, OC) −= lr·([xᵀ; 1] · dY
+ * + l2·W), with lr and l2 read from the optimiser buffer `opt` (optimizerBuffer), biases
+ * not decayed. Saves the gradient's round trip through memory and the update's dispatch;
+ * wb must not be read by anything later in the same step before this runs.
+ */
+export function matmulBackwardWeightUpdate(
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, wb: GPUBuffer | Slice, x: Operand, dY: GPUBuffer | Slice, opt: GPUBuffer,
+  B: number, C: number, OC: number, label = 'matmulBackwardWeightUpdate', split = 1,
+): Promise<Dispatch> {
+  return matmul(k, variant, label, { ...backwardWeightProblem(B, C, OC, MODE.backwardWeightUpdate), split }, x, dY, opt, wb);
+}

@@ -1,0 +1,35 @@
+/** Max pooling on the GPU, CPU twin src/cpu/pool.ts. */
+import type { PoolGeometry } from '../../cpu/pool.ts';
+import type { Activation } from '../../model/spec.ts';
+import { ACTIVATION_CODE } from '../codes.ts';
+import { buildOwning, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
+import type { KernelCache } from '../kernels.ts';
+
+const WG = 256;
+
+type Buf = GPUBuffer | Slice;
+
+
+function poolDims(k: KernelCache, label: string, g: PoolGeometry): GPUBuffer {
+  return uniformBuffer(k.device, `${label} dims`, [g.B, 0, 0, 0]);
+}
+
+/** The sizes of lib/pool_common.wgsl, as override constants. */
+function poolOverrides(g: PoolGeometry): Record<string, number> {
+  return { C: g.C, H: g.H, W: g.W, K: g.K, S: g.stride, P: g.pad, OH: g.OH, OW: g.OW };
+}
+
+/** out (B, OH, OW, C) = window maxima of x; argmax (u32) = where each came from (maxpool_forward.wgsl). */
+export function maxPoolForward(k: KernelCache, out: Buf, argmax: Buf, x: Buf, g: PoolGeometry, label = 'maxPoolForward'): Promise<Dispatch> {
+  const n = g.B * g.C * g.OH * g.OW;
+  return buildOwning(k, 'maxpool_forward', { WG, ...poolOverrides(g) }, label, [x, out, argmax], poolDims(k, label, g), flatDispatch(n, WG));
+}
+
+/** dX (B, H, W, C): each output's gradient routed to its argmax, ⊙ actPrev'(xPrev) (maxpool_backward.wgsl). */
+export function maxPoolBackward(
+  k: KernelCache, dX: Buf, dY: Buf, argmax: Buf, xPrev: Buf, g: PoolGeometry, actPrev: Activation, label = 'maxPoolBackward',
+): Promise<Dispatch> {
+  const n = g.B * g.C * g.H * g.W;
+  const overrides = { WG, ACT: ACTIVATION_CODE[actPrev], ...poolOverrides(g) };
+  return buildOwning(k, 'maxpool_backward', overrides, label, [dY, argmax, xPrev, dX], poolDims(k, label, g), flatDispatch(n, WG));
+}
