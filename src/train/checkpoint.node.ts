@@ -231,17 +231,31 @@ export async function lockCheckpointFolder(dir: string, log: (msg: string) => vo
   const cannot = (e: unknown) => new Error(`--checkpoint ${dir}: cannot take the lock ${path} (${(e as Error).message}).`);
   for (const stale of await removeStaleTemps(path)) log(`removed ${stale}, left behind by an interrupted run`);
   const tmp = tempName(path);
+  // The lock is the temporary file linked into place: the same inode, known before it exists.
+  let ino: number;
   try {
     await writeFile(tmp, mine, { flag: 'w' });
+    ino = (await lstat(tmp)).ino;
   } catch (e) {
     throw cannot(e);
   }
-  let ino: number;
+  // Registered before the lock can exist, so a signal at any later moment (the process exits
+  // from its handler) still removes it; only our own inode with our own text is removed.
+  const release = () => {
+    process.off('exit', release);
+    for (const p of [tmp, path]) {
+      try {
+        if (statSync(p).ino === ino && readFileSync(p, 'utf8') === mine) unlinkSync(p);
+      } catch {
+        // Already gone.
+      }
+    }
+  };
+  process.on('exit', release);
   try {
     for (let attempt = 0; ; attempt++) {
       try {
         await link(tmp, path);
-        ino = (await lstat(path)).ino;
         break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cannot(e);
@@ -267,17 +281,11 @@ export async function lockCheckpointFolder(dir: string, log: (msg: string) => vo
         log(owner !== null ? `removed a stale lock ${stale}` : `removed an unreadable lock file ${path} (it held ${JSON.stringify(found.text.slice(0, 20))})`);
       }
     }
+  } catch (e) {
+    release();
+    throw e;
   } finally {
     await unlink(tmp).catch(() => {});
   }
-  const release = () => {
-    process.off('exit', release);
-    try {
-      if (statSync(path).ino === ino && readFileSync(path, 'utf8') === mine) unlinkSync(path);
-    } catch {
-      // Already gone.
-    }
-  };
-  process.on('exit', release);
   return { release };
 }
