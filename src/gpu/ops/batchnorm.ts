@@ -9,6 +9,7 @@ import { ACTIVATION_CODE } from '../codes.ts';
 import { storageBuffer } from '../buffers.ts';
 import type { KernelCache } from '../kernels.ts';
 import { buildOwning, flatDispatch, MAX_WORKGROUPS_PER_DIM, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
+import { batchDims } from '../uniforms.ts';
 
 type Buf = GPUBuffer | Slice;
 
@@ -17,7 +18,7 @@ const REDUCE_WG = 64;
 const FLAT_WG = 256;
 
 function bnDims(k: KernelCache, label: string, N: number): GPUBuffer {
-  return uniformBuffer(k.device, `${label} dims`, [N, 0, 0, 0]);
+  return uniformBuffer(k.device, `${label} dims`, batchDims(N));
 }
 
 /** One workgroup per channel. */

@@ -18,13 +18,14 @@ import { buildOwning, flatDispatch, uniformBuffer, type Dispatch, type Slice } f
 import type { KernelCache } from '../kernels.ts';
 import type { MatmulChoice, MatmulPolicy } from '../matmul-plans.ts';
 import { matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from './matmul.ts';
+import { batchDims } from '../uniforms.ts';
 
 const WG = 256;
 
 type Buf = GPUBuffer | Slice;
 
 function convDims(k: KernelCache, label: string, g: ConvGeometry): GPUBuffer {
-  return uniformBuffer(k.device, `${label} dims`, [g.B, 0, 0, 0]);
+  return uniformBuffer(k.device, `${label} dims`, batchDims(g.B));
 }
 
 /** The sizes of lib/conv_common.wgsl, as override constants. */

@@ -1,7 +1,7 @@
 /** Inverted dropout on the GPU, CPU twin src/cpu/dropout.ts. */
-import { keepThreshold } from '../../cpu/dropout.ts';
-import { buildOwning, f32Bits, FLAT_WG, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
+import { buildOwning, FLAT_WG, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache } from '../kernels.ts';
+import { dropoutDims } from '../uniforms.ts';
 
 /**
  * Inverted dropout on n floats of x in place (dropout.wgsl), the mask drawn from (seed,
@@ -11,7 +11,6 @@ import type { KernelCache } from '../kernels.ts';
 export function dropout(
   k: KernelCache, x: GPUBuffer | Slice, n: number, seed: number, layer: number, p: number, opt: GPUBuffer, step: GPUBindGroup, label = 'dropout',
 ): Promise<Dispatch> {
-  const scale = f32Bits(1 / (1 - p));
-  const dims = uniformBuffer(k.device, `${label} dims`, [n, seed >>> 0, layer, keepThreshold(p), scale, 0, 0, 0]);
+  const dims = uniformBuffer(k.device, `${label} dims`, dropoutDims({ n, seed, layer, p }));
   return buildOwning(k, 'dropout', { WG: FLAT_WG }, label, [x, opt], dims, flatDispatch(n, FLAT_WG), step);
 }

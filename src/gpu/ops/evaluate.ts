@@ -3,6 +3,7 @@ import type { Loss } from '../../model/spec.ts';
 import { buildOwning, ceilDiv, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import { LOSS_CODE } from '../codes.ts';
 import type { KernelCache } from '../kernels.ts';
+import { evaluateDims } from '../uniforms.ts';
 
 const EVAL_WG = 64;
 
@@ -11,7 +12,7 @@ export function evaluateRows(
   k: KernelCache, preds: GPUBuffer, rowLoss: GPUBuffer, out: GPUBuffer | Slice, labels: GPUBuffer | Slice,
   B: number, K: number, offset: number, loss: Loss, label = 'evaluateRows',
 ): Promise<Dispatch> {
-  const dims = uniformBuffer(k.device, `${label} dims`, [B, K, offset, 0]);
+  const dims = uniformBuffer(k.device, `${label} dims`, evaluateDims({ B, K, offset }));
   const overrides = { WG: EVAL_WG, LOSS: LOSS_CODE[loss] };
   return buildOwning(k, 'evaluate', overrides, label, [out, labels, preds, rowLoss], dims, [ceilDiv(B, EVAL_WG), 1, 1]);
 }

@@ -2,6 +2,7 @@
 import { buildOwning, FLAT_WG, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache } from '../kernels.ts';
 import { isByteInput, type ByteInput } from './matmul.ts';
+import { gatherDims } from '../uniforms.ts';
 
 /**
  * x (B, P) = images[indices[start + b]] / 255, y (B) = labels[…]; start comes from the step.
@@ -11,7 +12,7 @@ export function gatherBatch(
   k: KernelCache, x: GPUBuffer | Slice | ByteInput, y: GPUBuffer | Slice, images: GPUBuffer, labels: GPUBuffer, indices: GPUBuffer,
   B: number, P: number, step: GPUBindGroup, label = 'gatherBatch',
 ): Promise<Dispatch> {
-  const dims = uniformBuffer(k.device, `${label} dims`, [B, P, 0, 0]);
+  const dims = uniformBuffer(k.device, `${label} dims`, gatherDims({ B, P }));
   if (isByteInput(x) && P % 16 !== 0) throw new Error(`${label}: byte batches need images of a multiple of 16 pixels; P = ${P}.`);
   // Four pixels per invocation when images are whole u32 words.
   const [kernel, n] = isByteInput(x)

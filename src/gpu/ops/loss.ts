@@ -3,6 +3,7 @@ import type { Activation } from '../../model/spec.ts';
 import { ACTIVATION_CODE } from '../codes.ts';
 import { buildOwning, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache } from '../kernels.ts';
+import { lossDims } from '../uniforms.ts';
 
 const REDUCE_WG = 128;
 
@@ -11,7 +12,7 @@ export function softmaxCrossEntropy(
   k: KernelCache, dLogits: GPUBuffer | Slice, logits: GPUBuffer | Slice, labels: GPUBuffer | Slice, stats: GPUBuffer | Slice,
   B: number, K: number, step: GPUBindGroup, label = 'softmaxCrossEntropy',
 ): Promise<Dispatch> {
-  const dims = uniformBuffer(k.device, `${label} dims`, [B, K, 0, 0]);
+  const dims = uniformBuffer(k.device, `${label} dims`, lossDims({ B, K }));
   return buildOwning(k, 'softmax_cross_entropy', { WG: REDUCE_WG }, label, [logits, labels, dLogits, stats], dims, [1, 1, 1], step);
 }
 
@@ -20,7 +21,7 @@ export function quadraticCost(
   k: KernelCache, dZ: GPUBuffer | Slice, a: GPUBuffer | Slice, labels: GPUBuffer | Slice, stats: GPUBuffer | Slice,
   B: number, K: number, act: Activation, step: GPUBindGroup, label = 'quadraticCost',
 ): Promise<Dispatch> {
-  const dims = uniformBuffer(k.device, `${label} dims`, [B, K, 0, 0]);
+  const dims = uniformBuffer(k.device, `${label} dims`, lossDims({ B, K }));
   const overrides = { WG: REDUCE_WG, ACT: ACTIVATION_CODE[act] };
   return buildOwning(k, 'quadratic_cost', overrides, label, [a, labels, dZ, stats], dims, [1, 1, 1], step);
 }

@@ -13,6 +13,7 @@ import {
   backwardWeightProblem, checkVariantRuns, forwardProblem, gridOf, policyOf, splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Fits,
   type MatmulChoice, type MatmulPlan, type MatmulPlanner, type MatmulPolicy, type MatmulProblem,
 } from '../matmul-plans.ts';
+import { matmulDims, reduceDims } from '../uniforms.ts';
 
 /**
  * A matmul input held as bytes (four to a u32 word), each read as byte / 255: gathered
@@ -79,12 +80,12 @@ export async function matmulPlanned(
   const [x, y] = gridOf(kernel, p);
   const aBuffer = isByteInput(a) ? a.bytes : a;
   if (slices === 1) {
-    const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, p.K, 0, 0]);
+    const dims = uniformBuffer(k.device, `${label} dims`, matmulDims({ ...p, kSlice: p.K, pstride: 0 }));
     return buildOwning(k, shader, overrides, label, [aBuffer, b, aux, out], dims, [x, y, 1]);
   }
   const stride = align64(p.M * p.N);
   const partial = storageBuffer(k.device, `${label} partial sums`, slices * stride * 4);
-  const dims = uniformBuffer(k.device, `${label} dims`, [p.M, p.N, p.K, p.lda, p.ldb, kSlice, stride, 0]);
+  const dims = uniformBuffer(k.device, `${label} dims`, matmulDims({ ...p, kSlice, pstride: stride }));
   const first = await buildOwning(k, shader, { ...overrides, SPLIT: true }, label, [aBuffer, b, aux, partial], dims, [x, y, slices]);
   first.owned.push(partial);
   // What the epilogue reads: the bias row of B (MODE 0), act's input (MODE 1), the optimiser (MODE 3).
@@ -102,7 +103,7 @@ export function splitKReduce(
   k: KernelCache, out: GPUBuffer | Slice, partial: GPUBuffer | Slice, c: GPUBuffer | Slice, slices: number, stride: number,
   M: number, N: number, mode: number, act: Activation, biasOffset = 0, label = 'splitKReduce',
 ): Promise<Dispatch> {
-  const dims = uniformBuffer(k.device, `${label} dims`, [slices, M * N, N, stride, (M - 1) * N, biasOffset, 0, 0]);
+  const dims = uniformBuffer(k.device, `${label} dims`, reduceDims({ slices, size: M * N, N, stride, weights: (M - 1) * N, biasOffset }));
   const overrides = { WG: FLAT_WG, MODE: mode, ACT: ACTIVATION_CODE[act] };
   return buildOwning(k, 'splitk_reduce', overrides, label, [partial, c, out], dims, flatDispatch(M * N, FLAT_WG));
 }

@@ -2,13 +2,13 @@
  * The output layer in one dispatch (output_layer.wgsl, CPU twin src/cpu/output-layer.ts),
  * and the measured choice between it and the forward matmul, loss and backward-input trio.
  */
-import { keepThreshold } from '../../cpu/dropout.ts';
 import type { Activation, Loss } from '../../model/spec.ts';
 import { ACTIVATION_CODE, LOSS_CODE } from '../codes.ts';
-import { buildOwning, ceilDiv, f32Bits, MAX_WORKGROUPS_PER_DIM, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
+import { buildOwning, ceilDiv, MAX_WORKGROUPS_PER_DIM, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache } from '../kernels.ts';
 import { policyOf, type MatmulChoice, type MatmulPolicy } from '../matmul-plans.ts';
 import { OPTIMIZER_BYTES } from './update.ts';
+import { outputLayerDims } from '../uniforms.ts';
 
 /**
  * Workgroups output_layer aims for on GPUs: a few per compute unit of a large GPU (an H200
@@ -77,8 +77,7 @@ export async function outputLayer(
   const CS = ceilDiv(C, geometry.S);
   const S = ceilDiv(C, CS); // no empty slices
   const G = Math.min(geometry.G, B, MAX_WORKGROUPS_PER_DIM);
-  const drop = dropout ? [dropout.seed >>> 0, dropout.layer, keepThreshold(dropout.p), f32Bits(1 / (1 - dropout.p))] : [0, 0, 0, 0];
-  const dims = uniformBuffer(k.device, `${label} dims`, [B, C, K, S, CS, G, ...drop, 0, 0]);
+  const dims = uniformBuffer(k.device, `${label} dims`, outputLayerDims({ B, C, K, S, CS, G, dropout: dropout ?? null }));
   const overrides = {
     WG, LOSS: LOSS_CODE[loss], ACT_OUT: ACTIVATION_CODE[actOut], ACT_PREV: ACTIVATION_CODE[actPrev], BACKWARD: dH !== null,
     DROPOUT: dropout !== undefined,

@@ -4,6 +4,7 @@ import type { Activation } from '../../model/spec.ts';
 import { ACTIVATION_CODE } from '../codes.ts';
 import { buildOwning, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache } from '../kernels.ts';
+import { batchDims } from '../uniforms.ts';
 
 const WG = 256;
 
@@ -11,7 +12,7 @@ type Buf = GPUBuffer | Slice;
 
 
 function poolDims(k: KernelCache, label: string, g: PoolGeometry): GPUBuffer {
-  return uniformBuffer(k.device, `${label} dims`, [g.B, 0, 0, 0]);
+  return uniformBuffer(k.device, `${label} dims`, batchDims(g.B));
 }
 
 /** The sizes of lib/pool_common.wgsl, as override constants. */
