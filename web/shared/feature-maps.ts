@@ -28,13 +28,17 @@ export interface ForwardResult {
   outputs: Float32Array;
 }
 
-/** One image (bytes like MNIST's, scaled to [0, 1] as in training) through the whole network. */
-export function forwardImage(spec: ModelSpec, params: Float32Array, pixels: Uint8Array): ForwardResult {
+/**
+ * One image (bytes like MNIST's, scaled to [0, 1] as in training) through the whole network;
+ * `state`: the layers' untrained state (batch norm's running statistics), needed by networks
+ * that keep any.
+ */
+export function forwardImage(spec: ModelSpec, params: Float32Array, pixels: Uint8Array, state: Float32Array | null = null): ForwardResult {
   const P = inputSize(spec);
   if (pixels.length !== P) throw new Error(`This network takes ${P} pixels but the image has ${pixels.length}.`);
   const ws = new CpuWorkspace(resolveNetwork(spec), 1);
   ws.x.set(Float32Array.from(pixels, (p) => p / 255));
-  forwardNetwork(ws, params);
+  forwardNetwork(ws, params, undefined, state);
   // Feature maps: the outputs of the layers that keep an image's shape (all but dense).
   const features = ws.net.layers
     .filter((r) => r.layer.type !== 'dense')

@@ -9,8 +9,8 @@ import { forwardImage } from '../shared/feature-maps.ts';
 import type { ClassOutputs } from '../shared/worker-protocol.ts';
 
 /** The network's outputs for `pixels` (bytes like MNIST's, scaled to [0, 1] as in training). */
-export function classifyImage(spec: ModelSpec, params: Float32Array, pixels: Uint8Array): ClassOutputs {
-  const { features, outputs: x } = forwardImage(spec, params, pixels);
+export function classifyImage(spec: ModelSpec, params: Float32Array, pixels: Uint8Array, state: Float32Array | null = null): ClassOutputs {
+  const { features, outputs: x } = forwardImage(spec, params, pixels, state);
   if (spec.loss !== 'cross-entropy') return { values: x, kind: 'activation', features };
   const max = Math.max(...x);
   const exp = x.map((z) => Math.exp(z - max));

@@ -35,6 +35,8 @@ declare const self: DedicatedWorkerGlobalScope;
 interface CurrentModel {
   spec: ModelSpec;
   params: Float32Array;
+  /** Untrained layer state (batch norm's running statistics); empty without any. */
+  state: Float32Array;
   /** Saved with the model, as the CLI does. */
   notes: Record<string, string>;
 }
@@ -105,7 +107,7 @@ async function train(setup: RunSetup): Promise<void> {
   try {
     trainer = await openTrainer(device, config, trainSplit, val);
     const stepsPerEpoch = Math.floor(trainSplit.count / config.batch);
-    model = { spec: config.model, params: await trainer.getParams(), notes: {} };
+    model = { spec: config.model, params: await trainer.getParams(), state: await trainer.getLayerState(), notes: {} };
     post({
       type: 'started', description: trainer.description, device, train: trainSplit.count, val: val.count, stepsPerEpoch,
       epochs: config.epochs, spec: config.model,
@@ -119,7 +121,7 @@ async function train(setup: RunSetup): Promise<void> {
       if (diverged) throw new Error(diverged);
       const params = await trainer.getParams();
       model = {
-        spec: config.model, params,
+        spec: config.model, params, state: await trainer.getLayerState(),
         notes: { epochs: String(epoch), valAccuracy: r.val.accuracy.toFixed(4), dataset: d.name, device: trainer.description },
       };
       const { stepLoss } = r;
@@ -160,7 +162,7 @@ function fitsData(spec: ModelSpec, d: Dataset): boolean {
 /** Accuracy, confusion and misclassified images of the current model on the validation split. */
 async function evaluateModel(choice: SplitChoice): Promise<void> {
   if (!model) return;
-  const { spec, params } = model;
+  const { spec, params, state } = model;
   // Without data, or with images the network does not take, there is nothing to validate on.
   if (!dataset || !fitsData(spec, dataset)) {
     postInspection(spec, params, null);
@@ -173,6 +175,7 @@ async function evaluateModel(choice: SplitChoice): Promise<void> {
   const trainer = await openTrainer(gpu ? 'gpu' : 'cpu', config, subset(trainSplit, 1), val);
   try {
     await trainer.setParams(params);
+    await trainer.setLayerState(state);
     postInspection(spec, params, validationDetail(await trainer.evaluate(val), val));
   } finally {
     trainer.destroy();
@@ -182,7 +185,7 @@ async function evaluateModel(choice: SplitChoice): Promise<void> {
 function loadFile(bytes: Uint8Array, fileName: string): CurrentModel {
   try {
     const saved = loadModel(bytes);
-    return { spec: saved.spec, params: saved.params, notes: saved.metadata };
+    return { spec: saved.spec, params: saved.params, state: saved.state, notes: saved.metadata };
   } catch (e) {
     throw new Error(`${fileName}: ${(e as Error).message}. Load a .safetensors file saved by this page or by \`wgtrain train --out\`.`);
   }
@@ -219,12 +222,12 @@ async function handle(m: ToWorker): Promise<void> {
       return run?.stop();
     case 'classify': {
       if (!model) throw new Error('There is no model yet: train one or load one.');
-      post({ type: 'outputs', outputs: classifyImage(model.spec, model.params, m.pixels) });
+      post({ type: 'outputs', outputs: classifyImage(model.spec, model.params, m.pixels, model.state) });
       return;
     }
     case 'save': {
       if (!model) throw new Error('There is no model to save yet: train one or load one.');
-      const bytes = saveModel(model.spec, model.params, model.notes);
+      const bytes = saveModel(model.spec, model.params, model.notes, model.state);
       post({ type: 'saved', bytes, fileName: `wgtrain-${architectureText(model.spec)}.safetensors` }, [bytes.buffer as ArrayBuffer]);
       return;
     }

@@ -9,7 +9,9 @@ import { PRESETS } from '../../../src/train/config.ts';
 import { classifyImage } from '../../../web/worker/classify.ts';
 import { inspectModel, validationDetail } from '../../../web/worker/inspection.ts';
 import { syntheticSplit } from '../../helpers/splits.ts';
-import { denseNetwork } from '../../../src/model/arch.ts';
+import { denseNetwork, parseNetwork } from '../../../src/model/arch.ts';
+import { stateLayout } from '../../../src/model/layout.ts';
+import { initState } from '../../../src/model/param-block.ts';
 
 const { train, val } = holdOut(syntheticSplit(700, 3), 200);
 
@@ -43,6 +45,20 @@ describe('classifyImage', () => {
     expect(out.kind).toBe('activation');
     for (const v of out.values) expect(v > 0 && v < 1).toBe(true);
     expect(out.values.indexOf(Math.max(...out.values))).toBe(evaluation.preds[0]);
+  });
+
+  it('classifies with a batch-normalised network’s running statistics, as the trainer evaluates (a model loaded in the page)', async () => {
+    const config = { ...PRESETS.lenet5, model: { ...PRESETS.lenet5.model, ...parseNetwork('1x28x28-conv4k5p2:identity-bn:relu-pool2-16-bn-10') }, batch: 20, epochs: 1 };
+    const t = new CpuTrainer(config, train, val);
+    await t.trainEpoch();
+    const [params, state] = [await t.getParams(), await t.getLayerState()];
+    const start = initState(stateLayout(config.model));
+    expect(state.some((v, i) => v !== start[i])).toBe(true); // the running statistics moved from their start
+    const evaluation = await t.evaluate(val);
+    for (let i = 0; i < 20; i++) {
+      const out = classifyImage(config.model, params, image(i), state);
+      expect(out.values.indexOf(Math.max(...out.values)), `validation image ${i}`).toBe(evaluation.preds[i]);
+    }
   });
 
   it('refuses an image of the wrong size, saying both sizes', async () => {
