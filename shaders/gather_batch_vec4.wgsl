@@ -8,7 +8,7 @@
 //           3 x (read_write, vec4 (B, P/4)), 4 y (read_write, u32 (B)), 5 dims (uniform);
 //           group 1: step (uniform, dynamic offset).
 // Dispatch: flat over B·P/4 words, ceil(B·P/4 / WG) workgroups folded into x and y.
-// Overrides: WG. Constraint: P % 4 == 0 (src/gpu/ops.ts uses gather_batch otherwise).
+// Overrides: WG. Constraint: P % 4 == 0 (src/gpu/ops/gather.ts uses gather_batch otherwise).
 // #include step
 
 struct Dims { B: u32, P: u32, _pad0: u32, _pad1: u32 }

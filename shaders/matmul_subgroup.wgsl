@@ -17,7 +17,7 @@
 // Overrides: WG_X (invocations per workgroup, any value ≤ maxComputeInvocationsPerWorkgroup;
 //   workgroup memory 4·TM·TN·WG_X + 4 bytes: 8 KiB at 64), WG_Y (must be 1), TRANS_A,
 //   TRANS_B, MODE, ACT, SPLIT.
-// Constraints: the device has the `subgroups` feature (src/gpu/ops.ts refuses the variant
+// Constraints: the device has the `subgroups` feature (src/gpu/matmul-plans.ts refuses the variant
 //   otherwise); ceil(M / TM) ≤ maxComputeWorkgroupsPerDimension (ops.ts hands taller
 //   problems, such as im2col rows at batch 1000, to matmul_tiled). No subgroup size is assumed: subgroups are counted in the kernel (an
 //   atomic ticket per subgroup), so any size from 1 to WG_X and any partition of the

@@ -14,7 +14,7 @@
 //   4 dims (uniform).
 // Dispatch: (ceil(N / (8·WG_X)), ceil(M / (4·RB)), slices).
 // Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT, SELECTS, SPLIT.
-// Constraints (src/gpu/ops.ts checks them and falls back to matmul_blocked otherwise):
+// Constraints (src/gpu/matmul-plans.ts checks them and falls back to matmul_blocked otherwise):
 //   K % 4 == 0 unless TRANS_A and not TRANS_B (the weight gradient: K is the batch, and
 //   B's rows from K on read as zeros); lda % 4 == 0, ldb % 4 == 0; with TRANS_A, the
 //   stored rows of A (M, or M − 1 in MODEs 2 and 3) % 4 == 0; N % 4 == 0; bindings
@@ -37,7 +37,7 @@ const RB = 5u;
 
 // SELECTS: the ones row with selects instead of a branch. SwiftShader pays for branches
 // (layer 2's weight gradient 1.7× faster with selects); llvmpipe for the loads a branch
-// skips (30% slower with selects). src/gpu/ops.ts sets it for SwiftShader.
+// skips (30% slower with selects). src/gpu/ops/matmul.ts sets it where the tuner measured it faster.
 override SELECTS: bool = false;
 
 // Columns kk of the result are op(A)[m0 .. m0+3, k + kk].

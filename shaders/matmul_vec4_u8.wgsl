@@ -16,7 +16,7 @@
 //   3 out (read_write, vec4 (M, N/4)), 4 dims (uniform).
 // Dispatch: (ceil(N / (8·WG_X)), ceil(M / 20), slices), or ceil(M / 32) rows with TRANS_A.
 // Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT, SPLIT.
-// Constraints (src/gpu/ops.ts checks them: byteInputFits): lda % 16 == 0; without TRANS_A
+// Constraints (src/gpu/matmul-plans.ts checks them: byteInputFits): lda % 16 == 0; without TRANS_A
 //   K % 16 == 0; with TRANS_A (and not TRANS_B) any K, B's rows from K on reading as zeros, and
 //   the stored rows of A (M, or M − 1 in MODEs 2, 3) % 16 == 0; ldb % 4 == 0; N % 4 == 0;
 //   bindings 16-byte aligned.

@@ -20,7 +20,7 @@
 //           DROPOUT), 8 dims (uniform: B, C, K, S, CS, G; DROPOUT's seed, layer, threshold,
 //           scale); group 1: step (uniform, dynamic offset).
 // Dispatch: (S, G, 1). Workgroup (s, g) takes rows b = g, g + G, … (outputGeometry in
-//           src/gpu/ops.ts sets G = B: one row each); for each it computes row b's z, loss and
+//           src/gpu/ops/output-layer.ts sets G = B: one row each); for each it computes row b's z, loss and
 //           dZ (all S workgroups of a row compute the same values in the same order; s = 0
 //           writes them) and columns [s·CS, min(C, (s + 1)·CS)) of dH_b. Why: at batch 100 one
 //           workgroup per row is fewer workgroups than a large GPU has compute units (an H200

@@ -2,7 +2,7 @@
 // spliced in where a kernel says `// #include conv_common`. They are override constants,
 // so each layer gets its own pipeline and the compiler turns the index arithmetic's
 // divisions into multiplications (3–5× faster on llvmpipe than sizes from a uniform);
-// only the batch size B comes from the uniform. src/gpu/conv-ops.ts sets them.
+// only the batch size B comes from the uniform. src/gpu/ops/conv.ts sets them.
 //   input (B, H, W, IC); output (B, OH, OW, ·); KH × KW kernel, stride S, zero padding P:
 //   OH = (H + 2P − KH)/S + 1 (floor), OW likewise; CK = KH·KW·IC columns of the im2col
 //   matrix, in (i, j, c) order, padded with zero columns to CKP (a multiple of 4).

@@ -1,7 +1,7 @@
 // Sizes of one batched max or average pooling (channels last, NHWC), shared by
 // maxpool_forward, maxpool_backward, avgpool_forward and avgpool_backward; spliced in where
 // a kernel says `// #include pool_common`. Override constants (each layer its own pipeline,
-// divisions by constants), the batch size B from the uniform. src/gpu/conv-ops.ts and
+// divisions by constants), the batch size B from the uniform. src/gpu/ops/pool.ts and
 // src/gpu/ops/avgpool.ts set them.
 //   input (B, H, W, C), K × K windows, stride S, padding P (never the maximum; zeros in a
 //   mean), output (B, OH, OW, C) with OH = (H + 2P − K)/S + 1 (floor).

@@ -2,7 +2,7 @@
  * 2D convolution layer, batched, channels last (NHWC: a sample is H × W pixels of C
  * channels), computed as on the GPU: im2col, then the dense layer's matmuls (src/cpu/matmul.ts),
  * then col2im for the input gradient. `im2col` and `col2im` mirror shaders/im2col.wgsl and
- * shaders/col2im.wgsl one to one (src/gpu/conv-ops.ts runs them).
+ * shaders/col2im.wgsl one to one (src/gpu/ops/conv.ts runs them).
  *
  * Like every framework's convolution layer this is cross-correlation, the kernel not flipped:
  *   out[b, y, x, o] = act(bias[o] + Σ_i Σ_j Σ_c in[b, y·S − P + i, x·S − P + j, c] · W[(i·KW + j)·IC + c, o])

@@ -1,6 +1,6 @@
 /**
  * Dense layer, forward and backward. Mirrors shaders/matmul_*.wgsl as run by
- * src/gpu/ops.ts (matmulForward, matmulBackwardInput, matmulBackwardWeight).
+ * src/gpu/ops/matmul.ts (matmulForward, matmulBackwardInput, matmulBackwardWeight).
  *
  * `wb` is one layer's parameter block: W (C × OC, row-major) then b (OC), the
  * bias-augmented matrix [W; b] of shape (C + 1, OC). Loops run in the order that walks

@@ -1,6 +1,6 @@
 /**
  * The output layer fused with its loss and the gradient into the previous layer, row by row.
- * Mirrors shaders/output_layer.wgsl (src/gpu/ops.ts outputLayer): the same three steps the
+ * Mirrors shaders/output_layer.wgsl (src/gpu/ops/output-layer.ts outputLayer): the same three steps the
  * unfused reference takes (matmulForward, softmaxCrossEntropy or quadraticCost,
  * matmulBackwardInput), with the batch's totals kept per row as the kernel writes them.
  * Plain loops, deliberately unoptimised: it is the kernel's yardstick.

@@ -1,6 +1,6 @@
 /**
  * Max pooling, forward and backward, batched, channels last (NHWC). Mirrors
- * shaders/maxpool_forward.wgsl and shaders/maxpool_backward.wgsl (src/gpu/conv-ops.ts).
+ * shaders/maxpool_forward.wgsl and shaders/maxpool_backward.wgsl (src/gpu/ops/pool.ts).
  *
  * Windows of K × K with stride S over the input padded by P on each side; padding never
  * wins (it is −∞). The forward pass records where each maximum came from (y·W + x within

@@ -1,6 +1,6 @@
 /**
  * Parameter updates over the whole flat parameter buffer. Mirrors shaders/sgd_update.wgsl
- * and shaders/sgd_momentum_update.wgsl. L2 (λ/2·‖W‖²) adds λ·w to the gradient of weights
+ * (one kernel, its MOMENTUM override choosing the momentum step). L2 (λ/2·‖W‖²) adds λ·w to the gradient of weights
  * only; biases and the padding between layer blocks are left alone (padding stays 0).
  */
 import type { ParamLayout } from '../model/param-block.ts';

@@ -1,5 +1,5 @@
 /**
- * The convolution playground on the GPU, with the kernels training uses (src/gpu/conv-ops.ts):
+ * The convolution playground on the GPU, with the kernels training uses (src/gpu/ops/conv.ts, ops/pool.ts):
  * each kernel size is one convolution layer, im2col followed by the forward matmul (bias 0,
  * identity activation), the two derivatives one layer of two filters; max pooling is
  * maxPoolForward. Everything is encoded in one pass and submitted once; the Sobel magnitude

@@ -1,4 +1,4 @@
-/** gather_batch, sgd_update, sgd_momentum_update and evaluate against the CPU reference. */
+/** gather_batch, sgd_update (with and without MOMENTUM) and evaluate against the CPU reference. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gatherBatch as cpuGather, gatherBatchBytes as cpuGatherBytes } from '../../../src/cpu/gather.ts';
 import { evaluateRows as cpuEvaluate } from '../../../src/cpu/loss.ts';
