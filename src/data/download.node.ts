@@ -62,6 +62,11 @@ export interface DownloadOptions {
   timeoutMs?: number;
   /** Give up on a mirror when one file takes longer than this in all (default 10 minutes), however steadily bytes trickle in. */
   deadlineMs?: number;
+  /**
+   * Give up on a mirror when fewer than bytesPerSecond arrive on average over any window of
+   * windowMs (default 10 KiB/s over 30 s), so a trickle costs half a minute, not the deadline.
+   */
+  minRate?: { bytesPerSecond: number; windowMs: number };
 }
 
 export interface DownloadResult {
@@ -71,6 +76,7 @@ export interface DownloadResult {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_DEADLINE_MS = 600_000;
+const DEFAULT_MIN_RATE = { bytesPerSecond: 10 * 1024, windowMs: 30_000 };
 
 export async function downloadDataset(
   dir: string,
@@ -170,6 +176,17 @@ async function fetchVerified(url: string, dir: string, target: string, file: Rem
   const temp = join(dir, partialName(file.name, process.pid));
   let handle: FileHandle | undefined;
   let received = 0;
+  // Bytes over each window of minRate.windowMs: too few, and the mirror is given up.
+  const minRate = opts.minRate ?? DEFAULT_MIN_RATE;
+  let windowStart = 0;
+  let slowWindow: number | null = null;
+  const rateCheck = setInterval(() => {
+    if (received - windowStart < (minRate.bytesPerSecond * minRate.windowMs) / 1000) {
+      slowWindow = received - windowStart;
+      controller.abort();
+    }
+    windowStart = received;
+  }, minRate.windowMs);
   let total: number | undefined;
   try {
     const res = await (opts.fetchImpl ?? fetch)(url, { signal: controller.signal, redirect: 'follow' });
@@ -198,7 +215,7 @@ async function fetchVerified(url: string, dir: string, target: string, file: Rem
       try {
         chunk = await reader.read();
       } catch (e) {
-        if (timedOut || overdue) throw e;
+        if (timedOut || overdue || slowWindow !== null) throw e;
         throw new Error(`connection lost after ${received}${total !== undefined ? ` of ${total}` : ''} bytes: ${describe(e)}`);
       }
       if (chunk.done) break;
@@ -227,11 +244,15 @@ async function fetchVerified(url: string, dir: string, target: string, file: Rem
     await handle?.close().catch(() => {});
     await unlink(temp).catch(() => {});
     if (overdue) throw new Error(`too slow: ${received} bytes in ${deadlineMs / 1000} s, the longest a file may take`);
+    if (slowWindow !== null) {
+      throw new Error(`too slow: ${slowWindow} bytes in the last ${minRate.windowMs / 1000} s, under the ${minRate.bytesPerSecond} bytes/s a download must keep up`);
+    }
     if (timedOut) throw new Error(`timed out: no data for ${timeoutMs / 1000} s after ${received} bytes`);
     throw new Error(describe(e));
   } finally {
     clearTimeout(timer);
     clearTimeout(deadline);
+    clearInterval(rateCheck);
   }
 }
 

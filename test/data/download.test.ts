@@ -261,6 +261,20 @@ describe('downloadDataset', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('gives up on a trickle at the minimum rate, long before the overall deadline', async () => {
+    // 20 bytes/s against 1,000 bytes/s over 0.4 s; the trickle would finish after 3 s.
+    plan = (m) => (m === 'slow' ? 'trickle' : 'ok');
+    const started = performance.now();
+    const opts = { timeoutMs: 5000, deadlineMs: 60_000, minRate: { bytesPerSecond: 1000, windowMs: 400 } };
+    const err = await expectDownloadError(downloadDataset(dir, TRAIN_FILES.slice(1), { mirrors: [mirror('slow')], ...opts }));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(err.failures[0].reason).toMatch(/^too slow: \d+ bytes in the last 0\.4 s, under the 1000 bytes\/s a download must keep up$/);
+    expect(await readdir(dir)).toEqual([]);
+    // The next mirror is tried at once.
+    const result = await downloadDataset(dir, TRAIN_FILES.slice(1), { mirrors: [mirror('slow'), mirror('ok')], ...opts });
+    expect(result.downloaded).toEqual([TRAIN_FILES[1].name]);
+  });
+
   it('stops reading at the size the file is known to have, and refuses a larger announced length', async () => {
     const [labels] = TRAIN_FILES.slice(1);
     const sized = { ...labels, size: content.get(labels.name)!.length };
