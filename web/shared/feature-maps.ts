@@ -39,9 +39,10 @@ export function forwardImage(spec: ModelSpec, params: Float32Array, pixels: Uint
   const ws = new CpuWorkspace(resolveNetwork(spec), 1);
   ws.x.set(Float32Array.from(pixels, (p) => p / 255));
   forwardNetwork(ws, params, undefined, state);
-  // Feature maps: the outputs of the layers that keep an image's shape (all but dense).
+  // Feature maps: the outputs of the layers that work on images, and of those (batch
+  // normalization) that keep an image's shape; not dense layers' vectors.
   const features = ws.net.layers
-    .filter((r) => r.layer.type !== 'dense')
+    .filter((r) => moduleOf(r.layer).image || (r.layer.type !== 'dense' && r.out.height * r.out.width > 1))
     .map((r) => ({ label: moduleOf(r.layer).describe(r as never), shape: r.out, values: ws.out[r.index] }));
   return { features, outputs: ws.output };
 }
