@@ -36,6 +36,9 @@ export const batchnorm: LayerModule<'batchnorm'> = {
   parse: (t) => (t === 'bn' ? { type: 'batchnorm' } : null),
   text: () => 'bn',
   outShape: (_l, input: Shape3) => input,
+  // One value per channel has no unbiased variance: PyTorch refuses to train it, and so do we.
+  trainingProblem: (r, B) =>
+    B * r.in.height * r.in.width === 1 ? `batch normalization (layer ${r.index + 1}) sees one value per channel at batch size 1: use --batch 2 or more` : null,
   params: (_l, input) => ({ C: 1, fanIn: 1, OC: input.channels, fanOut: 1, constant: { weight: 1, bias: 0 } }),
   state: (_l, input) => ({
     tensors: [

@@ -116,6 +116,8 @@ export interface LayerModule<T extends LayerType> {
   /** The output's shape, or an Error saying why the input does not fit. */
   outShape(layer: LayerOf<T>, input: Shape3): Shape3 | Error;
   params(layer: LayerOf<T>, input: Shape3): ParamShape | null;
+  /** Why it cannot train at batch size B (batch norm over one value per channel), or null; absent: it can. */
+  trainingProblem?(r: ResolvedLayer<T>, B: number): string | null;
   /** Its untrained state (running statistics); absent or null: none. */
   state?(layer: LayerOf<T>, input: Shape3): StateShape | null;
   /**

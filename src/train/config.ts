@@ -13,7 +13,8 @@
  *            (epoch 10) and ended at 99.18%: it overfits; dropout on the dense layer closes that.
  */
 import { parseNetwork } from '../model/arch.ts';
-import { layerShapes } from '../model/shapes.ts';
+import { moduleOf } from '../layers/index.ts';
+import { resolveNetwork } from '../model/network.ts';
 import { isSpatial } from '../model/shapes.ts';
 import { classCount, inputSize, type ModelSpec } from '../model/spec.ts';
 
@@ -130,6 +131,7 @@ export function lrAtEpoch(config: TrainConfig, epoch: number): number {
 /** Refuses configurations that cannot work, before any work starts. */
 export function validateConfig(
   config: TrainConfig, pixels: number, classes: number, trainCount: number, image?: { rows: number; cols: number },
+  purpose: 'train' | 'evaluate' = 'train',
 ): void {
   const { input } = config.model;
   const spatial = isSpatial(config.model);
@@ -150,10 +152,12 @@ export function validateConfig(
   else if (config.batch > trainCount) {
     problems.push(`batch size ${config.batch} is larger than the ${trainCount} training images: use --batch ${trainCount} or less`);
   }
-  // One value per channel has no unbiased variance: PyTorch refuses to train it, and so do we.
-  const lone = layerShapes(config.model).findIndex((s, i) => config.model.layers[i].type === 'batchnorm' && config.batch * s.in.height * s.in.width === 1);
-  if (lone >= 0) {
-    problems.push(`batch normalization (layer ${lone + 1}) sees one value per channel at batch size 1: use --batch 2 or more`);
+  // What a layer cannot train at this batch size (its module says); evaluation runs no batch statistics.
+  if (purpose === 'train') {
+    for (const r of resolveNetwork(config.model).layers) {
+      const problem = moduleOf(r.layer).trainingProblem?.(r as never, config.batch);
+      if (problem) problems.push(problem);
+    }
   }
   if (!(config.lr > 0) || !Number.isFinite(config.lr)) problems.push(`learning rate ${config.lr} must be a positive number`);
   if (!(config.lrDecay > 0)) problems.push(`learning-rate decay ${config.lrDecay} must be positive (1 keeps η constant)`);

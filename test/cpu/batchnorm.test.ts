@@ -145,5 +145,7 @@ describe('the bn token', () => {
     const config: TrainConfig = { ...PRESETS.lecun, model: spec('784-30-bn-10'), batch: 1 };
     expect(() => validateConfig(config, 784, 10, 100)).toThrow(/batch normalization \(layer 2\) sees one value per channel at batch size 1/);
     expect(() => validateConfig({ ...config, model: spec('1x28x28-conv2k5-bn-10') }, 784, 10, 100)).not.toThrow();
+    // Evaluating such a model (wgtrain eval and the page run it at batch 1) uses the running statistics: allowed.
+    expect(() => validateConfig(config, 784, 10, 100, undefined, 'evaluate')).not.toThrow();
   });
 });

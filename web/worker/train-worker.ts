@@ -171,7 +171,7 @@ async function evaluateModel(choice: SplitChoice): Promise<void> {
   const { train: trainSplit, val } = splits(dataset, choice);
   // Evaluation needs only the forward pass; the configuration's training fields are unused (as in `wgtrain eval`).
   const config: TrainConfig = { ...PRESETS.lecun, model: spec, batch: 1 };
-  validateConfig(config, val.rows * val.cols, val.classes, trainSplit.count, { rows: val.rows, cols: val.cols });
+  validateConfig(config, val.rows * val.cols, val.classes, trainSplit.count, { rows: val.rows, cols: val.cols }, 'evaluate');
   const trainer = await openTrainer(gpu ? 'gpu' : 'cpu', config, subset(trainSplit, 1), val);
   try {
     await trainer.setParams(params);
