@@ -73,6 +73,11 @@ deviceOptions(
   .option('--checkpoint <dir>', 'save a checkpoint there after every epoch (and stop cleanly on SIGINT/SIGTERM)')
   .option('--resume', 'continue the run saved in --checkpoint DIR (same data and network; --lr, --lr-decay and --epochs may change)')
   .option('--overwrite', 'start a new run in a --checkpoint DIR that already holds a checkpoint, replacing it (without it, such a run is refused)')
+  .option(
+    '--target-accuracy <A>',
+    'stop once an epoch\'s validation accuracy reaches A, a fraction (0.99) or a percentage (99% or 99); the run ends as finished. ' +
+      'Every run reports its training time to 98%, 99% and 99.5% validation',
+  )
   .option('--json', 'print one JSON object per line instead of text')
   .action((flags) => trainCommand(flags));
 

@@ -58,6 +58,22 @@ function seed(value: string): number {
   return n;
 }
 
+/**
+ * --target-accuracy: a fraction 0 < A ≤ 1 (0.99), or a percentage, with a % sign (99%,
+ * 99.5%) or without one when above 1 (99, 99.5), up to 100. "1" is a fraction: 100%.
+ */
+export function targetAccuracy(value: string): number {
+  const percent = value.endsWith('%');
+  const text = percent ? value.slice(0, -1) : value;
+  const refuse = (why: string) =>
+    new Error(`--target-accuracy ${value} ${why}: give a validation accuracy as a fraction (0.99) or a percentage (99% or 99), above 0 and at most 100%.`);
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(text)) throw refuse('is not a number');
+  const n = Number(text);
+  const fraction = percent || n > 1 ? n / 100 : n;
+  if (!(fraction > 0) || fraction > 1) throw refuse('is out of range');
+  return fraction;
+}
+
 /** `base` (default: the lecun preset) with the options given; --preset replaces `base` with that preset. */
 export function configFromFlags(f: TrainFlags, base: TrainConfig = PRESETS.lecun): TrainConfig {
   const preset = f.preset !== undefined ? PRESETS[oneOf('preset', f.preset, Object.keys(PRESETS) as PresetName[])] : base;

@@ -1,6 +1,7 @@
 /** Formatting results for people: the run's header, epoch lines, summaries, confusion matrices. */
 import type { Dataset } from '../data/dataset.ts';
 import type { EpochReport } from '../train/trainer.ts';
+import { percentText, type TimeToAccuracy } from '../train/time-to-accuracy.ts';
 
 export const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
@@ -23,6 +24,27 @@ export function epochLine(r: EpochReport, epochs: number): string {
     `val loss ${r.val.loss.toFixed(4)}  val ${pct(r.val.accuracy)}  ` +
     `${Math.round(r.samplesPerSecond).toLocaleString('en-US')} samples/s  ${r.seconds.toFixed(1)} s`
   );
+}
+
+/**
+ * The last lines' time to accuracy: `time to 98%: 12.3 s (epoch 2); 99%: not reached`. Times
+ * are training wall time from the first mini-batch, validation excluded.
+ */
+export function timeToAccuracyLine(times: TimeToAccuracy[]): string {
+  const parts = times.map((t, i) => {
+    const what = `${i === 0 ? 'time to ' : ''}${percentText(t.threshold)}`;
+    if (t.epoch === null) return `${what}: not reached`;
+    return t.seconds === null ? `${what}: epoch ${t.epoch}, time unknown` : `${what}: ${t.seconds.toFixed(1)} s (epoch ${t.epoch})`;
+  });
+  return `${parts.join('; ')} (training time from the first mini-batch, validation excluded)`;
+}
+
+/** The summary line's times: seconds by threshold (`"0.99": 12.3`), null when not reached or unknown; the epochs likewise. */
+export function timeToAccuracyJson(times: TimeToAccuracy[]): { timeToAccuracy: Record<string, number | null>; epochToAccuracy: Record<string, number | null> } {
+  return {
+    timeToAccuracy: Object.fromEntries(times.map((t) => [String(t.threshold), t.seconds])),
+    epochToAccuracy: Object.fromEntries(times.map((t) => [String(t.threshold), t.epoch])),
+  };
 }
 
 export function formatConfusion(m: number[][]): string {

@@ -11,9 +11,10 @@ import { CHECKPOINT_FILE, dataIdentity, describeCheckpoint, lockCheckpointFolder
 import { adamParams, optimizerOf, validateConfig, type TrainConfig } from '../train/config.ts';
 import { divergence } from '../train/divergence.ts';
 import { removeStaleTemps } from '../util/atomic-file.node.ts';
-import { configFromFlags, resumeConfig, type TrainFlags } from './options.ts';
+import { timesToAccuracy } from '../train/time-to-accuracy.ts';
+import { configFromFlags, resumeConfig, targetAccuracy, type TrainFlags } from './options.ts';
 import { checkCheckpointFolder, checkModelOut, checkOutBesideCheckpoint, checkOutFlag, modelPath, saveModelFile } from './output-files.node.ts';
-import { dataLines, epochLine, pct } from './report.ts';
+import { dataLines, epochLine, pct, timeToAccuracyJson, timeToAccuracyLine } from './report.ts';
 
 function optimizerText(config: TrainConfig): string {
   const o = optimizerOf(config);
@@ -36,6 +37,8 @@ export interface TrainCommandFlags extends TrainFlags, DataFlags, DeviceFlags {
   resume?: boolean;
   /** Start afresh in a --checkpoint folder that holds a checkpoint, replacing it. */
   overwrite?: boolean;
+  /** Stop once an epoch's validation accuracy reaches this (options.ts `targetAccuracy` reads it). */
+  targetAccuracy?: string;
 }
 
 /** Where a run saves its model without --out: runs/wgtrain-784-300-100-10.safetensors, numbered (-2, -3 …) so no earlier run is overwritten. */
@@ -121,6 +124,7 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
   if (flags.overwrite && flags.resume) {
     throw new Error('--resume and --overwrite contradict each other: --resume continues the checkpoint, --overwrite starts again over it; give one.');
   }
+  const target = flags.targetAccuracy !== undefined ? targetAccuracy(flags.targetAccuracy) : undefined;
   const signals = stopOnSignals(log);
   // Where the results go is checked first: a bad path must not cost a finished run.
   if (typeof flags.out === 'string') await checkOutFlag(flags.out);
@@ -145,7 +149,7 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
     for (const target of [out, flags.checkpoint && join(flags.checkpoint, CHECKPOINT_FILE)]) {
       if (target) for (const stale of await removeStaleTemps(target)) log(`removed ${stale}, left behind by an interrupted run`);
     }
-    await runTraining(flags, out, signals, log, emit);
+    await runTraining(flags, target, out, signals, log, emit);
   } finally {
     signals.dispose();
     lock?.release();
@@ -154,7 +158,7 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
 
 /** The run itself, once its output paths are known to be writable and its checkpoint folder is locked. */
 async function runTraining(
-  flags: TrainCommandFlags, out: string | undefined, signals: Signals, log: (msg: string) => void, emit: (obj: object) => void,
+  flags: TrainCommandFlags, target: number | undefined, out: string | undefined, signals: Signals, log: (msg: string) => void, emit: (obj: object) => void,
 ): Promise<void> {
   const json = Boolean(flags.json);
   const resumed = flags.resume ? await readCheckpoint(flags.checkpoint!) : null;
@@ -189,6 +193,8 @@ async function runTraining(
 
   const trainer = await openTrainer(config, flags, train, val);
   const history: number[] = [];
+  /** Each epoch's training seconds (validation excluded), null where the checkpoint did not record them. */
+  const epochSeconds: (number | null)[] = [];
   if (resumed) {
     try {
       await restoreCheckpoint(trainer, resumed, identity);
@@ -197,6 +203,10 @@ async function runTraining(
       throw e;
     }
     history.push(...resumed.history);
+    epochSeconds.push(...(resumed.epochSeconds ?? resumed.history.map(() => null)));
+    if (!resumed.epochSeconds) {
+      log(`note: the checkpoint records no training times (written by an older wgtrain): times to accuracy that include epochs 1–${resumed.state.epoch} are unknown`);
+    }
     const changed = schedule.length > resumed.schedule.length ? `; from epoch ${resumed.state.epoch + 1}: ${settings(config)} (the checkpoint had ${settings(resumed.config)})` : '';
     log(`resuming from the checkpoint in ${flags.checkpoint} after epoch ${resumed.state.epoch}${changed}`);
   }
@@ -228,9 +238,19 @@ async function runTraining(
     if (bad) throw new Error(`Training broke down in epoch ${epoch}: ${badValueText(bad, config)}, though the loss stayed finite. Nothing was written.${kept()}`);
     return params;
   };
+  /** The epoch whose validation accuracy first reached --target-accuracy. */
+  let reached: number | null = null;
+  const targetText = () => `--target-accuracy ${pct(target!)}`;
+  if (target !== undefined) {
+    const at = history.findIndex((a) => a >= target);
+    if (at >= 0) {
+      reached = at + 1;
+      log(`the checkpoint already reached ${targetText()} after epoch ${reached} (${pct(history[at])}): nothing more is trained`);
+    }
+  }
   signals.begin();
   try {
-    for (let e = trainer.epoch + 1; e <= config.epochs; e++) {
+    for (let e = trainer.epoch + 1; e <= config.epochs && reached === null; e++) {
       const bar = showBar
         ? new cliProgress.SingleBar(
             { format: `epoch ${e}/${config.epochs} [{bar}] {value}/{total} mini-batches`, hideCursor: true, clearOnComplete: true },
@@ -253,18 +273,26 @@ async function runTraining(
       if (diverged) throw new Error(diverged + kept());
       best = Math.max(best, r.val.accuracy);
       history.push(r.val.accuracy);
+      epochSeconds.push(r.trainSeconds);
       if (json) emit({ type: 'epoch', ...r, stepLoss: undefined, val: { ...r.val, preds: undefined } });
       else log(epochLine(r, config.epochs));
       if (flags.checkpoint) {
-        const c = await takeCheckpoint(trainer, identity, history, schedule);
+        const c = await takeCheckpoint(trainer, identity, history, schedule, epochSeconds);
         const badValue = firstBadValue({ params: c.params, ...c.optimizer });
         if (badValue) {
           history.pop();
+          epochSeconds.pop();
           throw new Error(
             `Training broke down in epoch ${r.epoch}: ${badValueText(badValue, config)}, though the loss stayed finite. This epoch's checkpoint was not written.${kept()}`,
           );
         }
         await saveCheckpoint(flags.checkpoint, c);
+      }
+      // Reaching the target finishes the run, whatever signal came in meanwhile.
+      if (target !== undefined && r.val.accuracy >= target) {
+        reached = r.epoch;
+        log(`reached ${targetText()} after epoch ${r.epoch} of ${config.epochs} (validation ${pct(r.val.accuracy)}): the run is finished`);
+        break;
       }
       const signal = signals.requested();
       // A signal in the last epoch stops nothing: the run is finished, and ends as one.
@@ -279,30 +307,39 @@ async function runTraining(
         } else {
           log(`stopped after epoch ${r.epoch} of ${config.epochs}; nothing was saved (--no-out, and no --checkpoint)`);
         }
+        log(timeToAccuracyLine(timesToAccuracy(history, epochSeconds)));
         return;
       }
       if (signal) log(`${signal} came in the last epoch: the run is finished, so it ends as one.`);
     }
     const seconds = (performance.now() - start) / 1000;
+    const trained = trainer.epoch;
+    const times = timesToAccuracy(history, epochSeconds);
+    const targetTime = target !== undefined ? timesToAccuracy(history, epochSeconds, [target])[0] : null;
     const final = await trainer.evaluate(val);
     const test = dataset.test ? await trainer.evaluate(dataset.test) : null;
     const counted = (r: typeof final) => ({ count: r.count, correct: r.correct, accuracy: r.accuracy, loss: r.loss });
     let saved: { path: string; replaced: boolean } | null = null;
     if (out) {
-      const bytes = saveModel(config.model, await soundParams(config.epochs), { ...notes(String(config.epochs)), valAccuracy: final.accuracy.toFixed(4) }, await trainer.getLayerState());
+      const epochs = trained < config.epochs ? `${trained} of ${config.epochs} (reached --target-accuracy ${target})` : String(config.epochs);
+      const bytes = saveModel(config.model, await soundParams(trained), { ...notes(epochs), valAccuracy: final.accuracy.toFixed(4) }, await trainer.getLayerState());
       saved = { path: out, replaced: existsSync(out) };
       await saveModelFile(out, bytes, flags.checkpoint);
     }
     if (json) {
       emit({
         type: 'summary', seconds, valAccuracy: final.accuracy, bestValAccuracy: best, testAccuracy: test?.accuracy ?? null,
-        val: counted(final), test: test && counted(test), model: saved?.path ?? null,
+        val: counted(final), test: test && counted(test), model: saved?.path ?? null, epochs: trained,
+        ...timeToAccuracyJson(times),
+        ...(targetTime ? { targetAccuracy: target, targetReached: targetTime.epoch === null ? null : { epoch: targetTime.epoch, seconds: targetTime.seconds } } : {}),
       });
     } else {
       log(
         `done in ${seconds.toFixed(1)} s: validation accuracy ${pct(final.accuracy)} (best ${pct(best)})` +
           (test ? `, test accuracy ${pct(test.accuracy)} (${test.correct.toLocaleString('en-US')} of ${test.count.toLocaleString('en-US')}, loss ${test.loss.toFixed(4)})` : ''),
       );
+      if (targetTime && targetTime.epoch === null) log(`${targetText()} not reached in ${trained} epochs (best ${pct(best)})`);
+      log(timeToAccuracyLine(times));
     }
     // The eval command that measures the same images: the same data folder and validation split.
     const data = `${flags.data !== undefined ? ` --data ${flags.data}` : ''}${flags.validation !== VALIDATION_DEFAULT ? ` --validation ${flags.validation}` : ''}`;

@@ -142,7 +142,7 @@ export class CpuTrainer implements Trainer {
     const summary = summarizeSteps(stats, steps, B);
     return {
       epoch, lr, steps, samples: steps * B, stepLoss: summary.stepLoss, trainLoss: summary.loss, trainAccuracy: summary.accuracy,
-      val, seconds: now() - t0, samplesPerSecond: (steps * B) / trainSeconds,
+      val, seconds: now() - t0, trainSeconds, samplesPerSecond: (steps * B) / trainSeconds,
     };
   }
 

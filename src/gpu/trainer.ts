@@ -400,7 +400,7 @@ export class GpuTrainer implements Trainer {
     });
     return {
       epoch, lr, steps, samples: steps * this.config.batch, stepLoss: summary.stepLoss, trainLoss: summary.loss,
-      trainAccuracy: summary.accuracy, val: summarizeEvaluation(preds, rowLoss, this.val.labels), seconds,
+      trainAccuracy: summary.accuracy, val: summarizeEvaluation(preds, rowLoss, this.val.labels), seconds, trainSeconds: trainDone - t0,
       samplesPerSecond: (steps * this.config.batch) / (trainDone - t0),
     };
   }

@@ -5,6 +5,8 @@
  *             state (batch norm's running statistics) `layer_state`, stateLayout(spec).total
  *             values
  *   metadata  format "wgtrain-checkpoint-v2"; config, state, data, history, schedule (JSON);
+ *             epochSeconds (JSON, optional: each epoch's training seconds or null where
+ *             unknown; files written before wgtrain recorded times lack it and still load);
  *             crc32: the CRC-32 of the whole file, computed with these 8 hex digits read as
  *             "00000000" (so it covers header, padding and every tensor byte)
  *
@@ -62,6 +64,7 @@ export function encodeCheckpoint(c: Checkpoint): Uint8Array {
     data: JSON.stringify(c.data),
     history: JSON.stringify(c.history),
     schedule: JSON.stringify(c.schedule),
+    ...(c.epochSeconds ? { epochSeconds: JSON.stringify(c.epochSeconds) } : {}),
     [CHECKSUM_KEY]: UNSET_CHECKSUM,
   });
   return sealChecksum(bytes);
@@ -192,6 +195,13 @@ function checkHistory(value: unknown, epoch: number): number[] {
   return value;
 }
 
+function checkEpochSeconds(value: unknown, epoch: number): (number | null)[] {
+  if (!Array.isArray(value) || value.length !== epoch || !value.every((v) => v === null || (isFinite(v) && v >= 0))) {
+    fail('epochSeconds', value, `${epoch} training times in seconds, each ≥ 0 or null where unknown (one per epoch trained)`);
+  }
+  return value;
+}
+
 function checkSchedule(value: unknown, epoch: number, config: TrainConfig): ScheduleEntry[] {
   if (!Array.isArray(value) || value.length === 0) fail('schedule', value, 'a list of the settings each stretch of the run used');
   value.forEach((entry, i) => {
@@ -235,6 +245,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const data = checkData(json(metadata, 'data'), legacy);
   const history = checkHistory(json(metadata, 'history'), state.epoch);
   const schedule = legacy ? [scheduleEntry(1, config)] : checkSchedule(json(metadata, 'schedule'), state.epoch, config);
+  const epochSeconds = metadata.epochSeconds === undefined ? null : checkEpochSeconds(json(metadata, 'epochSeconds'), state.epoch);
 
   const { total } = paramLayout(config.model);
   const arch = architectureText(config.model);
@@ -259,5 +270,5 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
       );
     }
   }
-  return { config, state, data, params, optimizer, ...(layerState ? { layerState } : {}), history, schedule, ...(legacy ? { legacy } : {}) };
+  return { config, state, data, params, optimizer, ...(layerState ? { layerState } : {}), history, ...(epochSeconds ? { epochSeconds } : {}), schedule, ...(legacy ? { legacy } : {}) };
 }

@@ -70,6 +70,12 @@ export interface Checkpoint {
   layerState?: Float32Array;
   /** Validation accuracy after each completed epoch. */
   history: number[];
+  /**
+   * Training seconds of each completed epoch (validation excluded), null where unknown (epochs
+   * trained before a resume from a checkpoint without times); absent in checkpoints written
+   * before wgtrain recorded them.
+   */
+  epochSeconds?: (number | null)[];
   schedule: ScheduleEntry[];
   /** Read from a file of the first format: it had no checksum and no data digest to check. */
   legacy?: boolean;
@@ -133,6 +139,7 @@ export async function takeCheckpoint(
   data: DataIdentity,
   history: number[],
   schedule: ScheduleEntry[] = [scheduleEntry(1, trainer.config)],
+  epochSeconds?: (number | null)[],
 ): Promise<Checkpoint> {
   const velocity = await trainer.getVelocity();
   const n = velocity ? velocity.length / optimizerStateCopies(trainer.config) : 0;
@@ -146,6 +153,7 @@ export async function takeCheckpoint(
     optimizer: !velocity ? {} : optimizerOf(trainer.config) === 'adam' ? { adam_m: velocity.slice(0, n), adam_v: velocity.slice(n) } : { velocity },
     ...(layerState.length ? { layerState } : {}),
     history: [...history],
+    ...(epochSeconds ? { epochSeconds: [...epochSeconds] } : {}),
     schedule: [...schedule],
   };
 }

@@ -33,6 +33,8 @@ export interface EpochReport {
   val: Evaluation;
   /** Wall-clock seconds for the epoch, validation included. */
   seconds: number;
+  /** Wall-clock seconds of the epoch's mini-batches, validation excluded. */
+  trainSeconds: number;
   /** Training samples per second (validation excluded where it can be told apart). */
   samplesPerSecond: number;
 }

@@ -16,7 +16,7 @@ export async function smallCheckpoint(config: TrainConfig = CONFIG): Promise<Che
   const val = syntheticSplit(40, 4, 8, 8);
   const trainer = new CpuTrainer(config, train, val);
   const r = await trainer.trainEpoch();
-  return takeCheckpoint(trainer, dataIdentity('synthetic', train, val), [r.val.accuracy]);
+  return takeCheckpoint(trainer, dataIdentity('synthetic', train, val), [r.val.accuracy], undefined, [r.trainSeconds]);
 }
 
 export type Parts = { metadata: Record<string, unknown>; tensors: Map<string, Float32Array> };

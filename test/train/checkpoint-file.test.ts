@@ -36,6 +36,9 @@ const EDITS: [string, (p: Parts) => void, RegExp][] = [
   ['history too short', (p) => { p.metadata.history = []; }, /^history is \[\]; expected 1 accuracies/],
   ['data digest missing', (p) => { delete (p.metadata.data as Record<string, unknown>).trainSha256; }, /^data\.trainSha256 is missing; expected a SHA-256/],
   ['format changed', (p) => { p.metadata.format = 'wgtrain'; }, /^format "wgtrain" is not "wgtrain-checkpoint-v2": this is not a wgtrain checkpoint/],
+  ['epochSeconds too short', (p) => { p.metadata.epochSeconds = []; }, /^epochSeconds is \[\]; expected 1 training times in seconds, each ≥ 0 or null where unknown/],
+  ['a negative epoch time', (p) => { p.metadata.epochSeconds = [-1]; }, /^epochSeconds is \[-1\]; expected 1 training times/],
+  ['an epoch time "fast"', (p) => { p.metadata.epochSeconds = ['fast']; }, /^epochSeconds is \["fast"\]; expected/],
   ['schedule not matching the config', (p) => { config(p.metadata).lr = 0.7; }, /^schedule\[0\] is .*; expected the config's lr, lrDecay and epochs/],
 ];
 
@@ -60,6 +63,16 @@ describe('checkpoint file', () => {
     expect(c.params.length).toBe(paramLayout(c.config.model).total);
     expect(Object.keys(c.optimizer)).toEqual(['velocity']);
     expect(encodeCheckpoint(c)).toEqual(good);
+  });
+
+  it('keeps each epoch\'s training time, null where unknown; a file written before times were recorded still loads, without them', () => {
+    const c = decodeCheckpoint(good);
+    expect(c.epochSeconds).toEqual([expect.any(Number)]);
+    expect(c.epochSeconds![0]).toBeGreaterThan(0);
+    expect(decodeCheckpoint(encodeCheckpoint({ ...c, epochSeconds: [null] })).epochSeconds).toEqual([null]);
+    const older = decodeCheckpoint(edit(good, (p) => { delete p.metadata.epochSeconds; }, true));
+    expect(older.epochSeconds).toBeUndefined();
+    expect(older.history).toEqual(c.history);
   });
 
   it.each(EDITS)('refuses %s, naming the field (checksum recomputed)', (_, change, message) => {

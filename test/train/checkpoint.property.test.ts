@@ -76,7 +76,7 @@ const FIELD_PATHS = [
   ['config'], ['config', 'model'], ['config', 'batch'], ['config', 'lr'], ['config', 'lrDecay'], ['config', 'l2'],
   ['config', 'momentum'], ['config', 'epochs'], ['config', 'seed'], ['config', 'model', 'sizes'], ['config', 'model', 'activation'],
   ['state'], ['state', 'epoch'], ['state', 'rng'], ['data'], ['data', 'train'], ['data', 'val'], ['data', 'trainSha256'],
-  ['history'], ['schedule'], ['format'], ['crc32'],
+  ['history'], ['epochSeconds'], ['schedule'], ['format'], ['crc32'],
 ];
 
 describe('decodeCheckpoint property', () => {
