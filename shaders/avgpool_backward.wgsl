@@ -29,18 +29,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let x = (q / C) % W;
   let y = (q / (C * W)) % H;
   let b = q / (C * W * H);
-  // Outputs whose window covers (y, x): oy·S − P ≤ y ≤ oy·S − P + K − 1, i.e.
-  // ⌈(y + P − K + 1) / S⌉ ≤ oy ≤ ⌊(y + P) / S⌋, clipped to the output.
-  let ylo = i32(y + P) - i32(K) + 1;
-  let xlo = i32(x + P) - i32(K) + 1;
-  let Si = i32(S);
-  let oy0 = select(0, (ylo + Si - 1) / Si, ylo > 0);
-  let ox0 = select(0, (xlo + Si - 1) / Si, xlo > 0);
-  let oy1 = min(i32(OH) - 1, i32(y + P) / Si);
-  let ox1 = min(i32(OW) - 1, i32(x + P) / Si);
+  let r = coveringOutputs(y, x);
   var g = 0.0;
-  for (var oy = oy0; oy <= oy1; oy++) {
-    for (var ox = ox0; ox <= ox1; ox++) {
+  for (var oy = r.x; oy <= r.z; oy++) {
+    for (var ox = r.y; ox <= r.w; ox++) {
       g += dY[((b * OH + u32(oy)) * OW + u32(ox)) * C + c];
     }
   }

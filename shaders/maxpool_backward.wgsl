@@ -43,16 +43,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       if (argmax[o] == me) { g = dY[o]; }
     }
   } else {
-    // Outputs whose window covers (y, x): oy·S − P ≤ y ≤ oy·S − P + K − 1.
-    let ylo = i32(y + P) - i32(K) + 1;
-    let xlo = i32(x + P) - i32(K) + 1;
-    let Si = i32(S);
-    let oy0 = u32(max(0, (ylo + Si - 1) / Si * select(0, 1, ylo > 0)));
-    let ox0 = u32(max(0, (xlo + Si - 1) / Si * select(0, 1, xlo > 0)));
-    let oy1 = min(i32(OH) - 1, i32(y + P) / Si);
-    let ox1 = min(i32(OW) - 1, i32(x + P) / Si);
-    for (var oy = i32(oy0); oy <= oy1; oy++) {
-      for (var ox = i32(ox0); ox <= ox1; ox++) {
+    let r = coveringOutputs(y, x);
+    for (var oy = r.x; oy <= r.z; oy++) {
+      for (var ox = r.y; ox <= r.w; ox++) {
         let o = ((b * OH + u32(oy)) * OW + u32(ox)) * C + c;
         if (argmax[o] == me) { g += dY[o]; }
       }

@@ -15,3 +15,18 @@ override OH: u32;
 override OW: u32;
 
 struct PoolDims { B: u32, _pad0: u32, _pad1: u32, _pad2: u32 }
+
+// The outputs whose window covers input pixel (y, x), as (oy0, ox0, oy1, ox1) inclusive
+// (empty when oy0 > oy1): oy·S − P ≤ y ≤ oy·S − P + K − 1, i.e.
+// ⌈(y + P − K + 1) / S⌉ ≤ oy ≤ ⌊(y + P) / S⌋, clipped to the output. CPU twin:
+// coveringOutputs in src/cpu/pool.ts.
+fn coveringOutputs(y: u32, x: u32) -> vec4<i32> {
+  let ylo = i32(y + P) - i32(K) + 1;
+  let xlo = i32(x + P) - i32(K) + 1;
+  let Si = i32(S);
+  let oy0 = select(0, (ylo + Si - 1) / Si, ylo > 0);
+  let ox0 = select(0, (xlo + Si - 1) / Si, xlo > 0);
+  let oy1 = min(i32(OH) - 1, i32(y + P) / Si);
+  let ox1 = min(i32(OW) - 1, i32(x + P) / Si);
+  return vec4<i32>(oy0, ox0, oy1, ox1);
+}

@@ -13,7 +13,7 @@
 import type { Activation } from '../model/spec.ts';
 import { activationGrad } from './activations.ts';
 import type { Vec } from './matmul.ts';
-import type { PoolGeometry } from './pool.ts';
+import { coveringOutputs, type PoolGeometry } from './pool.ts';
 
 /** out (B, OH, OW, C) = Σ of each K × K window of x (B, H, W, C), zero padded, / K². */
 export function avgPoolForward(out: Vec, x: Vec, g: PoolGeometry): void {
@@ -44,15 +44,11 @@ export function avgPoolForward(out: Vec, x: Vec, g: PoolGeometry): void {
  * input (actPrev: the activation of the layer whose output was pooled).
  */
 export function avgPoolBackward(dX: Vec, dY: Vec, xPrev: Vec, g: PoolGeometry, actPrev: Activation): void {
-  const { B, C, H, W, K, stride, pad, OH, OW } = g;
+  const { B, C, H, W, K, OH, OW } = g;
   for (let b = 0; b < B; b++) {
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
-        // Outputs whose window covers (y, x): oy·S − P ≤ y ≤ oy·S − P + K − 1.
-        const oy0 = Math.max(0, Math.ceil((y + pad - K + 1) / stride));
-        const oy1 = Math.min(OH - 1, Math.floor((y + pad) / stride));
-        const ox0 = Math.max(0, Math.ceil((x + pad - K + 1) / stride));
-        const ox1 = Math.min(OW - 1, Math.floor((x + pad) / stride));
+        const { oy0, ox0, oy1, ox1 } = coveringOutputs(g, y, x);
         for (let c = 0; c < C; c++) {
           let s = 0;
           for (let oy = oy0; oy <= oy1; oy++) {

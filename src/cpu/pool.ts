@@ -59,21 +59,32 @@ export function maxPoolForward(out: Vec, argmax: Uint32Array, x: Vec, g: PoolGeo
 }
 
 /**
+ * The outputs whose window covers input pixel (y, x), inclusive (empty when oy0 > oy1):
+ * oy·S − P ≤ y ≤ oy·S − P + K − 1, clipped to the output. Mirrors lib/pool_common.wgsl's
+ * coveringOutputs.
+ */
+export function coveringOutputs(g: PoolGeometry, y: number, x: number): { oy0: number; ox0: number; oy1: number; ox1: number } {
+  const { K, stride, pad, OH, OW } = g;
+  return {
+    oy0: Math.max(0, Math.ceil((y + pad - K + 1) / stride)),
+    ox0: Math.max(0, Math.ceil((x + pad - K + 1) / stride)),
+    oy1: Math.min(OH - 1, Math.floor((y + pad) / stride)),
+    ox1: Math.min(OW - 1, Math.floor((x + pad) / stride)),
+  };
+}
+
+/**
  * dX (B, H, W, C): each input receives the gradients of the outputs whose maximum it was,
  * times actPrev'(xPrev) (the activation of the layer whose output was pooled).
  */
 export function maxPoolBackward(dX: Vec, dY: Vec, argmax: Uint32Array, xPrev: Vec, g: PoolGeometry, actPrev: Activation): void {
-  const { B, C, H, W, K, stride, pad, OH, OW } = g;
+  const { B, C, H, W, OH, OW } = g;
   for (let p = 0; p < B * C; p++) {
     const b = Math.floor(p / C);
     const c = p % C;
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
-        // Outputs whose window covers (y, x): oy·S − P ≤ y ≤ oy·S − P + K − 1.
-        const oy0 = Math.max(0, Math.ceil((y + pad - K + 1) / stride));
-        const oy1 = Math.min(OH - 1, Math.floor((y + pad) / stride));
-        const ox0 = Math.max(0, Math.ceil((x + pad - K + 1) / stride));
-        const ox1 = Math.min(OW - 1, Math.floor((x + pad) / stride));
+        const { oy0, ox0, oy1, ox1 } = coveringOutputs(g, y, x);
         let s = 0;
         for (let oy = oy0; oy <= oy1; oy++) {
           for (let ox = ox0; ox <= ox1; ox++) {
