@@ -16,7 +16,7 @@ describe('the named data sets', () => {
         expect(f.size).toBeGreaterThan(0);
       }
       expect(entry.mirrors.length).toBeGreaterThan(0);
-      for (const m of entry.mirrors) expect(m).toMatch(/^https?:\/\/[^/]+\/.*\/$|^https?:\/\/[^/]+\/$/);
+      for (const m of entry.mirrors) expect(m).toMatch(/^https?:\/\/.+\/$/);
       expect(entry.classNames).toHaveLength(CLASSES[entry.name]);
       expect(new Set(entry.classNames).size).toBe(entry.classNames.length);
       expect(entry.checksumSource).toMatch(/^(SHA-256|MD5): /);
