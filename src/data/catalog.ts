@@ -19,7 +19,7 @@ export interface RemoteFile {
  * - `emnist`: NIST's `gzip.zip`, holding every EMNIST split as IDX files with transposed images;
  * - `cifar10`: `cifar-10-binary.tar.gz`, holding the binary batches (`data_batch_1.bin` … `test_batch.bin`).
  */
-export type CatalogFormat = 'idx' | 'emnist' | 'cifar10';
+type CatalogFormat = 'idx' | 'emnist' | 'cifar10';
 
 export interface CatalogEntry {
   name: string;

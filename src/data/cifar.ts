@@ -6,13 +6,13 @@
 
 import type { Dataset, Split } from './dataset.ts';
 
-export const CIFAR_CHANNELS = 3;
-export const CIFAR_SIDE = 32;
+const CIFAR_CHANNELS = 3;
+const CIFAR_SIDE = 32;
 const PIXELS = CIFAR_CHANNELS * CIFAR_SIDE * CIFAR_SIDE;
 export const CIFAR_RECORD_BYTES = 1 + PIXELS;
 const CIFAR_CLASSES = 10;
 
-export class CifarError extends Error {
+class CifarError extends Error {
   readonly file: string;
   constructor(file: string, problem: string) {
     super(`${file}: ${problem}`);
