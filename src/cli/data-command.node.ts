@@ -1,7 +1,7 @@
 /** `wgtrain data NAME`: download and verify a named data set into data/NAME/ (archives unpacked there). */
 import { stat } from 'node:fs/promises';
 import { CATALOG_NAMES, catalogEntry } from '../data/catalog.ts';
-import { cacheDirOf, fetchNamedDataset } from '../data/named.node.ts';
+import { cacheDirOf, fetchNamedDataset, systemCopy } from '../data/named.node.ts';
 import { createDownloadProgress } from './progress.node.ts';
 import { PROJECT_ROOT } from './setup.node.ts';
 
@@ -22,6 +22,10 @@ export async function dataCommand(name: string, flags: { dir?: string; mirror?: 
       onProgress: progress.onProgress,
       onFileDone: progress.onFileDone,
       log: (msg) => console.log(msg),
+    }).catch(async (e: Error) => {
+      const installed = await systemCopy(entry);
+      if (installed) e.message += `\n${entry.title} is installed in ${installed}: --data ${entry.name} uses it without downloading.`;
+      throw e;
     });
     progress.stop();
     console.log(`${entry.title} in ${r.dir}: ${r.downloaded.length} downloaded, ${r.cached.length} already there${entry.format === 'idx' ? ' and verified' : ''}`);

@@ -2,10 +2,11 @@
 // (checksummed, atomically) when missing, archives unpacked next to them; Fashion-MNIST
 // also found where Debian's dataset-fashion-mnist installs it.
 
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { x as untar } from 'tar';
+import { isRunning } from '../util/atomic-file.node.ts';
 import { cifarBatch } from './cifar.ts';
 import type { CatalogEntry } from './catalog.ts';
 import type { Dataset, IdxFileRole } from './dataset.ts';
@@ -33,8 +34,6 @@ export interface Fetched {
   dir: string;
   downloaded: string[];
   cached: string[];
-  /** Set when the data set came from a system package's folder rather than the download cache. */
-  systemCopy?: boolean;
 }
 
 const CIFAR_BATCHES = ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin', 'test_batch.bin'];
@@ -98,6 +97,14 @@ export async function fetchNamedDataset(entry: CatalogEntry, opts: NamedOptions)
   return { dir: target.dir, downloaded, cached };
 }
 
+/** The first of the folders a system package installs the data set in that holds its training files. */
+export async function systemCopy(entry: CatalogEntry, dirs = entry.systemDirs): Promise<string | undefined> {
+  for (const dir of dirs ?? []) {
+    if (await hasAll(dir, entry.files.slice(0, 2).map((f) => f.name))) return dir;
+  }
+  return undefined;
+}
+
 /**
  * The named data set: the downloaded copy when it is complete, else a system package's copy
  * (Fashion-MNIST from Debian's dataset-fashion-mnist), else downloaded now.
@@ -106,14 +113,10 @@ export async function loadNamedDataset(entry: CatalogEntry, opts: NamedOptions):
   const cacheDir = cacheDirOf(entry, opts);
   const target = unpacked(entry, cacheDir);
   let fetched: Fetched | undefined;
-  if (!(await hasAll(target.dir, target.files))) {
-    for (const dir of opts.systemDirs ?? entry.systemDirs ?? []) {
-      if (await hasAll(dir, entry.files.slice(0, 2).map((f) => f.name))) {
-        opts.log(`${entry.title} from ${dir} (installed by a system package; not downloaded into ${cacheDir})`);
-        fetched = { dir, downloaded: [], cached: [], systemCopy: true };
-        break;
-      }
-    }
+  const installed = (await hasAll(target.dir, target.files)) ? undefined : await systemCopy(entry, opts.systemDirs);
+  if (installed !== undefined) {
+    opts.log(`${entry.title} from ${installed} (installed by a system package; not downloaded into ${cacheDir})`);
+    fetched = { dir: installed, downloaded: [], cached: [] };
   }
   fetched ??= await fetchNamedDataset(entry, opts);
   if (fetched.downloaded.length > 0) opts.log(`downloaded ${fetched.downloaded.join(', ')} into ${cacheDir}`);
@@ -121,17 +124,25 @@ export async function loadNamedDataset(entry: CatalogEntry, opts: NamedOptions):
   return { ...dataset, name: entry.name, classNames: [...entry.classNames] };
 }
 
-/** A fresh temporary folder inside `dir`, removed by the caller. */
-async function tempDir(dir: string): Promise<string> {
+/**
+ * A fresh temporary folder inside `dir`, removed by the caller; those of unpacks whose
+ * process is gone (killed before it could clean up) are removed first.
+ */
+async function tempDir(dir: string, log: (msg: string) => void): Promise<string> {
+  for (const entry of await readdir(dir)) {
+    const match = /^\.unpack-(\d+)$/.exec(entry);
+    if (!match || (Number(match[1]) !== process.pid && isRunning(Number(match[1])))) continue;
+    await rm(join(dir, entry), { recursive: true, force: true });
+    if (Number(match[1]) !== process.pid) log(`removed ${join(dir, entry)}, left behind by an interrupted unpack`);
+  }
   const temp = join(dir, `.unpack-${process.pid}`);
-  await rm(temp, { recursive: true, force: true });
-  await mkdir(temp, { recursive: true });
+  await mkdir(temp);
   return temp;
 }
 
 /** Unpacks the binary batches of cifar-10-binary.tar.gz into <cacheDir>/cifar-10-batches-bin, which appears whole or not at all. */
 async function unpackCifar(archive: string, cacheDir: string, log: (msg: string) => void): Promise<void> {
-  const temp = await tempDir(cacheDir);
+  const temp = await tempDir(cacheDir, log);
   try {
     try {
       await untar({ file: archive, cwd: temp, strict: true, filter: (path) => cifarBatch(path) !== undefined || basename(path) === 'batches.meta.txt' });
@@ -167,7 +178,7 @@ async function unpackEmnist(archive: string, dir: string, files: readonly string
   const missing = files.filter((f) => !byName.has(f));
   if (missing.length > 0) throw new Error(`${archive} holds no ${missing.join(', ')}: it is not NIST's EMNIST gzip.zip; delete it and download again`);
   await mkdir(dir, { recursive: true });
-  const temp = await tempDir(dir);
+  const temp = await tempDir(dir, log);
   try {
     for (const f of files) {
       await writeFile(join(temp, f), byName.get(f)!);

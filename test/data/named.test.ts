@@ -4,7 +4,8 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -133,7 +134,12 @@ describe('loadNamedDataset', () => {
   });
 
   it('cifar10: downloads cifar-10-binary.tar.gz, unpacks the batches into data/cifar10/cifar-10-batches-bin, three channels', async () => {
+    // What a killed unpack leaves behind is removed.
+    const stale = join(root, 'data', 'cifar10', '.unpack-999999999');
+    await mkdir(join(stale, 'cifar-10-batches-bin'), { recursive: true });
+    logs.length = 0;
     const ds = await loadNamedDataset(standIn('cifar10', 'cifar'), opts());
+    expect(logs).toContain(`removed ${stale}, left behind by an interrupted unpack`);
     expect(ds.name).toBe('cifar10');
     expect(ds.source).toBe(join(root, 'data', 'cifar10', 'cifar-10-batches-bin'));
     expect([ds.train.count, ds.test?.count, ds.train.channels, ds.train.rows, ds.train.cols]).toEqual([5 * PER_BATCH, PER_BATCH, 3, 32, 32]);
@@ -189,6 +195,15 @@ describe('wgtrain data NAME', () => {
     expect(r.stderr).toMatch(new RegExp(`checksum mismatch: got SHA-256 [0-9a-f]{64} for \\d+ bytes, expected ${real.sha256}`));
     expect(r.stderr).toContain('To use kmnist without downloading');
     expect(await readdir(target)).toEqual([]);
+  });
+
+  const fashionInstalled = existsSync(join(knownEntry('fashion-mnist').systemDirs![0], 'train-labels-idx1-ubyte.gz'));
+  it.skipIf(!fashionInstalled)('fashion-mnist that cannot be downloaded: the error points at the installed copy (needs dataset-fashion-mnist)', async () => {
+    const target = join(root, 'f');
+    const r = await wgtrain('data', 'fashion-mnist', '--dir', target, '--mirror', `${base}/nowhere/`);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`/nowhere/train-images-idx3-ubyte.gz: HTTP 404`);
+    expect(r.stderr).toContain(`Fashion-MNIST is installed in ${knownEntry('fashion-mnist').systemDirs![0]}: --data fashion-mnist uses it without downloading.`);
   });
 
   it('refuses a name it does not know, listing those it does', async () => {
