@@ -112,13 +112,9 @@ export async function systemCopy(entry: CatalogEntry, dirs = entry.systemDirs): 
 export async function loadNamedDataset(entry: CatalogEntry, opts: NamedOptions): Promise<Dataset> {
   const cacheDir = cacheDirOf(entry, opts);
   const target = unpacked(entry, cacheDir);
-  let fetched: Fetched | undefined;
   const installed = (await hasAll(target.dir, target.files)) ? undefined : await systemCopy(entry, opts.systemDirs);
-  if (installed !== undefined) {
-    opts.log(`${entry.title} from ${installed} (installed by a system package; not downloaded into ${cacheDir})`);
-    fetched = { dir: installed, downloaded: [], cached: [] };
-  }
-  fetched ??= await fetchNamedDataset(entry, opts);
+  if (installed !== undefined) opts.log(`${entry.title} from ${installed} (installed by a system package; not downloaded into ${cacheDir})`);
+  const fetched = installed !== undefined ? { dir: installed, downloaded: [] } : await fetchNamedDataset(entry, opts);
   if (fetched.downloaded.length > 0) opts.log(`downloaded ${fetched.downloaded.join(', ')} into ${cacheDir}`);
   const dataset = await loadDataFolder(fetched.dir, entry.emnistSplit);
   return { ...dataset, name: entry.name, classNames: [...entry.classNames] };
