@@ -14,8 +14,13 @@ async function readFiles(dir: string, entries: string[], keep: (name: string) =>
   for (const entry of entries) {
     if (entry.startsWith('.') || !keep(entry)) continue;
     const path = join(dir, entry);
-    if (!(await stat(path)).isFile()) continue;
-    const buf = await readFile(path);
+    let buf: Buffer;
+    try {
+      if (!(await stat(path)).isFile()) continue;
+      buf = await readFile(path);
+    } catch (e) {
+      throw new Error(`${path}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check that it exists and is readable`);
+    }
     files.set(path, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
   }
   return files;
