@@ -4,7 +4,7 @@
  * the confusion matrix, and the validation images the model gets wrong.
  */
 import { filterImage } from '../shared/feature-maps.ts';
-import { heatmapRgba } from './heatmap.ts';
+import { heatmapRgba } from '../shared/heatmap.ts';
 import type { Inspection, ValidationDetail } from '../shared/worker-protocol.ts';
 
 /** Weight images shown at most; wide layers show their first units. */

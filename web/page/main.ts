@@ -3,13 +3,14 @@
  * (and, when racing, a second one on the CPU reference). The workers train and classify;
  * this thread only reacts to what they report.
  */
+import { adapterName } from '../../src/gpu/device.ts';
 import { architectureText } from '../../src/model/arch.ts';
 import { renderAdapter } from './adapter-view.ts';
 import { CompareView } from './compare-view.ts';
 import { fetchServedMnist, readIdxFiles, SERVED_DATA_PATH, type DataFiles } from './data-source.ts';
 import { downloadBytes } from './download.ts';
 import { FeatureMapView } from './feature-map-view.ts';
-import { DrawPad } from './draw-pad.ts';
+import { DrawPad, type Drawing } from './draw-pad.ts';
 import { acceptDroppedFiles } from './file-drop.ts';
 import { InsideView } from './inside-views.ts';
 import { LatestRequest } from './latest-request.ts';
@@ -20,7 +21,7 @@ import { TrainForm } from './train-form.ts';
 import { RUN_COLORS, TrainingCharts, type RunKey } from './training-charts.ts';
 import { TrainingPanel } from './training-panel.ts';
 import { WorkerClient } from './worker-client.ts';
-import type { DataSummary, FromWorker, RunSetup, RunState } from '../shared/worker-protocol.ts';
+import type { ClassOutputs, DataSummary, FromWorker, RunSetup, RunState } from '../shared/worker-protocol.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -52,19 +53,24 @@ let racerHasData = false;
 let data: DataFiles | null = null;
 let dataSummary: DataSummary | null = null;
 let gpuChecked = false;
+/** The WebGPU adapter the worker opened (adapterName), or null without one. */
+let gpuInUse: string | null = null;
 /** The main run's state, and the CPU reference's when racing. */
 let runState: RunState | null = null;
 let racerState: RunState | null = null;
 let racing = false;
 /** The worker's current model, as the page describes it. */
 let model: { from: 'run'; epochs: number } | { from: 'file'; fileName: string } | null = null;
-let digit: Uint8Array | null = null;
+/** What the pad holds now; its version tells a current classification from a stale one. */
+let drawing: Drawing = { pixels: null, version: 0, inputTime: 0 };
+/** The last drawing whose first classification was shown (its latency measured). */
+let measuredDrawing = 0;
 let playgroundStarted = false;
 
 const playground = new PlaygroundView(
   { form: $<HTMLFormElement>('playground-form'), status: $('playground-status'), results: $('playground-results'), readout: $('playground-readout') },
   (request) => trainer.send({ type: 'playground', request }),
-  () => digit,
+  () => drawing.pixels,
 );
 
 /** The playground's first run, once the data is in and the worker knows whether it has a GPU. */
@@ -137,6 +143,20 @@ async function loadServedData(): Promise<void> {
   }
 }
 
+/** Where a model file says it was trained, and how well: the adapter named as the file names it, not the one in use here. */
+function provenance(metadata: Record<string, string>): string {
+  const trained = metadata.device ? `, trained on ${metadata.device}` : '';
+  const saved = metadata.valAccuracy ? `, ${(100 * Number(metadata.valAccuracy)).toFixed(2)}% validation accuracy when saved` : '';
+  return `${trained}${saved}`;
+}
+
+/** What runs a loaded model in this page: validation on the adapter in use, drawings on the CPU reference in the worker. */
+function runsHere(): string {
+  if (!gpuChecked) return '';
+  if (!gpuInUse) return ' Here it runs on the CPU reference (no WebGPU in this browser).';
+  return ` Here it runs on GPU: ${gpuInUse} (validation) and the CPU reference (your drawings).`;
+}
+
 function modelNote(): string {
   if (!model) return '';
   if (model.from === 'file') return `model from ${model.fileName}`;
@@ -144,8 +164,8 @@ function modelNote(): string {
 }
 
 /** The drawing, when there is one and a model to classify it; otherwise null, and the views say what is missing. */
-function drawingToClassify(): Uint8Array | null {
-  if (!digit) {
+function drawingToClassify(): Drawing | null {
+  if (!drawing.pixels) {
     prediction.clear(model ? 'Draw a digit in the box.' : 'Train or load a model, then draw.');
     featureMaps.clear('Feature maps of your drawing (convolutional networks): draw a digit.');
     return null;
@@ -155,14 +175,14 @@ function drawingToClassify(): Uint8Array | null {
     featureMaps.clear('Feature maps of your drawing: train or load a convolutional network.');
     return null;
   }
-  return digit;
+  return drawing;
 }
 
 const classification = new LatestRequest(() => {
-  const pixels = drawingToClassify();
-  if (!pixels) return false;
+  const current = drawingToClassify();
+  if (!current?.pixels) return false;
   $('prediction').setAttribute('aria-busy', 'true');
-  trainer.send({ type: 'classify', pixels });
+  trainer.send({ type: 'classify', pixels: current.pixels, drawing: current.version });
   return true;
 });
 
@@ -170,6 +190,21 @@ const classification = new LatestRequest(() => {
 function classify(): void {
   // What is missing shows at once, not after the classification out answers.
   if (drawingToClassify()) classification.request();
+}
+
+/**
+ * The answer for the drawing on the pad; the first answer for each drawing is its
+ * input-to-prediction latency (a performance measure, and data-latency-ms on #prediction).
+ */
+function showPrediction(outputs: ClassOutputs): void {
+  prediction.show(outputs, modelNote());
+  featureMaps.show(outputs.features);
+  const el = $('prediction');
+  el.dataset.drawing = String(drawing.version);
+  if (measuredDrawing === drawing.version) return;
+  measuredDrawing = drawing.version;
+  const latency = performance.measure('input-to-prediction', { start: drawing.inputTime, detail: { drawing: drawing.version } });
+  el.dataset.latencyMs = latency.duration.toFixed(1);
 }
 
 function classified(): void {
@@ -181,6 +216,7 @@ function onTrainerMessage(m: FromWorker): void {
   switch (m.type) {
     case 'gpu':
       gpuChecked = true;
+      gpuInUse = adapterName(m.adapter);
       renderAdapter($('adapter-info'), m.adapter);
       startPlayground();
       break;
@@ -225,10 +261,8 @@ function onTrainerMessage(m: FromWorker): void {
       inside.show(m.inspection, modelNote().replace(/^./, (c) => c.toUpperCase()));
       break;
     case 'outputs':
-      if (digit) {
-        prediction.show(m.outputs, modelNote());
-        featureMaps.show(m.outputs.features);
-      }
+      // An answer for an older drawing is dropped: the request for the current one follows it.
+      if (drawing.pixels && m.drawing === drawing.version) showPrediction(m.outputs);
       classified();
       break;
     case 'playground':
@@ -240,10 +274,8 @@ function onTrainerMessage(m: FromWorker): void {
       break;
     case 'loaded': {
       model = { from: 'file', fileName: m.fileName };
-      const saved = m.metadata.valAccuracy ? `, ${(100 * Number(m.metadata.valAccuracy)).toFixed(2)}% validation accuracy when saved` : '';
-      const by = m.metadata.device ? ` on ${m.metadata.device}` : '';
       const network = `${architectureText(m.spec)} ${m.spec.activation}, ${m.spec.loss} loss`;
-      setModelStatus(`Loaded ${m.fileName}: ${network}${by}${saved}.`);
+      setModelStatus(`Loaded ${m.fileName}: ${network}${provenance(m.metadata)}.${runsHere()}`);
       $('model-status').dataset.savedAccuracy = m.metadata.valAccuracy ?? '';
       // The form and the Training card describe the loaded model now, not the previous one.
       const { spec } = m;
@@ -380,8 +412,8 @@ $<HTMLInputElement>('data-files').addEventListener('change', (e) => {
 
 acceptDroppedFiles($('drop-overlay'), (files) => void takeFiles(files));
 
-const pad = new DrawPad($<HTMLCanvasElement>('draw-canvas'), $<HTMLCanvasElement>('digit-preview'), (pixels) => {
-  digit = pixels;
+const pad = new DrawPad($<HTMLCanvasElement>('draw-canvas'), $<HTMLCanvasElement>('digit-preview'), (d) => {
+  drawing = d;
   classify();
   playground.drawingChanged();
 });

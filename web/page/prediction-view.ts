@@ -31,7 +31,7 @@ export class PredictionView {
     const best = values.indexOf(Math.max(...values));
     this.bars.forEach((b, k) => {
       const v = values[k];
-      b.fill.style.width = `${Math.max(0, Math.min(1, v)) * 100}%`;
+      b.fill.style.transform = `scaleX(${Math.max(0, Math.min(1, v))})`;
       b.value.textContent = outputs.kind === 'probability' ? `${(100 * v).toFixed(1)}%` : v.toFixed(3);
       b.row.classList.toggle('best', k === best);
       b.row.dataset.value = String(v);
@@ -43,7 +43,7 @@ export class PredictionView {
 
   clear(message: string): void {
     for (const b of this.bars) {
-      b.fill.style.width = '0';
+      b.fill.style.transform = 'scaleX(0)';
       b.value.textContent = '';
       b.row.classList.remove('best');
       delete b.row.dataset.value;

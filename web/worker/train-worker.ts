@@ -21,7 +21,7 @@ import { PRESETS, validateConfig, type TrainConfig } from '../../src/train/confi
 import { divergence } from '../../src/train/divergence.ts';
 import { splitTraining, type SplitChoice } from '../../src/train/split.ts';
 import type { Trainer } from '../../src/train/trainer.ts';
-import { classifyImage } from './classify.ts';
+import { classifyImage, outputBuffers } from './classify.ts';
 import { runPlaygroundCpu } from './conv-playground.ts';
 import { runPlaygroundGpu } from './playground-gpu.ts';
 import { inspectionBuffers, inspectModel, validationDetail } from './inspection.ts';
@@ -222,7 +222,8 @@ async function handle(m: ToWorker): Promise<void> {
       return run?.stop();
     case 'classify': {
       if (!model) throw new Error('There is no model yet: train one or load one.');
-      post({ type: 'outputs', outputs: classifyImage(model.spec, model.params, m.pixels, model.state) });
+      const outputs = classifyImage(model.spec, model.params, m.pixels, model.state);
+      post({ type: 'outputs', outputs, drawing: m.drawing }, outputBuffers(outputs));
       return;
     }
     case 'save': {
