@@ -17,6 +17,8 @@ export interface Drawing {
 
 /** Stroke width as a fraction of the pad: a digit drawn across most of the pad gets MNIST-like 2–3 pixel strokes. */
 const STROKE_FRACTION = 0.075;
+/** Ink below this (0–1) in an opened image is background: paper grain, JPEG noise. */
+const IMAGE_INK_FLOOR = 0.15;
 
 export class DrawPad {
   private readonly ctx: CanvasRenderingContext2D;
@@ -45,6 +47,41 @@ export class DrawPad {
     this.last = null;
     this.inputTime = performance.now();
     this.hand(null);
+  }
+
+  /**
+   * An image (dropped or opened) as a drawing: scaled to fit the pad with its aspect ratio
+   * kept, flattened on white, and turned into light strokes on black when its border is
+   * light (ink on paper); a faint background (below IMAGE_INK_FLOOR) is no ink. Then it is
+   * prepared and classified as a drawing is, and further strokes draw over it.
+   */
+  showImage(image: CanvasImageSource, width: number, height: number): void {
+    const { width: W, height: H } = this.canvas;
+    const scratch = document.createElement('canvas');
+    scratch.width = W;
+    scratch.height = H;
+    const s = scratch.getContext('2d', { willReadFrequently: true })!;
+    s.fillStyle = '#fff';
+    s.fillRect(0, 0, W, H);
+    const scale = Math.min(W / width, H / height);
+    s.drawImage(image, (W - width * scale) / 2, (H - height * scale) / 2, width * scale, height * scale);
+    const rgba = s.getImageData(0, 0, W, H);
+    const d = rgba.data;
+    const luminance = (p: number) => (0.299 * d[4 * p] + 0.587 * d[4 * p + 1] + 0.114 * d[4 * p + 2]) / 255;
+    let border = 0;
+    for (let x = 0; x < W; x++) border += luminance(x) + luminance((H - 1) * W + x);
+    for (let y = 0; y < H; y++) border += luminance(y * W) + luminance(y * W + W - 1);
+    const inkOnPaper = border / (2 * (W + H)) > 0.5;
+    for (let p = 0; p < W * H; p++) {
+      const ink = inkOnPaper ? 1 - luminance(p) : luminance(p);
+      const v = Math.round(255 * Math.max(0, (ink - IMAGE_INK_FLOOR) / (1 - IMAGE_INK_FLOOR)));
+      d[4 * p] = d[4 * p + 1] = d[4 * p + 2] = v;
+      d[4 * p + 3] = 255;
+    }
+    this.ctx.putImageData(rgba, 0, 0);
+    this.last = null;
+    this.inputTime = performance.now();
+    this.hand(this.digit());
   }
 
   /** The current drawing as an MNIST digit, or null when the pad is empty. */

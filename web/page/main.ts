@@ -5,6 +5,7 @@
  */
 import { adapterName } from '../../src/gpu/device.ts';
 import { architectureText } from '../../src/model/arch.ts';
+import { classCount, type ModelSpec } from '../../src/model/spec.ts';
 import { renderAdapter } from './adapter-view.ts';
 import { CompareView } from './compare-view.ts';
 import { fetchServedMnist, readIdxFiles, SERVED_DATA_PATH, type DataFiles } from './data-source.ts';
@@ -16,11 +17,14 @@ import { InsideView } from './inside-views.ts';
 import { LatestRequest } from './latest-request.ts';
 import { showInline } from './inline-text.ts';
 import { PlaygroundView } from './playground-view.ts';
-import { PredictionView } from './prediction-view.ts';
+import { OwnClassesView } from './own-classes-view.ts';
+import { drawingsZip } from './export-drawings.ts';
+import { digitLabels, PredictionView } from './prediction-view.ts';
 import { TrainForm } from './train-form.ts';
 import { RUN_COLORS, TrainingCharts, type RunKey } from './training-charts.ts';
 import { TrainingPanel } from './training-panel.ts';
 import { WorkerClient } from './worker-client.ts';
+import { ownClassConfig, ownClassSplits, type OwnExample } from '../shared/own-classes.ts';
 import type { ClassOutputs, DataSummary, FromWorker, RunSetup, RunState } from '../shared/worker-protocol.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -66,6 +70,22 @@ let drawing: Drawing = { pixels: null, version: 0, inputTime: 0 };
 /** The last drawing whose first classification was shown (its latency measured). */
 let measuredDrawing = 0;
 let playgroundStarted = false;
+/** The classes of the model in the worker: digits, or the names of the user's own classes it was trained on. */
+let classLabels: { labels: string[]; named: boolean } = { labels: digitLabels(10), named: false };
+
+const ownClasses = new OwnClassesView(
+  {
+    newClass: $<HTMLFormElement>('new-class'), list: $('class-list'), addExample: $<HTMLButtonElement>('add-example'),
+    undo: $<HTMLButtonElement>('undo-example'), epochs: $<HTMLInputElement>('own-epochs'), train: $<HTMLButtonElement>('train-own'),
+    exportButton: $<HTMLButtonElement>('export-drawings'), status: $('own-status'),
+  },
+  {
+    drawing: () => drawing.pixels,
+    added: () => pad.clear(),
+    train: trainOwnClasses,
+    exportDrawings: (names, examples) => void exportDrawings(names, examples),
+  },
+);
 
 const playground = new PlaygroundView(
   { form: $<HTMLFormElement>('playground-form'), status: $('playground-status'), results: $('playground-results'), readout: $('playground-readout') },
@@ -94,6 +114,24 @@ function refreshControls(): void {
   saveButton.disabled = model === null;
   modelInput.disabled = isActive(runState);
   form.setEnabled(!active());
+  ownClasses.setCanTrain(!active() && gpuChecked);
+}
+
+function useClassLabels(labels: string[], named: boolean): void {
+  classLabels = { labels, named };
+  prediction.setClasses(labels, named);
+}
+
+/** A model file's class names (saved by this page for own classes), else its classes as digits. */
+function fileClassLabels(spec: ModelSpec, metadata: Record<string, string>): { labels: string[]; named: boolean } {
+  const K = classCount(spec);
+  try {
+    const names: unknown = metadata.classes ? JSON.parse(metadata.classes) : null;
+    if (Array.isArray(names) && names.length === K && names.every((n) => typeof n === 'string')) return { labels: names, named: true };
+  } catch {
+    // Not a list of names: the classes are numbered.
+  }
+  return { labels: digitLabels(K), named: false };
 }
 
 function setDataStatus(state: 'loading' | 'ready' | 'missing' | 'error', text: string, html = false): void {
@@ -258,7 +296,7 @@ function onTrainerMessage(m: FromWorker): void {
       if (racing) compareView.state('gpu', m.state);
       break;
     case 'inspection':
-      inside.show(m.inspection, modelNote().replace(/^./, (c) => c.toUpperCase()));
+      inside.show(m.inspection, modelNote().replace(/^./, (c) => c.toUpperCase()), classLabels.named ? classLabels.labels : []);
       break;
     case 'outputs':
       // An answer for an older drawing is dropped: the request for the current one follows it.
@@ -274,6 +312,8 @@ function onTrainerMessage(m: FromWorker): void {
       break;
     case 'loaded': {
       model = { from: 'file', fileName: m.fileName };
+      const file = fileClassLabels(m.spec, m.metadata);
+      useClassLabels(file.labels, file.named);
       const network = `${architectureText(m.spec)} ${m.spec.activation}, ${m.spec.loss} loss`;
       setModelStatus(`Loaded ${m.fileName}: ${network}${provenance(m.metadata)}.${runsHere()}`);
       $('model-status').dataset.savedAccuracy = m.metadata.valAccuracy ?? '';
@@ -352,6 +392,7 @@ function start(): void {
     return;
   }
   const { setup, compare } = read;
+  useClassLabels(digitLabels(classCount(setup.config.model)), false);
   const train = setup.limit ?? (dataSummary ? dataSummary.train - setup.validation : 0);
   racing = compare;
   $('compare').hidden = !compare;
@@ -369,6 +410,28 @@ function start(): void {
   refreshControls();
 }
 
+/** A run on the user's own drawings, in the training worker, on the GPU when there is one. */
+function trainOwnClasses(classNames: string[], examples: OwnExample[], epochs: number): void {
+  useClassLabels(classNames, true);
+  racing = false;
+  $('compare').hidden = true;
+  const { train } = ownClassSplits(classNames.length, examples);
+  const { batch } = ownClassConfig(classNames.length, train.count, epochs);
+  const device = gpuInUse ? 'gpu' : 'cpu';
+  panel.reset(epochs);
+  charts.reset(Math.max(1, Math.floor(train.count / batch)), epochs, [
+    ['main', { label: device === 'gpu' ? 'GPU' : 'CPU reference', color: device === 'gpu' ? RUN_COLORS.gpu : RUN_COLORS.cpu }],
+  ]);
+  runState = 'running';
+  trainer.send({ type: 'train-own', classNames, examples, epochs, device });
+  refreshControls();
+}
+
+async function exportDrawings(classNames: string[], examples: OwnExample[]): Promise<void> {
+  const bytes = await drawingsZip(classNames, examples);
+  downloadBytes(bytes, 'wgtrain-drawings.zip');
+}
+
 function control(type: 'pause' | 'resume' | 'stop'): void {
   if (isActive(runState)) trainer.send({ type });
   if (isActive(racerState)) racer?.send({ type });
@@ -379,15 +442,31 @@ async function loadModelFile(file: File): Promise<void> {
   trainer.send({ type: 'load', bytes: new Uint8Array(await file.arrayBuffer()), fileName: file.name, split: form.splitChoice() });
 }
 
-/** Dropped or picked files: a .safetensors file is a model, IDX files are data. */
+/** An image file onto the drawing pad, to be classified as a drawing. */
+async function openImage(file: File): Promise<void> {
+  try {
+    const bitmap = await createImageBitmap(file);
+    pad.showImage(bitmap, bitmap.width, bitmap.height);
+    bitmap.close();
+  } catch (e) {
+    prediction.clear(`Could not read ${file.name} as an image: ${(e as Error).message}`);
+  }
+}
+
+/** Dropped or picked files: a .safetensors file is a model, IDX files are data, an image is a drawing to classify. */
 async function takeFiles(files: File[]): Promise<void> {
+  const image = files.find((f) => f.type.startsWith('image/'));
+  if (image) {
+    await openImage(image);
+    if (files.length === 1) return;
+  }
   const modelFile = files.find((f) => f.name.endsWith('.safetensors'));
   if (modelFile && !active()) await loadModelFile(modelFile);
   const idx = await readIdxFiles(files);
   if (idx) {
     if (active()) setDataStatus('error', 'Stop training before loading other data.');
     else useData(idx);
-  } else if (!modelFile) {
+  } else if (!modelFile && !image) {
     setDataStatus('error', `None of ${files.map((f) => f.name).join(', ')} is an IDX file (train-images-idx3-ubyte[.gz] …) or a .safetensors model.`);
   }
 }
@@ -414,10 +493,17 @@ acceptDroppedFiles($('drop-overlay'), (files) => void takeFiles(files));
 
 const pad = new DrawPad($<HTMLCanvasElement>('draw-canvas'), $<HTMLCanvasElement>('digit-preview'), (d) => {
   drawing = d;
+  ownClasses.drawingChanged();
   classify();
   playground.drawingChanged();
 });
 $('clear-drawing').addEventListener('click', () => pad.clear());
+$<HTMLInputElement>('image-file').addEventListener('change', (e) => {
+  const input = e.target as HTMLInputElement;
+  const file = input.files?.[0];
+  if (file) void openImage(file);
+  input.value = '';
+});
 
 refreshControls();
 void loadServedData();

@@ -12,6 +12,7 @@ import type { TrainConfig } from '../../src/train/config.ts';
 import type { SplitChoice } from '../../src/train/split.ts';
 import type { EpochReport } from '../../src/train/trainer.ts';
 import type { FeatureImages, FilterShape } from './feature-maps.ts';
+import type { OwnExample } from './own-classes.ts';
 
 export type Device = 'gpu' | 'cpu';
 
@@ -139,6 +140,8 @@ export type ToWorker =
   | { type: 'open-gpu' }
   | { type: 'data'; files: [string, Uint8Array][]; name: string; source: string }
   | { type: 'train'; setup: RunSetup }
+  /** Train the own-classes network (web/shared/own-classes.ts) on the user's drawings; `examples` label into `classNames`. */
+  | { type: 'train-own'; classNames: string[]; examples: OwnExample[]; epochs: number; device: Device }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
