@@ -4,7 +4,8 @@
  * mouse, undo one, train the small CNN in the worker, classify a new drawing with the bars
  * and the confusion matrix naming the classes, export the drawings as `<class>/<n>.png` in
  * a zip, classify an image dropped on the pad (dark ink on white, inverted and centred as a
- * drawing is), and pass an accessibility audit.
+ * drawing is), pass an accessibility audit, fit a phone's width, and save the model with
+ * its class names for a later Load.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -179,5 +180,33 @@ describe('your own classes', () => {
     const p = await prediction(page);
     expect(p.values).toHaveLength(3);
     expect(['ring', 'bar', 'cross']).toContain(await page.getAttribute('#prediction', 'data-label'));
+  });
+
+  it('fits a 390-pixel phone screen with the classes listed', async () => {
+    const { page } = browser;
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    const overflow = await page.evaluate(() =>
+      [...document.querySelectorAll('#own-classes *, #draw *')]
+        .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map((el) => `${el.tagName.toLowerCase()}#${el.id}.${el.className}`),
+    );
+    await page.setViewportSize({ width: 1280, height: 900 });
+    expect(overflow).toEqual([]);
+  });
+
+  it('saves the model with its class names, and a model loaded back names them again', async () => {
+    const { page } = browser;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save-model')]);
+    const file = join(dir, 'own.safetensors');
+    await download.saveAs(file);
+    await page.reload();
+    await page.locator('#adapter-info[data-adapter]').waitFor({ timeout: 30_000 });
+    expect(await page.locator('#probability-bars .bar-label').allTextContents()).toHaveLength(10);
+    await page.setInputFiles('#model-file', file);
+    await page.locator('#model-status:has-text("Loaded")').waitFor({ timeout: 30_000 });
+    expect(await page.textContent('#model-status')).toMatch(/-32-3 relu, cross-entropy loss, trained on GPU: .*, 100\.00% validation accuracy when saved\./);
+    expect(await page.locator('#probability-bars .bar-label').allTextContents()).toEqual(['ring', 'bar', 'cross']);
+    expect(browser.errors).toEqual([]);
   });
 });

@@ -300,7 +300,8 @@ function onTrainerMessage(m: FromWorker): void {
       break;
     case 'outputs':
       // An answer for an older drawing is dropped: the request for the current one follows it.
-      if (drawing.pixels && m.drawing === drawing.version) showPrediction(m.outputs);
+      // So is one from the model before a run on other classes started.
+      if (drawing.pixels && m.drawing === drawing.version && m.outputs.values.length === classLabels.labels.length) showPrediction(m.outputs);
       classified();
       break;
     case 'playground':

@@ -76,7 +76,7 @@ export function ownClassSplits(classes: number, examples: readonly OwnExample[])
 }
 
 /** The small CNN trained on the drawings: two convolution and pooling layers, a dense layer of 32, one output per class. */
-export function ownClassArch(classes: number): string {
+function ownClassArch(classes: number): string {
   return `1x28x28-conv8k5p2-pool2-conv16k5p2-pool2-32-${classes}`;
 }
 
