@@ -68,7 +68,8 @@ describe('your own classes', () => {
     await page.fill('#class-list .own-class[data-class="line"] .class-name', 'bar');
     await page.press('#class-list .own-class[data-class="line"] .class-name', 'Enter');
     expect(await counts()).toEqual([['ring', 0], ['bar', 0], ['cross', 0]]);
-    expect(await page.isDisabled('#train-own')).toBe(true);
+    await page.click('#train-own');
+    expect(await page.textContent('#own-status')).toBe('Draw at least one example of "ring", "bar", "cross".');
     expect(browser.errors).toEqual([]);
   });
 

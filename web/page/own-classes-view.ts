@@ -132,7 +132,8 @@ export class OwnClassesView {
     el.addExample.disabled = this.names.length === 0 || this.hooks.drawing() === null;
     el.addExample.textContent = this.names.length > 0 ? `Add the drawing to "${this.names[this.selected]}"` : 'Add the drawing';
     el.undo.disabled = this.examples.length === 0;
-    el.train.disabled = !this.canTrain || trainingProblem(this.names, this.examples) !== null;
+    // Enabled whenever a run may start: a press with too few classes or drawings says what is missing.
+    el.train.disabled = !this.canTrain;
     el.exportButton.disabled = this.examples.length === 0;
   }
 
