@@ -69,7 +69,7 @@ export function ownClassSplits(classes: number, examples: readonly OwnExample[])
     const P = OWN_SIDE * OWN_SIDE;
     const images = new Uint8Array(list.length * P);
     list.forEach((e, i) => images.set(e.pixels, i * P));
-    return { images, labels: Uint8Array.from(list, (e) => e.label), count: list.length, rows: OWN_SIDE, cols: OWN_SIDE, classes };
+    return { images, labels: Uint8Array.from(list, (e) => e.label), count: list.length, rows: OWN_SIDE, cols: OWN_SIDE, channels: 1, classes };
   };
   const trainSplit = toSplit(train);
   return { train: trainSplit, val: val.length > 0 ? toSplit(val) : trainSplit, heldOut: val.length };
