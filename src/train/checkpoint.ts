@@ -101,8 +101,8 @@ export interface Difference {
 /**
  * A configuration with its implied settings spelled out (the optimiser momentum implies, no
  * dropout, Adam's defaults only under Adam and AdamW, AdamW's weight decay, the step schedule
- * without warm-up, the cosine schedule's floor), so a setting stated is not told apart from
- * the same setting left implied.
+ * without warm-up, a floor of 0), so a setting stated is not told apart from the same setting
+ * left implied.
  */
 function explicit(c: TrainConfig): TrainConfig {
   const optimizer = optimizerOf(c);
@@ -111,7 +111,7 @@ function explicit(c: TrainConfig): TrainConfig {
   return {
     ...rest, optimizer, dropout: c.dropout ?? 0, ...(isAdam(optimizer) ? adamParams(c) : { beta1, beta2, eps }),
     weightDecay: optimizer === 'adamw' ? weightDecayOf(c) : weightDecay,
-    lrSchedule, warmup: c.warmup ?? 0, lrMin: lrSchedule === 'cosine' ? (lrMin ?? 0) : lrMin,
+    lrSchedule, warmup: c.warmup ?? 0, lrMin: lrMin ?? 0,
   };
 }
 
