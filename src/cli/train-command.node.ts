@@ -8,7 +8,7 @@ import { architectureText, describeModel } from '../model/arch.ts';
 import { paramLayout } from '../model/layout.ts';
 import { continueSchedule, dataDifferences, firstBadValue, restoreCheckpoint, scheduleEntry, takeCheckpoint, type BadValue, type Checkpoint, type ScheduleEntry } from '../train/checkpoint.ts';
 import { CHECKPOINT_FILE, dataIdentity, describeCheckpoint, lockCheckpointFolder, readCheckpoint, writeCheckpoint, type FolderLock } from '../train/checkpoint.node.ts';
-import { adamParams, isAdam, optimizerOf, validateConfig, weightDecayOf, type TrainConfig } from '../train/config.ts';
+import { adamParams, isAdam, optimizerOf, trainingNote, validateConfig, weightDecayOf, type TrainConfig } from '../train/config.ts';
 import { scheduleText } from '../train/schedule.ts';
 import { divergence } from '../train/divergence.ts';
 import { removeStaleTemps } from '../util/atomic-file.node.ts';
@@ -232,7 +232,7 @@ async function runTraining(
       ? ` The checkpoint after epoch ${history.length} in ${flags.checkpoint} is intact: continue it with --resume --checkpoint ${flags.checkpoint} and a smaller --lr (η at epoch 1) or --lr-decay.`
       : '';
   const notes = (epochs: string) => ({
-    epochs, dataset: dataset.name, dataSource: dataset.source, device: trainer.description,
+    epochs, dataset: dataset.name, dataSource: dataset.source, device: trainer.description, training: trainingNote(config),
   });
   /** The parameters, refused (nothing written) when a value is not finite. */
   const soundParams = async (epoch: number): Promise<Float32Array> => {

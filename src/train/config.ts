@@ -25,7 +25,7 @@ export type OptimizerName = (typeof OPTIMIZERS)[number];
 export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 
 /** AdamW's decoupled weight decay when none is given: torch.optim.AdamW's default. */
-export const ADAMW_WEIGHT_DECAY = 1e-2;
+const ADAMW_WEIGHT_DECAY = 1e-2;
 
 /**
  * Learning-rate schedules (src/train/schedule.ts): step (η ×lrDecay per epoch, the
@@ -164,6 +164,20 @@ export function optimizerStateCopies(config: TrainConfig): number {
 /** The step schedule's η of a whole epoch (before any warm-up): lr·lrDecay^(epoch − 1). */
 export function lrAtEpoch(config: TrainConfig, epoch: number): number {
   return config.lr * config.lrDecay ** (epoch - 1);
+}
+
+/**
+ * The model file's `training` note: how the weights were trained (everything but the network,
+ * which the file's spec holds), implied settings spelled out, as JSON.
+ */
+export function trainingNote(config: TrainConfig): string {
+  const { model: _model, ...settings } = config;
+  const optimizer = optimizerOf(config);
+  return JSON.stringify({
+    ...settings, optimizer, lrSchedule: scheduleOf(config), warmup: config.warmup ?? 0,
+    ...(scheduleOf(config) === 'cosine' ? { lrMin: config.lrMin ?? 0 } : {}),
+    ...(isAdam(optimizer) ? adamParams(config) : {}), ...(optimizer === 'adamw' ? { weightDecay: weightDecayOf(config) } : {}),
+  });
 }
 
 /** Refuses configurations that cannot work, before any work starts. */

@@ -18,7 +18,7 @@
 import { lrAtEpoch, scheduleOf, type TrainConfig } from './config.ts';
 
 /** torch.optim.lr_scheduler.OneCycleLR's defaults, which the onecycle schedule uses. */
-export const ONECYCLE = { pctStart: 0.3, divFactor: 25, finalDivFactor: 1e4 } as const;
+const ONECYCLE = { pctStart: 0.3, divFactor: 25, finalDivFactor: 1e4 } as const;
 
 /** torch's _annealing_cos: from `start` at pct 0 to `end` at pct 1 along half a cosine. */
 const annealCos = (start: number, end: number, pct: number) => end + ((start - end) / 2) * (Math.cos(Math.PI * pct) + 1);
