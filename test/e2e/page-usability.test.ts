@@ -7,9 +7,11 @@
  * the schedule and AdamW fields, with the learning rate drawn on the loss chart.
  */
 import { createRequire } from 'node:module';
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
+import { repoRoot } from '../data/fixtures.ts';
 import { launch, type Browser } from './helpers/browser.ts';
 import { syntheticIdxFolder } from './helpers/fixture-data.ts';
 import { pageUrl, waitForData, waitForRunEnd } from './helpers/page.ts';
@@ -169,6 +171,8 @@ describe('the page for a new visitor', () => {
     expect(Number(await chart.getAttribute('data-rate-max'))).toBeCloseTo(0.01, 9);
     expect(Number(await chart.getAttribute('data-points'))).toBe(40);
     expect(await page.locator('#loss-caption').textContent()).toContain('learning rate η');
+    await mkdir(join(repoRoot, 'test-results'), { recursive: true });
+    await chart.screenshot({ path: join(repoRoot, 'test-results', 'loss-chart-onecycle.png') });
     expect(await seriousViolations(page)).toEqual([]);
     expect(browser.errors).toEqual([]);
   });
