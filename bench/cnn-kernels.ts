@@ -185,7 +185,7 @@ async function adamRow(k: KernelCache, ctx: GpuContext, net: CnnPreset): Promise
   const g = storageBuffer(d, 'grads', grads);
   const opt = optimizerBuffer(d, layout, lr, 0, 0);
   d.queue.writeBuffer(opt, 0, optimizerWords(layout, lr, 0, 0, { ...ADAM_DEFAULTS, t0: 0 }));
-  const step = await adamUpdate(k, p, m, v, g, opt, n, stepBindGroup(k, d));
+  const step = await adamUpdate(k, p, m, v, g, opt, n, stepBindGroup(k, d, lr));
   // Checked after one step; then timed (later steps keep t = 1 and move m, v on: the same work).
   const t = await checkedTiming(ctx, [step], async () => {
     validate(`${net} adam params`, await readFloats(d, p, n), want.p);

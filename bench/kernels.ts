@@ -11,7 +11,7 @@ import { gatherBatch as cpuGather, gatherBatchBytes as cpuGatherBytes } from '..
 import { sgdUpdate as cpuSgd } from '../src/cpu/update.ts';
 import { packBytes, readBuffer, readFloats, storageBuffer } from '../src/gpu/buffers.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
-import { KernelCache, STEP_SLOT_BYTES } from '../src/gpu/kernels.ts';
+import { KernelCache, STEP_LR_WORD, STEP_SLOT_BYTES } from '../src/gpu/kernels.ts';
 import { createAutotuner, createTuner, memoryStore } from '../src/gpu/autotune.ts';
 import type { Dispatch } from '../src/gpu/dispatch.ts';
 import { byteInputFits, ALL_MATMUL_VARIANTS, type MatmulChoice, type MatmulPlanner, variantRuns } from '../src/gpu/matmul-plans.ts';
@@ -153,10 +153,11 @@ async function outputLayerRow(k: KernelCache, planner: MatmulPlanner, ctx: GpuCo
   };
 }
 
-/** A step bind group whose slot 0 says step 0, first row 0. */
-export function stepBindGroup(k: KernelCache, d: GPUDevice): GPUBindGroup {
+/** A step bind group whose slot 0 says step 0, first row 0, learning rate `lr`. */
+export function stepBindGroup(k: KernelCache, d: GPUDevice, lr = 0): GPUBindGroup {
   const buffer = d.createBuffer({ size: STEP_SLOT_BYTES, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
-  buffer.unmap(); // slot 0: step 0, first row 0
+  new Float32Array(buffer.getMappedRange())[STEP_LR_WORD] = lr;
+  buffer.unmap();
   return k.stepBindGroup(buffer, 'bench step');
 }
 
@@ -210,7 +211,7 @@ async function otherRows(k: KernelCache, planner: MatmulPlanner, ctx: GpuContext
     const params = seededArray(n, 9);
     const grads = seededArray(n, 10);
     const p = storageBuffer(d, 'params', params);
-    const u = await sgdUpdate(k, p, storageBuffer(d, 'grads', grads), optimizerBuffer(d, layout, 1e-9, 1e-9, 0), n);
+    const u = await sgdUpdate(k, p, storageBuffer(d, 'grads', grads), optimizerBuffer(d, layout, 1e-9, 1e-9, 0), n, stepBindGroup(k, d, 1e-9));
     // Validate one update from the original parameters, then time (lr ≈ 0 keeps values sane).
     const once = Float32Array.from(params);
     cpuSgd(once, grads, layout, 1e-9, 1e-9);

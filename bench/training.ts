@@ -181,7 +181,7 @@ export function formatBreakdown(b: Breakdown): string {
       ['dispatches per mini-batch', String(b.dispatchesPerStep)],
       ['submits per epoch', String(b.submitsPerEpoch)],
       ['GPU→CPU reads per epoch', String(b.readsPerEpoch)],
-      ['bytes uploaded per epoch (shuffled order + learning rate)', String(b.bytesUploadedPerEpoch)],
+      ['bytes uploaded per epoch (shuffled order + per-step learning rates)', String(b.bytesUploadedPerEpoch)],
       ['bytes uploaded per mini-batch', String(b.bytesUploadedPerStep)],
       ['encode + submit, all mini-batches (CPU; a synchronous backend runs the work here)', `${b.encodeMs.toFixed(0)} ms`],
       ['epoch start → training fence seen (wall)', `${b.trainMs.toFixed(0)} ms`],

@@ -3,15 +3,17 @@
 //
 //   MOMENTUM false:  weights w ← w − lr·(g + l2·w)   biases b ← b − lr·g   (L2 term λ/2·‖W‖²)
 //   MOMENTUM true:   v ← μ·v + g + l2·w (weights), v ← μ·v + g (biases);  w ← w − lr·v
-//   padding between layer blocks: untouched
+//   lr = step.lr, the mini-batch's rate; padding between layer blocks: untouched
 // Bindings: 0 grads (read, n/4 vec4), 1 params (read_write, n/4 vec4),
 //           2 velocity (read_write, n/4 vec4; with MOMENTUM false any small buffer, unread),
-//           3 opt (uniform Optimizer: lr, l2, momentum, the layer segments
-//           [offset, offset + C·OC, offset + (C+1)·OC) as vec4<u32>).
+//           3 opt (uniform Optimizer: l2, momentum, the layer segments
+//           [offset, offset + C·OC, offset + (C+1)·OC) as vec4<u32>);
+//           group 1: step (uniform, dynamic offset: lr).
 // Dispatch: flat over n/4 (n = params length, a multiple of 64), ceil(n/4 / WG) workgroups
 //           folded into x and y.
 // Overrides: WG, MOMENTUM (bool).
 // #include optimizer
+// #include step
 
 @group(0) @binding(0) var<storage, read> grads: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read_write> params: array<vec4<f32>>;
@@ -31,9 +33,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (MOMENTUM) {
     let v = opt.momentum * velocity[q] + grads[q] + select(vec4<f32>(0.0), opt.l2 * p, kinds.decay);
     velocity[q] = select(velocity[q], v, kinds.update);
-    params[q] = p - select(vec4<f32>(0.0), opt.lr * v, kinds.update);
+    params[q] = p - select(vec4<f32>(0.0), step.lr * v, kinds.update);
   } else {
-    let step = opt.lr * (grads[q] + select(vec4<f32>(0.0), opt.l2 * p, kinds.decay));
+    let step = step.lr * (grads[q] + select(vec4<f32>(0.0), opt.l2 * p, kinds.decay));
     params[q] = p - select(vec4<f32>(0.0), step, kinds.update);
   }
 }

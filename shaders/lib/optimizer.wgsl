@@ -5,6 +5,9 @@
 const MAX_LAYERS = 16u;
 
 struct Optimizer {
+  // The epoch's learning rate, read only by the fused SGD paths (matmul MODE 3,
+  // splitk_reduce, batchnorm_backward FUSED), which the step plan uses only where the rate
+  // is constant within each epoch; the update kernels read each mini-batch's step.lr.
   lr: f32,
   l2: f32,
   momentum: f32,
@@ -16,6 +19,8 @@ struct Optimizer {
   beta2: f32,
   eps: f32,
   t0: u32,
+  // AdamW (adam_update with DECOUPLED): the decoupled weight decay, weights only.
+  weightDecay: f32,
 }
 
 struct ParamKinds {

@@ -5,7 +5,7 @@ import { ALL_MATMUL_VARIANTS } from '../gpu/matmul-plans.ts';
 import { CATALOG_NAMES } from '../data/catalog.ts';
 import { ARCH_HELP } from '../model/arch.ts';
 import { ACTIVATIONS, INITS, LOSSES } from '../model/spec.ts';
-import { OPTIMIZERS, PRESETS } from '../train/config.ts';
+import { OPTIMIZERS, PRESETS, SCHEDULES } from '../train/config.ts';
 import { dataCommand } from './data-command.node.ts';
 import { devicesCommand } from './devices-command.node.ts';
 import { evalCommand } from './eval-command.node.ts';
@@ -56,15 +56,27 @@ deviceOptions(
       .addOption(new Option('--output-activation <act>', 'output activation for the quadratic loss').choices([...ACTIVATIONS]))
       .addOption(new Option('--init <init>', 'weight initialisation').choices([...INITS]))
       .option('--lr <rate>', 'learning rate η')
-      .option('--lr-decay <factor>', 'multiply η by this after every epoch')
+      .option('--lr-decay <factor>', 'multiply η by this after every epoch (the step schedule)')
+      .addOption(
+        new Option(
+          '--schedule <name>',
+          'learning rate per mini-batch: step (×--lr-decay per epoch, the default), cosine (annealed from --lr to --lr-min over the run), ' +
+            "onecycle (PyTorch's OneCycleLR: up from lr/25 to --lr over 30% of the run, then down to lr/25/1e4)",
+        ).choices([...SCHEDULES]),
+      )
+      .option('--warmup <n>', 'linear warm-up over the first n mini-batches (step and cosine schedules)')
+      .option('--lr-min <rate>', "the cosine schedule's floor (default 0)")
       .option('--batch <n>', 'mini-batch size')
       .option('--epochs <n>', 'epochs')
       .option('--l2 <lambda>', 'L2 regularisation λ (weights only)')
-      .addOption(new Option('--optimizer <name>', 'sgd, momentum (heavy ball, --momentum μ, default 0.9) or adam').choices([...OPTIMIZERS]))
+      .addOption(
+        new Option('--optimizer <name>', 'sgd, momentum (heavy ball, --momentum μ, default 0.9), adam, or adamw (Adam with decoupled --weight-decay)').choices([...OPTIMIZERS]),
+      )
       .option('--momentum <mu>', 'SGD momentum (0 = plain SGD)')
       .option('--beta1 <b1>', "Adam's β1 (default 0.9)")
       .option('--beta2 <b2>', "Adam's β2 (default 0.999)")
       .option('--eps <eps>', "Adam's ε (default 1e-8)")
+      .option('--weight-decay <wd>', "AdamW's decoupled weight decay, weights only (default 0.01; replaces --l2)")
       .option('--dropout <p>', 'drop each hidden dense unit with probability p while training (inverted dropout; ReLU layers)')
       .option('--seed <n>', 'seed for initialisation and shuffling'),
     'train',

@@ -6,7 +6,7 @@
 import { parseNetwork } from '../model/arch.ts';
 import { ACTIVATIONS, INITS, LOSSES, type Activation, type Init, type Loss, type ModelSpec } from '../model/spec.ts';
 import { formatSetting, runDifferences, type Checkpoint } from '../train/checkpoint.ts';
-import { OPTIMIZERS, PRESETS, type OptimizerName, type PresetName, type TrainConfig } from '../train/config.ts';
+import { isAdam, OPTIMIZERS, PRESETS, SCHEDULES, type OptimizerName, type PresetName, type ScheduleName, type TrainConfig } from '../train/config.ts';
 
 export interface TrainFlags {
   preset?: string;
@@ -17,6 +17,10 @@ export interface TrainFlags {
   init?: string;
   lr?: string;
   lrDecay?: string;
+  schedule?: string;
+  warmup?: string;
+  lrMin?: string;
+  weightDecay?: string;
   batch?: string;
   epochs?: string;
   l2?: string;
@@ -105,12 +109,30 @@ export function configFromFlags(f: TrainFlags, base: TrainConfig = PRESETS.lecun
     seed: f.seed !== undefined ? seed(f.seed) : preset.seed,
   };
   if (optimizer !== undefined) config.optimizer = optimizer;
+  // The schedule: --schedule, else the preset's (or the checkpoint's); --lr-decay is the step schedule's alone.
+  const schedule = f.schedule !== undefined ? oneOf<ScheduleName>('schedule', f.schedule, SCHEDULES) : preset.lrSchedule;
+  if (schedule !== undefined) config.lrSchedule = schedule;
+  if (schedule !== undefined && schedule !== 'step' && f.lrDecay === undefined) config.lrDecay = 1;
+  const warmup = f.warmup !== undefined ? whole('--warmup', f.warmup) : preset.warmup;
+  if (warmup !== undefined) config.warmup = warmup;
+  const lrMin = f.lrMin !== undefined ? number('--lr-min', f.lrMin) : preset.lrMin;
+  if (lrMin !== undefined) config.lrMin = lrMin;
   const adamOnly = (['beta1', 'beta2', 'eps'] as const).filter((k) => f[k] !== undefined);
-  if (adamOnly.length && (optimizer ?? (momentum > 0 ? 'momentum' : 'sgd')) !== 'adam') {
+  const named = optimizer ?? (momentum > 0 ? 'momentum' : 'sgd');
+  if (adamOnly.length && !isAdam(named)) {
     const names = adamOnly.map((k) => `--${k}`).join(', ');
-    throw new Error(`${names} ${adamOnly.length > 1 ? 'apply' : 'applies'} to Adam only, and this run uses ${optimizer ?? (momentum > 0 ? 'momentum' : 'sgd')}: add --optimizer adam, or leave ${adamOnly.length > 1 ? 'them' : 'it'} out.`);
+    throw new Error(`${names} ${adamOnly.length > 1 ? 'apply' : 'applies'} to Adam and AdamW only, and this run uses ${named}: add --optimizer adam (or adamw), or leave ${adamOnly.length > 1 ? 'them' : 'it'} out.`);
   }
-  if (optimizer === 'adam') {
+  if (f.weightDecay !== undefined && named !== 'adamw') {
+    throw new Error(`--weight-decay is AdamW's decoupled weight decay, and this run uses ${named}: add --optimizer adamw, or use --l2 (L2 added to the gradient).`);
+  }
+  if (optimizer === 'adamw') {
+    // AdamW decays weights itself: a preset's L2 is not carried over (an explicit --l2 is refused by validateConfig).
+    if (f.l2 === undefined) config.l2 = 0;
+    const weightDecay = f.weightDecay !== undefined ? number('--weight-decay', f.weightDecay) : preset.weightDecay;
+    if (weightDecay !== undefined) config.weightDecay = weightDecay;
+  }
+  if (isAdam(named)) {
     const beta1 = f.beta1 !== undefined ? number('--beta1', f.beta1) : preset.beta1;
     const beta2 = f.beta2 !== undefined ? number('--beta2', f.beta2) : preset.beta2;
     const eps = f.eps !== undefined ? number('--eps', f.eps) : preset.eps;
@@ -132,6 +154,10 @@ const OPTION_OF: Record<string, keyof TrainFlags> = {
   beta2: 'beta2',
   eps: 'eps',
   dropout: 'dropout',
+  lrSchedule: 'schedule',
+  warmup: 'warmup',
+  lrMin: 'lrMin',
+  weightDecay: 'weightDecay',
   'model.activation': 'activation',
   'model.loss': 'loss',
   'model.outputActivation': 'outputActivation',

@@ -8,7 +8,8 @@ import { architectureText, describeModel } from '../model/arch.ts';
 import { paramLayout } from '../model/layout.ts';
 import { continueSchedule, dataDifferences, firstBadValue, restoreCheckpoint, scheduleEntry, takeCheckpoint, type BadValue, type Checkpoint, type ScheduleEntry } from '../train/checkpoint.ts';
 import { CHECKPOINT_FILE, dataIdentity, describeCheckpoint, lockCheckpointFolder, readCheckpoint, writeCheckpoint, type FolderLock } from '../train/checkpoint.node.ts';
-import { adamParams, optimizerOf, validateConfig, type TrainConfig } from '../train/config.ts';
+import { adamParams, isAdam, optimizerOf, trainingNote, validateConfig, weightDecayOf, type TrainConfig } from '../train/config.ts';
+import { scheduleText } from '../train/schedule.ts';
 import { divergence } from '../train/divergence.ts';
 import { removeStaleTemps } from '../util/atomic-file.node.ts';
 import { timesToAccuracy } from '../train/time-to-accuracy.ts';
@@ -18,9 +19,11 @@ import { dataLines, epochLine, pct, timeToAccuracyJson, timeToAccuracyLine } fro
 
 function optimizerText(config: TrainConfig): string {
   const o = optimizerOf(config);
-  if (o === 'adam') {
+  if (isAdam(o)) {
     const { beta1, beta2, eps } = adamParams(config);
-    return `Adam (β1 ${beta1}, β2 ${beta2}, ε ${eps})`;
+    return o === 'adamw'
+      ? `AdamW (β1 ${beta1}, β2 ${beta2}, ε ${eps}, weight decay ${weightDecayOf(config)})`
+      : `Adam (β1 ${beta1}, β2 ${beta2}, ε ${eps})`;
   }
   return o === 'momentum' ? `SGD with momentum ${config.momentum}` : 'SGD';
 }
@@ -212,7 +215,7 @@ async function runTraining(
   }
   log(`wgtrain: ${describeModel(config.model)}`);
   for (const line of dataLines(dataset, train.count, val.count)) log(`  ${line}`);
-  log(`  batch ${config.batch}, η ${config.lr}${config.lrDecay !== 1 ? ` ×${config.lrDecay}/epoch` : ''}, L2 ${config.l2}, ${optimizerText(config)}, ${config.epochs} epochs, seed ${config.seed}`);
+  log(`  batch ${config.batch}, ${scheduleText(config)}, L2 ${config.l2}, ${optimizerText(config)}, ${config.epochs} epochs, seed ${config.seed}`);
   log(`  ${trainer.description}`);
   if (json) {
     emit({
@@ -229,7 +232,7 @@ async function runTraining(
       ? ` The checkpoint after epoch ${history.length} in ${flags.checkpoint} is intact: continue it with --resume --checkpoint ${flags.checkpoint} and a smaller --lr (η at epoch 1) or --lr-decay.`
       : '';
   const notes = (epochs: string) => ({
-    epochs, dataset: dataset.name, dataSource: dataset.source, device: trainer.description,
+    epochs, dataset: dataset.name, dataSource: dataset.source, device: trainer.description, training: trainingNote(config),
   });
   /** The parameters, refused (nothing written) when a value is not finite. */
   const soundParams = async (epoch: number): Promise<Float32Array> => {

@@ -8,14 +8,15 @@ import { initParams } from '../model/init.ts';
 import { resolveNetwork, type ResolvedNetwork } from '../model/network.ts';
 import { permutation, type Rng } from '../model/rng.ts';
 import { classCount } from '../model/spec.ts';
-import { adamParams, dropoutSeed, lrAtEpoch, optimizerOf, optimizerStateCopies, type TrainConfig } from '../train/config.ts';
+import { adamParams, dropoutSeed, isAdam, optimizerOf, optimizerStateCopies, weightDecayOf, type TrainConfig } from '../train/config.ts';
+import { epochRates } from '../train/schedule.ts';
 import {
   shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
 } from '../train/trainer.ts';
 import { gatherBatch } from './gather.ts';
 import { evaluateRows, quadraticCost, softmaxCrossEntropy, type BatchStats } from './loss.ts';
 import { backwardNetwork, CpuWorkspace, forwardNetwork, type DropoutStep } from './network.ts';
-import { adamUpdate, sgdMomentumUpdate, sgdUpdate } from './update.ts';
+import { adamUpdate, adamwUpdate, sgdMomentumUpdate, sgdUpdate } from './update.ts';
 
 const now = () => performance.now() / 1000;
 /** How long an epoch runs at most without giving the event loop a turn. */
@@ -76,15 +77,16 @@ export class CpuTrainer implements Trainer {
   private update(lr: number, t: number): void {
     const { l2, momentum } = this.config;
     const optimizer = optimizerOf(this.config);
-    if (optimizer === 'adam') {
+    if (isAdam(optimizer)) {
       const n = this.layout.total;
-      const v = this.velocity!;
-      adamUpdate(this.params, v.subarray(0, n), v.subarray(n), this.grads, this.layout, lr, l2, adamParams(this.config), t);
+      const [m, v] = [this.velocity!.subarray(0, n), this.velocity!.subarray(n)];
+      if (optimizer === 'adamw') adamwUpdate(this.params, m, v, this.grads, this.layout, lr, weightDecayOf(this.config), adamParams(this.config), t);
+      else adamUpdate(this.params, m, v, this.grads, this.layout, lr, l2, adamParams(this.config), t);
     } else if (this.velocity) sgdMomentumUpdate(this.params, this.velocity, this.grads, this.layout, lr, l2, momentum);
     else sgdUpdate(this.params, this.grads, this.layout, lr, l2);
   }
 
-  /** One mini-batch: the whole of update_mini_batch. */
+  /** One mini-batch at learning rate `lr` (learningRate's for it: src/train/schedule.ts): the whole of update_mini_batch. */
   step(start: number, lr: number): BatchStats {
     const ws = this.ws;
     const P = this.train.rows * this.train.cols;
@@ -119,14 +121,14 @@ export class CpuTrainer implements Trainer {
   async trainEpoch(onProgress?: (step: number, steps: number) => void): Promise<EpochReport> {
     const t0 = now();
     const epoch = this.epochsDone + 1;
-    const lr = lrAtEpoch(this.config, epoch);
     const B = this.config.batch;
     const steps = Math.floor(this.train.count / B);
+    const rates = epochRates(this.config, epoch, steps);
     const stats = new Float32Array(2 * steps);
     this.shuffle();
     let yielded = now();
     for (let s = 0; s < steps; s++) {
-      const { lossSum, correct } = this.step(s * B, lr);
+      const { lossSum, correct } = this.step(s * B, rates[s]);
       stats[2 * s] = lossSum;
       stats[2 * s + 1] = correct;
       if (onProgress && (s % 50 === 49 || s === steps - 1)) onProgress(s + 1, steps);
@@ -141,7 +143,7 @@ export class CpuTrainer implements Trainer {
     this.epochsDone = epoch;
     const summary = summarizeSteps(stats, steps, B);
     return {
-      epoch, lr, steps, samples: steps * B, stepLoss: summary.stepLoss, trainLoss: summary.loss, trainAccuracy: summary.accuracy,
+      epoch, lr: rates[steps - 1], steps, samples: steps * B, stepLoss: summary.stepLoss, trainLoss: summary.loss, trainAccuracy: summary.accuracy,
       val, seconds: now() - t0, trainSeconds, samplesPerSecond: (steps * B) / trainSeconds,
     };
   }

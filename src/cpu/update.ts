@@ -57,3 +57,19 @@ export function adamUpdate(
     }
   }
 }
+
+/**
+ * One AdamW step at step number t (1-based), as torch.optim.AdamW: weights decay first, by
+ * their own value, outside the gradient (biases do not); then Adam's step on the plain
+ * gradient. Mirrors shaders/adam_update.wgsl with DECOUPLED.
+ *   w ← w·(1 − η·wd) (weights); m ← β1 m + (1 − β1) g; v ← β2 v + (1 − β2) g²;
+ *   w ← w − (η / (1 − β1^t)) · m / (√v / √(1 − β2^t) + ε)
+ */
+export function adamwUpdate(
+  params: Vec, m: Vec, v: Vec, grads: Vec, layout: ParamLayout, lr: number, weightDecay: number, adam: AdamParams, t: number,
+): void {
+  for (const { offset, weights } of layout.layers) {
+    for (let i = offset; i < offset + weights; i++) params[i] *= 1 - lr * weightDecay;
+  }
+  adamUpdate(params, m, v, grads, layout, lr, 0, adam, t);
+}

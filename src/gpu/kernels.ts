@@ -32,7 +32,7 @@ const KERNELS = {
   gather_batch: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'uniform'], step: true },
   gather_batch_vec4: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'uniform'], step: true },
   gather_batch_u8: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'uniform'], step: true },
-  sgd_update: { bindings: ['read', 'rw', 'rw', 'uniform'] },
+  sgd_update: { bindings: ['read', 'rw', 'rw', 'uniform'], step: true },
   evaluate: { bindings: ['read', 'read', 'rw', 'rw', 'uniform'] },
   adam_update: { bindings: ['read', 'rw', 'rw', 'rw', 'uniform'], step: true },
   im2col: { bindings: ['read', 'rw', 'uniform'] },
@@ -56,6 +56,12 @@ export type Overrides = Record<string, number | boolean>;
 /** Size of one step slot in the step uniform buffer: the dynamic-offset alignment. */
 export const STEP_SLOT_BYTES = 256;
 
+/** Bytes of lib/step.wgsl's Step { index, start, lr } at the start of each slot. */
+const STEP_BYTES = 12;
+
+/** Word of the step's learning rate (f32) within its slot. */
+export const STEP_LR_WORD = 2;
+
 export interface Kernel {
   name: KernelName;
   pipeline: GPUComputePipeline;
@@ -75,7 +81,7 @@ export class KernelCache {
         {
           binding: 0,
           visibility: GPUShaderStage.COMPUTE,
-          buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: 8 },
+          buffer: { type: 'uniform', hasDynamicOffset: true, minBindingSize: STEP_BYTES },
         },
       ],
     });
@@ -100,7 +106,7 @@ export class KernelCache {
     return this.device.createBindGroup({
       label,
       layout: this.stepLayout,
-      entries: [{ binding: 0, resource: { buffer, size: 8 } }],
+      entries: [{ binding: 0, resource: { buffer, size: STEP_BYTES } }],
     });
   }
 

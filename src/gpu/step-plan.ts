@@ -10,6 +10,7 @@ import type { ResolvedNetwork } from '../model/network.ts';
 import { shapeSize } from '../model/spec.ts';
 import { allocateScratch } from '../cpu/network.ts';
 import { optimizerOf, type TrainConfig } from '../train/config.ts';
+import { constantWithinEpochs } from '../train/schedule.ts';
 import type { GpuContext } from './device.ts';
 import type { KernelCache } from './kernels.ts';
 import { byteInputFits, policyOf, type MatmulChoice, type MatmulPolicy } from './matmul-plans.ts';
@@ -23,7 +24,11 @@ export interface StepPlan {
    * the loads of the two largest matmuls, where the first layer is dense and vec4 fits it.
    */
   bytesInput: boolean;
-  /** Plain SGD applied inside each weight-gradient matmul; no gradients stored. */
+  /**
+   * Plain SGD applied inside each weight-gradient matmul; no gradients stored. Only where η
+   * is constant within each epoch (the step schedule without warm-up): the fused paths read
+   * the epoch's rate from the optimiser buffer, the update kernels each mini-batch's.
+   */
   fuseUpdate: boolean;
   /** The output layer's forward, loss, dZ and the previous layer's dH in one kernel (output_layer.wgsl). */
   fuseOutput: boolean;
@@ -73,7 +78,7 @@ export async function planStep(
   return {
     variant,
     bytesInput,
-    fuseUpdate: (request.fuseUpdate ?? true) && optimizerOf(config) === 'sgd',
+    fuseUpdate: (request.fuseUpdate ?? true) && optimizerOf(config) === 'sgd' && constantWithinEpochs(config),
     fuseOutput,
     statsRows: fuseOutput ? B : 1,
     stepsPerSubmit: request.stepsPerSubmit ?? 100,

@@ -7,7 +7,7 @@
 import { moduleOf } from '../layers/index.ts';
 import type { GpuLayerContext, ResolvedLayer } from '../layers/layer.ts';
 import { shapeSize } from '../model/spec.ts';
-import { dropoutSeed, optimizerOf, type TrainConfig } from '../train/config.ts';
+import { dropoutSeed, isAdam, optimizerOf, type TrainConfig } from '../train/config.ts';
 import type { StepPlan } from './step-plan.ts';
 import type { GpuWorkspace } from './workspace.ts';
 import type { Dispatch } from './dispatch.ts';
@@ -117,11 +117,16 @@ export async function backward(s: StepState, ws: GpuWorkspace, step: GPUBindGrou
 export async function update(s: StepState, step: GPUBindGroup): Promise<Dispatch[]> {
   if (s.plan.fuseUpdate) return [];
   const n = s.total;
-  if (optimizerOf(s.config) === 'adam') {
+  const optimizer = optimizerOf(s.config);
+  if (isAdam(optimizer)) {
     const m = { buffer: s.velocity!, offset: 0, size: n * 4 };
     const v = { buffer: s.velocity!, offset: n * 4, size: n * 4 };
-    return [await adamUpdate(s.k, s.params, m, v, s.grads!, s.opt, n, step)];
+    return [await adamUpdate(s.k, s.params, m, v, s.grads!, s.opt, n, step, optimizer === 'adamw')];
   }
-  return [s.velocity ? await sgdMomentumUpdate(s.k, s.params, s.velocity, s.grads!, s.opt, n) : await sgdUpdate(s.k, s.params, s.grads!, s.opt, n)];
+  return [
+    s.velocity
+      ? await sgdMomentumUpdate(s.k, s.params, s.velocity, s.grads!, s.opt, n, step)
+      : await sgdUpdate(s.k, s.params, s.grads!, s.opt, n, step),
+  ];
 }
 

@@ -10,8 +10,8 @@
  * stored for one update over all parameters) → the update. A 784-300-100-10 network is 8
  * dispatches fused, 10 unfused, one more for each matmul the tuner splits over k (its
  * reduce). The only per-step difference is the dynamic offset that picks the step's slot in
- * a uniform buffer written once, so no bytes go to the GPU per mini-batch; an epoch's
- * shuffled index list goes up once per epoch. Steps are encoded in chunks, one compute pass
+ * a uniform buffer, so no bytes go to the GPU per mini-batch; an epoch's shuffled index list
+ * and its mini-batches' learning rates (the slots' lr words) go up once per epoch. Steps are encoded in chunks, one compute pass
  * and one submit each; the CPU waits on the GPU once per epoch, for one read of the epoch's
  * per-step stats and the validation results together (readback.ts).
  */
@@ -21,13 +21,14 @@ import { initState, type ParamLayout } from '../model/param-block.ts';
 import { resolveNetwork, type ResolvedNetwork } from '../model/network.ts';
 import { permutation, type Rng } from '../model/rng.ts';
 import { classCount, inputSize, shapeSize } from '../model/spec.ts';
-import { adamParams, lrAtEpoch, optimizerStateCopies, type TrainConfig } from '../train/config.ts';
+import { adamParams, optimizerStateCopies, weightDecayOf, type TrainConfig } from '../train/config.ts';
+import { epochRates } from '../train/schedule.ts';
 import {
   foldRowStats, shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
 } from '../train/trainer.ts';
 import { packBytes, readBuffer, readFloats, storageBuffer } from './buffers.ts';
 import { adapterName, type GpuContext } from './device.ts';
-import { KernelCache, STEP_SLOT_BYTES } from './kernels.ts';
+import { KernelCache, STEP_LR_WORD, STEP_SLOT_BYTES } from './kernels.ts';
 import { createAutotuner, createTuner, memoryStore, type MatmulTuner } from './autotune.ts';
 import { destroyDispatch, encodeDispatch, type Dispatch } from './dispatch.ts';
 import type { MatmulChoice } from './matmul-plans.ts';
@@ -124,6 +125,8 @@ export class GpuTrainer implements Trainer {
   /** The step's buffers and decisions, shared by the step builders. */
   private s!: StepState;
   private perm!: GPUBuffer;
+  /** The training steps' uniform slots, and their words on the CPU (the rates change per epoch). */
+  private trainSlots!: { buffer: GPUBuffer; words: Uint32Array<ArrayBuffer> };
   private readback!: GPUBuffer;
   private readLayout!: EpochReadback;
   private permHost: Uint32Array<ArrayBuffer>;
@@ -191,16 +194,18 @@ export class GpuTrainer implements Trainer {
     };
   }
 
-  /** A uniform buffer with one STEP_SLOT_BYTES slot per step: (index, first row). */
-  private stepSlots(label: string, count: number, rowsPerStep: number): GPUBindGroup {
+  /**
+   * A uniform buffer with one STEP_SLOT_BYTES slot per step: (index, first row, learning
+   * rate 0); the training slots' rates are written by beginEpoch, from `words`.
+   */
+  private stepSlots(label: string, count: number, rowsPerStep: number): { bindGroup: GPUBindGroup; buffer: GPUBuffer; words: Uint32Array<ArrayBuffer> } {
     const words = new Uint32Array((count * STEP_SLOT_BYTES) / 4);
     for (let s = 0; s < count; s++) words.set([s, s * rowsPerStep], (s * STEP_SLOT_BYTES) / 4);
-    const buffer = this.track(
-      this.device.createBuffer({ label, size: words.byteLength, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true }),
-    );
+    const usage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
+    const buffer = this.track(this.device.createBuffer({ label, size: words.byteLength, usage, mappedAtCreation: true }));
     new Uint32Array(buffer.getMappedRange()).set(words);
     buffer.unmap();
-    return this.k.stepBindGroup(buffer, label);
+    return { bindGroup: this.k.stepBindGroup(buffer, label), buffer, words };
   }
 
   private workspace(B: number, training: boolean, label: string): GpuWorkspace {
@@ -235,7 +240,9 @@ export class GpuTrainer implements Trainer {
 
     // One mini-batch: gather, forward, loss, backward, update.
     this.batch = this.workspace(config.batch, true, 'batch');
-    const step = this.stepSlots('train steps', this.steps, config.batch);
+    const slots = this.stepSlots('train steps', this.steps, config.batch);
+    this.trainSlots = slots;
+    const step = slots.bindGroup;
     const src = this.source(this.trainData, this.perm);
     this.stepProgram = [
       ...(await gather(this.s, this.batch, src, step, 'train')),
@@ -276,7 +283,7 @@ export class GpuTrainer implements Trainer {
     const preds = this.storage('eval preds', V * 4);
     const rowLoss = this.storage('eval loss', V * 4);
     const indices = this.storage('eval indices', Uint32Array.from({ length: V }, (_, i) => i));
-    const step = this.stepSlots('eval chunks', chunks, chunk);
+    const step = this.stepSlots('eval chunks', chunks, chunk).bindGroup;
     const src = this.source(data, indices);
     const full = this.workspace(chunk, false, 'eval');
     const rest = V % chunk ? this.workspace(V % chunk, false, 'eval rest') : full;
@@ -305,15 +312,23 @@ export class GpuTrainer implements Trainer {
     if (failure) throw failure;
   }
 
-  /** Starts the next epoch: its learning rate and shuffled order go to the GPU. */
+  /**
+   * Starts the next epoch: its mini-batches' learning rates (into their step slots) and its
+   * shuffled order go to the GPU. Returns the rate of the epoch's last mini-batch.
+   */
   beginEpoch(): number {
-    const lr = lrAtEpoch(this.config, this.epochsDone + 1);
+    const rates = epochRates(this.config, this.epochsDone + 1, this.steps);
+    const { words, buffer } = this.trainSlots;
+    const f32 = new Float32Array(words.buffer);
+    rates.forEach((r, s) => (f32[(s * STEP_SLOT_BYTES) / 4 + STEP_LR_WORD] = r));
+    this.device.queue.writeBuffer(buffer, 0, words);
     // t0, the steps before this epoch: Adam's bias correction and the dropout masks count from it.
-    const adam = { ...adamParams(this.config), t0: this.epochsDone * this.steps };
-    this.device.queue.writeBuffer(this.s.opt, 0, optimizerWords(this.layout, lr, this.config.l2, this.config.momentum, adam));
+    const adam = { ...adamParams(this.config), t0: this.epochsDone * this.steps, weightDecay: weightDecayOf(this.config) };
+    // opt.lr, for the fused SGD paths, which the plan fuses only where the rate is the epoch's throughout.
+    this.device.queue.writeBuffer(this.s.opt, 0, optimizerWords(this.layout, rates[0], this.config.l2, this.config.momentum, adam));
     permutation(this.permHost, this.rng);
     this.device.queue.writeBuffer(this.perm, 0, this.permHost);
-    return lr;
+    return rates[rates.length - 1];
   }
 
   /** Encodes mini-batches first..last-1 of the current epoch in one compute pass and submits them. */

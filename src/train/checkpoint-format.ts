@@ -22,7 +22,7 @@ import { readModelSpec } from '../model/model-file.ts';
 import { architectureText } from '../model/arch.ts';
 import { readSafetensors, writeSafetensors } from '../model/safetensors.ts';
 import { firstBadValue, scheduleEntry, type Checkpoint, type DataIdentity, type ScheduleEntry } from './checkpoint.ts';
-import { OPTIMIZERS, optimizerOf, type TrainConfig } from './config.ts';
+import { isAdam, OPTIMIZERS, optimizerOf, SCHEDULES, type TrainConfig } from './config.ts';
 import type { TrainerState } from './trainer.ts';
 
 const CHECKPOINT_FORMAT = 'wgtrain-checkpoint-v2';
@@ -38,7 +38,7 @@ export class CheckpointError extends Error {
 /** The optimiser's state tensors a configuration keeps, by name. */
 function optimizerStateNames(config: TrainConfig): string[] {
   const o = optimizerOf(config);
-  return o === 'adam' ? ['adam_m', 'adam_v'] : o === 'momentum' ? ['velocity'] : [];
+  return isAdam(o) ? ['adam_m', 'adam_v'] : o === 'momentum' ? ['velocity'] : [];
 }
 
 /** The tensor of untrained layer state. */
@@ -149,6 +149,11 @@ const CONFIG_CHECKS: Record<keyof TrainConfig, (field: string, v: unknown) => vo
   beta2: (field, v) => v === undefined || (isFinite(v) && v >= 0 && v < 1) || fail(field, v, 'a number in [0, 1)'),
   eps: (field, v) => v === undefined || (isFinite(v) && v > 0) || fail(field, v, 'a positive number'),
   dropout: (field, v) => v === undefined || (isFinite(v) && v >= 0 && v < 1) || fail(field, v, 'a number in [0, 1)'),
+  // Absent in files written before schedules and AdamW: the step schedule, no warm-up.
+  lrSchedule: (field, v) => v === undefined || (SCHEDULES as readonly unknown[]).includes(v) || fail(field, v, `one of ${SCHEDULES.join(', ')}`),
+  warmup: (field, v) => v === undefined || isWhole(v, 0) || fail(field, v, 'a whole number of mini-batches ≥ 0'),
+  lrMin: (field, v) => v === undefined || (isFinite(v) && v >= 0) || fail(field, v, 'a number ≥ 0'),
+  weightDecay: (field, v) => v === undefined || (isFinite(v) && v >= 0) || fail(field, v, 'a number ≥ 0'),
 };
 
 function checkConfig(value: unknown): TrainConfig {

@@ -7,7 +7,7 @@
  * checkpoint.node.ts.
  */
 import { architectureText } from '../model/arch.ts';
-import { adamParams, optimizerOf, optimizerStateCopies, type TrainConfig } from './config.ts';
+import { adamParams, isAdam, optimizerOf, optimizerStateCopies, scheduleOf, weightDecayOf, type TrainConfig } from './config.ts';
 import type { Trainer, TrainerState } from './trainer.ts';
 
 /** What the data must match for a resume to continue the same run. */
@@ -100,13 +100,19 @@ export interface Difference {
 
 /**
  * A configuration with its implied settings spelled out (the optimiser momentum implies, no
- * dropout, Adam's defaults only under Adam), so a setting stated is not told apart from the
- * same setting left implied.
+ * dropout, Adam's defaults only under Adam and AdamW, AdamW's weight decay, the step schedule
+ * without warm-up, a floor of 0), so a setting stated is not told apart from the same setting
+ * left implied.
  */
 function explicit(c: TrainConfig): TrainConfig {
   const optimizer = optimizerOf(c);
-  const { beta1, beta2, eps, ...rest } = c;
-  return { ...rest, optimizer, dropout: c.dropout ?? 0, ...(optimizer === 'adam' ? adamParams(c) : { beta1, beta2, eps }) };
+  const lrSchedule = scheduleOf(c);
+  const { beta1, beta2, eps, weightDecay, lrMin, ...rest } = c;
+  return {
+    ...rest, optimizer, dropout: c.dropout ?? 0, ...(isAdam(optimizer) ? adamParams(c) : { beta1, beta2, eps }),
+    weightDecay: optimizer === 'adamw' ? weightDecayOf(c) : weightDecay,
+    lrSchedule, warmup: c.warmup ?? 0, lrMin: lrMin ?? 0,
+  };
 }
 
 /** The settings, besides those a resume may change, that differ between two configurations. */
@@ -150,7 +156,7 @@ export async function takeCheckpoint(
     data,
     params: await trainer.getParams(),
     // Trainers keep Adam's m and v as one array, m first.
-    optimizer: !velocity ? {} : optimizerOf(trainer.config) === 'adam' ? { adam_m: velocity.slice(0, n), adam_v: velocity.slice(n) } : { velocity },
+    optimizer: !velocity ? {} : isAdam(optimizerOf(trainer.config)) ? { adam_m: velocity.slice(0, n), adam_v: velocity.slice(n) } : { velocity },
     ...(layerState.length ? { layerState } : {}),
     history: [...history],
     ...(epochSeconds ? { epochSeconds: [...epochSeconds] } : {}),

@@ -18,31 +18,53 @@ import { resolveNetwork } from '../model/network.ts';
 import { isSpatial } from '../model/shapes.ts';
 import { classCount, inputSize, type ModelSpec } from '../model/spec.ts';
 
-export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
+export const OPTIMIZERS = ['sgd', 'momentum', 'adam', 'adamw'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
 /** Adam's defaults, as torch.optim.Adam's. */
 export const ADAM_DEFAULTS = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+
+/** AdamW's decoupled weight decay when none is given: torch.optim.AdamW's default. */
+const ADAMW_WEIGHT_DECAY = 1e-2;
+
+/**
+ * Learning-rate schedules (src/train/schedule.ts): step (η ×lrDecay per epoch, the
+ * default), cosine (annealed to lrMin over the run), onecycle (as torch's OneCycleLR).
+ */
+export const SCHEDULES = ['step', 'cosine', 'onecycle'] as const;
+export type ScheduleName = (typeof SCHEDULES)[number];
 
 export interface TrainConfig {
   model: ModelSpec;
   batch: number;
   /** Learning rate η at epoch 1. */
   lr: number;
-  /** Multiplies η after every epoch (1 = constant). */
+  /** Multiplies η after every epoch (1 = constant); the step schedule's only. */
   lrDecay: number;
+  /**
+   * How η changes per mini-batch (src/train/schedule.ts). Absent (files written before
+   * schedules): step.
+   */
+  lrSchedule?: ScheduleName;
+  /** Mini-batches of linear warm-up (step and cosine schedules); absent: 0. */
+  warmup?: number;
+  /** The cosine schedule's floor (torch's eta_min); absent: 0. */
+  lrMin?: number;
   /** L2 strength λ (the loss gains λ/2·‖W‖², biases excluded). */
   l2: number;
   /** Momentum μ of the 'momentum' optimiser (0 = plain SGD). */
   momentum: number;
   /**
-   * sgd, momentum (heavy ball, μ = momentum) or adam (β1, β2, ε below). Absent (files
-   * written before Adam): momentum when momentum > 0, else sgd.
+   * sgd, momentum (heavy ball, μ = momentum), adam (β1, β2, ε below) or adamw (Adam with
+   * decoupled weight decay, weightDecay). Absent (files written before Adam): momentum when
+   * momentum > 0, else sgd.
    */
   optimizer?: OptimizerName;
   beta1?: number;
   beta2?: number;
   eps?: number;
+  /** AdamW's decoupled weight decay (w ← w − η·wd·w before the Adam step, weights only); absent: 0.01. */
+  weightDecay?: number;
   /**
    * Dropout probability p of every hidden dense layer's units while training (inverted
    * dropout: kept units scaled by 1/(1 − p); none at evaluation). Absent or 0: none.
@@ -108,6 +130,21 @@ export function optimizerOf(config: TrainConfig): OptimizerName {
   return config.optimizer ?? (config.momentum > 0 ? 'momentum' : 'sgd');
 }
 
+/** Adam and AdamW: the optimisers that keep m and v and read β1, β2, ε. */
+export function isAdam(o: OptimizerName): o is 'adam' | 'adamw' {
+  return o === 'adam' || o === 'adamw';
+}
+
+/** AdamW's decoupled weight decay (0 for every other optimiser). */
+export function weightDecayOf(config: TrainConfig): number {
+  return optimizerOf(config) === 'adamw' ? (config.weightDecay ?? ADAMW_WEIGHT_DECAY) : 0;
+}
+
+/** The learning-rate schedule a configuration trains with (absent: step). */
+export function scheduleOf(config: TrainConfig): ScheduleName {
+  return config.lrSchedule ?? 'step';
+}
+
 /** Adam's β1, β2, ε for a configuration, defaults filled in. */
 export function adamParams(config: TrainConfig): { beta1: number; beta2: number; eps: number } {
   return { beta1: config.beta1 ?? ADAM_DEFAULTS.beta1, beta2: config.beta2 ?? ADAM_DEFAULTS.beta2, eps: config.eps ?? ADAM_DEFAULTS.eps };
@@ -121,11 +158,26 @@ export function dropoutSeed(config: TrainConfig): number {
 /** Floats of optimiser state per parameter: velocity (momentum), m and v (adam). */
 export function optimizerStateCopies(config: TrainConfig): number {
   const o = optimizerOf(config);
-  return o === 'adam' ? 2 : o === 'momentum' ? 1 : 0;
+  return isAdam(o) ? 2 : o === 'momentum' ? 1 : 0;
 }
 
+/** The step schedule's η of a whole epoch (before any warm-up): lr·lrDecay^(epoch − 1). */
 export function lrAtEpoch(config: TrainConfig, epoch: number): number {
   return config.lr * config.lrDecay ** (epoch - 1);
+}
+
+/**
+ * The model file's `training` note: how the weights were trained (everything but the network,
+ * which the file's spec holds), implied settings spelled out, as JSON.
+ */
+export function trainingNote(config: TrainConfig): string {
+  const { model: _model, ...settings } = config;
+  const optimizer = optimizerOf(config);
+  return JSON.stringify({
+    ...settings, optimizer, lrSchedule: scheduleOf(config), warmup: config.warmup ?? 0,
+    ...(scheduleOf(config) === 'cosine' ? { lrMin: config.lrMin ?? 0 } : {}),
+    ...(isAdam(optimizer) ? adamParams(config) : {}), ...(optimizer === 'adamw' ? { weightDecay: weightDecayOf(config) } : {}),
+  });
 }
 
 /** Refuses configurations that cannot work, before any work starts. */
@@ -161,6 +213,7 @@ export function validateConfig(
   }
   if (!(config.lr > 0) || !Number.isFinite(config.lr)) problems.push(`learning rate ${config.lr} must be a positive number`);
   if (!(config.lrDecay > 0)) problems.push(`learning-rate decay ${config.lrDecay} must be positive (1 keeps η constant)`);
+  problems.push(...scheduleProblems(config, Math.floor(trainCount / config.batch)));
   if (!(config.l2 >= 0)) problems.push(`L2 strength ${config.l2} must be ≥ 0`);
   if (!(config.momentum >= 0 && config.momentum < 1)) problems.push(`momentum ${config.momentum} must be in [0, 1)`);
   const p = config.dropout ?? 0;
@@ -170,12 +223,50 @@ export function validateConfig(
   else if (p > 0 && hiddenDense.some((a) => !['relu', 'identity'].includes(a))) {
     problems.push(`dropout needs relu (or identity) hidden layers, whose derivative a dropped unit's 0 keeps right; this network's are ${[...new Set(hiddenDense)].join(', ')}`);
   } else if (p > 0 && hiddenDense.length === 0) problems.push('dropout applies to hidden dense layers, and this network has none');
-  if (optimizerOf(config) === 'adam') {
+  const optimizer = optimizerOf(config);
+  if (isAdam(optimizer)) {
     const { beta1, beta2, eps } = adamParams(config);
     if (!(beta1 >= 0 && beta1 < 1)) problems.push(`Adam's β1 ${beta1} must be in [0, 1)`);
     if (!(beta2 >= 0 && beta2 < 1)) problems.push(`Adam's β2 ${beta2} must be in [0, 1)`);
     if (!(eps > 0)) problems.push(`Adam's ε ${eps} must be positive`);
   }
+  if (optimizer === 'adamw') {
+    const wd = weightDecayOf(config);
+    if (!(wd >= 0) || !Number.isFinite(wd)) problems.push(`weight decay ${wd} must be a number ≥ 0`);
+    if (config.l2 > 0) {
+      problems.push(`AdamW decays weights itself (--weight-decay ${wd}, decoupled) and takes no L2 (--l2 ${config.l2}): give --l2 0, or --optimizer adam for L2 added to the gradient`);
+    }
+  } else if (config.weightDecay !== undefined) {
+    problems.push(`weight decay ${config.weightDecay} is AdamW's (decoupled): add --optimizer adamw, or use --l2 with ${optimizer}`);
+  }
   if (!Number.isInteger(config.epochs) || config.epochs < 1) problems.push(`epochs ${config.epochs} must be a whole number ≥ 1`);
   if (problems.length) throw new Error(`Cannot train this configuration: ${problems.join('; ')}.`);
+}
+
+/** What is wrong with a configuration's learning-rate schedule, given the mini-batches per epoch. */
+function scheduleProblems(config: TrainConfig, stepsPerEpoch: number): string[] {
+  const problems: string[] = [];
+  const schedule = config.lrSchedule ?? 'step';
+  if (!(SCHEDULES as readonly string[]).includes(schedule)) {
+    return [`learning-rate schedule "${schedule}" is not one of ${SCHEDULES.join(', ')}`];
+  }
+  const total = config.epochs * stepsPerEpoch;
+  const warmup = config.warmup ?? 0;
+  if (!Number.isSafeInteger(warmup) || warmup < 0) problems.push(`warm-up ${warmup} must be a whole number of mini-batches ≥ 0`);
+  else if (schedule === 'onecycle' && warmup > 0) {
+    problems.push(`the onecycle schedule warms up by itself (over its first 30% of mini-batches): leave out --warmup ${warmup}`);
+  } else if (warmup > 0 && Number.isSafeInteger(total) && warmup >= total) {
+    problems.push(`warm-up of ${warmup} mini-batches is not shorter than the run's ${total} (${config.epochs} epochs of ${stepsPerEpoch}): give --warmup ${Math.max(0, total - 1)} or less`);
+  }
+  if (schedule !== 'step' && config.lrDecay !== 1) {
+    problems.push(`--lr-decay ${config.lrDecay} is the step schedule's; the ${schedule} schedule sets η itself: give --lr-decay 1, or --schedule step`);
+  }
+  const lrMin = config.lrMin ?? 0;
+  if (config.lrMin !== undefined && schedule !== 'cosine') problems.push(`--lr-min ${config.lrMin} is the cosine schedule's floor: add --schedule cosine, or leave it out`);
+  else if (!(lrMin >= 0 && lrMin < config.lr)) problems.push(`the cosine schedule's floor --lr-min ${lrMin} must be ≥ 0 and below --lr ${config.lr}`);
+  // torch's OneCycleLR divides by its warm-up's length, 0.3·steps − 1: it needs 4 mini-batches or more.
+  if (schedule === 'onecycle' && Number.isSafeInteger(total) && total < 4) {
+    problems.push(`the onecycle schedule needs at least 4 mini-batches in the run, and this one has ${total}: train more epochs or use a smaller batch`);
+  }
+  return problems;
 }

@@ -200,8 +200,8 @@ describe('10. the small ones', () => {
       [['--lr', '1e400'], '--lr 1e400 is too large: numbers go up to about 1.8e308.'],
       [['--lr', '1e-400'], '--lr 1e-400 is too small: it rounds to 0 (numbers go down to about 5e-324).'],
       [['--seed', '01'], '--seed must be a whole number written in digits, without leading zeros, got "01".'],
-      [['--beta1', '0.8'], '--beta1 applies to Adam only, and this run uses sgd: add --optimizer adam, or leave it out.'],
-      [['--beta2', '0.9', '--eps', '1e-7', '--momentum', '0.5'], '--beta2, --eps apply to Adam only, and this run uses momentum: add --optimizer adam, or leave them out.'],
+      [['--beta1', '0.8'], '--beta1 applies to Adam and AdamW only, and this run uses sgd: add --optimizer adam (or adamw), or leave it out.'],
+      [['--beta2', '0.9', '--eps', '1e-7', '--momentum', '0.5'], '--beta2, --eps apply to Adam and AdamW only, and this run uses momentum: add --optimizer adam (or adamw), or leave them out.'],
     ];
     for (const [flags, message] of cases) {
       const f: Record<string, string> = {};

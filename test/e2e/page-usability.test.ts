@@ -3,10 +3,13 @@
  * synthetic IDX data (no MNIST needed): an axe-core audit with no serious or critical
  * violations before and after a run; names for the progress bar, charts and canvases; live
  * regions for run, prediction and model status; a visible focus ring on the file inputs;
- * messages that explain themselves; and a layout without stray blanks or wrapped buttons.
+ * messages that explain themselves; a layout without stray blanks or wrapped buttons; and
+ * the schedule and AdamW fields, with the learning rate drawn on the loss chart.
  */
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../data/fixtures.ts';
 import { seriousViolations } from './helpers/axe.ts';
 import { launch, type Browser } from './helpers/browser.ts';
 import { syntheticIdxFolder } from './helpers/fixture-data.ts';
@@ -126,5 +129,31 @@ describe('the page for a new visitor', () => {
     expect(await top('model')).toBeLessThan(await top('training'));
     expect(await seriousViolations(page)).toEqual([]);
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('takes a onecycle schedule and AdamW in the form, draws each mini-batch\'s learning rate on the loss chart, and passes the audit', async () => {
+    const { page } = browser;
+    await page.selectOption('select[name="schedule"]', 'onecycle');
+    await page.selectOption('select[name="optimizer"]', 'adamw');
+    const field = (name: string) => page.locator(`[name="${name}"]`);
+    // Only the step schedule decays per epoch; onecycle warms up by itself; AdamW takes no L2.
+    expect([await field('decay').isDisabled(), await field('decay').inputValue()]).toEqual([true, '1']);
+    expect(await field('warmup').isDisabled()).toBe(true);
+    expect([await field('wd').isDisabled(), await field('l2').inputValue()]).toEqual([false, '0']);
+    await field('lr').fill('0.01');
+    await field('wd').fill('0.05');
+    await field('compare').uncheck();
+    await page.click('#start');
+    expect(await waitForRunEnd(page)).toBe('done');
+    // 1,000 images in mini-batches of 50, 2 epochs: 40 rates, peaking at η = 0.01 after 30% of them.
+    const chart = page.locator('#loss-chart');
+    expect(Number(await chart.getAttribute('data-rates'))).toBe(40);
+    expect(Number(await chart.getAttribute('data-rate-max'))).toBeCloseTo(0.01, 9);
+    expect(Number(await chart.getAttribute('data-points'))).toBe(40);
+    expect(await page.locator('#loss-caption').textContent()).toContain('learning rate η');
+    await mkdir(join(repoRoot, 'test-results'), { recursive: true });
+    await chart.screenshot({ path: join(repoRoot, 'test-results', 'loss-chart-onecycle.png') });
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(browser.errors).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import type { GpuContext } from '../../src/gpu/device.ts';
 import { GpuTrainer, type GpuTrainerOptions } from '../../src/gpu/trainer.ts';
 import { layerViews } from '../../src/model/param-block.ts';
 import type { TrainConfig } from '../../src/train/config.ts';
+import { learningRate } from '../../src/train/schedule.ts';
 import { expectClose } from './compare.ts';
 import { testGpu } from './gpu.ts';
 import { syntheticSplit } from './splits.ts';
@@ -43,10 +44,11 @@ export const LOSS_TOL = { atol: 1e-4, rtol: 2e-3 };
  * Runs mini-batch 0 on both trainers of a pair and compares what each computed: every
  * feature map and activation, the batch loss, every dZ, the gradients by layer (where the
  * GPU stored them) and the parameters after the update. Returns both sides' views for the
- * checks a file adds (the input batch, the correct count, the step's rate).
+ * checks a file adds (the input batch, the correct count, step 0's rate).
  */
 export async function compareOneStep(gpu: GpuTrainer, cpu: CpuTrainer) {
-  const lr = gpu.beginEpoch();
+  gpu.beginEpoch();
+  const lr = learningRate(cpu.config, cpu.epoch + 1, 0, Math.floor(cpu.train.count / cpu.config.batch));
   gpu.submitSteps(0, 1);
   cpu.shuffle();
   const cpuStats = cpu.step(0, lr);

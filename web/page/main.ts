@@ -21,6 +21,7 @@ import { OwnClassesView } from './own-classes-view.ts';
 import { drawingsZip } from './export-drawings.ts';
 import { digitLabels, PredictionView } from './prediction-view.ts';
 import { TrainForm } from './train-form.ts';
+import { epochRates } from '../../src/train/schedule.ts';
 import { RUN_COLORS, TrainingCharts, type RunKey } from './training-charts.ts';
 import { TrainingPanel } from './training-panel.ts';
 import { WorkerClient } from './worker-client.ts';
@@ -403,7 +404,9 @@ function start(): void {
     ['main', { label: mainLabel, color: setup.device === 'gpu' ? RUN_COLORS.gpu : RUN_COLORS.cpu }],
   ];
   if (compare) series.push(['compare', { label: 'CPU reference', color: RUN_COLORS.cpu }]);
-  charts.reset(Math.max(1, Math.floor(train / setup.config.batch)), setup.config.epochs, series);
+  const stepsPerEpoch = Math.max(1, Math.floor(train / setup.config.batch));
+  const rates = Array.from({ length: setup.config.epochs }, (_, e) => Array.from(epochRates(setup.config, e + 1, stepsPerEpoch))).flat();
+  charts.reset(stepsPerEpoch, setup.config.epochs, series, rates);
   if (compare) compareView.reset(setup.config.epochs);
   runState = 'running';
   trainer.send({ type: 'train', setup });

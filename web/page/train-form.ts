@@ -1,19 +1,19 @@
 /**
  * The "Network and training" form: presets fill it, URL parameters of the same names
- * (?preset=lenet5&arch=1x28x28-conv4k5p2-pool2-32-10&optimizer=adam&epochs=2&limit=500 …)
+ * (?preset=lenet5&arch=1x28x28-conv4k5p2-pool2-32-10&optimizer=adamw&wd=0.05&schedule=onecycle&epochs=2&limit=500 …)
  * override it, and it reads back as a RunSetup. The architecture field takes the CLI's
  * --arch syntax (parseNetwork), and says what is wrong with it as you type.
  */
 import { architectureText, parseNetwork } from '../../src/model/arch.ts';
 import { ACTIVATIONS, INITS, LOSSES, type Activation, type Init, type Loss } from '../../src/model/spec.ts';
-import { OPTIMIZERS, optimizerOf, PRESETS, type OptimizerName, type PresetName, type TrainConfig } from '../../src/train/config.ts';
+import { OPTIMIZERS, optimizerOf, PRESETS, scheduleOf, SCHEDULES, type OptimizerName, type PresetName, type ScheduleName, type TrainConfig } from '../../src/train/config.ts';
 import type { SplitChoice } from '../../src/train/split.ts';
 import type { Device, RunSetup } from '../shared/worker-protocol.ts';
 
 /** Held out for validation by default, as the CLI does. */
 const DEFAULT_VALIDATION = 10000;
 
-const FIELDS = ['preset', 'arch', 'activation', 'loss', 'output', 'init', 'lr', 'decay', 'optimizer', 'momentum', 'batch', 'epochs', 'l2', 'dropout', 'seed', 'validation', 'limit', 'device', 'compare'] as const;
+const FIELDS = ['preset', 'arch', 'activation', 'loss', 'output', 'init', 'lr', 'schedule', 'decay', 'warmup', 'optimizer', 'momentum', 'wd', 'batch', 'epochs', 'l2', 'dropout', 'seed', 'validation', 'limit', 'device', 'compare'] as const;
 type Field = (typeof FIELDS)[number];
 
 export class TrainForm {
@@ -28,6 +28,7 @@ export class TrainForm {
     this.fillSelect('output', ACTIVATIONS);
     this.fillSelect('init', INITS);
     this.fillSelect('optimizer', OPTIMIZERS);
+    this.fillSelect('schedule', SCHEDULES);
     this.applyPreset('lecun');
     this.input('validation').value = String(DEFAULT_VALIDATION);
     this.input('preset').addEventListener('change', () => this.applyPreset(this.input('preset').value as PresetName));
@@ -35,6 +36,14 @@ export class TrainForm {
     this.input('optimizer').addEventListener('change', () => {
       // Momentum 0 is plain SGD: choosing the momentum optimiser starts from the usual μ.
       if (this.input('optimizer').value === 'momentum' && Number(this.input('momentum').value) === 0) this.input('momentum').value = '0.9';
+      // AdamW decays weights itself and takes no L2 (validateConfig refuses both).
+      if (this.input('optimizer').value === 'adamw') this.input('l2').value = '0';
+      this.updateDependentFields();
+    });
+    this.input('schedule').addEventListener('change', () => {
+      // Only the step schedule decays per epoch; onecycle warms up by itself.
+      if (this.input('schedule').value !== 'step') this.input('decay').value = '1';
+      if (this.input('schedule').value === 'onecycle') this.input('warmup').value = '0';
       this.updateDependentFields();
     });
     this.input('arch').addEventListener('input', () => this.checkArchitecture());
@@ -54,6 +63,9 @@ export class TrainForm {
   private updateDependentFields(): void {
     this.input('output').disabled = this.input('loss').value === 'cross-entropy';
     this.input('momentum').disabled = this.input('optimizer').value !== 'momentum';
+    this.input('wd').disabled = this.input('optimizer').value !== 'adamw';
+    this.input('decay').disabled = this.input('schedule').value !== 'step';
+    this.input('warmup').disabled = this.input('schedule').value === 'onecycle';
     this.input('compare').disabled = !this.gpuAvailable;
   }
 
@@ -81,7 +93,8 @@ export class TrainForm {
     const p = PRESETS[name];
     const values: Partial<Record<Field, string>> = {
       preset: name, arch: architectureText(p.model), activation: p.model.activation, loss: p.model.loss, output: p.model.outputActivation,
-      init: p.model.init, lr: String(p.lr), decay: String(p.lrDecay), optimizer: optimizerOf(p), momentum: String(p.momentum), batch: String(p.batch), epochs: String(p.epochs), l2: String(p.l2), dropout: String(p.dropout ?? 0), seed: String(p.seed),
+      init: p.model.init, lr: String(p.lr), schedule: scheduleOf(p), decay: String(p.lrDecay), warmup: String(p.warmup ?? 0),
+      optimizer: optimizerOf(p), momentum: String(p.momentum), wd: String(p.weightDecay ?? 0.01), batch: String(p.batch), epochs: String(p.epochs), l2: String(p.l2), dropout: String(p.dropout ?? 0), seed: String(p.seed),
     };
     for (const [field, value] of Object.entries(values)) this.input(field as Field).value = value;
     this.updateDependentFields();
@@ -151,6 +164,8 @@ export class TrainForm {
     }
     if (!network) return { error: this.input('arch').validationMessage };
     const num = (f: Field) => Number(this.input(f).value);
+    const optimizer = this.input('optimizer').value as OptimizerName;
+    const schedule = this.input('schedule').value as ScheduleName;
     const config: TrainConfig = {
       ...PRESETS[this.input('preset').value as PresetName],
       model: {
@@ -160,9 +175,10 @@ export class TrainForm {
         outputActivation: this.input('output').value as Activation,
         init: this.input('init').value as Init,
       },
-      optimizer: this.input('optimizer').value as OptimizerName,
-      lr: num('lr'), lrDecay: num('decay'), momentum: num('momentum'), batch: num('batch'), epochs: num('epochs'), l2: num('l2'),
-      dropout: num('dropout'), seed: num('seed'),
+      optimizer,
+      lr: num('lr'), lrSchedule: schedule, lrDecay: schedule === 'step' ? num('decay') : 1, warmup: num('warmup'), momentum: num('momentum'),
+      batch: num('batch'), epochs: num('epochs'), l2: num('l2'), dropout: num('dropout'), seed: num('seed'),
+      ...(optimizer === 'adamw' ? { weightDecay: num('wd') } : {}),
     };
     const device = this.input('device').value as Device;
     return {

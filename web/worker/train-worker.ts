@@ -17,7 +17,7 @@ import { loadModel, saveModel } from '../../src/model/model-file.ts';
 import { architectureText } from '../../src/model/arch.ts';
 import { isSpatial } from '../../src/model/shapes.ts';
 import { classCount, inputSize, type ModelSpec } from '../../src/model/spec.ts';
-import { PRESETS, validateConfig, type TrainConfig } from '../../src/train/config.ts';
+import { PRESETS, trainingNote, validateConfig, type TrainConfig } from '../../src/train/config.ts';
 import { divergence } from '../../src/train/divergence.ts';
 import { splitTraining, type SplitChoice } from '../../src/train/split.ts';
 import type { Trainer } from '../../src/train/trainer.ts';
@@ -138,7 +138,7 @@ async function runTraining(setup: Pick<RunSetup, 'config' | 'device' | 'inspect'
       const params = await trainer.getParams();
       model = {
         spec: config.model, params, state: await trainer.getLayerState(),
-        notes: { ...notes, epochs: String(epoch), valAccuracy: r.val.accuracy.toFixed(4), device: trainer.description },
+        notes: { ...notes, epochs: String(epoch), valAccuracy: r.val.accuracy.toFixed(4), device: trainer.description, training: trainingNote(config) },
       };
       const { stepLoss } = r;
       post(

@@ -7,13 +7,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cpuConv from '../../../src/cpu/conv.ts';
 import * as cpuPool from '../../../src/cpu/pool.ts';
-import { adamUpdate as cpuAdam } from '../../../src/cpu/update.ts';
+import { adamUpdate as cpuAdam, adamwUpdate as cpuAdamW } from '../../../src/cpu/update.ts';
 import { readBuffer, readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
 import { MATMUL_VARIANTS } from '../../../src/gpu/matmul-plans.ts';
 import { col2im, conv2dBackwardInput, conv2dBackwardWeight, conv2dBackwardWeightUpdate, conv2dForward, im2col, weightSlices } from '../../../src/gpu/ops/conv.ts';
 import { maxPoolBackward, maxPoolForward } from '../../../src/gpu/ops/pool.ts';
 import { adamUpdate, optimizerBuffer, optimizerWords } from '../../../src/gpu/ops/update.ts';
-import type { KernelCache } from '../../../src/gpu/kernels.ts';
+import { STEP_LR_WORD, STEP_SLOT_BYTES, type KernelCache } from '../../../src/gpu/kernels.ts';
 import { paramLayout } from '../../../src/model/layout.ts';
 import { expectClose, seededArray } from '../../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../../helpers/gpu.ts';
@@ -180,37 +180,62 @@ describe('max-pool kernels against src/cpu/pool.ts', () => {
 });
 
 describe('adam_update against src/cpu/update.ts', () => {
-  it('three steps over a two-layer buffer, padding untouched', async () => {
-    const d = k.device;
-    const layout = paramLayout(denseNetwork([13, 7, 3]));
-    const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
-    const params = seededArray(layout.total, 21);
-    const paramsGpu = storageBuffer(d, 'params', params);
-    const m = storageBuffer(d, 'm', layout.total * 4);
-    const v = storageBuffer(d, 'v', layout.total * 4);
-    const want = { p: Float64Array.from(params), m: new Float64Array(layout.total), v: new Float64Array(layout.total) };
-    const opt = optimizerBuffer(d, layout, 0.01, 0.001, 0);
-    const stepBuffer = d.createBuffer({ size: 256 * 3, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
-    const words = new Uint32Array(stepBuffer.getMappedRange());
-    for (let s = 0; s < 3; s++) words[s * 64] = s;
-    stepBuffer.unmap();
-    const step = k.stepBindGroup(stepBuffer, 'steps');
-    const rng = new Rng(3);
-    for (let t0 = 0; t0 < 2; t0++) {
-      // Two "epochs" of three steps: t continues from t0·3.
-      d.queue.writeBuffer(opt, 0, optimizerWords(layout, 0.01, 0.001, 0, { ...adam, t0: t0 * 3 }));
+  // Each mini-batch's rate comes from its step slot; the optimiser buffer's lr (5) must go unread.
+  const RATES = [0.01, 0.006, 0.012];
+  for (const optimizer of ['adam', 'adamw'] as const) {
+    it(`${optimizer}: three steps at their own rates over a two-layer buffer, twice, padding untouched`, async () => {
+      const d = k.device;
+      const layout = paramLayout(denseNetwork([13, 7, 3]));
+      const adam = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+      // AdamW's weight decay, large enough to move weights visibly beside the step; Adam's L2.
+      const [l2, weightDecay] = optimizer === 'adamw' ? [0, 0.5] : [0.001, 0];
+      const params = seededArray(layout.total, 21);
+      const paramsGpu = storageBuffer(d, 'params', params);
+      const m = storageBuffer(d, 'm', layout.total * 4);
+      const v = storageBuffer(d, 'v', layout.total * 4);
+      const want = { p: Float64Array.from(params), m: new Float64Array(layout.total), v: new Float64Array(layout.total) };
+      const opt = optimizerBuffer(d, layout, 5, l2, 0);
+      const stepBuffer = d.createBuffer({ size: STEP_SLOT_BYTES * 3, usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
+      const words = new Uint32Array(stepBuffer.getMappedRange());
       for (let s = 0; s < 3; s++) {
-        const grads = Float32Array.from({ length: layout.total }, () => rng.normal() * 0.1);
-        const dispatch = await adamUpdate(k, paramsGpu, m, v, storageBuffer(d, 'g', grads), opt, layout.total, step);
-        await run(d, [dispatch], s * 256);
-        cpuAdam(want.p, want.m, want.v, grads, layout, 0.01, 0.001, adam, t0 * 3 + s + 1);
+        words[(s * STEP_SLOT_BYTES) / 4] = s;
+        new Float32Array(words.buffer)[(s * STEP_SLOT_BYTES) / 4 + STEP_LR_WORD] = RATES[s];
       }
-    }
-    // Each step moves a weight by about lr = 0.01 whatever the gradient's size; f32 pow, sqrt and the
-    // cancellation in 1 − β2^t leave it correct to about 1e-4 of that.
-    expectClose('params', await readFloats(d, paramsGpu, layout.total), want.p, { atol: 1e-5, rtol: 1e-5 });
-    expectClose('m', await readFloats(d, m, layout.total), want.m, { atol: 1e-7, rtol: 1e-5 });
-    const got = await readFloats(d, paramsGpu, layout.total);
-    expect(got[layout.layers[0].offset + layout.layers[0].size]).toBe(params[layout.layers[0].offset + layout.layers[0].size]); // padding
-  });
+      stepBuffer.unmap();
+      const step = k.stepBindGroup(stepBuffer, 'steps');
+      const rng = new Rng(3);
+      for (let t0 = 0; t0 < 2; t0++) {
+        // Two "epochs" of three steps: t continues from t0·3.
+        d.queue.writeBuffer(opt, 0, optimizerWords(layout, 5, l2, 0, { ...adam, t0: t0 * 3, weightDecay }));
+        for (let s = 0; s < 3; s++) {
+          const grads = Float32Array.from({ length: layout.total }, () => rng.normal() * 0.1);
+          const dispatch = await adamUpdate(k, paramsGpu, m, v, storageBuffer(d, 'g', grads), opt, layout.total, step, optimizer === 'adamw');
+          await run(d, [dispatch], s * STEP_SLOT_BYTES);
+          const t = t0 * 3 + s + 1;
+          if (optimizer === 'adamw') cpuAdamW(want.p, want.m, want.v, grads, layout, RATES[s], weightDecay, adam, t);
+          else cpuAdam(want.p, want.m, want.v, grads, layout, RATES[s], l2, adam, t);
+        }
+      }
+      // Each step moves a weight by about lr = 0.01 whatever the gradient's size; f32 pow, sqrt and the
+      // cancellation in 1 − β2^t leave it correct to about 1e-4 of that.
+      const got = await readFloats(d, paramsGpu, layout.total);
+      expectClose('params', got, want.p, { atol: 1e-5, rtol: 1e-5 });
+      expectClose('m', await readFloats(d, m, layout.total), want.m, { atol: 1e-7, rtol: 1e-5 });
+      expect(got[layout.layers[0].offset + layout.layers[0].size]).toBe(params[layout.layers[0].offset + layout.layers[0].size]); // padding
+      if (optimizer === 'adamw') {
+        // The decay is there, and on weights only: without it the weights differ, the biases do not.
+        const plain = { p: Float64Array.from(params), m: new Float64Array(layout.total), v: new Float64Array(layout.total) };
+        const again = new Rng(3);
+        for (let t0 = 0; t0 < 2; t0++) {
+          for (let s = 0; s < 3; s++) {
+            const grads = Float32Array.from({ length: layout.total }, () => again.normal() * 0.1);
+            cpuAdam(plain.p, plain.m, plain.v, grads, layout, RATES[s], 0, adam, t0 * 3 + s + 1);
+          }
+        }
+        const { offset, weights, size } = layout.layers[0];
+        expect(Math.abs(got[offset] - plain.p[offset])).toBeGreaterThan(1e-4);
+        expectClose('biases (not decayed)', got.slice(offset + weights, offset + size), plain.p.slice(offset + weights, offset + size), { atol: 1e-5, rtol: 1e-5 });
+      }
+    });
+  }
 });

@@ -4,7 +4,7 @@ import { gatherBatch as cpuGather, gatherBatchBytes as cpuGatherBytes } from '..
 import { evaluateRows as cpuEvaluate } from '../../../src/cpu/loss.ts';
 import { sgdMomentumUpdate as cpuMomentum, sgdUpdate as cpuSgd } from '../../../src/cpu/update.ts';
 import { packBytes, readBuffer, readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
-import { STEP_SLOT_BYTES, type KernelCache } from '../../../src/gpu/kernels.ts';
+import { STEP_LR_WORD, STEP_SLOT_BYTES, type KernelCache } from '../../../src/gpu/kernels.ts';
 import { evaluateRows } from '../../../src/gpu/ops/evaluate.ts';
 import { gatherBatch } from '../../../src/gpu/ops/gather.ts';
 import { optimizerBuffer, sgdMomentumUpdate, sgdUpdate } from '../../../src/gpu/ops/update.ts';
@@ -42,7 +42,7 @@ describe('gather_batch', () => {
       const images = Uint8Array.from(seededArray(N * P, 21, 0, 256), Math.floor);
       const labels = Uint8Array.from(seededArray(N, 22, 0, 10), Math.floor);
       const indices = Uint32Array.from(seededArray(N, 23, 0, N), Math.floor);
-      const slot = new Uint32Array(STEP_SLOT_BYTES / 4 + 2);
+      const slot = new Uint32Array(STEP_SLOT_BYTES / 4 + 4);
       slot[STEP_SLOT_BYTES / 4 + 1] = start; // slot 1: {index: 0, start}
       const step = k.stepBindGroup(uniformWords(d, slot), 'step');
       const x = poisoned(d, 'x', B * P);
@@ -73,7 +73,7 @@ describe('gather_batch_u8 (the batch kept as bytes)', () => {
       const images = Uint8Array.from(seededArray(N * P, 24, 0, 256), Math.floor);
       const labels = Uint8Array.from(seededArray(N, 25, 0, 10), Math.floor);
       const indices = Uint32Array.from(seededArray(N, 26, 0, N), Math.floor);
-      const slot = new Uint32Array(STEP_SLOT_BYTES / 4 + 2);
+      const slot = new Uint32Array(STEP_SLOT_BYTES / 4 + 4);
       slot[STEP_SLOT_BYTES / 4 + 1] = start;
       const step = k.stepBindGroup(uniformWords(d, slot), 'step');
       const x = storageBuffer(d, 'x', new Uint32Array((B * P) / 4).fill(0xdeadbeef));
@@ -102,11 +102,21 @@ describe('parameter updates', () => {
   const { offset, size } = layout.layers[0];
   for (let i = offset + size; i < layout.layers[1].offset; i++) params[i] = 7;
 
-  it('sgd_update decays weights only and leaves padding', async () => {
+  /** Step slots 0 and 1 with learning rates lr0 and lr1 (the update kernels read the step's rate). */
+  function rateSlots(lr0: number, lr1: number): GPUBindGroup {
+    const slots = new Uint32Array(STEP_SLOT_BYTES / 4 + 4);
+    const f32 = new Float32Array(slots.buffer);
+    f32[STEP_LR_WORD] = lr0;
+    f32[STEP_SLOT_BYTES / 4 + STEP_LR_WORD] = lr1;
+    return k.stepBindGroup(uniformWords(k.device, slots), 'rates');
+  }
+
+  it("sgd_update decays weights only, leaves padding and steps at the step slot's rate", async () => {
     const d = k.device;
     const p = storageBuffer(d, 'params', params);
-    const dispatch = await sgdUpdate(k, p, storageBuffer(d, 'grads', grads), optimizerBuffer(d, layout, 0.1, 0.01, 0), n);
-    await run(d, [dispatch]);
+    // The optimiser buffer's lr (the fused paths' epoch rate) must not be the one used.
+    const dispatch = await sgdUpdate(k, p, storageBuffer(d, 'grads', grads), optimizerBuffer(d, layout, 5, 0.01, 0), n, rateSlots(7, 0.1));
+    await run(d, [dispatch], STEP_SLOT_BYTES);
     const want = Float64Array.from(params);
     cpuSgd(want, Float64Array.from(grads), layout, 0.1, 0.01);
     const got = await readFloats(d, p, n);
@@ -119,11 +129,12 @@ describe('parameter updates', () => {
     const p = storageBuffer(d, 'params', params);
     const v = storageBuffer(d, 'velocity', new Float32Array(n));
     const g = storageBuffer(d, 'grads', grads);
-    const dispatch = await sgdMomentumUpdate(k, p, v, g, optimizerBuffer(d, layout, 0.05, 1e-3, 0.9), n);
-    await run(d, [dispatch, dispatch]);
+    const dispatch = await sgdMomentumUpdate(k, p, v, g, optimizerBuffer(d, layout, 5, 1e-3, 0.9), n, rateSlots(0.05, 0.02));
+    await run(d, [dispatch]);
+    await run(d, [dispatch], STEP_SLOT_BYTES);
     const want = Float64Array.from(params);
     const wantV = new Float64Array(n);
-    for (let s = 0; s < 2; s++) cpuMomentum(want, wantV, Float64Array.from(grads), layout, 0.05, 1e-3, 0.9);
+    for (const lr of [0.05, 0.02]) cpuMomentum(want, wantV, Float64Array.from(grads), layout, lr, 1e-3, 0.9);
     expectClose('params', await readFloats(d, p, n), want, UPDATE_TOL);
     expectClose('velocity', await readFloats(d, v, n), wantV, UPDATE_TOL);
   });
