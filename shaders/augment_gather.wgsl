@@ -54,11 +54,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var q = vec2<f32>(f32(pix % d.W), f32(pix / d.W));
   if (d.elastic != 0u) { q += field[b * HW + pix]; }
   if (d.affine != 0u) {
-    let epoch = augmentEpoch(opt.t0);
-    let theta = augmentRange(i, epoch, 0u, d.rotateLo, d.rotateHi);
-    let scale = augmentRange(i, epoch, 1u, d.scaleLo, d.scaleHi);
-    let shear = augmentRange(i, epoch, 2u, d.shearLo, d.shearHi);
-    let t = vec2<f32>(augmentRange(i, epoch, 3u, d.shiftLo, d.shiftHi), augmentRange(i, epoch, 4u, d.shiftLo, d.shiftHi));
+    let key = augmentKey(i, augmentEpoch(opt.t0));
+    let theta = augmentRange(key, 0u, d.rotateLo, d.rotateHi);
+    let scale = augmentRange(key, 1u, d.scaleLo, d.scaleHi);
+    let shear = augmentRange(key, 2u, d.shearLo, d.shearHi);
+    let t = vec2<f32>(augmentRange(key, 3u, d.shiftLo, d.shiftHi), augmentRange(key, 4u, d.shiftLo, d.shiftHi));
     let c0 = vec2<f32>(f32(d.W - 1u), f32(d.H - 1u)) * 0.5;
     let v = q - c0 - t;
     let co = cos(theta);

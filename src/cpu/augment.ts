@@ -40,76 +40,84 @@ export interface ImageShape {
   W: number;
 }
 
+/** A split's image shape; channels from its bytes per image (rows × cols per channel). */
+export function imageShape(split: { images: Uint8Array; count: number; rows: number; cols: number }): ImageShape {
+  return { C: Math.max(1, Math.round(split.images.length / Math.max(1, split.count * split.rows * split.cols))), H: split.rows, W: split.cols };
+}
+
 /** Slots of the affine draws (0–4) come before the elastic noise's (AFFINE_SLOTS + 2·pixel + k). */
 const AFFINE_SLOTS = 8;
 
 /** The truncation radius of the elastic field's Gaussian: ceil(3σ). */
 export const gaussRadius = (sigma: number) => Math.ceil(3 * sigma);
 
-/** u(i, slot) in [0, 1): 24 bits of the hash of (seed, epoch, image i, slot). */
-export function augmentUniform(seed: number, epoch: number, i: number, slot: number): number {
-  const r = pcgHash((seed ^ pcgHash((epoch ^ pcgHash((i ^ pcgHash(slot)) >>> 0)) >>> 0)) >>> 0);
-  return (r >>> 8) / 16777216;
+/** The 2R + 1 weights exp(−j² / 2σ²), j = −R..R, normalised to sum 1: the smoothing kernels' `w` buffer. */
+export function gaussWeights(sigma: number): Float32Array {
+  const R = gaussRadius(sigma);
+  const w = Array.from({ length: 2 * R + 1 }, (_, k) => Math.exp(-((k - R) ** 2) / (2 * sigma * sigma)));
+  const sum = w.reduce((a, v) => a + v, 0);
+  return Float32Array.from(w, (v) => v / sum);
 }
 
-const augmentRange = (seed: number, epoch: number, i: number, slot: number, [lo, hi]: [number, number]) =>
-  Math.fround(lo + Math.fround(augmentUniform(seed, epoch, i, slot) * Math.fround(hi - lo)));
+/** An image's key for an epoch: every draw of that image hashes it with its slot. */
+export function augmentKey(seed: number, epoch: number, i: number): number {
+  return pcgHash((i ^ pcgHash((epoch ^ pcgHash(seed >>> 0)) >>> 0)) >>> 0);
+}
+
+/** u(i, slot) in [0, 1): 24 bits of the hash of the image's key and the slot. */
+export function augmentUniform(key: number, slot: number): number {
+  return (pcgHash((key ^ pcgHash(slot)) >>> 0) >>> 8) / 16777216;
+}
+
+const augmentRange = (key: number, slot: number, [lo, hi]: [number, number]) =>
+  Math.fround(lo + Math.fround(augmentUniform(key, slot) * Math.fround(hi - lo)));
 
 /** The affine transform drawn for image i in an epoch. */
 export function affineDraw(a: AffineRanges, seed: number, epoch: number, i: number): { theta: number; scale: number; shear: number; tx: number; ty: number } {
+  const key = augmentKey(seed, epoch, i);
   return {
-    theta: augmentRange(seed, epoch, i, 0, a.rotate),
-    scale: augmentRange(seed, epoch, i, 1, a.scale),
-    shear: augmentRange(seed, epoch, i, 2, a.shear),
-    tx: augmentRange(seed, epoch, i, 3, a.shift),
-    ty: augmentRange(seed, epoch, i, 4, a.shift),
+    theta: augmentRange(key, 0, a.rotate),
+    scale: augmentRange(key, 1, a.scale),
+    shear: augmentRange(key, 2, a.shear),
+    tx: augmentRange(key, 3, a.shift),
+    ty: augmentRange(key, 4, a.shift),
   };
 }
 
-function gauss(sigma: number): { w: Float64Array; norm: number; R: number } {
-  const R = gaussRadius(sigma);
-  const w = Float64Array.from({ length: 2 * R + 1 }, (_, k) => Math.exp(-((k - R) ** 2) / (2 * sigma * sigma)));
-  return { w, norm: w.reduce((s, v) => s + v, 0), R };
+/** augment_noise: each image's field before smoothing, uniform in [−1, 1], (B, H, W, 2). */
+export function augmentNoise(noise: Vec, indices: Uint32Array, start: number, B: number, { H, W }: ImageShape, seed: number, epoch: number): void {
+  for (let b = 0; b < B; b++) {
+    const key = augmentKey(seed, epoch, indices[start + b]);
+    for (let pix = 0; pix < H * W; pix++) {
+      for (let k = 0; k < 2; k++) noise[(b * H * W + pix) * 2 + k] = 2 * augmentUniform(key, AFFINE_SLOTS + 2 * pix + k) - 1;
+    }
+  }
 }
 
-/**
- * augment_field_rows: uniform noise in [−1, 1] per pixel and component of each image's
- * field, smoothed along rows; tmp is (B, H, W, 2).
- */
-export function augmentFieldRows(
-  tmp: Vec, indices: Uint32Array, start: number, B: number, { H, W }: ImageShape, p: AugmentParams, epoch: number,
-): void {
-  const { w, norm, R } = gauss(p.elastic!.sigma);
-  for (let b = 0; b < B; b++) {
-    const i = indices[start + b];
-    for (let y = 0; y < H; y++) {
-      for (let x = 0; x < W; x++) {
-        for (let k = 0; k < 2; k++) {
-          let acc = 0;
-          for (let j = -R; j <= R; j++) {
-            const xx = x + j;
-            if (xx >= 0 && xx < W) acc += w[j + R] * (2 * augmentUniform(p.seed, epoch, i, AFFINE_SLOTS + 2 * (y * W + xx) + k) - 1);
-          }
-          tmp[((b * H + y) * W + x) * 2 + k] = acc / norm;
-        }
+/** augment_field_rows: the noise convolved along rows with the weights w (2R + 1), (B, H, W, 2). */
+export function augmentFieldRows(tmp: Vec, noise: Vec, w: Float32Array, B: number, { H, W }: ImageShape): void {
+  const R = (w.length - 1) / 2;
+  for (let row = 0; row < B * H; row++) {
+    for (let x = 0; x < W; x++) {
+      for (let k = 0; k < 2; k++) {
+        let acc = 0;
+        for (let j = Math.max(-R, -x); j <= Math.min(R, W - 1 - x); j++) acc += w[j + R] * noise[(row * W + x + j) * 2 + k];
+        tmp[(row * W + x) * 2 + k] = acc;
       }
     }
   }
 }
 
-/** augment_field_cols: tmp smoothed along columns, times α: the displacement in pixels, (B, H, W, 2). */
-export function augmentFieldCols(field: Vec, tmp: Vec, B: number, { H, W }: ImageShape, p: AugmentParams): void {
-  const { w, norm, R } = gauss(p.elastic!.sigma);
+/** augment_field_cols: tmp convolved along columns with w, times α: the displacement in pixels, (B, H, W, 2). */
+export function augmentFieldCols(field: Vec, tmp: Vec, w: Float32Array, B: number, { H, W }: ImageShape, alpha: number): void {
+  const R = (w.length - 1) / 2;
   for (let b = 0; b < B; b++) {
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
         for (let k = 0; k < 2; k++) {
           let acc = 0;
-          for (let j = -R; j <= R; j++) {
-            const yy = y + j;
-            if (yy >= 0 && yy < H) acc += w[j + R] * tmp[((b * H + yy) * W + x) * 2 + k];
-          }
-          field[((b * H + y) * W + x) * 2 + k] = (p.elastic!.alpha * acc) / norm;
+          for (let j = Math.max(-R, -y); j <= Math.min(R, H - 1 - y); j++) acc += w[j + R] * tmp[((b * H + y + j) * W + x) * 2 + k];
+          field[((b * H + y) * W + x) * 2 + k] = alpha * acc;
         }
       }
     }
@@ -157,14 +165,19 @@ export function augmentGather(
   }
 }
 
-/** The whole augmented gather: the elastic field first when there is one (scratch: (B, H, W, 2) floats each). */
+/**
+ * The whole augmented gather: the elastic field first when there is one (noise, rows,
+ * columns; the scratch: (B, H, W, 2) floats each, `field` also holding the noise).
+ */
 export function augmentBatch(
   x: Vec, y: Uint32Array, images: Uint8Array, labels: Uint8Array, indices: Uint32Array, start: number, B: number,
   shape: ImageShape, p: AugmentParams, epoch: number, scratch: { tmp: Float32Array; field: Float32Array },
 ): void {
   if (p.elastic) {
-    augmentFieldRows(scratch.tmp, indices, start, B, shape, p, epoch);
-    augmentFieldCols(scratch.field, scratch.tmp, B, shape, p);
+    const w = gaussWeights(p.elastic.sigma);
+    augmentNoise(scratch.field, indices, start, B, shape, p.seed, epoch);
+    augmentFieldRows(scratch.tmp, scratch.field, w, B, shape);
+    augmentFieldCols(scratch.field, scratch.tmp, w, B, shape, p.elastic.alpha);
   }
   augmentGather(x, y, images, labels, indices, start, B, shape, p.elastic ? scratch.field : null, p, epoch);
 }

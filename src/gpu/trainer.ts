@@ -21,7 +21,8 @@ import { initState, type ParamLayout } from '../model/param-block.ts';
 import { resolveNetwork, type ResolvedNetwork } from '../model/network.ts';
 import { permutation, type Rng } from '../model/rng.ts';
 import { classCount, inputSize, shapeSize } from '../model/spec.ts';
-import { adamParams, lrAtEpoch, optimizerStateCopies, type TrainConfig } from '../train/config.ts';
+import { adamParams, augmentParams, lrAtEpoch, optimizerStateCopies, type TrainConfig } from '../train/config.ts';
+import { imageShape } from '../cpu/augment.ts';
 import {
   foldRowStats, shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
 } from '../train/trainer.ts';
@@ -236,7 +237,8 @@ export class GpuTrainer implements Trainer {
     // One mini-batch: gather, forward, loss, backward, update.
     this.batch = this.workspace(config.batch, true, 'batch');
     const step = this.stepSlots('train steps', this.steps, config.batch);
-    const src = this.source(this.trainData, this.perm);
+    const augment = augmentParams(config, this.steps);
+    const src = { ...this.source(this.trainData, this.perm), ...(plan.augment && augment ? { augment: { params: augment, shape: imageShape(this.train) } } : {}) };
     this.stepProgram = [
       ...(await gather(this.s, this.batch, src, step, 'train')),
       ...(await forward(this.s, this.batch, step, 'train')),

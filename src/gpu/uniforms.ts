@@ -48,13 +48,13 @@ export const outputLayerDims = (d: { B: number; C: number; K: number; S: number;
 
 /**
  * lib/augment_common.wgsl `AugmentDims { B, C, H, W, seed, stepsPerEpoch, affine, elastic,
- * rotateLo, rotateHi, scaleLo, scaleHi, shearLo, shearHi, shiftLo, shiftHi, sigma, radius, alpha }`.
+ * rotateLo, rotateHi, scaleLo, scaleHi, shearLo, shearHi, shiftLo, shiftHi, radius, alpha }`.
  */
 export const augmentDims = (d: ImageShape & { B: number; p: AugmentParams }): number[] => {
   const { affine, elastic } = d.p;
   const ranges = affine ? [affine.rotate, affine.scale, affine.shear, affine.shift].flat() : [0, 0, 1, 1, 0, 0, 0, 0];
   return [
     d.B, d.C, d.H, d.W, d.p.seed >>> 0, d.p.stepsPerEpoch, affine ? 1 : 0, elastic ? 1 : 0, ...ranges.map(f32Bits),
-    f32Bits(elastic?.sigma ?? 1), elastic ? gaussRadius(elastic.sigma) : 0, f32Bits(elastic?.alpha ?? 0), 0,
+    elastic ? gaussRadius(elastic.sigma) : 0, f32Bits(elastic?.alpha ?? 0), 0, 0,
   ];
 };
