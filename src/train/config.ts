@@ -137,6 +137,16 @@ export function dropoutSeed(config: TrainConfig): number {
   return (config.seed ^ 0x9e3779b9) >>> 0;
 }
 
+/** One line naming a configuration's augmentation and its ranges, or null without one. */
+export function augmentText(config: TrainConfig): string | null {
+  const { affine, elastic } = config.augment ?? {};
+  const parts = [
+    affine && `affine (rotation ±${affine.rotate}°, scale ±${+(affine.scale * 100).toFixed(4)}%, shear ±${affine.shear}°, shift ±${affine.shift} px)`,
+    elastic && `elastic (σ ${elastic.sigma}, α ${elastic.alpha})`,
+  ].filter(Boolean);
+  return parts.length ? `augmentation: ${parts.join(', ')}` : null;
+}
+
 /** The augmentation draws' seed, derived from the run's seed. */
 export function augmentSeed(config: TrainConfig): number {
   return (config.seed ^ 0x85ebca6b) >>> 0;
