@@ -60,12 +60,12 @@ export function gaussWeights(sigma: number): Float32Array {
 }
 
 /** An image's key for an epoch: every draw of that image hashes it with its slot. */
-export function augmentKey(seed: number, epoch: number, i: number): number {
+function augmentKey(seed: number, epoch: number, i: number): number {
   return pcgHash((i ^ pcgHash((epoch ^ pcgHash(seed >>> 0)) >>> 0)) >>> 0);
 }
 
 /** u(i, slot) in [0, 1): 24 bits of the hash of the image's key and the slot. */
-export function augmentUniform(key: number, slot: number): number {
+function augmentUniform(key: number, slot: number): number {
   return (pcgHash((key ^ pcgHash(slot)) >>> 0) >>> 8) / 16777216;
 }
 
@@ -85,7 +85,7 @@ export function affineDraw(a: AffineRanges, seed: number, epoch: number, i: numb
 }
 
 /** augment_noise: each image's field before smoothing, uniform in [−1, 1], (B, H, W, 2). */
-export function augmentNoise(noise: Vec, indices: Uint32Array, start: number, B: number, { H, W }: ImageShape, seed: number, epoch: number): void {
+function augmentNoise(noise: Vec, indices: Uint32Array, start: number, B: number, { H, W }: ImageShape, seed: number, epoch: number): void {
   for (let b = 0; b < B; b++) {
     const key = augmentKey(seed, epoch, indices[start + b]);
     for (let pix = 0; pix < H * W; pix++) {
@@ -95,7 +95,7 @@ export function augmentNoise(noise: Vec, indices: Uint32Array, start: number, B:
 }
 
 /** augment_field_rows: the noise convolved along rows with the weights w (2R + 1), (B, H, W, 2). */
-export function augmentFieldRows(tmp: Vec, noise: Vec, w: Float32Array, B: number, { H, W }: ImageShape): void {
+function augmentFieldRows(tmp: Vec, noise: Vec, w: Float32Array, B: number, { H, W }: ImageShape): void {
   const R = (w.length - 1) / 2;
   for (let row = 0; row < B * H; row++) {
     for (let x = 0; x < W; x++) {
@@ -109,7 +109,7 @@ export function augmentFieldRows(tmp: Vec, noise: Vec, w: Float32Array, B: numbe
 }
 
 /** augment_field_cols: tmp convolved along columns with w, times α: the displacement in pixels, (B, H, W, 2). */
-export function augmentFieldCols(field: Vec, tmp: Vec, w: Float32Array, B: number, { H, W }: ImageShape, alpha: number): void {
+function augmentFieldCols(field: Vec, tmp: Vec, w: Float32Array, B: number, { H, W }: ImageShape, alpha: number): void {
   const R = (w.length - 1) / 2;
   for (let b = 0; b < B; b++) {
     for (let y = 0; y < H; y++) {
@@ -128,7 +128,7 @@ export function augmentFieldCols(field: Vec, tmp: Vec, w: Float32Array, B: numbe
  * augment_gather: rows indices[start .. start + B) of the u8 image set, each transformed
  * (field: the elastic displacement from augmentFieldCols, or null), scaled to [0, 1]; labels.
  */
-export function augmentGather(
+function augmentGather(
   x: Vec, y: Uint32Array, images: Uint8Array, labels: Uint8Array, indices: Uint32Array, start: number, B: number,
   { C, H, W }: ImageShape, field: Vec | null, p: AugmentParams, epoch: number,
 ): void {

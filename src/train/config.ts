@@ -148,7 +148,7 @@ export function augmentText(config: TrainConfig): string | null {
 }
 
 /** The augmentation draws' seed, derived from the run's seed. */
-export function augmentSeed(config: TrainConfig): number {
+function augmentSeed(config: TrainConfig): number {
   return (config.seed ^ 0x85ebca6b) >>> 0;
 }
 

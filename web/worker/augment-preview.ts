@@ -10,7 +10,7 @@ import { augmentParams, PRESETS, type AugmentConfig } from '../../src/train/conf
 import type { AugmentPreview } from '../shared/worker-protocol.ts';
 
 /** Images in the grid: a few rows' worth, cheap to compute on every change of the form. */
-export const PREVIEW_IMAGES = 24;
+const PREVIEW_IMAGES = 24;
 
 /** Images 0 .. count−1 of `train` (their first channel), augmented as epoch `epoch` of a run with this seed would. */
 export function augmentPreview(train: Split, augment: AugmentConfig | undefined, seed: number, count = PREVIEW_IMAGES, epoch = 1): AugmentPreview {
