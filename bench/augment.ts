@@ -55,10 +55,13 @@ for (const preset of String(opts.presets).split(',') as PresetName[]) {
       const aug = t.stepProgram.filter((d) => d.label.startsWith('train augment'));
       const gather = aug.length ? await timeGpu(ctx, aug) : null;
       if (!augment) plain = step.mean;
-      rows.push([
+      const row = [
         preset, String(B), mode, fmtMs(step.mean, step.sd), gather ? fmtMs(gather.mean, gather.sd) : '—',
         gather ? `${((100 * gather.mean) / step.mean).toFixed(1)}%` : '—', augment ? `${((100 * (step.mean - plain)) / plain).toFixed(1)}%` : '—', step.clock,
-      ]);
+      ];
+      rows.push(row);
+      // Each row as it is measured (a long run on a loaded machine shows progress), the table at the end.
+      console.error(`${row.join('  ')}  (load ${loadavg()[0].toFixed(1)})`);
       t.destroy();
     }
   }
