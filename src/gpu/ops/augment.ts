@@ -29,8 +29,10 @@ export async function augmentBatch(
     const tmp = storageBuffer(k.device, `${label} field rows`, pixels * 8);
     const w = storageBuffer(k.device, `${label} gauss weights`, gaussWeights(p.elastic.sigma));
     const noise = await buildOwning(k, 'augment_noise', { WG: FLAT_WG }, `${label} noise`, [indices, field, opt], dims(), flat(pixels), step);
-    const rows = await buildOwning(k, 'augment_field_rows', { WG: FLAT_WG }, `${label} field rows`, [field, w, tmp], dims(), flat(pixels));
-    const cols = await buildOwning(k, 'augment_field_cols', { WG: FLAT_WG }, `${label} field cols`, [tmp, w, field], dims(), flat(pixels));
+    // Four outputs per invocation: along a row, then along a column.
+    const quads = (n: number) => Math.ceil(n / 4);
+    const rows = await buildOwning(k, 'augment_field_rows', { WG: FLAT_WG }, `${label} field rows`, [field, w, tmp], dims(), flat(B * shape.H * quads(shape.W)));
+    const cols = await buildOwning(k, 'augment_field_cols', { WG: FLAT_WG }, `${label} field cols`, [tmp, w, field], dims(), flat(B * quads(shape.H) * shape.W));
     rows.owned.push(tmp, w);
     out.push(noise, rows, cols);
   }
