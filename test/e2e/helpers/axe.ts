@@ -1,16 +1,17 @@
-/** axe-core's audit of the page as test/e2e/page-usability.test.ts runs it: the serious and critical violations. */
+/** An axe-core audit of a page, for the page tests' accessibility checks. */
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-export interface Violation {
+interface Violation {
   id: string;
   impact: string | null;
   help: string;
   nodes: string[];
 }
 
+/** axe-core's WCAG 2 A/AA rules and best practices on the whole page; only what it rates serious or critical. */
 export async function seriousViolations(page: Page): Promise<Violation[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
   const violations = await page.evaluate(async () => {
