@@ -30,7 +30,7 @@ function split(count: number): Split {
   const next = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) >>> 24);
   return {
     images: Uint8Array.from({ length: count * 784 }, next), labels: Uint8Array.from({ length: count }, (_, i) => i % 10),
-    count, rows: 28, cols: 28, classes: 10,
+    count, channels: 1, rows: 28, cols: 28, classes: 10,
   };
 }
 

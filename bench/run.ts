@@ -16,6 +16,7 @@ import { Command, Option } from 'commander';
 import { loadIdxDataset } from '../src/data/dataset.node.ts';
 import { holdOut, subset } from '../src/data/dataset.ts';
 import { adapterName } from '../src/gpu/device.ts';
+import { quietDawn } from '../src/cli/native-stderr.node.ts';
 import { ADAPTER_CHOICES, openNodeGpu, type AdapterChoice } from '../src/gpu/node-gpu.node.ts';
 import { formatKernelTable, kernelTable } from './kernels.ts';
 import { CNN_PRESETS } from './cnn-layers.ts';
@@ -34,11 +35,12 @@ const opts = new Command('bench')
   .option('--only <sections>', `comma-separated: ${SECTIONS.join(',')}`, SECTIONS.join(','))
   .option('--data <dir>', 'MNIST folder', process.env.WGTRAIN_MNIST_DIR ?? '../shared/data/mnist')
   .option('--out <file>', 'JSON results', 'bench/results/latest.json')
+  .option('--verbose', "show what Dawn and the drivers print while looking for adapters")
   .parse()
   .opts();
 
 const only = new Set(String(opts.only).split(','));
-const ctx = await openNodeGpu(opts.adapter as AdapterChoice);
+const ctx = await quietDawn(() => openNodeGpu(opts.adapter as AdapterChoice), Boolean(opts.verbose));
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   adapter: ctx.adapter,

@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { loadIdxDataset } from '../src/data/dataset.node.ts';
 import { holdOut, subset } from '../src/data/dataset.ts';
 import { bufferCensus } from '../src/gpu/buffer-census.ts';
+import { quietDawn } from '../src/cli/native-stderr.node.ts';
 import { openNodeGpu, type AdapterChoice } from '../src/gpu/node-gpu.node.ts';
 import { GpuTrainer } from '../src/gpu/trainer.ts';
 import { PRESETS } from '../src/train/config.ts';
@@ -25,7 +26,7 @@ if (!gc) throw new Error('Run with node --expose-gc so the heap can be measured 
 const epochs = Number(opts.epochs);
 const ds = await loadIdxDataset(String(opts.data));
 const { train, val } = holdOut(ds.train, 10000);
-const ctx = await openNodeGpu(opts.adapter as AdapterChoice);
+const ctx = await quietDawn(() => openNodeGpu(opts.adapter as AdapterChoice));
 const census = bufferCensus(ctx.device);
 const trainer = await GpuTrainer.create(ctx, { ...PRESETS.lecun, epochs }, subset(train, 1000), subset(val, 500));
 const mib = (n: number) => (n / 2 ** 20).toFixed(1);

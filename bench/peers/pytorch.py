@@ -28,6 +28,12 @@ A run: `warmup` untimed mini-batches, then `epochs` timed epochs (each every who
 of the training images), the clock stopped after torch.cuda.synchronize(); samples/s is their
 median. The validation accuracy and loss after the timed epochs show that it really trained.
 
+Accuracy (job "accuracy": {"thresholds": [0.98, 0.99, 0.995]}): the preset's whole recipe as
+wgtrain runs it (its epochs, batch, schedule per mini-batch, optimiser), validation after
+every epoch; the training time (validation excluded, from the first mini-batch) at which
+validation first reached each threshold. One row {"mode": "accuracy", "batch", "epochs",
+"valAccuracies", "epochSeconds", "timeTo": {"0.99": seconds | null}}.
+
 Output: one JSON line {"peer": "pytorch", "torch", "device", "deviceName", "train", "val",
 "rows": [{"mode", "batch", "samplesPerSecond", "rates", "steps", "epochs", "warmupSteps",
 "seconds", "valAccuracy", "valLoss"} | {"mode", "batch", "skipped"} | {"mode", "batch",
@@ -49,7 +55,8 @@ MODES = ("eager", "graph")
 ACTIVATIONS = ("identity", "relu", "sigmoid", "tanh", "softplus")
 LOSSES = ("cross-entropy", "quadratic")
 INITS = ("xavier", "he", "normal")
-OPTIMIZERS = ("sgd", "momentum", "adam")
+OPTIMIZERS = ("sgd", "momentum", "adam", "adamw")
+SCHEDULES = ("step", "cosine", "onecycle")
 IDX_NAMES = {"images": "train-images-idx3-ubyte", "labels": "train-labels-idx1-ubyte"}
 IDX_MAGIC = {"images": (0x803, 3), "labels": (0x801, 1)}
 NO_GRAPH = "CUDA graphs need a CUDA device"
@@ -90,6 +97,10 @@ def _globalavgpool_shape(f, c, h, w):
     return c, 1, 1
 
 
+def _batchnorm_shape(f, c, h, w):
+    return c, h, w
+
+
 def _dense_shape(f, c, h, w):
     return f["units"], 1, 1
 
@@ -100,6 +111,7 @@ LAYER_SHAPES = {
     "maxpool": _maxpool_shape,
     "avgpool": _avgpool_shape,
     "globalavgpool": _globalavgpool_shape,
+    "batchnorm": _batchnorm_shape,
     "dense": _dense_shape,
 }
 
@@ -166,6 +178,8 @@ def check_config(job):
         raise ConfigError(f"config.lr must be a positive number (got {cfg.get('lr')!r})")
     if not (cfg.get("l2", 0) >= 0):
         raise ConfigError(f"config.l2 must be >= 0 (got {cfg.get('l2')!r})")
+    if cfg.get("lrSchedule", "step") not in SCHEDULES:
+        raise ConfigError(f"config.lrSchedule {cfg.get('lrSchedule')!r} is not one of {', '.join(SCHEDULES)}")
     if not (0 <= cfg.get("dropout", 0) < 1):
         raise ConfigError(f"config.dropout must be in [0, 1) (got {cfg.get('dropout')!r})")
     batches = job["batches"]
@@ -174,7 +188,12 @@ def check_config(job):
     for b in batches:
         whole(b, "every batch size", 1)
     modes = job.get("modes", list(MODES))
-    if any(m not in MODES for m in modes):
+    accuracy = job.get("accuracy")
+    if accuracy is not None:
+        if not isinstance(accuracy, dict) or not all(isinstance(t, (int, float)) and 0 < t <= 1 for t in accuracy.get("thresholds", [])):
+            raise ConfigError('accuracy must be {"thresholds": [fractions in (0, 1]]}')
+        modes = ["accuracy"]
+    elif any(m not in MODES for m in modes):
         raise ConfigError(f"modes {modes!r}: each must be one of {', '.join(MODES)}")
     return {
         **job,
@@ -312,11 +331,14 @@ def run(job):
             elif f["type"] == "globalavgpool":
                 stages.append(nn.AdaptiveAvgPool2d(1))
                 spatial = True
+            elif f["type"] == "batchnorm":  # per channel after a conv, per unit after a dense layer; momentum 0.1, ε 1e-5 as wgtrain
+                stages += [nn.BatchNorm2d(channels) if spatial else nn.BatchNorm1d(channels), activation(f.get("activation") or "identity")]
             else:  # dense
                 if spatial:
                     stages.append(nn.Flatten())
                     spatial = False
                 stages.append(init_(nn.Linear(dense_inputs[i], f["units"])))
+                channels = f["units"]
                 if not last:
                     stages.append(activation(act))
                     if cfg.get("dropout", 0) > 0:
@@ -329,9 +351,12 @@ def run(job):
         weights = [p for n, p in net.named_parameters() if n.endswith("weight")]
         biases = [p for n, p in net.named_parameters() if not n.endswith("weight")]
         groups = [{"params": weights, "weight_decay": cfg.get("l2", 0)}, {"params": biases, "weight_decay": 0}]
+        betas = (cfg.get("beta1", 0.9), cfg.get("beta2", 0.999))
         if job["optimizer"] == "adam":
-            betas = (cfg.get("beta1", 0.9), cfg.get("beta2", 0.999))
             return torch.optim.Adam(groups, lr=cfg["lr"], betas=betas, eps=cfg.get("eps", 1e-8), capturable=capturable)
+        if job["optimizer"] == "adamw":  # decoupled weight decay on the weights only, as wgtrain
+            groups = [{"params": weights, "weight_decay": cfg.get("weightDecay", 1e-2)}, {"params": biases, "weight_decay": 0}]
+            return torch.optim.AdamW(groups, lr=cfg["lr"], betas=betas, eps=cfg.get("eps", 1e-8), capturable=capturable)
         return torch.optim.SGD(groups, lr=cfg["lr"], momentum=cfg.get("momentum", 0) if job["optimizer"] == "momentum" else 0)
 
     one_hot = torch.eye(class_count(model_spec), device=dev)  # rows gathered by label: no check that would sync
@@ -430,8 +455,60 @@ def run(job):
             "epochs": job["epochs"], "warmupSteps": job["warmup"], "seconds": seconds, "valAccuracy": accuracy, "valLoss": val_loss,
         }
 
+    def rate_at(epoch, s, steps):
+        """wgtrain's learningRate (src/train/schedule.ts): η of mini-batch s of epoch (1-based)."""
+        import math
+        t, T, W = (epoch - 1) * steps + s, cfg["epochs"] * steps, cfg.get("warmup", 0)
+        lr, sched = cfg["lr"], cfg.get("lrSchedule", "step")
+        cos = lambda a, b, pct: b + (a - b) / 2 * (math.cos(math.pi * pct) + 1)  # noqa: E731
+        warm = lambda r: r * (t + 1) / W if t < W else r  # noqa: E731
+        if sched == "step":
+            return warm(lr * cfg.get("lrDecay", 1) ** (epoch - 1))
+        if sched == "cosine":
+            return warm(lr) if t < W else cos(lr, cfg.get("lrMin", 0), (t - W) / (T - W))
+        initial, end = lr / 25, lr / 25 / 1e4  # torch's OneCycleLR defaults, cycle_momentum off
+        warm_end = 0.3 * T - 1
+        return cos(initial, lr, t / warm_end) if t <= warm_end else cos(lr, end, (t - warm_end) / (T - 1 - warm_end))
+
+    def time_to_accuracy(batch):
+        """The recipe end to end; validation after each epoch, its time not counted."""
+        torch.manual_seed(job["seed"])
+        net = build()
+        opt = optimizer(net, capturable=False)
+        steps = train // batch
+        thresholds = job["accuracy"]["thresholds"]
+        time_to = {str(t): None for t in thresholds}
+        accuracies, epoch_seconds, seconds = [], [], 0.0
+        for epoch in range(1, cfg["epochs"] + 1):
+            perm = torch.randperm(train, device=dev)
+            sync()
+            t0 = time.perf_counter()
+            for s in range(steps):
+                for g in opt.param_groups:
+                    g["lr"] = rate_at(epoch, s, steps)
+                idx = perm[s * batch : (s + 1) * batch]
+                opt.zero_grad(set_to_none=True)
+                loss_of(net(X.index_select(0, idx)), Y.index_select(0, idx)).backward()
+                opt.step()
+            sync()
+            dt = time.perf_counter() - t0
+            seconds += dt
+            epoch_seconds.append(dt)
+            accuracy, _ = evaluate(net)
+            accuracies.append(accuracy)
+            for t in thresholds:
+                if time_to[str(t)] is None and accuracy >= t:
+                    time_to[str(t)] = seconds
+            print(f"pytorch accuracy: epoch {epoch} val {100 * accuracy:.2f}% {dt:.1f} s", file=sys.stderr, flush=True)
+        return {
+            "mode": "accuracy", "batch": batch, "epochs": cfg["epochs"], "steps": steps, "valAccuracies": accuracies,
+            "epochSeconds": epoch_seconds, "seconds": seconds, "timeTo": time_to, "valAccuracy": accuracies[-1],
+        }
+
     rows = []
-    for batch in job["batches"]:
+    if job.get("accuracy") is not None:
+        rows.append(time_to_accuracy(cfg["batch"]))
+    for batch in ([] if job.get("accuracy") is not None else job["batches"]):
         for mode in job["modes"]:
             if mode == "graph" and not cuda:
                 rows.append({"mode": mode, "batch": batch, "skipped": NO_GRAPH})
@@ -445,7 +522,9 @@ def run(job):
     threads = "" if cuda else f", {torch.get_num_threads()} threads"
     note = (
         f"torch {torch.__version__} on {dev.type}{threads}; float32 matmul precision {torch.get_float32_matmul_precision()}; "
-        f"{job['optimizer']} η={cfg['lr']} constant, L2 λ={cfg.get('l2', 0)} on weights; data resident on the device"
+        + (f"{job['optimizer']} η={cfg['lr']} {cfg.get('lrSchedule', 'step')} schedule per mini-batch as wgtrain's"
+           if job.get("accuracy") is not None else f"{job['optimizer']} η={cfg['lr']} constant")
+        + f", L2 λ={cfg.get('l2', 0)} on weights; data resident on the device"
     )
     return {
         "peer": "pytorch",

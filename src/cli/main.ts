@@ -1,7 +1,8 @@
 /** The `wgtrain` command line. */
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { ADAPTER_CHOICES } from '../gpu/node-gpu.node.ts';
 import { ALL_MATMUL_VARIANTS } from '../gpu/matmul-plans.ts';
+import { CATALOG_NAMES } from '../data/catalog.ts';
 import { ARCH_HELP } from '../model/arch.ts';
 import { ACTIVATIONS, INITS, LOSSES } from '../model/spec.ts';
 import { OPTIMIZERS, PRESETS } from '../train/config.ts';
@@ -14,7 +15,9 @@ const program = new Command('wgtrain')
   .description('Train neural networks on MNIST with WebGPU compute shaders (or the CPU reference)')
   .showHelpAfterError();
 
-const DATA_HELP = 'folder of IDX files (train-images-idx3-ubyte[.gz] …); default data/mnist, downloaded when missing';
+const DATA_HELP =
+  `a named data set (${CATALOG_NAMES.join(', ')}), kept in data/NAME and downloaded when missing, or a folder: IDX files ` +
+  '(train-images-idx3-ubyte[.gz] …), one EMNIST split or CIFAR-10\'s data_batch_N.bin; default data/mnist, downloaded when missing';
 const VERBOSE_HELP = "also show the WebGPU implementation's (Dawn's) own warnings, e.g. about missing Vulkan drivers";
 
 /** Each command describes its options in its own terms: `eval` neither trains nor has a --limit. */
@@ -113,9 +116,9 @@ program
 
 program
   .command('data')
-  .description('download a data set: mnist (into data/mnist/, checksummed)')
-  .argument('<name>', 'mnist')
-  .option('--dir <dir>', 'target folder (default data/mnist)')
+  .description(`download a data set into data/NAME/, checked against its published SHA-256 (MD5 for mnist) and unpacked: ${CATALOG_NAMES.join(', ')}`)
+  .addArgument(new Argument('<name>', 'the data set').choices(CATALOG_NAMES))
+  .option('--dir <dir>', 'target folder (default data/NAME; EMNIST\'s splits share data/emnist)')
   .option('--mirror <url...>', 'base URL(s) to download from instead of the built-in mirrors')
   .action((name, flags) => dataCommand(name, flags));
 

@@ -1,14 +1,17 @@
 /**
- * Dawn, the WebGPU implementation inside the `webgpu` package, writes its own warnings
+ * Dawn, the WebGPU implementation inside the `webgpu` package, and the drivers it loads write
  * straight to file descriptor 2 while it looks for adapters: "Couldn't load Vulkan",
- * "vkCreateInstance: Found no drivers!", "maxDynamic… artificially reduced". On a machine
- * without Vulkan drivers they appear on every command, they are harmless, and a newcomer
- * reads them as failures. So while Dawn looks (`work`), fd 2 points at a temporary file;
- * afterwards the known harmless warnings are dropped and anything else is passed on.
- * `--verbose` shows everything. Node cannot duplicate a file descriptor, so the original
- * stderr is reopened through /proc/self/fd: Linux only, and for a terminal, a file or a pipe
- * (what a shell, npm or CI give a command); a socket (what a Node parent's execFile gives it)
- * cannot be reopened, and there, as on other systems, Dawn writes to stderr as before.
+ * "vkCreateInstance: Found no drivers!", "maxDynamic… artificially reduced", and with Mesa's
+ * Vulkan drivers installed "error: XDG_RUNTIME_DIR is invalid or not set" and "Vulkan
+ * shaderUniform*ArrayDynamicIndexing required". None of it is about the user's command, and a
+ * newcomer reads it as failure; nor can a list of known lines keep up with every driver. So
+ * while Dawn looks (`work`), fd 2 points at a temporary file, and what was caught is shown
+ * only where it can matter: with `--verbose` (everything, as it comes), and when `work` fails
+ * (then the lines not known to be harmless, under a heading, before the error). Node cannot
+ * duplicate a file descriptor, so the original stderr is reopened through /proc/self/fd: Linux
+ * only, and for a terminal, a file or a pipe (what a shell, npm or CI give a command); a socket
+ * (what a Node parent's execFile gives it) cannot be reopened, and there, as on other systems,
+ * Dawn writes to stderr as before.
  */
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +42,7 @@ export function withoutHarmlessWarnings(text: string): string {
     .replace(/^\s+$/, '');
 }
 
-/** Runs `work` with Dawn's direct writes to stderr caught, then shows what is worth showing. */
+/** Runs `work` with Dawn's direct writes to stderr caught; shows them only if `work` fails. */
 export async function quietDawn<T>(work: () => Promise<T>, verbose = false): Promise<T> {
   if (verbose || process.platform !== 'linux') return work();
   let saved: number;
@@ -53,14 +56,18 @@ export async function quietDawn<T>(work: () => Promise<T>, verbose = false): Pro
   closeSync(2);
   // The lowest free descriptor is 2: the capture file takes its place.
   const fd = openSync(capture, 'w');
+  let failed = false;
   try {
     return await work();
+  } catch (e) {
+    failed = true;
+    throw e;
   } finally {
     closeSync(fd);
     if (fd === 2) openSync(`/proc/self/fd/${saved}`, 'a'); // back on 2
     closeSync(saved);
-    const rest = withoutHarmlessWarnings(readFileSync(capture, 'utf8'));
+    const rest = failed ? withoutHarmlessWarnings(readFileSync(capture, 'utf8')).trim() : '';
     rmSync(dir, { recursive: true, force: true });
-    if (rest) process.stderr.write(rest.endsWith('\n') ? rest : `${rest}\n`);
+    if (rest) process.stderr.write(`What Dawn and the drivers printed while looking for a GPU:\n${rest}\n\n`);
   }
 }

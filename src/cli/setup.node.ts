@@ -52,6 +52,13 @@ export async function loadSplits(flags: DataFlags, log: (msg: string) => void): 
   } finally {
     progress.stop();
   }
+  // Until the trainers read colour (C×H×W) images, a colour set would be read as grey ones of the wrong size.
+  if (dataset.train.channels !== 1) {
+    throw new Error(
+      `${dataset.source} holds ${dataset.train.channels}-channel (colour) ${dataset.train.rows}×${dataset.train.cols} images, ` +
+        'and this wgtrain trains on one channel only: use a grey data set (mnist, fashion-mnist, kmnist, emnist-letters, emnist-digits).',
+    );
+  }
   // Digits only: Number() would also take "0x10" or "1e3".
   const digits = (flag: string) => (DIGITS.test(flag) ? Number(flag) : NaN);
   const choice = { validation: digits(flags.validation), limit: flags.limit === undefined ? null : digits(flags.limit) };

@@ -40,9 +40,9 @@ export interface ImageShape {
   W: number;
 }
 
-/** A split's image shape; channels from its bytes per image (rows × cols per channel). */
-export function imageShape(split: { images: Uint8Array; count: number; rows: number; cols: number }): ImageShape {
-  return { C: Math.max(1, Math.round(split.images.length / Math.max(1, split.count * split.rows * split.cols))), H: split.rows, W: split.cols };
+/** A split's image shape. */
+export function imageShape(split: { channels: number; rows: number; cols: number }): ImageShape {
+  return { C: split.channels, H: split.rows, W: split.cols };
 }
 
 /** Slots of the affine draws (0–4) come before the elastic noise's (AFFINE_SLOTS + 2·pixel + k). */

@@ -4,11 +4,13 @@
 import { IdxError, parseIdx, type IdxTensor } from './idx.ts';
 
 export interface Split {
-  /** count × rows × cols pixels, row-major, one byte each (0 = background for MNIST). */
+  /** count × channels × rows × cols pixels, each image channel-planar (C×H×W) and row-major, one byte each (0 = background for MNIST). */
   images: Uint8Array;
   /** count labels, each below `classes`. */
   labels: Uint8Array;
   count: number;
+  /** Colour planes per image: 1 for IDX data, 3 (R, G, B) for CIFAR-10. */
+  channels: number;
   rows: number;
   cols: number;
   classes: number;
@@ -20,6 +22,8 @@ export interface Dataset {
   source: string;
   train: Split;
   test?: Split;
+  /** The name of each class, by label, when the data set has them (Fashion-MNIST's T-shirt/top, Trouser, …). */
+  classNames?: string[];
   /** Why this is not the data asked for (offline, MNIST could not be downloaded), for the run's header. */
   fallback?: string;
 }
@@ -87,7 +91,7 @@ export function makeSplit(
       );
     }
   }
-  return { images: images.data as Uint8Array, labels: labelBytes, count, rows, cols, classes };
+  return { images: images.data as Uint8Array, labels: labelBytes, count, channels: 1, rows, cols, classes };
 }
 
 function checkCount(what: string, n: number, max: number, available: string): void {
@@ -98,7 +102,7 @@ function checkCount(what: string, n: number, max: number, available: string): vo
 
 /** Samples [start, end) of `split`, sharing its memory. */
 function slice(split: Split, start: number, end: number): Split {
-  const pixels = split.rows * split.cols;
+  const pixels = split.channels * split.rows * split.cols;
   return {
     ...split,
     images: split.images.subarray(start * pixels, end * pixels),

@@ -1,32 +1,22 @@
 // Checksummed, atomic download of data set files from a list of mirrors.
 // A file appears under its final name only once its whole content has been
-// written, synced to disk and matched against its MD5; nothing else is left behind.
+// written, synced to disk and matched against its checksum (SHA-256, or MD5 where only
+// that is published); nothing else is left behind.
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isRunning } from '../util/atomic-file.node.ts';
+import { knownEntry, type RemoteFile } from './catalog.ts';
 
-export interface RemoteFile {
-  name: string;
-  md5: string;
-  /** Bytes, when known: a server announcing or sending more is cut off there. */
-  size?: number;
-}
+export type { RemoteFile };
 
-export const MNIST_FILES: readonly RemoteFile[] = [
-  { name: 'train-images-idx3-ubyte.gz', md5: 'f68b3c2dcbeaaa9fbdd348bbdeb94873', size: 9912422 },
-  { name: 'train-labels-idx1-ubyte.gz', md5: 'd53e105ee54ea40749a09fcbcd1e9432', size: 28881 },
-  { name: 't10k-images-idx3-ubyte.gz', md5: '9fb629c4189551a2d022fa330f9573f3', size: 1648877 },
-  { name: 't10k-labels-idx1-ubyte.gz', md5: 'ec29112dd5afa0611ce80d1b7f02629c', size: 4542 },
-];
+const MNIST = knownEntry('mnist');
+export const MNIST_FILES: readonly RemoteFile[] = MNIST.files;
 
 /** Tried in order; each serves the files above under `<mirror><name>`. */
-export const MNIST_MIRRORS: readonly string[] = [
-  'https://ossci-datasets.s3.amazonaws.com/mnist/',
-  'https://storage.googleapis.com/cvdf-datasets/mnist/',
-];
+export const MNIST_MIRRORS: readonly string[] = MNIST.mirrors;
 
 export interface MirrorFailure {
   url: string;
@@ -36,12 +26,13 @@ export interface MirrorFailure {
 export class DownloadError extends Error {
   readonly file: string;
   readonly failures: MirrorFailure[];
-  constructor(file: string, dir: string, failures: MirrorFailure[], allFiles: readonly RemoteFile[]) {
+  constructor(file: string, dir: string, failures: MirrorFailure[], allFiles: readonly RemoteFile[], advice?: string) {
     const tried = failures.length > 0 ? failures.map((f) => `  ${f.url}: ${f.reason}`).join('\n') : '  (no mirrors were given)';
     super(
       `could not download ${file} into ${dir}:\n${tried}\n` +
-        `To train without downloading, put the IDX files (${allFiles.map((f) => f.name).join(', ')}; ` +
-        `raw or gzipped) in a folder by some other means and pass it with --data DIR.`,
+        (advice ??
+          `To train without downloading, put the IDX files (${allFiles.map((f) => f.name).join(', ')}; ` +
+            `raw or gzipped) in a folder by some other means and pass it with --data DIR.`),
     );
     this.name = 'DownloadError';
     this.file = file;
@@ -67,6 +58,8 @@ export interface DownloadOptions {
    * windowMs (default 10 KiB/s over 30 s), so a trickle costs half a minute, not the deadline.
    */
   minRate?: { bytesPerSecond: number; windowMs: number };
+  /** The DownloadError's last sentence, what to do instead (default: put the IDX files in a folder and pass --data DIR). */
+  advice?: string;
 }
 
 export interface DownloadResult {
@@ -109,7 +102,7 @@ export async function downloadDataset(
         failures.push({ url, reason: (e as Error).message });
       }
     }
-    if (!done) throw new DownloadError(file.name, dir, failures, files);
+    if (!done) throw new DownloadError(file.name, dir, failures, files, opts.advice);
     result.downloaded.push(file.name);
   }
   return result;
@@ -141,16 +134,24 @@ async function isCachedCopy(target: string, file: RemoteFile, log?: (msg: string
     throw e;
   }
   if (!info.isFile()) throw new Error(`${target} is not a regular file; remove it so that ${file.name} can be downloaded there`);
-  const md5 = await md5OfFile(target);
-  if (md5 === file.md5) return true;
-  log?.(`${target} has MD5 ${md5}, expected ${file.md5}: replacing it with a fresh download`);
+  const expected = checksumOf(file);
+  const digest = await digestOfFile(target, expected.algorithm);
+  if (digest === expected.hex) return true;
+  log?.(`${target} has ${expected.label} ${digest}, expected ${expected.hex}: replacing it with a fresh download`);
   await unlink(target);
   return false;
 }
 
-function md5OfFile(path: string): Promise<string> {
+/** The digest a file is checked against: its SHA-256 when known, else its MD5. */
+function checksumOf(file: RemoteFile): { algorithm: 'sha256' | 'md5'; label: string; hex: string } {
+  if (file.sha256 !== undefined) return { algorithm: 'sha256', label: 'SHA-256', hex: file.sha256.toLowerCase() };
+  if (file.md5 !== undefined) return { algorithm: 'md5', label: 'MD5', hex: file.md5.toLowerCase() };
+  throw new Error(`${file.name} has no checksum to verify a download against; give it a sha256 or md5`);
+}
+
+function digestOfFile(path: string, algorithm: 'sha256' | 'md5'): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const hash = createHash('md5');
+    const hash = createHash(algorithm);
     createReadStream(path)
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)
@@ -160,6 +161,7 @@ function md5OfFile(path: string): Promise<string> {
 
 /** Downloads `url` to a temporary file, checks it and renames it to `target`. Returns its size. */
 async function fetchVerified(url: string, dir: string, target: string, file: RemoteFile, opts: DownloadOptions): Promise<number> {
+  const expected = checksumOf(file);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const controller = new AbortController();
   let timedOut = false;
@@ -207,7 +209,7 @@ async function fetchVerified(url: string, dir: string, target: string, file: Rem
     }
 
     handle = await open(temp, 'w');
-    const hash = createHash('md5');
+    const hash = createHash(expected.algorithm);
     const reader = res.body.getReader();
     opts.onProgress?.(file.name, 0, total);
     for (;;) {
@@ -233,9 +235,9 @@ async function fetchVerified(url: string, dir: string, target: string, file: Rem
     await handle.close();
     handle = undefined;
 
-    const md5 = hash.digest('hex');
-    if (md5 !== file.md5) {
-      throw new Error(`checksum mismatch: got MD5 ${md5} for ${received} bytes, expected ${file.md5}`);
+    const digest = hash.digest('hex');
+    if (digest !== expected.hex) {
+      throw new Error(`checksum mismatch: got ${expected.label} ${digest} for ${received} bytes, expected ${expected.hex}`);
     }
     await rename(temp, target);
     await syncDir(dir);

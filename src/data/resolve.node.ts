@@ -1,18 +1,25 @@
-// Decides which data set a CLI run trains on: the folder the user named, or MNIST
-// in the project's data/ folder (downloaded when missing), or, offline, the
-// Fashion-MNIST copy a Debian package may have installed.
+// Decides which data set a CLI run trains on: the data set the user named (catalog.ts), or
+// the folder; else MNIST in the project's data/ folder (downloaded when missing), or,
+// offline, the Fashion-MNIST copy a Debian package may have installed.
 
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadIdxDataset } from './dataset.node.ts';
 import { idxFileRole, type Dataset } from './dataset.ts';
+import { catalogEntry } from './catalog.ts';
 import { downloadDataset, MNIST_FILES, MNIST_MIRRORS, type DownloadOptions } from './download.node.ts';
+import { loadDataFolder } from './folder.node.ts';
+import { loadNamedDataset } from './named.node.ts';
 
 /** Where the Debian package dataset-fashion-mnist puts the four standard `.gz` files. */
 const DEFAULT_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 
 export interface ResolveOptions {
-  /** A folder with IDX files (`--data DIR`); when given nothing is downloaded. */
+  /**
+   * `--data`: a named data set (`fashion-mnist`, see catalog.ts), kept in data/NAME and downloaded when missing,
+   * or a folder (IDX files, CIFAR-10's batches or an EMNIST split), from which nothing is downloaded.
+   * A folder that has a data set's name is given as a path (`./cifar10`).
+   */
   data?: string;
   projectRoot: string;
   log: (msg: string) => void;
@@ -21,11 +28,19 @@ export interface ResolveOptions {
   onProgress?: DownloadOptions['onProgress'];
   onFileDone?: DownloadOptions['onFileDone'];
   mirrors?: readonly string[];
+  /** Where the Fashion-MNIST package is installed (default that of Debian's dataset-fashion-mnist). */
   fashionDir?: string;
 }
 
 export async function resolveDataset(opts: ResolveOptions): Promise<Dataset> {
-  if (opts.data !== undefined) return loadIdxDataset(opts.data);
+  if (opts.data !== undefined) {
+    const entry = catalogEntry(opts.data);
+    if (entry) {
+      const systemDirs = entry.name === 'fashion-mnist' && opts.fashionDir !== undefined ? [opts.fashionDir] : undefined;
+      return loadNamedDataset(entry, { ...opts, systemDirs });
+    }
+    return loadDataFolder(opts.data);
+  }
 
   const dir = join(opts.projectRoot, 'data', 'mnist');
   const download = opts.download ?? downloadDataset;

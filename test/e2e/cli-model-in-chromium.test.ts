@@ -50,7 +50,7 @@ describe.skipIf(!mnist.dir)(`a CLI-trained model in the page ${mnist.reason}`, (
     await waitForData(page);
     await page.setInputFiles('#model-file', modelFile);
     await page.locator('#inside-status[data-accuracy]').waitFor({ timeout: 60_000 });
-    expect(await page.textContent('#model-status')).toMatch(/^Loaded cli-784-32-10\.safetensors: 784-32-10 relu, cross-entropy loss on CPU reference/);
+    expect(await page.textContent('#model-status')).toMatch(/^Loaded cli-784-32-10\.safetensors: 784-32-10 relu, cross-entropy loss, trained on CPU reference/);
     const saved = Number(await page.getAttribute('#model-status', 'data-saved-accuracy'));
     const measured = Number(await page.getAttribute('#inside-status', 'data-accuracy'));
     expect(saved).toBeGreaterThan(0.85);

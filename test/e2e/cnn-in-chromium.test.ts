@@ -120,17 +120,30 @@ describe.skipIf(!mnist.dir)(`a CNN in the page, and the convolution playground $
     const p = await prediction(page);
     expect(p.values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     const layers = page.locator('#feature-maps .feature-layer');
+    // The maps are drawn while they are on screen.
+    await page.locator('#feature-maps-caption').scrollIntoViewIfNeeded();
+    await layers.first().waitFor();
     expect(await layers.evaluateAll((ls) => ls.map((l) => (l as HTMLElement).dataset.shape))).toEqual(['4x28x28', '4x14x14']);
     expect(await page.textContent('#feature-maps .feature-layer[data-layer="0"] .feature-title')).toBe(
       'conv 1: 4 filters 5×5, padding 2, relu → 4 × 28×28',
     );
-    expect(await page.locator('#feature-maps canvas').count()).toBe(8);
+    // One image per layer, its four channels side by side, one pixel apart.
+    expect(await page.locator('#feature-maps canvas').evaluateAll((cs) => cs.map((c) => (c as HTMLElement).dataset.channels))).toEqual(['4', '4']);
     // The drawing lights up the maps: some pixel of every channel is not black.
     const lit = await page.locator('#feature-maps canvas').evaluateAll((cs) =>
-      cs.map((c) => {
+      cs.flatMap((c) => {
         const canvas = c as HTMLCanvasElement;
+        const [W, H] = canvas.dataset.tile!.split('x').map(Number);
         const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-        return data.some((v, i) => i % 4 !== 3 && v > 0);
+        return [0, 1, 2, 3].map((ch) => {
+          for (let y = 0; y < H; y++) {
+            for (let x = 0; x < W; x++) {
+              const at = 4 * (y * canvas.width + ch * (W + 1) + x);
+              if (data[at] > 0 || data[at + 1] > 0 || data[at + 2] > 0) return true;
+            }
+          }
+          return false;
+        });
       }),
     );
     expect(lit.filter(Boolean).length).toBeGreaterThanOrEqual(6); // a ReLU channel may be dead after 40 steps

@@ -5,36 +5,16 @@
  * regions for run, prediction and model status; a visible focus ring on the file inputs;
  * messages that explain themselves; and a layout without stray blanks or wrapped buttons.
  */
-import { createRequire } from 'node:module';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import { seriousViolations } from './helpers/axe.ts';
 import { launch, type Browser } from './helpers/browser.ts';
 import { syntheticIdxFolder } from './helpers/fixture-data.ts';
 import { pageUrl, waitForData, waitForRunEnd } from './helpers/page.ts';
 import { startSite, type Site } from './helpers/site.ts';
 
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 /** 784-16-10 on 1,000 synthetic images, raced by the CPU reference: a few seconds. */
 const RUN = { arch: '784-16-10', batch: '50', epochs: '2', limit: '1000', validation: '200', compare: '1' };
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: string[];
-}
-
-/** axe-core's WCAG 2 A/AA rules and best practices on the whole page; only what it rates serious or critical. */
-async function seriousViolations(page: Page): Promise<Violation[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: { target: unknown[] }[] }[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-}
 
 let data: { dir: string };
 let site: Site;

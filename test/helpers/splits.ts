@@ -19,5 +19,5 @@ export function syntheticSplit(count: number, seed: number, rows = 28, cols = 28
       images[i * P + p] = Math.min(255, (band ? 160 : 0) + rng.below(96));
     }
   }
-  return { images, labels, count, rows, cols, classes };
+  return { images, labels, count, channels: 1, rows, cols, classes };
 }

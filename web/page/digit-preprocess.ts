@@ -68,19 +68,34 @@ export function centreOfMass(ink: ArrayLike<number>, width: number, height: numb
 }
 
 /**
- * coverage[t · n + i]: length of source interval i, mapped to [offset + scale·i,
- * offset + scale·(i + 1)), that falls inside output pixel t (0 ≤ t < MNIST_SIDE).
+ * How source interval i, mapped to [offset + scale·i, offset + scale·(i + 1)), covers the
+ * output pixels: it overlaps pixels first[i] .. first[i] + count[i] − 1 (at most a few,
+ * since scale ≤ 1 for any drawing larger than the 20×20 box), by lengths
+ * weight[i · span + k] for the k-th of them. Kept sparse so the resampling costs a few
+ * operations per source pixel rather than one per source and output pixel pair.
  */
-function coverage(n: number, scale: number, offset: number): Float32Array {
-  const w = new Float32Array(MNIST_SIDE * n);
+interface Coverage {
+  first: Int32Array;
+  count: Int32Array;
+  weight: Float64Array;
+  span: number;
+}
+
+function coverage(n: number, scale: number, offset: number): Coverage {
+  const span = Math.ceil(scale) + 1;
+  const first = new Int32Array(n);
+  const count = new Int32Array(n);
+  const weight = new Float64Array(n * span);
   for (let i = 0; i < n; i++) {
     const lo = offset + scale * i;
     const hi = lo + scale;
-    for (let t = Math.max(0, Math.floor(lo)); t < Math.min(MNIST_SIDE, Math.ceil(hi)); t++) {
-      w[t * n + i] = Math.min(hi, t + 1) - Math.max(lo, t);
-    }
+    const t0 = Math.max(0, Math.floor(lo));
+    const t1 = Math.min(MNIST_SIDE, Math.ceil(hi));
+    first[i] = t0;
+    count[i] = Math.max(0, t1 - t0);
+    for (let t = t0; t < t1; t++) weight[i * span + t - t0] = Math.min(hi, t + 1) - Math.max(lo, t);
   }
-  return w;
+  return { first, count, weight, span };
 }
 
 /** The 28×28 MNIST-style digit (bytes, row-major) for `ink` (width × height in [0, 1]), or null when nothing is drawn. */
@@ -93,26 +108,27 @@ export function preprocessDigit(ink: ArrayLike<number>, width: number, height: n
   const com = centreOfMass(ink, width, height);
   const centre = MNIST_SIDE / 2;
   // Source column x0 + i lands at offsetX + scale·i; the centre of mass lands on the centre.
-  const wx = coverage(w, scale, centre - scale * (com.x - box.x0));
-  const wy = coverage(h, scale, centre - scale * (com.y - box.y0));
+  const cx = coverage(w, scale, centre - scale * (com.x - box.x0));
+  const cy = coverage(h, scale, centre - scale * (com.y - box.y0));
 
   // out = Wy · ink[box] · Wxᵀ, rows first: rowsDone[i, tx] = Σ_x ink[y0 + i, x0 + x] · wx[tx, x].
-  const rowsDone = new Float32Array(h * MNIST_SIDE);
+  const rowsDone = new Float64Array(h * MNIST_SIDE);
   for (let i = 0; i < h; i++) {
     const src = (box.y0 + i) * width + box.x0;
-    for (let tx = 0; tx < MNIST_SIDE; tx++) {
-      let s = 0;
-      for (let x = 0; x < w; x++) s += ink[src + x] * wx[tx * w + x];
-      rowsDone[i * MNIST_SIDE + tx] = s;
+    for (let x = 0; x < w; x++) {
+      const v = ink[src + x];
+      if (v === 0) continue;
+      for (let k = 0; k < cx.count[x]; k++) rowsDone[i * MNIST_SIDE + cx.first[x] + k] += v * cx.weight[x * cx.span + k];
     }
   }
-  const out = new Uint8Array(MNIST_SIDE * MNIST_SIDE);
-  for (let ty = 0; ty < MNIST_SIDE; ty++) {
-    for (let tx = 0; tx < MNIST_SIDE; tx++) {
-      let s = 0;
-      for (let i = 0; i < h; i++) s += wy[ty * h + i] * rowsDone[i * MNIST_SIDE + tx];
-      out[ty * MNIST_SIDE + tx] = Math.round(255 * Math.min(1, s));
+  // Then columns: out[ty, tx] = Σ_i wy[ty, i] · rowsDone[i, tx].
+  const sums = new Float64Array(MNIST_SIDE * MNIST_SIDE);
+  for (let i = 0; i < h; i++) {
+    for (let k = 0; k < cy.count[i]; k++) {
+      const ty = cy.first[i] + k;
+      const wy = cy.weight[i * cy.span + k];
+      for (let tx = 0; tx < MNIST_SIDE; tx++) sums[ty * MNIST_SIDE + tx] += wy * rowsDone[i * MNIST_SIDE + tx];
     }
   }
-  return out;
+  return Uint8Array.from(sums, (s) => Math.round(255 * Math.min(1, s)));
 }

@@ -1,37 +1,5 @@
-/**
- * Values as pixels, for feature maps, filters and playground results: grey from black (0)
- * to white (the largest value) for non-negative maps, as MNIST digits look; for values of
- * both signs (weights, derivatives), red for positive and blue for negative on white,
- * scaled by the largest |value|.
- */
-
-/** The largest |v| (a tiny floor, so an all-zero map draws as 0 rather than NaN). */
-export function maxAbs(values: ArrayLike<number>): number {
-  let max = 1e-12;
-  for (let i = 0; i < values.length; i++) max = Math.max(max, Math.abs(values[i]));
-  return max;
-}
-
-/** RGBA of one value t in [−1, 1]. */
-export function colour(t: number, signed: boolean): [number, number, number] {
-  if (!signed) {
-    const g = Math.round(255 * Math.min(1, Math.max(0, t)));
-    return [g, g, g];
-  }
-  const a = Math.min(1, Math.abs(t));
-  const fade = Math.round(255 * (1 - a));
-  return t >= 0 ? [255, fade, fade] : [fade, fade, 255];
-}
-
-/** RGBA pixels of `values` (row-major), each scaled by `scale` (default: the largest |value|). */
-export function heatmapRgba(values: ArrayLike<number>, signed: boolean, scale = maxAbs(values)): Uint8ClampedArray<ArrayBuffer> {
-  const rgba = new Uint8ClampedArray(4 * values.length);
-  for (let p = 0; p < values.length; p++) {
-    const [r, g, b] = colour(values[p] / scale, signed);
-    rgba.set([r, g, b, 255], 4 * p);
-  }
-  return rgba;
-}
+/** Values on a canvas, coloured as web/shared/heatmap.ts says. */
+import { heatmapRgba } from '../shared/heatmap.ts';
 
 /** A canvas of width × height pixels showing `values`; CSS scales it up (pixelated). */
 export function heatmapCanvas(values: ArrayLike<number>, height: number, width: number, signed: boolean, scale?: number): HTMLCanvasElement {

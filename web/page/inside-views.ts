@@ -4,7 +4,7 @@
  * the confusion matrix, and the validation images the model gets wrong.
  */
 import { filterImage } from '../shared/feature-maps.ts';
-import { heatmapRgba } from './heatmap.ts';
+import { heatmapRgba } from '../shared/heatmap.ts';
 import type { Inspection, ValidationDetail } from '../shared/worker-protocol.ts';
 
 /** Weight images shown at most; wide layers show their first units. */
@@ -58,17 +58,18 @@ function drawWeights(canvas: HTMLCanvasElement, caption: HTMLElement, inspection
     'as images: red pixels excite the unit, blue ones inhibit it.';
 }
 
-function renderConfusion(container: HTMLElement, detail: ValidationDetail): void {
+function renderConfusion(container: HTMLElement, detail: ValidationDetail, labels: readonly string[]): void {
   const m = detail.confusion;
+  const name = (k: number) => labels[k] ?? String(k);
   const table = document.createElement('table');
   table.className = 'confusion';
   const head = table.createTHead().insertRow();
   head.insertCell().textContent = '';
-  m.forEach((_, k) => (head.appendChild(document.createElement('th')).textContent = String(k)));
+  m.forEach((_, k) => (head.appendChild(document.createElement('th')).textContent = name(k)));
   const body = table.createTBody();
   m.forEach((row, label) => {
     const tr = body.insertRow();
-    tr.appendChild(document.createElement('th')).textContent = String(label);
+    tr.appendChild(document.createElement('th')).textContent = name(label);
     const total = row.reduce((a, b) => a + b, 0) || 1;
     row.forEach((n, pred) => {
       const td = tr.insertCell();
@@ -77,13 +78,14 @@ function renderConfusion(container: HTMLElement, detail: ValidationDetail): void
       // Correct answers in green, confusions in red; intensity is the share of the true digit's images.
       const strength = pred === label ? share : Math.min(1, share * 5);
       td.style.background = n === 0 ? '' : pred === label ? `rgba(22, 163, 74, ${0.15 + 0.6 * strength})` : `rgba(220, 38, 38, ${0.1 + 0.7 * strength})`;
-      td.title = `true ${label}, predicted ${pred}: ${n} of ${total}`;
+      td.title = `true ${name(label)}, predicted ${name(pred)}: ${n} of ${total}`;
     });
   });
   container.replaceChildren(table);
 }
 
-function renderMisclassified(container: HTMLElement, caption: HTMLElement, detail: ValidationDetail, rows: number, cols: number): void {
+function renderMisclassified(container: HTMLElement, caption: HTMLElement, detail: ValidationDetail, rows: number, cols: number, labels: readonly string[]): void {
+  const name = (k: number) => labels[k] ?? String(k);
   const wrong = detail.count - detail.correct;
   caption.textContent = wrong === 0
     ? 'No validation image is misclassified.'
@@ -99,8 +101,8 @@ function renderMisclassified(container: HTMLElement, caption: HTMLElement, detai
       for (let p = 0; p < rows * cols; p++) image.data.set([m.pixels[p], m.pixels[p], m.pixels[p], 255], 4 * p);
       canvas.getContext('2d')!.putImageData(image, 0, 0);
       const label = document.createElement('figcaption');
-      label.textContent = `${m.label} → ${m.pred}`;
-      figure.title = `validation image ${m.index}: labelled ${m.label}, predicted ${m.pred}`;
+      label.textContent = `${name(m.label)} → ${name(m.pred)}`;
+      figure.title = `validation image ${m.index}: labelled ${name(m.label)}, predicted ${name(m.pred)}`;
       figure.append(canvas, label);
       return figure;
     }),
@@ -120,8 +122,11 @@ export class InsideView {
     },
   ) {}
 
-  /** `model` names the model in the summary line ("After 3 epochs", "Model from m.safetensors"). */
-  show(inspection: Inspection, model: string): void {
+  /**
+   * `model` names the model in the summary line ("After 3 epochs", "Model from m.safetensors");
+   * `labels` name the classes in the confusion matrix and under the mistakes (digits when absent).
+   */
+  show(inspection: Inspection, model: string, labels: readonly string[] = []): void {
     const { el } = this;
     drawWeights(el.weights, el.weightsCaption, inspection);
     const v = inspection.validation;
@@ -133,8 +138,8 @@ export class InsideView {
       delete el.status.dataset.accuracy;
       return;
     }
-    renderConfusion(el.confusion, v);
-    if (inspection.rows > 0) renderMisclassified(el.misclassified, el.misclassifiedCaption, v, inspection.rows, inspection.cols);
+    renderConfusion(el.confusion, v, labels);
+    if (inspection.rows > 0) renderMisclassified(el.misclassified, el.misclassifiedCaption, v, inspection.rows, inspection.cols, labels);
     el.status.textContent =
       `${model}: ${v.correct.toLocaleString('en-US')} of ${v.count.toLocaleString('en-US')} ` +
       `validation images right (${(100 * v.accuracy).toFixed(2)}%), loss ${v.loss.toFixed(4)}.`;

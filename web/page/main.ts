@@ -3,25 +3,30 @@
  * (and, when racing, a second one on the CPU reference). The workers train and classify;
  * this thread only reacts to what they report.
  */
+import { adapterName } from '../../src/gpu/device.ts';
 import { architectureText } from '../../src/model/arch.ts';
+import { classCount, type ModelSpec } from '../../src/model/spec.ts';
 import { renderAdapter } from './adapter-view.ts';
 import { AugmentView } from './augment-view.ts';
 import { CompareView } from './compare-view.ts';
 import { fetchServedMnist, readIdxFiles, SERVED_DATA_PATH, type DataFiles } from './data-source.ts';
 import { downloadBytes } from './download.ts';
 import { FeatureMapView } from './feature-map-view.ts';
-import { DrawPad } from './draw-pad.ts';
+import { DrawPad, type Drawing } from './draw-pad.ts';
 import { acceptDroppedFiles } from './file-drop.ts';
 import { InsideView } from './inside-views.ts';
 import { LatestRequest } from './latest-request.ts';
 import { showInline } from './inline-text.ts';
 import { PlaygroundView } from './playground-view.ts';
-import { PredictionView } from './prediction-view.ts';
+import { OwnClassesView } from './own-classes-view.ts';
+import { drawingsZip } from './export-drawings.ts';
+import { digitLabels, PredictionView } from './prediction-view.ts';
 import { TrainForm } from './train-form.ts';
 import { RUN_COLORS, TrainingCharts, type RunKey } from './training-charts.ts';
 import { TrainingPanel } from './training-panel.ts';
 import { WorkerClient } from './worker-client.ts';
-import type { DataSummary, FromWorker, RunSetup, RunState } from '../shared/worker-protocol.ts';
+import { ownClassConfig, ownClassSplits, type OwnExample } from '../shared/own-classes.ts';
+import type { ClassOutputs, DataSummary, FromWorker, RunSetup, RunState } from '../shared/worker-protocol.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -54,19 +59,40 @@ let racerHasData = false;
 let data: DataFiles | null = null;
 let dataSummary: DataSummary | null = null;
 let gpuChecked = false;
+/** The WebGPU adapter the worker opened (adapterName), or null without one. */
+let gpuInUse: string | null = null;
 /** The main run's state, and the CPU reference's when racing. */
 let runState: RunState | null = null;
 let racerState: RunState | null = null;
 let racing = false;
 /** The worker's current model, as the page describes it. */
 let model: { from: 'run'; epochs: number } | { from: 'file'; fileName: string } | null = null;
-let digit: Uint8Array | null = null;
+/** What the pad holds now; its version tells a current classification from a stale one. */
+let drawing: Drawing = { pixels: null, version: 0, inputTime: 0 };
+/** The last drawing whose first classification was shown (its latency measured). */
+let measuredDrawing = 0;
 let playgroundStarted = false;
+/** The classes of the model in the worker: digits, or the names of the user's own classes it was trained on. */
+let classLabels: { labels: string[]; named: boolean } = { labels: digitLabels(10), named: false };
+
+const ownClasses = new OwnClassesView(
+  {
+    newClass: $<HTMLFormElement>('new-class'), list: $('class-list'), addExample: $<HTMLButtonElement>('add-example'),
+    undo: $<HTMLButtonElement>('undo-example'), epochs: $<HTMLInputElement>('own-epochs'), train: $<HTMLButtonElement>('train-own'),
+    exportButton: $<HTMLButtonElement>('export-drawings'), status: $('own-status'),
+  },
+  {
+    drawing: () => drawing.pixels,
+    added: () => pad.clear(),
+    train: trainOwnClasses,
+    exportDrawings: (names, examples) => void exportDrawings(names, examples),
+  },
+);
 
 const playground = new PlaygroundView(
   { form: $<HTMLFormElement>('playground-form'), status: $('playground-status'), results: $('playground-results'), readout: $('playground-readout') },
   (request) => trainer.send({ type: 'playground', request }),
-  () => digit,
+  () => drawing.pixels,
 );
 
 /** "What the network trains on" for the form as it is now, once the data is in; one request out at a time. */
@@ -99,6 +125,24 @@ function refreshControls(): void {
   saveButton.disabled = model === null;
   modelInput.disabled = isActive(runState);
   form.setEnabled(!active());
+  ownClasses.setCanTrain(!active() && gpuChecked);
+}
+
+function useClassLabels(labels: string[], named: boolean): void {
+  classLabels = { labels, named };
+  prediction.setClasses(labels, named);
+}
+
+/** A model file's class names (saved by this page for own classes), else its classes as digits. */
+function fileClassLabels(spec: ModelSpec, metadata: Record<string, string>): { labels: string[]; named: boolean } {
+  const K = classCount(spec);
+  try {
+    const names: unknown = metadata.classes ? JSON.parse(metadata.classes) : null;
+    if (Array.isArray(names) && names.length === K && names.every((n) => typeof n === 'string')) return { labels: names, named: true };
+  } catch {
+    // Not a list of names: the classes are numbered.
+  }
+  return { labels: digitLabels(K), named: false };
 }
 
 function setDataStatus(state: 'loading' | 'ready' | 'missing' | 'error', text: string, html = false): void {
@@ -148,6 +192,20 @@ async function loadServedData(): Promise<void> {
   }
 }
 
+/** Where a model file says it was trained, and how well: the adapter named as the file names it, not the one in use here. */
+function provenance(metadata: Record<string, string>): string {
+  const trained = metadata.device ? `, trained on ${metadata.device}` : '';
+  const saved = metadata.valAccuracy ? `, ${(100 * Number(metadata.valAccuracy)).toFixed(2)}% validation accuracy when saved` : '';
+  return `${trained}${saved}`;
+}
+
+/** What runs a loaded model in this page: validation on the adapter in use, drawings on the CPU reference in the worker. */
+function runsHere(): string {
+  if (!gpuChecked) return '';
+  if (!gpuInUse) return ' Here it runs on the CPU reference (no WebGPU in this browser).';
+  return ` Here it runs on GPU: ${gpuInUse} (validation) and the CPU reference (your drawings).`;
+}
+
 function modelNote(): string {
   if (!model) return '';
   if (model.from === 'file') return `model from ${model.fileName}`;
@@ -155,8 +213,8 @@ function modelNote(): string {
 }
 
 /** The drawing, when there is one and a model to classify it; otherwise null, and the views say what is missing. */
-function drawingToClassify(): Uint8Array | null {
-  if (!digit) {
+function drawingToClassify(): Drawing | null {
+  if (!drawing.pixels) {
     prediction.clear(model ? 'Draw a digit in the box.' : 'Train or load a model, then draw.');
     featureMaps.clear('Feature maps of your drawing (convolutional networks): draw a digit.');
     return null;
@@ -166,14 +224,14 @@ function drawingToClassify(): Uint8Array | null {
     featureMaps.clear('Feature maps of your drawing: train or load a convolutional network.');
     return null;
   }
-  return digit;
+  return drawing;
 }
 
 const classification = new LatestRequest(() => {
-  const pixels = drawingToClassify();
-  if (!pixels) return false;
+  const current = drawingToClassify();
+  if (!current?.pixels) return false;
   $('prediction').setAttribute('aria-busy', 'true');
-  trainer.send({ type: 'classify', pixels });
+  trainer.send({ type: 'classify', pixels: current.pixels, drawing: current.version });
   return true;
 });
 
@@ -181,6 +239,21 @@ const classification = new LatestRequest(() => {
 function classify(): void {
   // What is missing shows at once, not after the classification out answers.
   if (drawingToClassify()) classification.request();
+}
+
+/**
+ * The answer for the drawing on the pad; the first answer for each drawing is its
+ * input-to-prediction latency (a performance measure, and data-latency-ms on #prediction).
+ */
+function showPrediction(outputs: ClassOutputs): void {
+  prediction.show(outputs, modelNote());
+  featureMaps.show(outputs.features);
+  const el = $('prediction');
+  el.dataset.drawing = String(drawing.version);
+  if (measuredDrawing === drawing.version) return;
+  measuredDrawing = drawing.version;
+  const latency = performance.measure('input-to-prediction', { start: drawing.inputTime, detail: { drawing: drawing.version } });
+  el.dataset.latencyMs = latency.duration.toFixed(1);
 }
 
 function classified(): void {
@@ -192,6 +265,7 @@ function onTrainerMessage(m: FromWorker): void {
   switch (m.type) {
     case 'gpu':
       gpuChecked = true;
+      gpuInUse = adapterName(m.adapter);
       renderAdapter($('adapter-info'), m.adapter);
       startPlayground();
       break;
@@ -234,13 +308,12 @@ function onTrainerMessage(m: FromWorker): void {
       if (racing) compareView.state('gpu', m.state);
       break;
     case 'inspection':
-      inside.show(m.inspection, modelNote().replace(/^./, (c) => c.toUpperCase()));
+      inside.show(m.inspection, modelNote().replace(/^./, (c) => c.toUpperCase()), classLabels.named ? classLabels.labels : []);
       break;
     case 'outputs':
-      if (digit) {
-        prediction.show(m.outputs, modelNote());
-        featureMaps.show(m.outputs.features);
-      }
+      // An answer for an older drawing is dropped: the request for the current one follows it.
+      // So is one from the model before a run on other classes started.
+      if (drawing.pixels && m.drawing === drawing.version && m.outputs.values.length === classLabels.labels.length) showPrediction(m.outputs);
       classified();
       break;
     case 'playground':
@@ -256,10 +329,10 @@ function onTrainerMessage(m: FromWorker): void {
       break;
     case 'loaded': {
       model = { from: 'file', fileName: m.fileName };
-      const saved = m.metadata.valAccuracy ? `, ${(100 * Number(m.metadata.valAccuracy)).toFixed(2)}% validation accuracy when saved` : '';
-      const by = m.metadata.device ? ` on ${m.metadata.device}` : '';
+      const file = fileClassLabels(m.spec, m.metadata);
+      useClassLabels(file.labels, file.named);
       const network = `${architectureText(m.spec)} ${m.spec.activation}, ${m.spec.loss} loss`;
-      setModelStatus(`Loaded ${m.fileName}: ${network}${by}${saved}.`);
+      setModelStatus(`Loaded ${m.fileName}: ${network}${provenance(m.metadata)}.${runsHere()}`);
       $('model-status').dataset.savedAccuracy = m.metadata.valAccuracy ?? '';
       // The form and the Training card describe the loaded model now, not the previous one.
       const { spec } = m;
@@ -339,6 +412,7 @@ function start(): void {
     return;
   }
   const { setup, compare } = read;
+  useClassLabels(digitLabels(classCount(setup.config.model)), false);
   const train = setup.limit ?? (dataSummary ? dataSummary.train - setup.validation : 0);
   racing = compare;
   $('compare').hidden = !compare;
@@ -356,6 +430,28 @@ function start(): void {
   refreshControls();
 }
 
+/** A run on the user's own drawings, in the training worker, on the GPU when there is one. */
+function trainOwnClasses(classNames: string[], examples: OwnExample[], epochs: number): void {
+  useClassLabels(classNames, true);
+  racing = false;
+  $('compare').hidden = true;
+  const { train } = ownClassSplits(classNames.length, examples);
+  const { batch } = ownClassConfig(classNames.length, train.count, epochs);
+  const device = gpuInUse ? 'gpu' : 'cpu';
+  panel.reset(epochs);
+  charts.reset(Math.max(1, Math.floor(train.count / batch)), epochs, [
+    ['main', { label: device === 'gpu' ? 'GPU' : 'CPU reference', color: device === 'gpu' ? RUN_COLORS.gpu : RUN_COLORS.cpu }],
+  ]);
+  runState = 'running';
+  trainer.send({ type: 'train-own', classNames, examples, epochs, device });
+  refreshControls();
+}
+
+async function exportDrawings(classNames: string[], examples: OwnExample[]): Promise<void> {
+  const bytes = await drawingsZip(classNames, examples);
+  downloadBytes(bytes, 'wgtrain-drawings.zip');
+}
+
 function control(type: 'pause' | 'resume' | 'stop'): void {
   if (isActive(runState)) trainer.send({ type });
   if (isActive(racerState)) racer?.send({ type });
@@ -366,15 +462,31 @@ async function loadModelFile(file: File): Promise<void> {
   trainer.send({ type: 'load', bytes: new Uint8Array(await file.arrayBuffer()), fileName: file.name, split: form.splitChoice() });
 }
 
-/** Dropped or picked files: a .safetensors file is a model, IDX files are data. */
+/** An image file onto the drawing pad, to be classified as a drawing. */
+async function openImage(file: File): Promise<void> {
+  try {
+    const bitmap = await createImageBitmap(file);
+    pad.showImage(bitmap, bitmap.width, bitmap.height);
+    bitmap.close();
+  } catch (e) {
+    prediction.clear(`Could not read ${file.name} as an image: ${(e as Error).message}`);
+  }
+}
+
+/** Dropped or picked files: a .safetensors file is a model, IDX files are data, an image is a drawing to classify. */
 async function takeFiles(files: File[]): Promise<void> {
+  const image = files.find((f) => f.type.startsWith('image/'));
+  if (image) {
+    await openImage(image);
+    if (files.length === 1) return;
+  }
   const modelFile = files.find((f) => f.name.endsWith('.safetensors'));
   if (modelFile && !active()) await loadModelFile(modelFile);
   const idx = await readIdxFiles(files);
   if (idx) {
     if (active()) setDataStatus('error', 'Stop training before loading other data.');
     else useData(idx);
-  } else if (!modelFile) {
+  } else if (!modelFile && !image) {
     setDataStatus('error', `None of ${files.map((f) => f.name).join(', ')} is an IDX file (train-images-idx3-ubyte[.gz] …) or a .safetensors model.`);
   }
 }
@@ -399,12 +511,19 @@ $<HTMLInputElement>('data-files').addEventListener('change', (e) => {
 
 acceptDroppedFiles($('drop-overlay'), (files) => void takeFiles(files));
 
-const pad = new DrawPad($<HTMLCanvasElement>('draw-canvas'), $<HTMLCanvasElement>('digit-preview'), (pixels) => {
-  digit = pixels;
+const pad = new DrawPad($<HTMLCanvasElement>('draw-canvas'), $<HTMLCanvasElement>('digit-preview'), (d) => {
+  drawing = d;
+  ownClasses.drawingChanged();
   classify();
   playground.drawingChanged();
 });
 $('clear-drawing').addEventListener('click', () => pad.clear());
+$<HTMLInputElement>('image-file').addEventListener('change', (e) => {
+  const input = e.target as HTMLInputElement;
+  const file = input.files?.[0];
+  if (file) void openImage(file);
+  input.value = '';
+});
 
 refreshControls();
 void loadServedData();

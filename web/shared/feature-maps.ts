@@ -12,6 +12,10 @@ import { CpuWorkspace, forwardNetwork } from '../../src/cpu/network.ts';
 import { moduleOf } from '../../src/layers/index.ts';
 import { resolveNetwork } from '../../src/model/network.ts';
 import { inputSize, type ModelSpec, type Shape3 } from '../../src/model/spec.ts';
+import { heatmapRgba, maxAbs } from './heatmap.ts';
+
+/** Channels drawn per layer at most; wide layers show their first ones. */
+const MAX_CHANNELS = 32;
 
 /** One feature layer's output for one image. */
 export interface FeatureMap {
@@ -53,6 +57,29 @@ export function channel(map: FeatureMap, c: number): Float32Array {
   const out = new Float32Array(H * W);
   for (let p = 0; p < H * W; p++) out[p] = map.values[p * C + c];
   return out;
+}
+
+/** A feature layer as the page draws it: its first channels as RGBA images, coloured by web/shared/heatmap.ts. */
+export interface FeatureImages {
+  label: string;
+  shape: Shape3;
+  /** One per channel shown (at most MAX_CHANNELS), height × width × 4 bytes each. */
+  channels: Uint8ClampedArray<ArrayBuffer>[];
+  /** Whether the layer has negative values (drawn red and blue rather than grey). */
+  signed: boolean;
+}
+
+/**
+ * The images of a feature layer, all its channels on one scale (the layer's largest |value|).
+ * Made where the forward pass runs (the worker), so the page only puts pixels on canvases.
+ */
+export function featureImages(map: FeatureMap): FeatureImages {
+  const scale = maxAbs(map.values);
+  // ReLU maps are ≥ 0 (grey); other activations can be negative (red and blue).
+  const signed = map.values.some((v) => v < 0);
+  const shown = Math.min(map.shape.channels, MAX_CHANNELS);
+  const channels = Array.from({ length: shown }, (_, c) => heatmapRgba(channel(map, c), signed, scale));
+  return { label: map.label, shape: map.shape, channels, signed };
 }
 
 /** The first convolution layer's kernel shape, or null when the network starts with a dense layer. */

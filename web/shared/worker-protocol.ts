@@ -3,7 +3,7 @@
  * and every type they carry that the two sides share: the page builds ToWorker messages and
  * draws FromWorker ones; the worker's modules produce these payloads. The worker owns the
  * data, the trainer and the current model; the page only draws what the worker reports.
- * (FeatureMap and FilterShape are defined with the forward pass that makes them,
+ * (FeatureImages and FilterShape are defined with the forward pass that makes them,
  * web/shared/feature-maps.ts.)
  */
 import type { AdapterSummary } from '../../src/gpu/device.ts';
@@ -11,7 +11,8 @@ import type { ModelSpec } from '../../src/model/spec.ts';
 import type { AugmentConfig, TrainConfig } from '../../src/train/config.ts';
 import type { SplitChoice } from '../../src/train/split.ts';
 import type { EpochReport } from '../../src/train/trainer.ts';
-import type { FeatureMap, FilterShape } from './feature-maps.ts';
+import type { FeatureImages, FilterShape } from './feature-maps.ts';
+import type { OwnExample } from './own-classes.ts';
 
 export type Device = 'gpu' | 'cpu';
 
@@ -83,8 +84,8 @@ export interface ClassOutputs {
   /** One value per class: softmax probabilities, or the output layer's activations for the quadratic loss. */
   values: Float32Array;
   kind: 'probability' | 'activation';
-  /** The convolution and pooling layers' outputs for this image (empty for a dense network). */
-  features: FeatureMap[];
+  /** The convolution and pooling layers' outputs for this image, as images (empty for a dense network). */
+  features: FeatureImages[];
 }
 
 type PlaygroundSource = { kind: 'drawing'; pixels: Uint8Array } | { kind: 'mnist'; index: number };
@@ -151,10 +152,13 @@ export type ToWorker =
   | { type: 'open-gpu' }
   | { type: 'data'; files: [string, Uint8Array][]; name: string; source: string }
   | { type: 'train'; setup: RunSetup }
+  /** Train the own-classes network (web/shared/own-classes.ts) on the user's drawings; `examples` label into `classNames`. */
+  | { type: 'train-own'; classNames: string[]; examples: OwnExample[]; epochs: number; device: Device }
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  | { type: 'classify'; pixels: Uint8Array }
+  /** `drawing`: the pad's version number, echoed in the answer so the page can drop a stale one. */
+  | { type: 'classify'; pixels: Uint8Array; drawing: number }
   | { type: 'save' }
   | { type: 'load'; bytes: Uint8Array; fileName: string; split: SplitChoice }
   | { type: 'evaluate'; split: SplitChoice }
@@ -171,7 +175,7 @@ export type FromWorker =
   | { type: 'progress'; epoch: number; step: number; steps: number }
   | { type: 'epoch'; summary: EpochSummary }
   | { type: 'state'; state: RunState }
-  | { type: 'outputs'; outputs: ClassOutputs }
+  | { type: 'outputs'; outputs: ClassOutputs; drawing: number }
   | { type: 'saved'; bytes: Uint8Array; fileName: string }
   | { type: 'loaded'; fileName: string; spec: ModelSpec; metadata: Record<string, string> }
   | { type: 'inspection'; inspection: Inspection }

@@ -22,11 +22,12 @@ import { divergence } from '../../src/train/divergence.ts';
 import { splitTraining, type SplitChoice } from '../../src/train/split.ts';
 import type { Trainer } from '../../src/train/trainer.ts';
 import { augmentPreview } from './augment-preview.ts';
-import { classifyImage } from './classify.ts';
+import { classifyImage, outputBuffers } from './classify.ts';
 import { runPlaygroundCpu } from './conv-playground.ts';
 import { runPlaygroundGpu } from './playground-gpu.ts';
 import { inspectionBuffers, inspectModel, validationDetail } from './inspection.ts';
 import { RunControl } from './run-control.ts';
+import { ownClassConfig, ownClassSplits, trainingProblem } from '../shared/own-classes.ts';
 import type {
   DataSummary, ErrorContext, FromWorker, Inspection, PlaygroundImage, PlaygroundRequest, RunSetup, ToWorker,
 } from '../shared/worker-protocol.ts';
@@ -97,10 +98,25 @@ function postInspection(spec: ModelSpec, params: Float32Array, detail: Inspectio
   post({ type: 'inspection', inspection }, inspectionBuffers(inspection));
 }
 
-async function train(setup: RunSetup): Promise<void> {
-  const { config, device } = setup;
+/** A run on the loaded data set, split as the page's fields say. */
+function train(setup: RunSetup): Promise<void> {
   const d = requireData();
   const { train: trainSplit, val } = splits(d, setup);
+  return runTraining(setup, trainSplit, val, { dataset: d.name });
+}
+
+/** A run on the user's own drawings (web/shared/own-classes.ts), split as few drawings must be. */
+function trainOwn(m: Extract<ToWorker, { type: 'train-own' }>): Promise<void> {
+  const problem = trainingProblem(m.classNames, m.examples);
+  if (problem) throw new Error(problem);
+  const { train: trainSplit, val } = ownClassSplits(m.classNames.length, m.examples);
+  const config = ownClassConfig(m.classNames.length, trainSplit.count, m.epochs);
+  const setup = { config, device: m.device, inspect: true };
+  return runTraining(setup, trainSplit, val, { dataset: 'drawings made in the page', classes: JSON.stringify(m.classNames) });
+}
+
+async function runTraining(setup: Pick<RunSetup, 'config' | 'device' | 'inspect'>, trainSplit: Split, val: Split, notes: Record<string, string>): Promise<void> {
+  const { config, device } = setup;
   validateConfig(config, trainSplit.rows * trainSplit.cols, trainSplit.classes, trainSplit.count, { rows: trainSplit.rows, cols: trainSplit.cols });
   const control = new RunControl((state) => post({ type: 'state', state }));
   run = control;
@@ -108,7 +124,7 @@ async function train(setup: RunSetup): Promise<void> {
   try {
     trainer = await openTrainer(device, config, trainSplit, val);
     const stepsPerEpoch = Math.floor(trainSplit.count / config.batch);
-    model = { spec: config.model, params: await trainer.getParams(), state: await trainer.getLayerState(), notes: {} };
+    model = { spec: config.model, params: await trainer.getParams(), state: await trainer.getLayerState(), notes: { ...notes } };
     post({
       type: 'started', description: trainer.description, device, train: trainSplit.count, val: val.count, stepsPerEpoch,
       epochs: config.epochs, spec: config.model,
@@ -124,7 +140,7 @@ async function train(setup: RunSetup): Promise<void> {
       model = {
         spec: config.model, params, state: await trainer.getLayerState(),
         notes: {
-          epochs: String(epoch), valAccuracy: r.val.accuracy.toFixed(4), dataset: d.name, device: trainer.description,
+          ...notes, epochs: String(epoch), valAccuracy: r.val.accuracy.toFixed(4), device: trainer.description,
           ...(config.augment ? { augment: JSON.stringify(config.augment) } : {}),
         },
       };
@@ -218,6 +234,9 @@ async function handle(m: ToWorker): Promise<void> {
     case 'train':
       refuseWhileTraining('start another run');
       return train(m.setup);
+    case 'train-own':
+      refuseWhileTraining('start another run');
+      return trainOwn(m);
     case 'pause':
       return run?.pause();
     case 'resume':
@@ -226,7 +245,8 @@ async function handle(m: ToWorker): Promise<void> {
       return run?.stop();
     case 'classify': {
       if (!model) throw new Error('There is no model yet: train one or load one.');
-      post({ type: 'outputs', outputs: classifyImage(model.spec, model.params, m.pixels, model.state) });
+      const outputs = classifyImage(model.spec, model.params, m.pixels, model.state);
+      post({ type: 'outputs', outputs, drawing: m.drawing }, outputBuffers(outputs));
       return;
     }
     case 'save': {
@@ -281,7 +301,7 @@ async function playground(request: PlaygroundRequest): Promise<void> {
 }
 
 const CONTEXT: Record<ToWorker['type'], ErrorContext> = {
-  'open-gpu': 'gpu', data: 'data', train: 'train', pause: 'train', resume: 'train', stop: 'train', classify: 'classify',
+  'open-gpu': 'gpu', data: 'data', train: 'train', 'train-own': 'train', pause: 'train', resume: 'train', stop: 'train', classify: 'classify',
   save: 'model', load: 'model', evaluate: 'model', playground: 'playground', 'augment-preview': 'augment-preview',
 };
 

@@ -98,4 +98,42 @@ describe('preprocessDigit', () => {
     const rgba = new Uint8ClampedArray([255, 255, 255, 255, 0, 0, 0, 255, 51, 51, 51, 255]);
     expect(inkFromRgba(rgba, 3, 1)).toEqual(Float32Array.of(1, 0, 0.2));
   });
+
+  it('resamples as the dense area-averaging product Wy · ink · Wxᵀ does, for drawings larger and smaller than the 20×20 box', () => {
+    // The dense definition, one weight per source and output pixel pair (what the sparse loops must equal).
+    const dense = (ink: Float32Array, width: number, height: number): Uint8Array => {
+      const b = inkBox(ink, width, height)!;
+      const [w, h] = [b.x1 - b.x0, b.y1 - b.y0];
+      const scale = 20 / Math.max(w, h);
+      const c = centreOfMass(ink, width, height);
+      const weight = (t: number, i: number, offset: number) => {
+        const lo = offset + scale * i;
+        return Math.max(0, Math.min(lo + scale, t + 1) - Math.max(lo, t));
+      };
+      const [ox, oy] = [14 - scale * (c.x - b.x0), 14 - scale * (c.y - b.y0)];
+      const out = new Uint8Array(MNIST_SIDE * MNIST_SIDE);
+      for (let ty = 0; ty < MNIST_SIDE; ty++) {
+        for (let tx = 0; tx < MNIST_SIDE; tx++) {
+          let s = 0;
+          for (let i = 0; i < h; i++) {
+            for (let x = 0; x < w; x++) s += weight(ty, i, oy) * ink[(b.y0 + i) * width + b.x0 + x] * weight(tx, x, ox);
+          }
+          out[ty * MNIST_SIDE + tx] = Math.round(255 * Math.min(1, s));
+        }
+      }
+      return out;
+    };
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const [side, x0, y0, w, h] of [[280, 37, 52, 170, 201], [60, 20, 21, 9, 13], [40, 3, 5, 31, 6]]) {
+      const ink = new Float32Array(side * side);
+      for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) ink[y * side + x] = random() < 0.4 ? random() : 0;
+      const got = preprocessDigit(ink, side, side)!;
+      const want = dense(ink, side, side);
+      const worst = Math.max(...got.map((v, i) => Math.abs(v - want[i])));
+      // Summation order differs; a value on a rounding boundary may move by one grey level.
+      expect(worst, `${w}×${h} on ${side}×${side}`).toBeLessThanOrEqual(1);
+      expect(got.reduce((a, v) => a + v, 0)).toBeGreaterThan(0);
+    }
+  });
 });

@@ -14,7 +14,8 @@ import { denseNetwork, parseNetwork } from '../../../src/model/arch.ts';
 import { type ModelSpec } from '../../../src/model/spec.ts';
 import { PRESETS } from '../../../src/train/config.ts';
 import { classifyImage } from '../../../web/worker/classify.ts';
-import { channel, filterImage, firstFilterShape, forwardImage } from '../../../web/shared/feature-maps.ts';
+import { channel, featureImages, filterImage, firstFilterShape, forwardImage } from '../../../web/shared/feature-maps.ts';
+import { heatmapRgba, maxAbs } from '../../../web/shared/heatmap.ts';
 import { inspectModel } from '../../../web/worker/inspection.ts';
 import { expectClose } from '../../helpers/compare.ts';
 import { syntheticSplit } from '../../helpers/splits.ts';
@@ -100,5 +101,15 @@ describe('first-layer filters', () => {
   it('are absent for a dense network', () => {
     expect(firstFilterShape(PRESETS.lecun.model)).toBeNull();
     expect(inspectModel(PRESETS.lecun.model, new Float32Array(paramLayout(PRESETS.lecun.model).total), 28, 28, null).filters).toBeNull();
+  });
+
+  it('colours a layer’s channels on one scale, its first 32 at most (what the worker sends the page)', () => {
+    const shape = { channels: 40, height: 3, width: 2 };
+    const values = Float32Array.from({ length: 40 * 6 }, (_, i) => ((i * 37) % 11) - 2);
+    const images = featureImages({ label: 'conv 1', shape, values });
+    expect(images.channels).toHaveLength(32);
+    expect(images.signed).toBe(true);
+    const scale = maxAbs(values);
+    for (const c of [0, 5, 31]) expect(images.channels[c]).toEqual(heatmapRgba(channel({ label: '', shape, values }, c), true, scale));
   });
 });

@@ -1,6 +1,6 @@
-/** Values as pixels (web/page/heatmap.ts): grey for maps ≥ 0, red and blue for signed ones, each scaled by its largest |value|. */
+/** Values as pixels (web/shared/heatmap.ts): grey for maps ≥ 0, red and blue for signed ones, each scaled by its largest |value|. */
 import { describe, expect, it } from 'vitest';
-import { colour, heatmapRgba, maxAbs } from '../../../web/page/heatmap.ts';
+import { colour, heatmapRgba, maxAbs } from '../../../web/shared/heatmap.ts';
 
 describe('heatmap', () => {
   it('draws non-negative maps black (0) to white (the largest value), clamping negatives to black', () => {
