@@ -78,7 +78,14 @@ deviceOptions(
       .option('--eps <eps>', "Adam's ε (default 1e-8)")
       .option('--weight-decay <wd>', "AdamW's decoupled weight decay, weights only (default 0.01; replaces --l2)")
       .option('--dropout <p>', 'drop each hidden dense unit with probability p while training (inverted dropout; ReLU layers)')
-      .option('--seed <n>', 'seed for initialisation and shuffling'),
+      .option('--augment <kinds>', 'transform each training image at random each epoch: affine, elastic, affine,elastic or none (validation and test images never)')
+      .option('--rotate <deg>', 'affine: rotation drawn in ±deg degrees (default 12)')
+      .option('--scale <frac>', 'affine: scale drawn in 1 ± frac (default 0.1)')
+      .option('--shear <deg>', 'affine: shear drawn in ±deg degrees (default 8)')
+      .option('--shift <px>', 'affine: shift in x and y drawn in ±px pixels (default 2)')
+      .option('--elastic-sigma <s>', "elastic: the Gaussian's σ in pixels that smooths the random field (default 4)")
+      .option('--elastic-alpha <a>', "elastic: the field's scale α in pixels (default 34)")
+      .option('--seed <n>', 'seed for initialisation, shuffling, dropout and augmentation'),
     'train',
   ),
   'train',

@@ -6,7 +6,10 @@
 import { parseNetwork } from '../model/arch.ts';
 import { ACTIVATIONS, INITS, LOSSES, type Activation, type Init, type Loss, type ModelSpec } from '../model/spec.ts';
 import { formatSetting, runDifferences, type Checkpoint } from '../train/checkpoint.ts';
-import { isAdam, OPTIMIZERS, PRESETS, SCHEDULES, type OptimizerName, type PresetName, type ScheduleName, type TrainConfig } from '../train/config.ts';
+import {
+  AFFINE_DEFAULTS, ELASTIC_DEFAULTS, isAdam, OPTIMIZERS, PRESETS, SCHEDULES, type AugmentConfig, type OptimizerName, type PresetName, type ScheduleName,
+  type TrainConfig,
+} from '../train/config.ts';
 
 export interface TrainFlags {
   preset?: string;
@@ -30,7 +33,52 @@ export interface TrainFlags {
   beta2?: string;
   eps?: string;
   dropout?: string;
+  augment?: string;
+  rotate?: string;
+  scale?: string;
+  shear?: string;
+  shift?: string;
+  elasticSigma?: string;
+  elasticAlpha?: string;
   seed?: string;
+}
+
+const AFFINE_FLAGS = [['rotate', '--rotate'], ['scale', '--scale'], ['shear', '--shear'], ['shift', '--shift']] as const;
+const ELASTIC_FLAGS = [['elasticSigma', '--elastic-sigma', 'sigma'], ['elasticAlpha', '--elastic-alpha', 'alpha']] as const;
+
+/**
+ * --augment KINDS (affine, elastic, both as affine,elastic, or none) and the ranges: each
+ * kind starts from `base`'s ranges (a resumed run's) or the defaults, and its options
+ * override them. Without --augment, `base`'s augmentation stays. A range for a kind the run
+ * does not use is refused.
+ */
+function augmentFromFlags(f: TrainFlags, base: AugmentConfig | undefined): AugmentConfig | undefined {
+  let kinds: Set<string>;
+  if (f.augment !== undefined) {
+    const list = f.augment.split(',').map((s) => s.trim());
+    for (const k of list) oneOf('augmentation', k, ['affine', 'elastic', 'none']);
+    if (list.includes('none') && list.length > 1) throw new Error(`--augment ${f.augment}: "none" cannot be combined with other kinds.`);
+    kinds = new Set(list.filter((k) => k !== 'none'));
+  } else kinds = new Set(Object.keys(base ?? {}));
+  const given = (flags: readonly (readonly string[])[]) => flags.filter(([key]) => f[key as keyof TrainFlags] !== undefined).map(([, name]) => name);
+  for (const [kind, flags] of [['affine', AFFINE_FLAGS], ['elastic', ELASTIC_FLAGS]] as const) {
+    const names = given(flags);
+    if (names.length && !kinds.has(kind)) {
+      throw new Error(`${names.join(', ')} ${names.length > 1 ? 'set' : 'sets'} the ${kind} augmentation's range, and this run does not use it: add --augment ${kind} (or affine,elastic).`);
+    }
+  }
+  const out: AugmentConfig = {};
+  if (kinds.has('affine')) {
+    const affine = { ...(base?.affine ?? AFFINE_DEFAULTS) };
+    for (const [key, name] of AFFINE_FLAGS) if (f[key] !== undefined) affine[key] = number(name, f[key]);
+    out.affine = affine;
+  }
+  if (kinds.has('elastic')) {
+    const elastic = { ...(base?.elastic ?? ELASTIC_DEFAULTS) };
+    for (const [key, name, field] of ELASTIC_FLAGS) if (f[key] !== undefined) elastic[field] = number(name, f[key]);
+    out.elastic = elastic;
+  }
+  return out.affine || out.elastic ? out : undefined;
 }
 
 function oneOf<T extends string>(what: string, value: string, allowed: readonly T[]): T {
@@ -143,6 +191,8 @@ export function configFromFlags(f: TrainFlags, base: TrainConfig = PRESETS.lecun
   if (optimizer !== 'momentum' && optimizer !== undefined && f.momentum === undefined) config.momentum = 0;
   const dropout = f.dropout !== undefined ? number('--dropout', f.dropout) : preset.dropout;
   if (dropout !== undefined) config.dropout = dropout;
+  const augment = augmentFromFlags(f, preset.augment);
+  if (augment) config.augment = augment;
   return config;
 }
 
@@ -158,6 +208,7 @@ const OPTION_OF: Record<string, keyof TrainFlags> = {
   warmup: 'warmup',
   lrMin: 'lrMin',
   weightDecay: 'weightDecay',
+  augment: 'augment',
   'model.activation': 'activation',
   'model.loss': 'loss',
   'model.outputActivation': 'outputActivation',

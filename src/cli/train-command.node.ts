@@ -8,7 +8,7 @@ import { architectureText, describeModel } from '../model/arch.ts';
 import { paramLayout } from '../model/layout.ts';
 import { continueSchedule, dataDifferences, firstBadValue, restoreCheckpoint, scheduleEntry, takeCheckpoint, type BadValue, type Checkpoint, type ScheduleEntry } from '../train/checkpoint.ts';
 import { CHECKPOINT_FILE, dataIdentity, describeCheckpoint, lockCheckpointFolder, readCheckpoint, writeCheckpoint, type FolderLock } from '../train/checkpoint.node.ts';
-import { adamParams, isAdam, optimizerOf, trainingNote, validateConfig, weightDecayOf, type TrainConfig } from '../train/config.ts';
+import { adamParams, augmentText, isAdam, optimizerOf, trainingNote, validateConfig, weightDecayOf, type TrainConfig } from '../train/config.ts';
 import { scheduleText } from '../train/schedule.ts';
 import { divergence } from '../train/divergence.ts';
 import { removeStaleTemps } from '../util/atomic-file.node.ts';
@@ -216,6 +216,8 @@ async function runTraining(
   log(`wgtrain: ${describeModel(config.model)}`);
   for (const line of dataLines(dataset, train.count, val.count)) log(`  ${line}`);
   log(`  batch ${config.batch}, ${scheduleText(config)}, L2 ${config.l2}, ${optimizerText(config)}, ${config.epochs} epochs, seed ${config.seed}`);
+  const augmentation = augmentText(config);
+  if (augmentation) log(`  ${augmentation} (training images only)`);
   log(`  ${trainer.description}`);
   if (json) {
     emit({
@@ -233,6 +235,7 @@ async function runTraining(
       : '';
   const notes = (epochs: string) => ({
     epochs, dataset: dataset.name, dataSource: dataset.source, device: trainer.description, training: trainingNote(config),
+    ...(config.augment ? { augment: JSON.stringify(config.augment) } : {}),
   });
   /** The parameters, refused (nothing written) when a value is not finite. */
   const soundParams = async (epoch: number): Promise<Float32Array> => {

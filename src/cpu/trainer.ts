@@ -8,11 +8,12 @@ import { initParams } from '../model/init.ts';
 import { resolveNetwork, type ResolvedNetwork } from '../model/network.ts';
 import { permutation, type Rng } from '../model/rng.ts';
 import { classCount } from '../model/spec.ts';
-import { adamParams, dropoutSeed, isAdam, optimizerOf, optimizerStateCopies, weightDecayOf, type TrainConfig } from '../train/config.ts';
+import { adamParams, augmentParams, dropoutSeed, isAdam, optimizerOf, optimizerStateCopies, weightDecayOf, type TrainConfig } from '../train/config.ts';
 import { epochRates } from '../train/schedule.ts';
 import {
   shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
 } from '../train/trainer.ts';
+import { augmentBatch, imageShape, type AugmentParams, type ImageShape } from './augment.ts';
 import { gatherBatch } from './gather.ts';
 import { evaluateRows, quadraticCost, softmaxCrossEntropy, type BatchStats } from './loss.ts';
 import { backwardNetwork, CpuWorkspace, forwardNetwork, type DropoutStep } from './network.ts';
@@ -38,6 +39,8 @@ export class CpuTrainer implements Trainer {
   private perm: Uint32Array;
   private ws: CpuWorkspace;
   private epochsDone = 0;
+  /** The training gather's augmentation, its images' shape and the elastic field's scratch; null: none. */
+  private augment: { params: AugmentParams; shape: ImageShape; scratch: { tmp: Float32Array; field: Float32Array } } | null;
 
   constructor(readonly config: TrainConfig, readonly train: Split, readonly val: Split) {
     const { params, layout } = initParams(config.model, config.seed);
@@ -52,6 +55,10 @@ export class CpuTrainer implements Trainer {
     this.perm = new Uint32Array(train.count);
     this.steps = Math.floor(train.count / config.batch);
     this.ws = new CpuWorkspace(this.net, config.batch, true);
+    const augment = augmentParams(config, this.steps);
+    const shape = imageShape(train);
+    const fieldFloats = config.batch * shape.H * shape.W * 2;
+    this.augment = augment && { params: augment, shape, scratch: { tmp: new Float32Array(fieldFloats), field: new Float32Array(fieldFloats) } };
   }
 
   get epoch(): number {
@@ -90,7 +97,9 @@ export class CpuTrainer implements Trainer {
   step(start: number, lr: number): BatchStats {
     const ws = this.ws;
     const P = this.train.rows * this.train.cols;
-    gatherBatch(ws.x, ws.y, this.train.images, this.train.labels, this.perm, start, ws.B, P);
+    const a = this.augment;
+    if (a) augmentBatch(ws.x, ws.y, this.train.images, this.train.labels, this.perm, start, ws.B, a.shape, a.params, this.epochsDone + 1, a.scratch);
+    else gatherBatch(ws.x, ws.y, this.train.images, this.train.labels, this.perm, start, ws.B, P);
     const t = this.epochsDone * this.steps + Math.floor(start / ws.B) + 1;
     const drop = this.dropout(t);
     forwardNetwork(ws, this.params, drop, this.state);

@@ -1,7 +1,7 @@
 /**
  * Every decision about how a trainer's step runs, made once before anything is built (as
  * tfjs's BatchMatMul_impl picks the program first and only then builds it): the matmul
- * variant, whether the first layer reads bytes, whether plain SGD is fused into the weight
+ * variant, whether the first layer reads bytes (not when the gather augments), whether plain SGD is fused into the weight
  * gradients, whether the output layer runs as one kernel, chunk sizes. The step builders
  * (step.ts) follow the plan and choose nothing themselves. Splits of k are the tuner's, per
  * matmul shape, when the variant is 'auto'.
@@ -24,6 +24,11 @@ export interface StepPlan {
    * the loads of the two largest matmuls, where the first layer is dense and vec4 fits it.
    */
   bytesInput: boolean;
+  /**
+   * The training gather transforms each image (augment_gather: TrainConfig.augment); its
+   * batch is floats, so layer 1 never reads bytes then. Evaluation gathers plainly.
+   */
+  augment: boolean;
   /**
    * Plain SGD applied inside each weight-gradient matmul; no gradients stored. Only where η
    * is constant within each epoch (the step schedule without warm-up): the fused paths read
@@ -64,7 +69,9 @@ export async function planStep(
   const first = net.layers[0];
   const out = net.layers[net.layers.length - 1];
   const [C, OC] = [shapeSize(first.in), shapeSize(first.out)];
+  const augment = Boolean(config.augment?.affine || config.augment?.elastic);
   const bytesInput =
+    !augment &&
     first.layer.type === 'dense' &&
     (variant.variant === 'auto' ? Boolean(await variant.planner?.byteInput(B, C, OC)) : byteInputFits(variant.variant, B, C, OC));
   // output_layer reads its input as floats: not a byte batch (a network of one dense layer).
@@ -78,6 +85,7 @@ export async function planStep(
   return {
     variant,
     bytesInput,
+    augment,
     fuseUpdate: (request.fuseUpdate ?? true) && optimizerOf(config) === 'sgd' && constantWithinEpochs(config),
     fuseOutput,
     statsRows: fuseOutput ? B : 1,

@@ -11,6 +11,8 @@ import { dropoutSeed, isAdam, optimizerOf, type TrainConfig } from '../train/con
 import type { StepPlan } from './step-plan.ts';
 import type { GpuWorkspace } from './workspace.ts';
 import type { Dispatch } from './dispatch.ts';
+import type { AugmentParams, ImageShape } from '../cpu/augment.ts';
+import { augmentBatch } from './ops/augment.ts';
 import { dropout } from './ops/dropout.ts';
 import { gatherBatch } from './ops/gather.ts';
 import { quadraticCost, softmaxCrossEntropy } from './ops/loss.ts';
@@ -41,6 +43,8 @@ export interface GatherSource {
   indices: GPUBuffer;
   /** Pixels per image. */
   P: number;
+  /** The training split's augmentation (the plan's `augment`), with its images' shape; absent: a plain gather. */
+  augment?: { params: AugmentParams; shape: ImageShape };
 }
 
 const dropoutP = (config: TrainConfig) => config.dropout ?? 0;
@@ -53,6 +57,11 @@ function dropoutOf(s: StepState, ws: GpuWorkspace, r: ResolvedLayer, x: GPUBuffe
 
 /** The mini-batch (or evaluation chunk) into ws.x and ws.y. */
 export async function gather(s: StepState, ws: GpuWorkspace, src: GatherSource, step: GPUBindGroup, tag: string): Promise<Dispatch[]> {
+  if (ws.training && s.plan.augment) {
+    if (!src.augment) throw new Error(`${tag} gather: the plan augments the training batch, but its source has no augmentation parameters.`);
+    const { params, shape } = src.augment;
+    return augmentBatch(s.k, ws.x, ws.y, src.images, src.labels, src.indices, ws.B, shape, params, s.opt, step, `${tag} augment`);
+  }
   return [await gatherBatch(s.k, ws.input, ws.y, src.images, src.labels, src.indices, ws.B, src.P, step, `${tag} gather`)];
 }
 

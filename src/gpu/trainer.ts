@@ -21,8 +21,9 @@ import { initState, type ParamLayout } from '../model/param-block.ts';
 import { resolveNetwork, type ResolvedNetwork } from '../model/network.ts';
 import { permutation, type Rng } from '../model/rng.ts';
 import { classCount, inputSize, shapeSize } from '../model/spec.ts';
-import { adamParams, optimizerStateCopies, weightDecayOf, type TrainConfig } from '../train/config.ts';
+import { adamParams, augmentParams, optimizerStateCopies, weightDecayOf, type TrainConfig } from '../train/config.ts';
 import { epochRates } from '../train/schedule.ts';
+import { imageShape } from '../cpu/augment.ts';
 import {
   foldRowStats, shuffleRng, summarizeEvaluation, summarizeSteps, type EpochReport, type Evaluation, type Trainer, type TrainerState,
 } from '../train/trainer.ts';
@@ -243,7 +244,8 @@ export class GpuTrainer implements Trainer {
     const slots = this.stepSlots('train steps', this.steps, config.batch);
     this.trainSlots = slots;
     const step = slots.bindGroup;
-    const src = this.source(this.trainData, this.perm);
+    const augment = augmentParams(config, this.steps);
+    const src = { ...this.source(this.trainData, this.perm), ...(plan.augment && augment ? { augment: { params: augment, shape: imageShape(this.train) } } : {}) };
     this.stepProgram = [
       ...(await gather(this.s, this.batch, src, step, 'train')),
       ...(await forward(this.s, this.batch, step, 'train')),

@@ -3,6 +3,7 @@
  * u32 words in the struct's field order (padding included), so an op says which field gets
  * which value and no call site counts positions. Each names the struct it fills.
  */
+import { gaussRadius, type AugmentParams, type ImageShape } from '../cpu/augment.ts';
 import { keepThreshold } from '../cpu/dropout.ts';
 import { f32Bits } from './dispatch.ts';
 
@@ -44,3 +45,16 @@ export const dropoutDims = (d: DropoutWords & { n: number }): number[] => {
 /** output_layer.wgsl `Dims { B, C, K, S, CS, G, seed, layer, threshold, scale }` (the dropout fields 0 without dropout). */
 export const outputLayerDims = (d: { B: number; C: number; K: number; S: number; CS: number; G: number; dropout: DropoutWords | null }): number[] =>
   [d.B, d.C, d.K, d.S, d.CS, d.G, ...dropoutFields(d.dropout), 0, 0];
+
+/**
+ * lib/augment_common.wgsl `AugmentDims { B, C, H, W, seed, stepsPerEpoch, affine, elastic,
+ * rotateLo, rotateHi, scaleLo, scaleHi, shearLo, shearHi, shiftLo, shiftHi, radius, alpha }`.
+ */
+export const augmentDims = (d: ImageShape & { B: number; p: AugmentParams }): number[] => {
+  const { affine, elastic } = d.p;
+  const ranges = affine ? [affine.rotate, affine.scale, affine.shear, affine.shift].flat() : [0, 0, 1, 1, 0, 0, 0, 0];
+  return [
+    d.B, d.C, d.H, d.W, d.p.seed >>> 0, d.p.stepsPerEpoch, affine ? 1 : 0, elastic ? 1 : 0, ...ranges.map(f32Bits),
+    elastic ? gaussRadius(elastic.sigma) : 0, f32Bits(elastic?.alpha ?? 0), 0, 0,
+  ];
+};

@@ -154,6 +154,21 @@ const CONFIG_CHECKS: Record<keyof TrainConfig, (field: string, v: unknown) => vo
   warmup: (field, v) => v === undefined || isWhole(v, 0) || fail(field, v, 'a whole number of mini-batches ≥ 0'),
   lrMin: (field, v) => v === undefined || (isFinite(v) && v >= 0) || fail(field, v, 'a number ≥ 0'),
   weightDecay: (field, v) => v === undefined || (isFinite(v) && v >= 0) || fail(field, v, 'a number ≥ 0'),
+  // Absent in files written before augmentation, and in runs without it.
+  augment: (field, v) => {
+    if (v === undefined) return;
+    const a = object(field, v);
+    const numbers = (name: string, keys: string[]) => {
+      const part = a[name];
+      if (part === undefined) return;
+      const o = object(`${field}.${name}`, part);
+      for (const k of keys) if (!(isFinite(o[k]) && o[k] >= 0)) fail(`${field}.${name}.${k}`, o[k], 'a number ≥ 0');
+      for (const k of Object.keys(o)) if (!keys.includes(k)) fail(`${field}.${name}.${k}`, o[k], `only ${keys.join(', ')}`);
+    };
+    for (const k of Object.keys(a)) if (k !== 'affine' && k !== 'elastic') fail(`${field}.${k}`, a[k], 'only affine and elastic');
+    numbers('affine', ['rotate', 'scale', 'shear', 'shift']);
+    numbers('elastic', ['sigma', 'alpha']);
+  },
 };
 
 function checkConfig(value: unknown): TrainConfig {

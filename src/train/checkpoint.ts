@@ -136,6 +136,7 @@ export function runDifferences(savedConfig: TrainConfig, nowConfig: TrainConfig)
 
 /** How a setting's value reads in messages: sizes as 784-300-10, numbers and words as they are. */
 export function formatSetting(value: unknown): string {
+  if (value === undefined) return 'none'; // an optional setting left out (no augmentation)
   if (Array.isArray(value) && value.every((v) => typeof v === 'number')) return value.join('-');
   return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
 }

@@ -7,6 +7,7 @@ import { adapterName } from '../../src/gpu/device.ts';
 import { architectureText } from '../../src/model/arch.ts';
 import { classCount, type ModelSpec } from '../../src/model/spec.ts';
 import { renderAdapter } from './adapter-view.ts';
+import { AugmentView } from './augment-view.ts';
 import { CompareView } from './compare-view.ts';
 import { fetchServedMnist, readIdxFiles, SERVED_DATA_PATH, type DataFiles } from './data-source.ts';
 import { downloadBytes } from './download.ts';
@@ -47,6 +48,7 @@ const inside = new InsideView({
   misclassified: $('misclassified'), misclassifiedCaption: $('misclassified-caption'),
 });
 const featureMaps = new FeatureMapView($('feature-maps'), $('feature-maps-caption'));
+const augmentView = new AugmentView($('augment-status'), $('augment-grid'));
 const buttons = { start: $<HTMLButtonElement>('start'), pause: $<HTMLButtonElement>('pause'), resume: $<HTMLButtonElement>('resume'), stop: $<HTMLButtonElement>('stop') };
 const saveButton = $<HTMLButtonElement>('save-model');
 const modelInput = $<HTMLInputElement>('model-file');
@@ -93,6 +95,15 @@ const playground = new PlaygroundView(
   (request) => trainer.send({ type: 'playground', request }),
   () => drawing.pixels,
 );
+
+/** "What the network trains on" for the form as it is now, once the data is in; one request out at a time. */
+const augmentPreview = new LatestRequest(() => {
+  const augment = form.augment();
+  if (!dataSummary || augment === null) return false;
+  trainer.send({ type: 'augment-preview', augment, seed: form.seed(), split: form.splitChoice() });
+  return true;
+});
+form.onAugmentChange(() => augmentPreview.request());
 
 /** The playground's first run, once the data is in and the worker knows whether it has a GPU. */
 function startPlayground(): void {
@@ -273,6 +284,7 @@ function onTrainerMessage(m: FromWorker): void {
       setDataStatus('ready', describeData(m.summary));
       form.setAvailableImages(m.summary.train);
       startPlayground();
+      augmentPreview.request();
       if (model?.from === 'file' && !active()) trainer.send({ type: 'evaluate', split: form.splitChoice() });
       break;
     case 'started':
@@ -308,6 +320,10 @@ function onTrainerMessage(m: FromWorker): void {
     case 'playground':
       playground.show(m.result);
       break;
+    case 'augment-preview':
+      augmentView.show(m.preview);
+      augmentPreview.answered();
+      break;
     case 'saved':
       downloadBytes(m.bytes, m.fileName);
       setModelStatus(`Saved ${m.fileName} (${modelNote()}). \`wgtrain eval ${m.fileName}\` reads it.`);
@@ -340,6 +356,9 @@ function onTrainerMessage(m: FromWorker): void {
         classified();
       } else if (m.context === 'playground') {
         playground.fail(m.message);
+      } else if (m.context === 'augment-preview') {
+        augmentView.fail(m.message);
+        augmentPreview.answered();
       } else {
         $('adapter-info').textContent = m.message;
         gpuChecked = true;

@@ -6,15 +6,28 @@
  */
 import { architectureText, parseNetwork } from '../../src/model/arch.ts';
 import { ACTIVATIONS, INITS, LOSSES, type Activation, type Init, type Loss } from '../../src/model/spec.ts';
-import { OPTIMIZERS, optimizerOf, PRESETS, scheduleOf, SCHEDULES, type OptimizerName, type PresetName, type ScheduleName, type TrainConfig } from '../../src/train/config.ts';
+import {
+  AFFINE_DEFAULTS, ELASTIC_DEFAULTS, OPTIMIZERS, optimizerOf, PRESETS, scheduleOf, SCHEDULES, type AugmentConfig, type OptimizerName, type PresetName,
+  type ScheduleName, type TrainConfig,
+} from '../../src/train/config.ts';
 import type { SplitChoice } from '../../src/train/split.ts';
 import type { Device, RunSetup } from '../shared/worker-protocol.ts';
 
 /** Held out for validation by default, as the CLI does. */
 const DEFAULT_VALIDATION = 10000;
 
-const FIELDS = ['preset', 'arch', 'activation', 'loss', 'output', 'init', 'lr', 'schedule', 'decay', 'warmup', 'optimizer', 'momentum', 'wd', 'batch', 'epochs', 'l2', 'dropout', 'seed', 'validation', 'limit', 'device', 'compare'] as const;
+const FIELDS = [
+  'preset', 'arch', 'activation', 'loss', 'output', 'init', 'lr', 'schedule', 'decay', 'warmup', 'optimizer', 'momentum', 'wd', 'batch', 'epochs', 'l2',
+  'dropout', 'seed', 'augment', 'rotate', 'scale', 'shear', 'shift', 'sigma', 'alpha', 'validation', 'limit', 'device', 'compare',
+] as const;
 type Field = (typeof FIELDS)[number];
+
+/** The augmentation fields and what they set (the CLI's --augment, --rotate … --elastic-alpha). */
+const AUGMENT_KINDS = [['none', 'none'], ['affine', 'affine'], ['elastic', 'elastic'], ['affine,elastic', 'affine + elastic']] as const;
+const AFFINE_FIELDS = ['rotate', 'scale', 'shear', 'shift'] as const;
+const ELASTIC_FIELDS = ['sigma', 'alpha'] as const;
+/** Fields that change what "What the network trains on" shows. */
+const AUGMENT_PREVIEW_FIELDS: readonly Field[] = ['augment', ...AFFINE_FIELDS, ...ELASTIC_FIELDS, 'seed', 'validation', 'limit'];
 
 export class TrainForm {
   private gpuAvailable = true;
@@ -29,6 +42,8 @@ export class TrainForm {
     this.fillSelect('init', INITS);
     this.fillSelect('optimizer', OPTIMIZERS);
     this.fillSelect('schedule', SCHEDULES);
+    (this.form.elements.namedItem('augment') as HTMLSelectElement).replaceChildren(...AUGMENT_KINDS.map(([v, text]) => new Option(text, v)));
+    this.input('augment').addEventListener('change', () => this.updateDependentFields());
     this.applyPreset('lecun');
     this.input('validation').value = String(DEFAULT_VALIDATION);
     this.input('preset').addEventListener('change', () => this.applyPreset(this.input('preset').value as PresetName));
@@ -67,6 +82,32 @@ export class TrainForm {
     this.input('decay').disabled = this.input('schedule').value !== 'step';
     this.input('warmup').disabled = this.input('schedule').value === 'onecycle';
     this.input('compare').disabled = !this.gpuAvailable;
+    const kinds = this.input('augment').value.split(',');
+    for (const f of AFFINE_FIELDS) this.input(f).disabled = !kinds.includes('affine');
+    for (const f of ELASTIC_FIELDS) this.input(f).disabled = !kinds.includes('elastic');
+  }
+
+  /** The augmentation the form asks for (absent: none), or null while one of its fields is invalid. */
+  augment(): AugmentConfig | undefined | null {
+    const kinds = this.input('augment').value.split(',');
+    const fields = [...(kinds.includes('affine') ? AFFINE_FIELDS : []), ...(kinds.includes('elastic') ? ELASTIC_FIELDS : [])];
+    if (fields.some((f) => !this.input(f).checkValidity())) return null;
+    const num = (f: Field) => Number(this.input(f).value);
+    const out: AugmentConfig = {};
+    if (kinds.includes('affine')) out.affine = { rotate: num('rotate'), scale: num('scale'), shear: num('shear'), shift: num('shift') };
+    if (kinds.includes('elastic')) out.elastic = { sigma: num('sigma'), alpha: num('alpha') };
+    return out.affine || out.elastic ? out : undefined;
+  }
+
+  /** The seed field's value (augmentation draws from it). */
+  seed(): number {
+    return Number(this.input('seed').value);
+  }
+
+  /** Calls `listener` when a field that changes the augmentation preview changes. */
+  onAugmentChange(listener: () => void): void {
+    for (const f of AUGMENT_PREVIEW_FIELDS) this.input(f).addEventListener('input', listener);
+    this.input('augment').addEventListener('change', listener);
   }
 
   /** parseNetwork's verdict on the architecture field: its message (naming the bad token) shown under it, and the field invalid. */
@@ -95,6 +136,10 @@ export class TrainForm {
       preset: name, arch: architectureText(p.model), activation: p.model.activation, loss: p.model.loss, output: p.model.outputActivation,
       init: p.model.init, lr: String(p.lr), schedule: scheduleOf(p), decay: String(p.lrDecay), warmup: String(p.warmup ?? 0),
       optimizer: optimizerOf(p), momentum: String(p.momentum), wd: String(p.weightDecay ?? 0.01), batch: String(p.batch), epochs: String(p.epochs), l2: String(p.l2), dropout: String(p.dropout ?? 0), seed: String(p.seed),
+      augment: [p.augment?.affine && 'affine', p.augment?.elastic && 'elastic'].filter(Boolean).join(',') || 'none',
+      rotate: String((p.augment?.affine ?? AFFINE_DEFAULTS).rotate), scale: String((p.augment?.affine ?? AFFINE_DEFAULTS).scale),
+      shear: String((p.augment?.affine ?? AFFINE_DEFAULTS).shear), shift: String((p.augment?.affine ?? AFFINE_DEFAULTS).shift),
+      sigma: String((p.augment?.elastic ?? ELASTIC_DEFAULTS).sigma), alpha: String((p.augment?.elastic ?? ELASTIC_DEFAULTS).alpha),
     };
     for (const [field, value] of Object.entries(values)) this.input(field as Field).value = value;
     this.updateDependentFields();
@@ -180,6 +225,9 @@ export class TrainForm {
       batch: num('batch'), epochs: num('epochs'), l2: num('l2'), dropout: num('dropout'), seed: num('seed'),
       ...(optimizer === 'adamw' ? { weightDecay: num('wd') } : {}),
     };
+    const augment = this.augment();
+    if (augment) config.augment = augment;
+    else delete config.augment;
     const device = this.input('device').value as Device;
     return {
       setup: { config, device, ...this.splitChoice(), inspect: true },

@@ -8,7 +8,7 @@
  */
 import type { AdapterSummary } from '../../src/gpu/device.ts';
 import type { ModelSpec } from '../../src/model/spec.ts';
-import type { TrainConfig } from '../../src/train/config.ts';
+import type { AugmentConfig, TrainConfig } from '../../src/train/config.ts';
 import type { SplitChoice } from '../../src/train/split.ts';
 import type { EpochReport } from '../../src/train/trainer.ts';
 import type { FeatureImages, FilterShape } from './feature-maps.ts';
@@ -134,6 +134,18 @@ export interface PlaygroundResult {
   gpu: boolean;
 }
 
+/** "What the network trains on" (web/worker/augment-preview.ts): training images as epoch 1 augments them. */
+export interface AugmentPreview {
+  /** count images of rows × cols bytes, one after another (the first channel of each). */
+  images: Uint8Array;
+  labels: number[];
+  count: number;
+  rows: number;
+  cols: number;
+  /** False: no augmentation, the images as they are. */
+  augmented: boolean;
+}
+
 export type RunState = 'running' | 'pausing' | 'paused' | 'stopping' | 'done' | 'stopped' | 'failed';
 
 export type ToWorker =
@@ -150,9 +162,10 @@ export type ToWorker =
   | { type: 'save' }
   | { type: 'load'; bytes: Uint8Array; fileName: string; split: SplitChoice }
   | { type: 'evaluate'; split: SplitChoice }
-  | { type: 'playground'; request: PlaygroundRequest };
+  | { type: 'playground'; request: PlaygroundRequest }
+  | { type: 'augment-preview'; augment: AugmentConfig | undefined; seed: number; split: SplitChoice };
 
-export type ErrorContext = 'gpu' | 'data' | 'train' | 'model' | 'classify' | 'playground';
+export type ErrorContext = 'gpu' | 'data' | 'train' | 'model' | 'classify' | 'playground' | 'augment-preview';
 
 export type FromWorker =
   | { type: 'gpu'; adapter: AdapterSummary }
@@ -167,4 +180,5 @@ export type FromWorker =
   | { type: 'loaded'; fileName: string; spec: ModelSpec; metadata: Record<string, string> }
   | { type: 'inspection'; inspection: Inspection }
   | { type: 'playground'; result: PlaygroundResult }
+  | { type: 'augment-preview'; preview: AugmentPreview }
   | { type: 'error'; context: ErrorContext; message: string };

@@ -21,6 +21,7 @@ import { PRESETS, trainingNote, validateConfig, type TrainConfig } from '../../s
 import { divergence } from '../../src/train/divergence.ts';
 import { splitTraining, type SplitChoice } from '../../src/train/split.ts';
 import type { Trainer } from '../../src/train/trainer.ts';
+import { augmentPreview } from './augment-preview.ts';
 import { classifyImage, outputBuffers } from './classify.ts';
 import { runPlaygroundCpu } from './conv-playground.ts';
 import { runPlaygroundGpu } from './playground-gpu.ts';
@@ -138,7 +139,10 @@ async function runTraining(setup: Pick<RunSetup, 'config' | 'device' | 'inspect'
       const params = await trainer.getParams();
       model = {
         spec: config.model, params, state: await trainer.getLayerState(),
-        notes: { ...notes, epochs: String(epoch), valAccuracy: r.val.accuracy.toFixed(4), device: trainer.description, training: trainingNote(config) },
+        notes: {
+          ...notes, epochs: String(epoch), valAccuracy: r.val.accuracy.toFixed(4), device: trainer.description, training: trainingNote(config),
+          ...(config.augment ? { augment: JSON.stringify(config.augment) } : {}),
+        },
       };
       const { stepLoss } = r;
       post(
@@ -261,6 +265,11 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     case 'playground':
       return playground(m.request);
+    case 'augment-preview': {
+      const preview = augmentPreview(splits(requireData(), m.split).train, m.augment, m.seed);
+      post({ type: 'augment-preview', preview }, [preview.images.buffer as ArrayBuffer]);
+      return;
+    }
   }
 }
 
@@ -293,7 +302,7 @@ async function playground(request: PlaygroundRequest): Promise<void> {
 
 const CONTEXT: Record<ToWorker['type'], ErrorContext> = {
   'open-gpu': 'gpu', data: 'data', train: 'train', 'train-own': 'train', pause: 'train', resume: 'train', stop: 'train', classify: 'classify',
-  save: 'model', load: 'model', evaluate: 'model', playground: 'playground',
+  save: 'model', load: 'model', evaluate: 'model', playground: 'playground', 'augment-preview': 'augment-preview',
 };
 
 self.onmessage = (event: MessageEvent<ToWorker>) => {

@@ -1,0 +1,40 @@
+/** "What the network trains on": a grid of training images as the run's augmentation transforms them. */
+import type { AugmentPreview } from '../shared/worker-protocol.ts';
+
+export class AugmentView {
+  constructor(private readonly status: HTMLElement, private readonly grid: HTMLElement) {}
+
+  show(p: AugmentPreview): void {
+    this.status.classList.remove('error');
+    this.status.textContent = p.augmented
+      ? `The first ${p.count} training images as epoch 1 transforms them (each epoch draws new transforms; validation images are never transformed).`
+      : `The first ${p.count} training images, untransformed: choose an augmentation in the form to see what it does.`;
+    const size = p.rows * p.cols;
+    this.grid.replaceChildren(
+      ...Array.from({ length: p.count }, (_, i) => {
+        const figure = document.createElement('figure');
+        figure.className = 'thumb';
+        const canvas = document.createElement('canvas');
+        canvas.width = p.cols;
+        canvas.height = p.rows;
+        const image = new ImageData(p.cols, p.rows);
+        for (let q = 0; q < size; q++) {
+          const v = p.images[i * size + q];
+          image.data.set([v, v, v, 255], 4 * q);
+        }
+        canvas.getContext('2d')!.putImageData(image, 0, 0);
+        canvas.setAttribute('role', 'img');
+        canvas.setAttribute('aria-label', `training image ${i}${p.augmented ? ', transformed' : ''}, label ${p.labels[i]}`);
+        const label = document.createElement('figcaption');
+        label.textContent = String(p.labels[i]);
+        figure.append(canvas, label);
+        return figure;
+      }),
+    );
+  }
+
+  fail(message: string): void {
+    this.status.textContent = message;
+    this.status.classList.add('error');
+  }
+}
