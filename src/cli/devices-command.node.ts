@@ -28,7 +28,7 @@ export async function devicesCommand(flags: { json?: boolean; verbose?: boolean;
 /** Blank images of the preset's input size: the tuner times shapes, not data. */
 function blankSplit(pixels: number, count: number): Split {
   const side = Math.sqrt(pixels);
-  return { images: new Uint8Array(count * pixels), labels: new Uint8Array(count), count, rows: side, cols: side, classes: 10 };
+  return { images: new Uint8Array(count * pixels), labels: new Uint8Array(count), count, channels: 1, rows: side, cols: side, classes: 10 };
 }
 
 const fmt = (ms: number | undefined) => (ms === undefined ? '' : Number.isFinite(ms) ? ms.toFixed(3) : 'dropped');

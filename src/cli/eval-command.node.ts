@@ -1,5 +1,5 @@
 /** `wgtrain eval MODEL`: accuracy and confusion matrix of a saved model. */
-import { subset } from '../data/dataset.ts';
+import { imageBytes, subset } from '../data/dataset.ts';
 import { architectureText, describeModel } from '../model/arch.ts';
 import { paramLayout, stateLayout } from '../model/layout.ts';
 import { loadModel, MODEL_FORMAT, readModelSpec, type SavedModel } from '../model/model-file.ts';
@@ -85,7 +85,7 @@ async function evalOpened(modelPath: string, file: OpenedSafetensors, flags: Eva
   const config = { ...PRESETS.lecun, model: spec, batch: 1 };
   const network = `The model ${modelPath} (${describeModel(spec)})`;
   try {
-    validateConfig(config, split.rows * split.cols, split.classes, train.count, split, 'evaluate');
+    validateConfig(config, imageBytes(split), split.classes, train.count, split, 'evaluate');
   } catch (e) {
     // Only the network's fit is eval's concern; the advice on how to change it is for training.
     const problems = (e as Error).message.replace(/^Cannot train this configuration: /, '').replace(/: (start|end) the architecture with [^;.]+/g, '');

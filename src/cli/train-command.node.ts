@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
+import { imageBytes } from '../data/dataset.ts';
 import { saveModel } from '../model/model-file.ts';
 import { architectureText, describeModel } from '../model/arch.ts';
 import { paramLayout } from '../model/layout.ts';
@@ -172,7 +173,7 @@ async function runTraining(
     if (flags.checkpoint) await checkOutBesideCheckpoint(out, flags.checkpoint);
   }
   const { dataset, train, val } = await loadSplits(flags, log);
-  validateConfig(config, train.rows * train.cols, train.classes, train.count, train);
+  validateConfig(config, imageBytes(train), train.classes, train.count, train);
   const identity = dataIdentity(dataset.name, train, val);
   if (resumed) {
     const differences = dataDifferences(resumed.data, identity);
