@@ -1,5 +1,5 @@
 /** `wgtrain eval MODEL`: accuracy and confusion matrix of a saved model. */
-import { imageBytes, subset } from '../data/dataset.ts';
+import { imageBytes, subset, type Dataset } from '../data/dataset.ts';
 import { architectureText, describeModel } from '../model/arch.ts';
 import { paramLayout, stateLayout } from '../model/layout.ts';
 import { loadModel, MODEL_FORMAT, readModelSpec, type SavedModel } from '../model/model-file.ts';
@@ -49,6 +49,19 @@ function specInHeader(metadata: Record<string, string>): ModelSpec | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The names of the classes: the model's (saved from its training data) or the data's.
+ * Both named and different: the labels mean other things, refused.
+ */
+function classNames(modelPath: string, model: string[] | undefined, dataset: Dataset): string[] | undefined {
+  const data = dataset.classNames;
+  if (model && data && model.join('\n') !== data.join('\n')) {
+    const list = (n: string[]) => (n.length > 12 ? `${n.slice(0, 12).join(', ')}, …` : n.join(', '));
+    throw new Error(`The model ${modelPath} was trained on the classes ${list(model)}, but ${dataset.source} has ${list(data)}: evaluate it on data with the same classes, in the same order`);
+  }
+  return model ?? data;
 }
 
 /**
@@ -103,12 +116,13 @@ async function evalOpened(modelPath: string, file: OpenedSafetensors, flags: Eva
     const saved = model ?? readModel(modelPath, await file.readAll());
     await trainer.setParams(saved.params);
     await trainer.setLayerState(saved.state);
+    const names = classNames(modelPath, saved.classNames, dataset);
     const r = await trainer.evaluate(split);
     const matrix = confusionMatrix(r.preds, split.labels, split.classes);
     if (flags.json) {
       const result = {
         model: modelPath, dataset: dataset.name, source: dataset.source, fallback: dataset.fallback ?? null, split: which,
-        count: r.count, correct: r.correct, accuracy: r.accuracy, loss: r.loss, confusion: matrix,
+        count: r.count, correct: r.correct, accuracy: r.accuracy, loss: r.loss, classNames: names ?? null, confusion: matrix,
       };
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
@@ -116,7 +130,7 @@ async function evalOpened(modelPath: string, file: OpenedSafetensors, flags: Eva
     log(`${modelPath}: ${describeModel(spec)}`);
     if (dataset.fallback) log(`data: ${dataset.fallback}`);
     log(`${dataset.name} (${dataset.source}), ${which}: ${r.correct}/${r.count} correct, accuracy ${pct(r.accuracy)}, loss ${r.loss.toFixed(4)}`);
-    log(formatConfusion(matrix));
+    log(formatConfusion(matrix, names));
   } finally {
     trainer.destroy();
   }

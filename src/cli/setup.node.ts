@@ -3,6 +3,7 @@ import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset, Split } from '../data/dataset.ts';
+import { parseChannels, parseImageSize } from '../data/image-assembly.ts';
 import { resolveDataset } from '../data/resolve.node.ts';
 import { CpuTrainer } from '../cpu/trainer.ts';
 import { ADAPTER_CHOICES, openNodeGpu, type AdapterChoice } from '../gpu/node-gpu.node.ts';
@@ -21,6 +22,10 @@ export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 
 
 export interface DataFlags {
   data?: string;
+  /** `--channels 1|3` (image folders and CSV files). */
+  channels?: string;
+  /** `--size N` or `HxW` (image folders and CSV files). */
+  size?: string;
   validation: string;
   limit?: string;
 }
@@ -47,7 +52,8 @@ export async function loadSplits(flags: DataFlags, log: (msg: string) => void): 
   let dataset: Dataset;
   try {
     dataset = await resolveDataset({
-      data: flags.data, projectRoot: PROJECT_ROOT, log, onProgress: progress.onProgress, onFileDone: progress.onFileDone,
+      data: flags.data, channels: parseChannels(flags.channels), size: parseImageSize(flags.size),
+      projectRoot: PROJECT_ROOT, log, onProgress: progress.onProgress, onFileDone: progress.onFileDone,
     });
   } finally {
     progress.stop();

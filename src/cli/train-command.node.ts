@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { imageBytes } from '../data/dataset.ts';
-import { saveModel } from '../model/model-file.ts';
+import { classNamesNote, saveModel } from '../model/model-file.ts';
 import { architectureText, describeModel } from '../model/arch.ts';
 import { paramLayout } from '../model/layout.ts';
 import { continueSchedule, dataDifferences, firstBadValue, restoreCheckpoint, scheduleEntry, takeCheckpoint, type BadValue, type Checkpoint, type ScheduleEntry } from '../train/checkpoint.ts';
@@ -218,7 +218,7 @@ async function runTraining(
   if (json) {
     emit({
       type: 'start', config, device: trainer.kind, description: trainer.description, train: train.count, val: val.count, test: dataset.test?.count ?? null,
-      dataset: dataset.name, source: dataset.source, fallback: dataset.fallback ?? null,
+      dataset: dataset.name, source: dataset.source, fallback: dataset.fallback ?? null, classNames: dataset.classNames ?? null,
     });
   }
 
@@ -230,6 +230,7 @@ async function runTraining(
       ? ` The checkpoint after epoch ${history.length} in ${flags.checkpoint} is intact: continue it with --resume --checkpoint ${flags.checkpoint} and a smaller --lr (η at epoch 1) or --lr-decay.`
       : '';
   const notes = (epochs: string) => ({
+    ...classNamesNote(dataset.classNames),
     epochs, dataset: dataset.name, dataSource: dataset.source, device: trainer.description,
   });
   /** The parameters, refused (nothing written) when a value is not finite. */

@@ -29,6 +29,8 @@ export interface Dataset {
   fallback?: string;
   /** One name per class (label i is classNames[i]); absent: the labels' digits, "0", "1", … */
   classNames?: string[];
+  /** What holds a test set in this kind of source, for the run's header; absent: "t10k files" (IDX). */
+  testFiles?: string;
 }
 
 /** Bytes of one image: channels × rows × cols. */

@@ -1,19 +1,27 @@
-// Decides which data set a CLI run trains on: the folder the user named, or MNIST
-// in the project's data/ folder (downloaded when missing), or, offline, the
-// Fashion-MNIST copy a Debian package may have installed.
+// Decides which data set a CLI run trains on: the folder or file the user named (a folder
+// of IDX files, a folder of images by class, or a CSV file), or MNIST in the project's
+// data/ folder (downloaded when missing), or, offline, the Fashion-MNIST copy a Debian
+// package may have installed.
 
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { loadCsvDataset } from './csv.node.ts';
 import { loadIdxDataset } from './dataset.node.ts';
 import { idxFileRole, type Dataset } from './dataset.ts';
+import type { ImageSize } from './image-assembly.ts';
+import { hasSubfolders, loadImageFolder } from './image-folder.node.ts';
 import { downloadDataset, MNIST_FILES, MNIST_MIRRORS, type DownloadOptions } from './download.node.ts';
 
 /** Where the Debian package dataset-fashion-mnist puts the four standard `.gz` files. */
 const DEFAULT_FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 
 export interface ResolveOptions {
-  /** A folder with IDX files (`--data DIR`); when given nothing is downloaded. */
+  /** A folder of IDX files or of images by class, or a CSV file (`--data PATH`); when given nothing is downloaded. */
   data?: string;
+  /** `--channels`: the images' channels (image folders, CSV files). */
+  channels?: 1 | 3;
+  /** `--size`: the images' size (image folders, CSV files). */
+  size?: ImageSize;
   projectRoot: string;
   log: (msg: string) => void;
   download?: typeof downloadDataset;
@@ -25,7 +33,8 @@ export interface ResolveOptions {
 }
 
 export async function resolveDataset(opts: ResolveOptions): Promise<Dataset> {
-  if (opts.data !== undefined) return loadIdxDataset(opts.data);
+  if (opts.data !== undefined) return loadDataPath(opts.data, opts);
+  if (opts.channels !== undefined || opts.size !== undefined) throw new Error(`--channels and --size apply to --data PATH, an image folder or a CSV file`);
 
   const dir = join(opts.projectRoot, 'data', 'mnist');
   const download = opts.download ?? downloadDataset;
@@ -86,4 +95,21 @@ async function isFile(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The data set at `path`: a CSV file, a folder of IDX files, or a folder of images by class (told apart by what they hold). */
+export async function loadDataPath(path: string, opts: { channels?: 1 | 3; size?: ImageSize } = {}): Promise<Dataset> {
+  const info = await stat(path).catch(() => null);
+  if (info?.isFile()) {
+    if (!/\.csv$/i.test(path)) {
+      throw new Error(`${path} is a file, not a folder or a .csv file: pass a folder of IDX files, a folder of images by class (DIR/<class>/*.png) or a CSV file of labels and pixels`);
+    }
+    return loadCsvDataset(path, opts);
+  }
+  if (info?.isDirectory() && (await hasTrainingFiles(path))) {
+    if (opts.channels !== undefined || opts.size !== undefined) {
+      throw new Error(`--channels and --size apply to image folders and CSV files; ${path} is a folder of IDX files, whose images keep their one channel and size`);
+    }
+  } else if (info?.isDirectory() && (await hasSubfolders(path))) return loadImageFolder(path, opts);
+  return loadIdxDataset(path);
 }
