@@ -69,11 +69,12 @@ export class CsvImageParser {
       if (b === LF) this.endLine();
       else if (b === COMMA) this.endField();
       else if (b === CR) continue;
-      else if (this.firstLine) this.text += String.fromCharCode(b);
+      else if (this.firstLine || this.bad) this.text += String.fromCharCode(b);
       else if (b >= ZERO && b <= NINE) this.value = (this.value < 0 ? 0 : this.value * 10) + (b - ZERO);
       else if (b !== SPACE) {
+        // Not a number: kept whole for the error at the field's end.
         this.bad = true;
-        this.text += String.fromCharCode(b);
+        this.text = (this.value < 0 ? '' : String(this.value)) + String.fromCharCode(b);
       }
     }
   }
@@ -124,14 +125,18 @@ export class CsvImageParser {
     this.line++;
   }
 
-  /** The first line: a header when any field is not a number; else the first data row. */
+  /** The first line: a header when a field holds a letter or a quote (`label`, `"pixel0"`); else the first data row. */
   private startFrom(fields: string[]): void {
     this.firstLine = null;
     this.columns = fields.length;
     if (this.columns < 2) throw new Error(`${this.file}: the first line has ${this.columns} column; an image CSV has a label column and pixel columns`);
-    const numeric = fields.every((f) => /^\d+$/.test(f));
-    if (numeric) {
-      for (const f of fields) this.addValue(Number(f));
+    if (!fields.some((f) => /[A-Za-z_"]/.test(f))) {
+      for (const f of fields) {
+        this.bad = f !== '' && !/^\d+$/.test(f);
+        this.text = f;
+        this.addValue(f === '' || this.bad ? -1 : Number(f));
+      }
+      this.text = '';
       this.endRow();
       return;
     }

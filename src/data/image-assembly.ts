@@ -94,7 +94,7 @@ export function commonSize(sizes: readonly { file: string; rows: number; cols: n
         `pass --size ${top.rows}x${top.cols} to resize every image to the most common size (or another --size HxW)`,
     );
   }
-  return ranked[0] ?? { rows: 0, cols: 0 };
+  return { rows: ranked[0]?.rows ?? 0, cols: ranked[0]?.cols ?? 0 };
 }
 
 /** The channels of a data set: `channels` when given, else 3 when any image is in colour, else 1. */
