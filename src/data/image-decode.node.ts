@@ -50,7 +50,8 @@ export async function decodeImage(bytes: Uint8Array): Promise<Rgba> {
 /** Resizes with jimp's default resampler (two passes that average the source pixels each output pixel covers). */
 export function resizeImage(img: Rgba, rows: number, cols: number): Rgba {
   if (img.width === cols && img.height === rows) return img;
-  const j = Jimp.fromBitmap({ width: img.width, height: img.height, data: Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength) });
+  // A copy that owns its whole ArrayBuffer: fromBitmap reads a Uint8Array's (a Buffer's too) .buffer, all of it.
+  const j = Jimp.fromBitmap({ width: img.width, height: img.height, data: new Uint8Array(img.data) });
   j.resize({ w: cols, h: rows });
   const { data } = j.bitmap;
   return { width: cols, height: rows, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
