@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { channelsLast } from '../../src/data/dataset.ts';
 import { parseNetwork } from '../../src/model/arch.ts';
-import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
+import { PRESETS, validateConfig, type TrainConfig } from '../../src/train/config.ts';
 import { expectClose } from '../helpers/compare.ts';
 import { compareOneStep, LOSS_TOL, trainerPairs } from '../helpers/pair.ts';
 import { testGpu } from '../helpers/gpu.ts';
@@ -44,6 +44,22 @@ describe('three-channel input, one step GPU vs CPU', () => {
     const [rg, rc] = [await gpu.trainEpoch(), await cpu.trainEpoch()];
     expectClose('step losses', rg.stepLoss, rc.stepLoss, LOSS_TOL);
     expect(Array.from(rg.val.preds)).toEqual(Array.from(rc.val.preds));
+  });
+});
+
+describe('validateConfig on colour data', () => {
+  const image = { channels: 3, rows: 9, cols: 11 };
+  it('accepts the data\'s C×H×W and a flat input of as many values', () => {
+    expect(() => validateConfig(conv, 297, 6, 140, image)).not.toThrow();
+    expect(() => validateConfig(config('297-6'), 297, 6, 140, image)).not.toThrow();
+  });
+  it('says what to write in --arch when the shape differs', () => {
+    expect(() => validateConfig(config('1x27x11-conv5k3p1-pool2-13-6'), 297, 6, 140, image)).toThrow(
+      "the network takes 1×27×11 images but the data's are 3×9×11: start the architecture with 3x9x11",
+    );
+    expect(() => validateConfig(config('9x11-conv5k3p1-pool2-13-6'), 297, 6, 140, image)).toThrow(
+      'the network takes 99 inputs but the images have 297 values (3×9×11): start the architecture with 3x9x11',
+    );
   });
 });
 
