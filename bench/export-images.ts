@@ -5,7 +5,9 @@
  * then times reading each back with the readers `--data` uses. For the README's load times
  * and the IDX-vs-PNG training comparison.
  *
- *   node --import tsx bench/export-images.ts --data ../shared/data/mnist --png /tmp/mnist-png --csv /tmp/mnist.csv [--limit N]
+ *   node --import tsx bench/export-images.ts --data ../shared/data/mnist --png /tmp/mnist-png --csv /tmp/mnist.csv [--limit N] [--read-only]
+ *
+ * --read-only times reading an earlier export again, without writing it.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,7 +19,10 @@ import { loadImageFolder } from '../src/data/image-folder.node.ts';
 import type { Split } from '../src/data/dataset.ts';
 
 const { values } = parseArgs({
-  options: { data: { type: 'string', default: '../shared/data/mnist' }, png: { type: 'string' }, csv: { type: 'string' }, limit: { type: 'string' } },
+  options: {
+    data: { type: 'string', default: '../shared/data/mnist' }, png: { type: 'string' }, csv: { type: 'string' }, limit: { type: 'string' },
+    'read-only': { type: 'boolean', default: false },
+  },
 });
 const idx = await loadIdxDataset(values.data!);
 const train = idx.train;
@@ -32,7 +37,9 @@ function sameAsIdx(what: string, split: Split): void {
   if (!same) throw new Error(`${what} read back differs from the IDX images`);
 }
 
-if (values.png) {
+const write = !values['read-only'];
+
+if (values.png && write) {
   const t0 = performance.now();
   for (let k = 0; k < train.classes; k++) await mkdir(join(values.png, String(k)), { recursive: true });
   for (let i = 0; i < count; i++) {
@@ -42,16 +49,20 @@ if (values.png) {
     await writeFile(join(values.png, String(train.labels[i]), `${String(i).padStart(digits, '0')}.png`), png);
   }
   console.log(`wrote ${count} PNGs to ${values.png} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+if (values.png) {
   const t1 = performance.now();
   const back = await loadImageFolder(values.png);
   console.log(`read ${back.train.count} PNGs back in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   sameAsIdx('the PNG folder', back.train);
 }
 
-if (values.csv) {
+if (values.csv && write) {
   const lines = [['label', ...Array.from({ length: P }, (_, p) => `pixel${p}`)].join(',')];
   for (let i = 0; i < count; i++) lines.push([train.labels[i], ...train.images.subarray(i * P, (i + 1) * P)].join(','));
   await writeFile(values.csv, `${lines.join('\n')}\n`);
+}
+if (values.csv) {
   const t1 = performance.now();
   const back = await loadCsvDataset(values.csv);
   console.log(`read ${back.train.count} CSV rows back in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
