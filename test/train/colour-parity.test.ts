@@ -5,7 +5,9 @@
  * parameter agrees. The images arrive channel-planar (C×H×W) and both trainers read them
  * channels last (test/model/cnn-model-file.test.ts checks that order against PyTorch's).
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { dataIdentity } from '../../src/train/checkpoint.node.ts';
 import { channelsLast } from '../../src/data/dataset.ts';
 import { parseNetwork } from '../../src/model/arch.ts';
 import { PRESETS, validateConfig, type TrainConfig } from '../../src/train/config.ts';
@@ -60,6 +62,15 @@ describe('validateConfig on colour data', () => {
     expect(() => validateConfig(config('9x11-conv5k3p1-pool2-13-6'), 297, 6, 140, image)).toThrow(
       'the network takes 99 inputs but the images have 297 values (3×9×11): start the architecture with 3x9x11',
     );
+  });
+});
+
+describe('checkpoint data digests', () => {
+  it('keep a grayscale split\'s digest as it was before colour, so older checkpoints resume', () => {
+    const gray = syntheticSplit(6, 3, 3, 6, 4);
+    // The digest checkpoints written before colour hold: count, rows, cols, classes, then images and labels.
+    const before = createHash('sha256').update(new Uint8Array(new Uint32Array([6, 3, 6, 4]).buffer)).update(gray.images).update(gray.labels).digest('hex');
+    expect(dataIdentity('d', gray, gray).trainSha256).toBe(before);
   });
 });
 
