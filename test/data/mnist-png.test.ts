@@ -2,7 +2,7 @@
  * MNIST exported to a folder of PNGs by class trains exactly as from its IDX files: the
  * image folder reader gives back the same bytes in the same order (file names are the IDX
  * indices), so the same seed draws the same mini-batches and the same accuracy follows.
- * 1,200 images here; the README gives the whole 60,000 (bench/export-images.ts). Skipped,
+ * 600 images here; the README gives the whole 60,000 (bench/export-images.ts). Skipped,
  * with the reason, where the real MNIST is absent.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -19,7 +19,7 @@ import { mnistDir } from './fixtures.ts';
 import { encodeImage } from './image-fixtures.ts';
 
 const mnist = mnistDir();
-const COUNT = 1200;
+const COUNT = 600;
 let tmp: string | undefined;
 const trainers: GpuTrainer[] = [];
 afterAll(async () => {
@@ -44,9 +44,9 @@ describe.skipIf(!mnist.dir)(`MNIST as PNG files ${mnist.reason}`, () => {
     expect(png.train.labels).toEqual(idx.labels);
     expect(png.train.images).toEqual(idx.images);
 
-    const config = { ...PRESETS.lecun, epochs: 2 };
+    const config = { ...PRESETS.lecun, epochs: 2, batch: 50 };
     const run = async (split: typeof idx) => {
-      const { train, val } = holdOut(split, 200);
+      const { train, val } = holdOut(split, 100);
       const t = await GpuTrainer.create(await testGpu(), config, train, val);
       trainers.push(t);
       await t.trainEpoch();
@@ -56,6 +56,6 @@ describe.skipIf(!mnist.dir)(`MNIST as PNG files ${mnist.reason}`, () => {
     expect(fromPng.val.accuracy).toBe(fromIdx.val.accuracy);
     expect(Array.from(fromPng.val.preds)).toEqual(Array.from(fromIdx.val.preds));
     expect(fromPng.val.loss).toBe(fromIdx.val.loss);
-    expect(fromIdx.val.accuracy).toBeGreaterThan(0.6); // it learnt: 72.5% measured after 20 mini-batches
+    expect(fromIdx.val.accuracy).toBeGreaterThan(0.5); // it learnt (10% is chance): 63% measured after 20 mini-batches of 50
   }, 120_000);
 });
