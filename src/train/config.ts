@@ -145,7 +145,7 @@ export function validateConfig(
   const inputToken = image && (spatial || channels > 1) ? `${channels === 1 ? '' : `${channels}x`}${image.rows}x${image.cols}` : String(pixels);
   const dataShape = image ? `${channels}×${image.rows}×${image.cols}` : '';
   if (takes !== pixels) {
-    problems.push(`the network takes ${takes} inputs but the images have ${pixels} ${image ? `values (${dataShape})` : 'pixels'}: start the architecture with ${inputToken}`);
+    problems.push(`the network takes ${takes} inputs but the images have ${pixels} ${channels > 1 ? `values (${dataShape})` : 'pixels'}: start the architecture with ${inputToken}`);
   } else if (image && spatial && (input.height !== image.rows || input.width !== image.cols || input.channels !== channels)) {
     problems.push(
       `the network takes ${input.channels}×${input.height}×${input.width} images but the data's are ${dataShape}: start the architecture with ${inputToken}`,

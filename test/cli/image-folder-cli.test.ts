@@ -70,7 +70,7 @@ describe('wgtrain on an image folder', () => {
   it('tells a network of the wrong input what to write in --arch', async () => {
     const gray = await wgtrain('train', '--data', root, '--channels', '1', '--arch', '3x8x8-conv4k3-pool2-3', '--device', 'cpu', '--no-out', '--validation', '30');
     expect(gray.code).not.toBe(0);
-    expect(gray.stderr).toContain('the network takes 192 inputs but the images have 64 values (1×8×8): start the architecture with 8x8');
+    expect(gray.stderr).toContain('the network takes 192 inputs but the images have 64 pixels: start the architecture with 8x8');
   });
 
   it('trains on a CSV file of labels and pixels', async () => {
