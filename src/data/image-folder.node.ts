@@ -33,17 +33,6 @@ interface Sample {
 const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;
 const isImageFile = (name: string) => IMAGE_EXTENSIONS.some((e) => name.toLowerCase().endsWith(e));
 
-/** Whether `dir` looks like an image folder: it holds sub-folders (IDX folders hold files). */
-export async function hasSubfolders(dir: string): Promise<boolean> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    if (e.isDirectory()) return true;
-    if (e.isSymbolicLink() && (await stat(join(dir, e.name)).catch(() => null))?.isDirectory()) return true;
-  }
-  return false;
-}
-
 class FolderWalk {
   private seen = new Set<string>();
   constructor(readonly root: string, private realRoot: string) {}

@@ -9,7 +9,6 @@ import { loadCsvDataset } from './csv.node.ts';
 import { loadIdxDataset } from './dataset.node.ts';
 import { idxFileRole, type Dataset } from './dataset.ts';
 import type { ImageSize } from './image-assembly.ts';
-import { hasSubfolders, loadImageFolder } from './image-folder.node.ts';
 import { downloadDataset, MNIST_FILES, MNIST_MIRRORS, type DownloadOptions } from './download.node.ts';
 
 /** Where the Debian package dataset-fashion-mnist puts the four standard `.gz` files. */
@@ -110,6 +109,20 @@ export async function loadDataPath(path: string, opts: { channels?: 1 | 3; size?
     if (opts.channels !== undefined || opts.size !== undefined) {
       throw new Error(`--channels and --size apply to image folders and CSV files; ${path} is a folder of IDX files, whose images keep their one channel and size`);
     }
-  } else if (info?.isDirectory() && (await hasSubfolders(path))) return loadImageFolder(path, opts);
+  } else if (info?.isDirectory() && (await hasSubfolders(path))) {
+    // Imported here: the image decoders (jimp, libwebp) load only for runs that read images.
+    const { loadImageFolder } = await import('./image-folder.node.ts');
+    return loadImageFolder(path, opts);
+  }
   return loadIdxDataset(path);
+}
+
+/** Whether `dir` looks like an image folder: it holds sub-folders (IDX folders hold files). */
+async function hasSubfolders(dir: string): Promise<boolean> {
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.')) continue;
+    if (e.isDirectory()) return true;
+    if (e.isSymbolicLink() && (await stat(join(dir, e.name)).catch(() => null))?.isDirectory()) return true;
+  }
+  return false;
 }
