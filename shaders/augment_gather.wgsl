@@ -6,14 +6,16 @@
 //   q = p + field[b, y, x]                                (elastic; q = p without it)
 //   s = c0 + A⁻¹ (q − c0 − t),  A = R(θ) · Shear(φ) · s·I  (affine; s = q without it)
 //     θ, s, φ, t = (tx, ty) drawn uniformly in [lo, hi] from u(i, 0..4) (lib/augment_common.wgsl)
-//   x[b, c, y, x] = bilinear(images[i, c] / 255, s),  y[b] = labels[i]
+//   x[b, y, x, c] = bilinear(images[i, ·, ·, c] / 255, s),  y[b] = labels[i]
 // A⁻¹ = (1/s) · [[1, −tan φ], [0, 1]] · R(−θ), R(θ) = [[cos θ, −sin θ], [sin θ, cos θ]] in
 // image coordinates (x right, y down): a positive θ turns the image clockwise on screen.
-// Bindings: 0 images (read, u32 words of N·C·H·W bytes), 1 labels (read, u32 words of N bytes),
+// Images and batch are channels last (H, W, C), the engine's layout (Split.images is planar;
+// the trainers convert once, channelsLast in src/data/dataset.ts).
+// Bindings: 0 images (read, u32 words of N·H·W·C bytes), 1 labels (read, u32 words of N bytes),
 //           2 indices (read, u32), 3 field (read, vec2<f32> (B, H, W); unread without elastic),
-//           4 x (read_write, (B, C·H·W)), 5 y (read_write, u32 (B)), 6 opt (uniform Optimizer: t0),
+//           4 x (read_write, (B, H·W·C)), 5 y (read_write, u32 (B)), 6 opt (uniform Optimizer: t0),
 //           7 d (uniform AugmentDims); group 1: step.
-// Dispatch: flat over B·C·H·W, folded into x and y. Overrides: WG.
+// Dispatch: flat over B·H·W·C, folded into x and y. Overrides: WG.
 // #include hash
 // #include optimizer
 // #include step
@@ -34,10 +36,10 @@ fn byteAt(word: u32, byteIndex: u32) -> u32 {
   return (word >> ((byteIndex & 3u) * 8u)) & 0xffu;
 }
 
-// Pixel (row, col) of channel `base` (its first byte's index) scaled to [0, 1]; 0 outside the image.
-fn pixel(base: u32, row: i32, col: i32) -> f32 {
+// Pixel (row, col) of channel c of the image whose first byte is `base`, scaled to [0, 1]; 0 outside the image.
+fn pixel(base: u32, c: u32, row: i32, col: i32) -> f32 {
   if (row < 0 || col < 0 || row >= i32(d.H) || col >= i32(d.W)) { return 0.0; }
-  let k = base + u32(row) * d.W + u32(col);
+  let k = base + (u32(row) * d.W + u32(col)) * d.C + c;
   return f32(byteAt(images[k / 4u], k)) / 255.0;
 }
 
@@ -48,8 +50,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let P = d.C * HW;
   if (e >= d.B * P) { return; }
   let b = e / P;
-  let c = (e % P) / HW;
-  let pix = e % HW;
+  let pix = (e % P) / d.C;
+  let c = e % d.C;
   let i = indices[step.start + b];
   var q = vec2<f32>(f32(pix % d.W), f32(pix / d.W));
   if (d.elastic != 0u) { q += field[b * HW + pix]; }
@@ -72,8 +74,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let fy = q.y - y0;
   let col = i32(x0);
   let row = i32(y0);
-  let base = i * P + c * HW;
-  x[e] = (pixel(base, row, col) * (1.0 - fx) + pixel(base, row, col + 1) * fx) * (1.0 - fy) +
-    (pixel(base, row + 1, col) * (1.0 - fx) + pixel(base, row + 1, col + 1) * fx) * fy;
+  let base = i * P;
+  x[e] = (pixel(base, c, row, col) * (1.0 - fx) + pixel(base, c, row, col + 1) * fx) * (1.0 - fy) +
+    (pixel(base, c, row + 1, col) * (1.0 - fx) + pixel(base, c, row + 1, col + 1) * fx) * fy;
   if (e % P == 0u) { y[b] = byteAt(labelBytes[i / 4u], i); }
 }

@@ -1,5 +1,5 @@
 /** `wgtrain eval MODEL`: accuracy and confusion matrix of a saved model. */
-import { subset } from '../data/dataset.ts';
+import { imageBytes, subset, type Dataset } from '../data/dataset.ts';
 import { architectureText, describeModel } from '../model/arch.ts';
 import { paramLayout, stateLayout } from '../model/layout.ts';
 import { loadModel, MODEL_FORMAT, readModelSpec, type SavedModel } from '../model/model-file.ts';
@@ -52,6 +52,19 @@ function specInHeader(metadata: Record<string, string>): ModelSpec | null {
 }
 
 /**
+ * The names of the classes: the model's (saved from its training data) or the data's.
+ * Both named and different: the labels mean other things, refused.
+ */
+function classNames(modelPath: string, model: string[] | undefined, dataset: Dataset): string[] | undefined {
+  const data = dataset.classNames;
+  if (model && data && model.join('\n') !== data.join('\n')) {
+    const list = (n: string[]) => (n.length > 12 ? `${n.slice(0, 12).join(', ')}, …` : n.join(', '));
+    throw new Error(`The model ${modelPath} was trained on the classes ${list(model)}, but ${dataset.source} has ${list(data)}: evaluate it on data with the same classes, in the same order`);
+  }
+  return model ?? data;
+}
+
+/**
  * Measures a saved model. Its header is read first and the network it names checked against
  * the data and the device, so a file claiming a huge or mismatched network is refused
  * before its tensors are read.
@@ -85,7 +98,7 @@ async function evalOpened(modelPath: string, file: OpenedSafetensors, flags: Eva
   const config = { ...PRESETS.lecun, model: spec, batch: 1 };
   const network = `The model ${modelPath} (${describeModel(spec)})`;
   try {
-    validateConfig(config, split.rows * split.cols, split.classes, train.count, split, 'evaluate');
+    validateConfig(config, imageBytes(split), split.classes, train.count, split, 'evaluate');
   } catch (e) {
     // Only the network's fit is eval's concern; the advice on how to change it is for training.
     const problems = (e as Error).message.replace(/^Cannot train this configuration: /, '').replace(/: (start|end) the architecture with [^;.]+/g, '');
@@ -103,12 +116,13 @@ async function evalOpened(modelPath: string, file: OpenedSafetensors, flags: Eva
     const saved = model ?? readModel(modelPath, await file.readAll());
     await trainer.setParams(saved.params);
     await trainer.setLayerState(saved.state);
+    const names = classNames(modelPath, saved.classNames, dataset);
     const r = await trainer.evaluate(split);
     const matrix = confusionMatrix(r.preds, split.labels, split.classes);
     if (flags.json) {
       const result = {
         model: modelPath, dataset: dataset.name, source: dataset.source, fallback: dataset.fallback ?? null, split: which,
-        count: r.count, correct: r.correct, accuracy: r.accuracy, loss: r.loss, confusion: matrix,
+        count: r.count, correct: r.correct, accuracy: r.accuracy, loss: r.loss, classNames: names ?? null, confusion: matrix,
       };
       process.stdout.write(`${JSON.stringify(result)}\n`);
       return;
@@ -116,7 +130,7 @@ async function evalOpened(modelPath: string, file: OpenedSafetensors, flags: Eva
     log(`${modelPath}: ${describeModel(spec)}`);
     if (dataset.fallback) log(`data: ${dataset.fallback}`);
     log(`${dataset.name} (${dataset.source}), ${which}: ${r.correct}/${r.count} correct, accuracy ${pct(r.accuracy)}, loss ${r.loss.toFixed(4)}`);
-    log(formatConfusion(matrix));
+    log(formatConfusion(matrix, names));
   } finally {
     trainer.destroy();
   }

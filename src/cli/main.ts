@@ -16,19 +16,27 @@ const program = new Command('wgtrain')
   .showHelpAfterError();
 
 const DATA_HELP =
-  `a named data set (${CATALOG_NAMES.join(', ')}), kept in data/NAME and downloaded when missing, or a folder: IDX files ` +
-  '(train-images-idx3-ubyte[.gz] …), one EMNIST split or CIFAR-10\'s data_batch_N.bin; default data/mnist, downloaded when missing';
+  `a named data set (${CATALOG_NAMES.join(', ')}), kept in data/NAME and downloaded when missing, or a path: a folder of IDX ` +
+  'files (train-images-idx3-ubyte[.gz] …), one EMNIST split, CIFAR-10\'s data_batch_N.bin, a folder of images by class ' +
+  '(DIR/<class>/*.png|jpg|bmp|gif|webp, or DIR/train/<class>/… and DIR/test/<class>/…) or a CSV file (a label column and pixel ' +
+  'columns); default data/mnist, downloaded when missing';
+const CHANNELS_HELP = 'image folders and CSV files: 1 (grayscale) or 3 (RGB); images are converted (default: as found; CSV rows: 1)';
+const SIZE_HELP = 'image folders and CSV files: image size, N (square) or HxW; images are resized (default: the size they all have; CSV: square)';
 const VERBOSE_HELP = "also show the WebGPU implementation's (Dawn's) own warnings, e.g. about missing Vulkan drivers";
 
 /** Each command describes its options in its own terms: `eval` neither trains nor has a --limit. */
 const dataOptions = (c: Command, use: 'train' | 'eval') =>
   use === 'train'
     ? c
-        .option('--data <dir>', DATA_HELP)
+        .option('--data <path>', DATA_HELP)
+        .option('--channels <c>', CHANNELS_HELP)
+        .option('--size <size>', SIZE_HELP)
         .option('--validation <n>', 'training images held out (the last n) for validation', '10000')
         .option('--limit <n>', 'train on the first n of the remaining images only')
     : c
-        .option('--data <dir>', `${DATA_HELP}; its test set (t10k files) is used when present`)
+        .option('--data <path>', `${DATA_HELP}; its test set (t10k files, test/ folder) is used when present`)
+        .option('--channels <c>', CHANNELS_HELP)
+        .option('--size <size>', SIZE_HELP)
         .option('--validation <n>', 'without a test set: measure on the last n training images (as train held them out)', '10000');
 
 const deviceOptions = (c: Command, use: 'train' | 'eval') =>

@@ -1,19 +1,22 @@
 /** Formatting results for people: the run's header, epoch lines, summaries, confusion matrices. */
-import type { Dataset } from '../data/dataset.ts';
+import { className, type Dataset } from '../data/dataset.ts';
 import type { EpochReport } from '../train/trainer.ts';
 import { percentText, type TimeToAccuracy } from '../train/time-to-accuracy.ts';
 
 export const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
-/** Which data a run uses, said where it is read: the folder, any fallback, the test set or its absence. */
-export function dataLines(dataset: Pick<Dataset, 'name' | 'source' | 'fallback' | 'test'>, train: number, val: number): string[] {
+/** Which data a run uses, said where it is read: the folder, any fallback, the classes' names, the test set or its absence. */
+export function dataLines(dataset: Pick<Dataset, 'name' | 'source' | 'fallback' | 'test' | 'classNames' | 'testFiles'>, train: number, val: number): string[] {
   const n = (x: number) => x.toLocaleString('en-US');
+  const names = dataset.classNames;
+  const testFiles = dataset.testFiles ?? 't10k files';
   return [
     `data ${dataset.name} (${dataset.source}): ${n(train)} training, ${n(val)} validation images`,
     ...(dataset.fallback ? [`data: ${dataset.fallback}`] : []),
+    ...(names ? [`classes: ${names.length <= 20 ? names.join(', ') : `${names.slice(0, 20).join(', ')} and ${names.length - 20} more`}`] : []),
     dataset.test
-      ? `test set: ${n(dataset.test.count)} images (t10k files), measured once training ends`
-      : `no test set (t10k files) in ${dataset.source}: accuracy is reported on the validation split`,
+      ? `test set: ${n(dataset.test.count)} images (${testFiles}), measured once training ends`
+      : `no test set (${testFiles}) in ${dataset.source}: accuracy is reported on the validation split`,
   ];
 }
 
@@ -47,12 +50,18 @@ export function timeToAccuracyJson(times: TimeToAccuracy[]): { timeToAccuracy: R
   };
 }
 
-export function formatConfusion(m: number[][]): string {
-  const w = Math.max(5, ...m.flat().map((n) => String(n).length + 1));
-  const head = 'true\\pred'.padEnd(10) + m.map((_, k) => String(k).padStart(w)).join('') + '   recall';
+/** Longest class name a confusion matrix's column heads show (rows show them whole). */
+const HEAD_CHARS = 8;
+
+/** Rows the true class, columns the predicted one, each named (`names`, else the digits). */
+export function formatConfusion(m: number[][], names?: readonly string[]): string {
+  const label = (k: number) => className(names, k);
+  const w = Math.max(5, ...m.flat().map((n) => String(n).length + 1), ...m.map((_, k) => Math.min(HEAD_CHARS, label(k).length) + 1));
+  const first = Math.max(10, ...m.map((_, k) => label(k).length + 2));
+  const head = 'true\\pred'.padEnd(first) + m.map((_, k) => label(k).slice(0, HEAD_CHARS).padStart(w)).join('') + '   recall';
   const rows = m.map((row, k) => {
     const total = row.reduce((a, b) => a + b, 0);
-    return String(k).padEnd(10) + row.map((n) => String(n).padStart(w)).join('') + `   ${total ? pct(row[k] / total) : '-'}`;
+    return label(k).padEnd(first) + row.map((n) => String(n).padStart(w)).join('') + `   ${total ? pct(row[k] / total) : '-'}`;
   });
   return [head, ...rows].join('\n');
 }

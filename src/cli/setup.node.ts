@@ -3,6 +3,7 @@ import { totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Dataset, Split } from '../data/dataset.ts';
+import { parseChannels, parseImageSize } from '../data/image-assembly.ts';
 import { resolveDataset } from '../data/resolve.node.ts';
 import { CpuTrainer } from '../cpu/trainer.ts';
 import { ADAPTER_CHOICES, openNodeGpu, type AdapterChoice } from '../gpu/node-gpu.node.ts';
@@ -21,6 +22,10 @@ export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 
 
 export interface DataFlags {
   data?: string;
+  /** `--channels 1|3` (image folders and CSV files). */
+  channels?: string;
+  /** `--size N` or `HxW` (image folders and CSV files). */
+  size?: string;
   validation: string;
   limit?: string;
 }
@@ -47,17 +52,11 @@ export async function loadSplits(flags: DataFlags, log: (msg: string) => void): 
   let dataset: Dataset;
   try {
     dataset = await resolveDataset({
-      data: flags.data, projectRoot: PROJECT_ROOT, log, onProgress: progress.onProgress, onFileDone: progress.onFileDone,
+      data: flags.data, channels: parseChannels(flags.channels), size: parseImageSize(flags.size),
+      projectRoot: PROJECT_ROOT, log, onProgress: progress.onProgress, onFileDone: progress.onFileDone,
     });
   } finally {
     progress.stop();
-  }
-  // Until the trainers read colour (C×H×W) images, a colour set would be read as grey ones of the wrong size.
-  if (dataset.train.channels !== 1) {
-    throw new Error(
-      `${dataset.source} holds ${dataset.train.channels}-channel (colour) ${dataset.train.rows}×${dataset.train.cols} images, ` +
-        'and this wgtrain trains on one channel only: use a grey data set (mnist, fashion-mnist, kmnist, emnist-letters, emnist-digits).',
-    );
   }
   // Digits only: Number() would also take "0x10" or "1e3".
   const digits = (flag: string) => (DIGITS.test(flag) ? Number(flag) : NaN);

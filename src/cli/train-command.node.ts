@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { saveModel } from '../model/model-file.ts';
+import { imageBytes } from '../data/dataset.ts';
+import { classNamesNote, saveModel } from '../model/model-file.ts';
 import { architectureText, describeModel } from '../model/arch.ts';
 import { paramLayout } from '../model/layout.ts';
 import { continueSchedule, dataDifferences, firstBadValue, restoreCheckpoint, scheduleEntry, takeCheckpoint, type BadValue, type Checkpoint, type ScheduleEntry } from '../train/checkpoint.ts';
@@ -175,7 +176,7 @@ async function runTraining(
     if (flags.checkpoint) await checkOutBesideCheckpoint(out, flags.checkpoint);
   }
   const { dataset, train, val } = await loadSplits(flags, log);
-  validateConfig(config, train.rows * train.cols, train.classes, train.count, train);
+  validateConfig(config, imageBytes(train), train.classes, train.count, train);
   const identity = dataIdentity(dataset.name, train, val);
   if (resumed) {
     const differences = dataDifferences(resumed.data, identity);
@@ -222,7 +223,7 @@ async function runTraining(
   if (json) {
     emit({
       type: 'start', config, device: trainer.kind, description: trainer.description, train: train.count, val: val.count, test: dataset.test?.count ?? null,
-      dataset: dataset.name, source: dataset.source, fallback: dataset.fallback ?? null,
+      dataset: dataset.name, source: dataset.source, fallback: dataset.fallback ?? null, classNames: dataset.classNames ?? null,
     });
   }
 
@@ -234,6 +235,7 @@ async function runTraining(
       ? ` The checkpoint after epoch ${history.length} in ${flags.checkpoint} is intact: continue it with --resume --checkpoint ${flags.checkpoint} and a smaller --lr (η at epoch 1) or --lr-decay.`
       : '';
   const notes = (epochs: string) => ({
+    ...classNamesNote(dataset.classNames),
     epochs, dataset: dataset.name, dataSource: dataset.source, device: trainer.description, training: trainingNote(config),
     ...(config.augment ? { augment: JSON.stringify(config.augment) } : {}),
   });

@@ -125,7 +125,8 @@ function augmentFieldCols(field: Vec, tmp: Vec, w: Float32Array, B: number, { H,
 }
 
 /**
- * augment_gather: rows indices[start .. start + B) of the u8 image set, each transformed
+ * augment_gather: rows indices[start .. start + B) of the u8 image set (channels last, as the
+ * batch: pixel (y, x) of channel c at (y·W + x)·C + c), each transformed
  * (field: the elastic displacement from augmentFieldCols, or null), scaled to [0, 1]; labels.
  */
 function augmentGather(
@@ -155,9 +156,9 @@ function augmentGather(
       const [x0, y0] = [Math.floor(qx), Math.floor(qy)];
       const [fx, fy] = [qx - x0, qy - y0];
       for (let c = 0; c < C; c++) {
-        const base = i * P + c * HW;
-        const px = (row: number, col: number) => (row < 0 || col < 0 || row >= H || col >= W ? 0 : images[base + row * W + col] / 255);
-        x[b * P + c * HW + pix] =
+        const base = i * P;
+        const px = (row: number, col: number) => (row < 0 || col < 0 || row >= H || col >= W ? 0 : images[base + (row * W + col) * C + c] / 255);
+        x[b * P + pix * C + c] =
           (px(y0, x0) * (1 - fx) + px(y0, x0 + 1) * fx) * (1 - fy) + (px(y0 + 1, x0) * (1 - fx) + px(y0 + 1, x0 + 1) * fx) * fy;
       }
     }

@@ -2,7 +2,7 @@
  * The CPU reference trainer: Nielsen's update_mini_batch / backprop, kernel for kernel the
  * same steps the GPU scheduler encodes (src/gpu/trainer.ts), in Float32Arrays.
  */
-import type { Split } from '../data/dataset.ts';
+import { channelsLast, imageBytes, type Split } from '../data/dataset.ts';
 import { initState, type ParamLayout } from '../model/param-block.ts';
 import { initParams } from '../model/init.ts';
 import { resolveNetwork, type ResolvedNetwork } from '../model/network.ts';
@@ -41,6 +41,8 @@ export class CpuTrainer implements Trainer {
   private epochsDone = 0;
   /** The training gather's augmentation, its images' shape and the elastic field's scratch; null: none. */
   private augment: { params: AugmentParams; shape: ImageShape; scratch: { tmp: Float32Array; field: Float32Array } } | null;
+  /** The training images channels last, as GpuTrainer uploads them (the split's own bytes for one channel). */
+  private trainImages: Uint8Array;
 
   constructor(readonly config: TrainConfig, readonly train: Split, readonly val: Split) {
     const { params, layout } = initParams(config.model, config.seed);
@@ -59,6 +61,7 @@ export class CpuTrainer implements Trainer {
     const shape = imageShape(train);
     const fieldFloats = config.batch * shape.H * shape.W * 2;
     this.augment = augment && { params: augment, shape, scratch: { tmp: new Float32Array(fieldFloats), field: new Float32Array(fieldFloats) } };
+    this.trainImages = channelsLast(train.images, config.model.input);
   }
 
   get epoch(): number {
@@ -96,10 +99,9 @@ export class CpuTrainer implements Trainer {
   /** One mini-batch at learning rate `lr` (learningRate's for it: src/train/schedule.ts): the whole of update_mini_batch. */
   step(start: number, lr: number): BatchStats {
     const ws = this.ws;
-    const P = this.train.rows * this.train.cols;
     const a = this.augment;
-    if (a) augmentBatch(ws.x, ws.y, this.train.images, this.train.labels, this.perm, start, ws.B, a.shape, a.params, this.epochsDone + 1, a.scratch);
-    else gatherBatch(ws.x, ws.y, this.train.images, this.train.labels, this.perm, start, ws.B, P);
+    if (a) augmentBatch(ws.x, ws.y, this.trainImages, this.train.labels, this.perm, start, ws.B, a.shape, a.params, this.epochsDone + 1, a.scratch);
+    else gatherBatch(ws.x, ws.y, this.trainImages, this.train.labels, this.perm, start, ws.B, imageBytes(this.train));
     const t = this.epochsDone * this.steps + Math.floor(start / ws.B) + 1;
     const drop = this.dropout(t);
     forwardNetwork(ws, this.params, drop, this.state);
@@ -161,14 +163,15 @@ export class CpuTrainer implements Trainer {
   async logits(split: Split): Promise<Float32Array> {
     const K = classCount(this.config.model);
     const out = new Float32Array(split.count * K);
-    const P = split.rows * split.cols;
+    const P = imageBytes(split);
+    const images = channelsLast(split.images, this.config.model.input);
     const identity = Uint32Array.from({ length: split.count }, (_, i) => i);
     const chunk = Math.min(1000, split.count);
     const full = new CpuWorkspace(this.net, chunk);
     for (let start = 0; start < split.count; start += chunk) {
       const B = Math.min(chunk, split.count - start);
       const ws = B === chunk ? full : new CpuWorkspace(this.net, B);
-      gatherBatch(ws.x, ws.y, split.images, split.labels, identity, start, B, P);
+      gatherBatch(ws.x, ws.y, images, split.labels, identity, start, B, P);
       forwardNetwork(ws, this.params, undefined, this.state);
       out.set(ws.output, start * K);
     }

@@ -5,7 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import { datasetFromFiles, idxFileRole, IDX_FILE_NAMES, type Dataset, type IdxFileRole } from './dataset.ts';
 import { IdxError } from './idx.ts';
 
-const GET_DATA = 'run `wgtrain data mnist` to download MNIST, or pass --data DIR with a folder holding the IDX files';
+const GET_DATA = 'run `wgtrain data mnist` to download MNIST, or pass --data DIR with a folder holding the IDX files (or --data PATH with a folder of images by class, DIR/<class>/*.png, or a CSV file)';
 
 /**
  * Reads `train-images-idx3-ubyte`, `train-labels-idx1-ubyte` and, when present,

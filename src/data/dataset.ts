@@ -4,12 +4,15 @@
 import { IdxError, parseIdx, type IdxTensor } from './idx.ts';
 
 export interface Split {
-  /** count × channels × rows × cols pixels, each image channel-planar (C×H×W) and row-major, one byte each (0 = background for MNIST). */
+  /**
+   * count × channels × rows × cols bytes: each image channel-planar (C×H×W, PyTorch's
+   * layout), each plane row-major (0 = background for MNIST).
+   */
   images: Uint8Array;
   /** count labels, each below `classes`. */
   labels: Uint8Array;
   count: number;
-  /** Colour planes per image: 1 for IDX data, 3 (R, G, B) for CIFAR-10. */
+  /** 1 (grayscale: IDX sets) or 3 (RGB: CIFAR-10, colour image folders and CSV files). */
   channels: number;
   rows: number;
   cols: number;
@@ -22,10 +25,37 @@ export interface Dataset {
   source: string;
   train: Split;
   test?: Split;
-  /** The name of each class, by label, when the data set has them (Fashion-MNIST's T-shirt/top, Trouser, …). */
-  classNames?: string[];
   /** Why this is not the data asked for (offline, MNIST could not be downloaded), for the run's header. */
   fallback?: string;
+  /** One name per class (label i is classNames[i]: Fashion-MNIST's T-shirt/top, …); absent: the labels' digits, "0", "1", … */
+  classNames?: string[];
+  /** What holds a test set in this kind of source, for the run's header; absent: "t10k files" (IDX). */
+  testFiles?: string;
+}
+
+/** Bytes of one image: channels × rows × cols. */
+export const imageBytes = (split: Pick<Split, 'channels' | 'rows' | 'cols'>): number => split.channels * split.rows * split.cols;
+
+/** Class i's name: the data set's, else the digits of i. */
+export const className = (names: readonly string[] | undefined, i: number): string => names?.[i] ?? String(i);
+
+/**
+ * The images as the engine reads them: channels last (H×W×C per image, spec.ts), from the
+ * split's channel-planar C×H×W. The network's input shape decides: a spatial input of C > 1
+ * channels is transposed; a flat input (`3072-…`) reads the planar bytes as PyTorch's
+ * flatten does, and one channel is the same either way (the split's own array, no copy).
+ */
+export function channelsLast(images: Uint8Array, input: { channels: number; height: number; width: number }): Uint8Array {
+  const { channels: C, height: H, width: W } = input;
+  if (C === 1 || H * W === 1) return images;
+  const P = C * H * W;
+  const out = new Uint8Array(images.length);
+  for (let base = 0; base + P <= images.length; base += P) {
+    for (let c = 0; c < C; c++) {
+      for (let p = 0; p < H * W; p++) out[base + p * C + c] = images[base + c * H * W + p];
+    }
+  }
+  return out;
 }
 
 /** Stems of the four standard IDX file names; each may also end in `.gz`. */
@@ -102,7 +132,7 @@ function checkCount(what: string, n: number, max: number, available: string): vo
 
 /** Samples [start, end) of `split`, sharing its memory. */
 function slice(split: Split, start: number, end: number): Split {
-  const pixels = split.channels * split.rows * split.cols;
+  const pixels = imageBytes(split);
   return {
     ...split,
     images: split.images.subarray(start * pixels, end * pixels),

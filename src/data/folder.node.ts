@@ -26,6 +26,12 @@ async function readFiles(dir: string, entries: string[], keep: (name: string) =>
   return files;
 }
 
+/** Whether `dir` holds CIFAR-10's batches (or the folder they unpack to) or EMNIST files: loadDataFolder reads it. */
+export async function holdsDataFiles(dir: string): Promise<boolean> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  return entries.includes('cifar-10-batches-bin') || entries.some((e) => cifarBatch(e) !== undefined) || emnistSplitsIn(entries).length > 0;
+}
+
 /**
  * Loads the data set in `dir`. A folder holding cifar-10-batches-bin (as the archive unpacks)
  * is read from there. `emnistSplit` picks one split when the folder holds EMNIST files of several.

@@ -15,7 +15,7 @@
  * and one submit each; the CPU waits on the GPU once per epoch, for one read of the epoch's
  * per-step stats and the validation results together (readback.ts).
  */
-import type { Split } from '../data/dataset.ts';
+import { channelsLast, imageBytes, type Split } from '../data/dataset.ts';
 import { initParams } from '../model/init.ts';
 import { initState, type ParamLayout } from '../model/param-block.ts';
 import { resolveNetwork, type ResolvedNetwork } from '../model/network.ts';
@@ -189,7 +189,7 @@ export class GpuTrainer implements Trainer {
 
   private upload(split: Split, name: string): ResidentSplit {
     return {
-      images: this.storage(`${name} images`, packBytes(split.images)),
+      images: this.storage(`${name} images`, packBytes(channelsLast(split.images, this.config.model.input))),
       labels: this.storage(`${name} labels`, packBytes(split.labels)),
       count: split.count,
     };
@@ -214,7 +214,7 @@ export class GpuTrainer implements Trainer {
   }
 
   private source(data: ResidentSplit, indices: GPUBuffer): GatherSource {
-    return { images: data.images, labels: data.labels, indices, P: this.train.rows * this.train.cols };
+    return { images: data.images, labels: data.labels, indices, P: imageBytes(this.train) };
   }
 
   private async build(initial: Float32Array): Promise<void> {
@@ -524,7 +524,7 @@ function checkLimits(ctx: GpuContext, config: TrainConfig, net: ResolvedNetwork,
   const rows = Math.max(config.batch, evalChunk ?? defaultEvalChunk(net));
   const scratch = allocateScratch(net.layers, rows, true, (s) => s.count * 4).flatMap((r) => Object.values(r));
   const largest = Math.max(
-    train.count * train.rows * train.cols,
+    train.count * imageBytes(train),
     net.layout.total * 4 * Math.max(1, optimizerStateCopies(config)),
     rows * Math.max(inputSize(config.model), ...net.layers.map((r) => shapeSize(r.out))) * 4,
     ...scratch,

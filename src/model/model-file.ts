@@ -11,7 +11,9 @@
  *                      layers.<l>.running_mean and .running_var (C): torch.nn.BatchNorm2d's
  *                      (BatchNorm1d's after a dense layer) names and shapes
  *   __metadata__: format "wgtrain", spec (JSON ModelSpec: input and layers; files written
- *                 before the layer list hold dense `sizes` and `features`, still read), and free-form notes.
+ *                 before the layer list hold dense `sizes` and `features`, still read),
+ *                 classNames (JSON array, one name per output; absent: the classes are the
+ *                 digits 0, 1, …, as in files written before names), and free-form notes.
  * docs/model-files.md shows the PyTorch module a file loads into.
  */
 import { moduleOf } from '../layers/index.ts';
@@ -42,6 +44,8 @@ export interface SavedModel {
   /** Untrained layer state (batch norm's running statistics, stateLayout); empty without any. */
   state: Float32Array;
   metadata: Record<string, string>;
+  /** One name per class, when the file names them (the data set's, saved by `train`). */
+  classNames?: string[];
 }
 
 /** Each state vector's file name and where it sits in the state buffer; `l` numbers the parameter blocks. */
@@ -54,7 +58,31 @@ function stateTensors(layout: ParamLayout, states: StateLayout): { name: string;
   });
 }
 
-/** `state` (stateLayout(spec)) is needed when the network keeps any (batch normalization). */
+/** The metadata entry that names a model's classes (saveModel's notes take it), from the data set's names. */
+export function classNamesNote(names: readonly string[] | undefined): { classNames?: string } {
+  return names ? { classNames: JSON.stringify(names) } : {};
+}
+
+/** The class names a file's metadata holds, checked: K strings, or none. */
+function readClassNames(metadata: Record<string, string>, K: number): string[] | undefined {
+  const text = metadata.classNames;
+  if (text === undefined) return undefined;
+  let names: unknown;
+  try {
+    names = JSON.parse(text);
+  } catch {
+    names = null;
+  }
+  if (!Array.isArray(names) || names.length !== K || !names.every((n) => typeof n === 'string')) {
+    throw new SafetensorsError(`the "classNames" metadata must be a JSON array of ${K} strings, one per output; found ${text.slice(0, 200)}`);
+  }
+  return names as string[];
+}
+
+/**
+ * `state` (stateLayout(spec)) is needed when the network keeps any (batch normalization);
+ * `notes` go into the metadata (classNamesNote names the classes).
+ */
 export function saveModel(spec: ModelSpec, params: Float32Array, notes: Record<string, string> = {}, state?: Float32Array): Uint8Array {
   const layout = paramLayout(spec);
   const states = stateLayout(spec);
@@ -188,5 +216,6 @@ export function loadModel(bytes: Uint8Array): SavedModel {
     if (gather) gather.forEach((engine, file) => (target[at + engine] = data[file]));
     else target.set(data, at);
   }
-  return { spec, layout, params, state, metadata };
+  const classNames = readClassNames(metadata, layout.layers.at(-1)!.OC);
+  return { spec, layout, params, state, metadata, ...(classNames ? { classNames } : {}) };
 }

@@ -16,9 +16,14 @@ import type { Checkpoint, DataIdentity } from './checkpoint.ts';
 import { CheckpointError, decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.ts';
 import type { TrainConfig } from './config.ts';
 
-/** SHA-256 of a split: its count, image size and classes (u32 little-endian), then images and labels. */
+/**
+ * SHA-256 of a split: its count, image size and classes (u32 little-endian; the channels
+ * after them when not 1, so grayscale checkpoints written before colour still match), then
+ * images and labels.
+ */
 function splitSha256(split: Split): string {
-  const shape = new Uint8Array(new Uint32Array([split.count, split.rows, split.cols, split.classes]).buffer);
+  const words = [split.count, split.rows, split.cols, split.classes, ...(split.channels === 1 ? [] : [split.channels])];
+  const shape = new Uint8Array(new Uint32Array(words).buffer);
   return createHash('sha256').update(shape).update(split.images).update(split.labels).digest('hex');
 }
 

@@ -254,20 +254,27 @@ export function trainingNote(config: TrainConfig): string {
   });
 }
 
-/** Refuses configurations that cannot work, before any work starts. */
+/**
+ * Refuses configurations that cannot work, before any work starts. `image`: the data's
+ * image shape (channels 1 when not given), so that a network is told what input to start with.
+ */
 export function validateConfig(
-  config: TrainConfig, pixels: number, classes: number, trainCount: number, image?: { rows: number; cols: number },
+  config: TrainConfig, pixels: number, classes: number, trainCount: number, image?: { channels?: number; rows: number; cols: number },
   purpose: 'train' | 'evaluate' = 'train',
 ): void {
   const { input } = config.model;
   const spatial = isSpatial(config.model);
   const problems: string[] = [];
   const takes = inputSize(config.model);
+  const channels = image?.channels ?? 1;
+  // What to write in --arch for this data: `28x28` for one channel, `3x32x32` for colour.
+  const inputToken = image && (spatial || channels > 1) ? `${channels === 1 ? '' : `${channels}x`}${image.rows}x${image.cols}` : String(pixels);
+  const dataShape = image ? `${channels}×${image.rows}×${image.cols}` : '';
   if (takes !== pixels) {
-    problems.push(`the network takes ${takes} inputs but the images have ${pixels} pixels: start the architecture with ${image && spatial ? `${image.rows}x${image.cols}` : pixels}`);
-  } else if (image && spatial && (input.height !== image.rows || input.width !== image.cols || input.channels !== 1)) {
+    problems.push(`the network takes ${takes} inputs but the images have ${pixels} ${channels > 1 ? `values (${dataShape})` : 'pixels'}: start the architecture with ${inputToken}`);
+  } else if (image && spatial && (input.height !== image.rows || input.width !== image.cols || input.channels !== channels)) {
     problems.push(
-      `the network takes ${input.channels}×${input.height}×${input.width} images but the data's are 1×${image.rows}×${image.cols}: start the architecture with ${image.rows}x${image.cols}`,
+      `the network takes ${input.channels}×${input.height}×${input.width} images but the data's are ${dataShape}: start the architecture with ${inputToken}`,
     );
   }
   const outputs = classCount(config.model);
@@ -298,6 +305,10 @@ export function validateConfig(
     problems.push(`dropout needs relu (or identity) hidden layers, whose derivative a dropped unit's 0 keeps right; this network's are ${[...new Set(hiddenDense)].join(', ')}`);
   } else if (p > 0 && hiddenDense.length === 0) problems.push('dropout applies to hidden dense layers, and this network has none');
   problems.push(...augmentProblems(config.augment));
+  // Augmentation transforms images channels last, the layout a spatial input reads; a flat input reads colour planar.
+  if (config.augment && channels > 1 && !spatial) {
+    problems.push(`augmentation of ${channels}-channel images needs the network to take them as images: start the architecture with ${inputToken}, not ${pixels}`);
+  }
   const optimizer = optimizerOf(config);
   if (isAdam(optimizer)) {
     const { beta1, beta2, eps } = adamParams(config);

@@ -1,6 +1,6 @@
 /** The run's header lines about its data: the folder, a fallback (offline), the test set or its absence. */
 import { describe, expect, it } from 'vitest';
-import { dataLines } from '../../src/cli/report.ts';
+import { dataLines, formatConfusion } from '../../src/cli/report.ts';
 import { divergence } from '../../src/train/divergence.ts';
 
 const divergenceMessage = (loss: number, step: number, epoch: number, lr: number) =>
@@ -25,6 +25,28 @@ describe('dataLines', () => {
       'data mnist (/d): 100 training, 20 validation images',
       'no test set (t10k files) in /d: accuracy is reported on the validation split',
     ]);
+  });
+});
+
+describe('class names', () => {
+  it('are listed in the header, with where an image folder keeps its test set', () => {
+    expect(dataLines({ name: 'pets', source: '/p', classNames: ['cat', 'dog'], testFiles: 'test/ folder', test: { count: 7 } as never }, 90, 10)).toEqual([
+      'data pets (/p): 90 training, 10 validation images',
+      'classes: cat, dog',
+      'test set: 7 images (test/ folder), measured once training ends',
+    ]);
+    const many = Array.from({ length: 23 }, (_, i) => `c${i}`);
+    expect(dataLines({ name: 'x', source: '/x', classNames: many }, 9, 1)[1]).toBe(`classes: ${many.slice(0, 20).join(', ')} and 3 more`);
+  });
+
+  it('name the confusion matrix\'s rows in full and its columns in up to 8 characters', () => {
+    const m = [[5, 1], [0, 12]];
+    expect(formatConfusion(m, ['cat', 'hippopotamus']).split('\n')).toEqual([
+      'true\\pred           cat hippopot   recall',
+      'cat                   5        1   83.33%',
+      'hippopotamus          0       12   100.00%',
+    ]);
+    expect(formatConfusion(m).split('\n')[0]).toBe('true\\pred     0    1   recall');
   });
 });
 

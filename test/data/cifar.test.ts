@@ -97,11 +97,16 @@ describe('loadDataFolder with CIFAR-10', () => {
     }
   });
 
-  // Until the trainers read colour images (the readers branch); remove with the guard in src/cli/setup.node.ts.
-  it('wgtrain train refuses the colour images rather than reading them as grey ones', async () => {
+  it('wgtrain train trains on the colour images with a 3x32x32 network, and refuses a grey one saying what to start with', async () => {
     for (const n of [1, 2]) await writeFile(join(dir, `data_batch_${n}.bin`), cifarBatchBytes(20, n));
-    const r = await wgtrain('train', '--data', dir, '--validation', '10', '--no-out');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`wgtrain: ${dir} holds 3-channel (colour) 32×32 images, and this wgtrain trains on one channel only`);
+    const grey = await wgtrain('train', '--data', dir, '--validation', '10', '--no-out');
+    expect(grey.code).toBe(1);
+    expect(grey.stderr).toContain('start the architecture with 3x32x32');
+    const r = await wgtrain(
+      'train', '--data', dir, '--validation', '10', '--no-out', '--device', 'cpu', '--arch', '3x32x32-conv4k5-pool4-10', '--batch', '10', '--epochs', '1', '--json',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const summary = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((o) => o.type === 'summary');
+    expect(summary).toBeDefined();
   });
 });

@@ -15,16 +15,22 @@ import { expectClose } from './compare.ts';
 import { testGpu } from './gpu.ts';
 import { syntheticSplit } from './splits.ts';
 
+/** The synthetic images' shape: 1×28×28 in 10 classes unless told. */
+interface SplitShape { channels: number; rows: number; cols: number; classes: number }
+
 /**
  * Registers the splits (`trainCount` and `valCount` synthetic images) and returns the pair
  * maker; the GPU trainers run on `gpu()` (the test adapter unless given).
  */
-export function trainerPairs(trainCount: number, valCount: number, gpu: () => Promise<GpuContext> = testGpu) {
+export function trainerPairs(
+  trainCount: number, valCount: number, gpu: () => Promise<GpuContext> = testGpu,
+  shape: SplitShape = { channels: 1, rows: 28, cols: 28, classes: 10 },
+) {
   let train: Split;
   let val: Split;
   beforeAll(() => {
-    train = syntheticSplit(trainCount, 1);
-    val = syntheticSplit(valCount, 2);
+    train = syntheticSplit(trainCount, 1, shape.rows, shape.cols, shape.classes, shape.channels);
+    val = syntheticSplit(valCount, 2, shape.rows, shape.cols, shape.classes, shape.channels);
   });
   const trainers: GpuTrainer[] = [];
   afterAll(() => trainers.forEach((t) => t.destroy()));

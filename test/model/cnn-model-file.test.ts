@@ -20,8 +20,8 @@ import { denseSizes } from '../helpers/sizes.ts';
 const spec: ModelSpec = { ...PRESETS.lenet5.model, ...parseNetwork('1x12x10-conv3k3p1-pool2-conv5k3x2s2-7-4') };
 
 /** torch.nn semantics, NCHW, straight from the file's tensors: Conv2d, ReLU, MaxPool2d, Flatten, Linear. */
-function torchForward(t: Map<string, { shape: number[]; data: Float32Array }>, image: Float32Array): number[] {
-  let x = { c: 1, h: 12, w: 10, v: Array.from(image) }; // NCHW with N = 1
+function torchForward(t: Map<string, { shape: number[]; data: Float32Array }>, image: Float32Array, channels = 1): number[] {
+  let x = { c: channels, h: 12, w: 10, v: Array.from(image) }; // NCHW with N = 1
   const conv = (l: number, stride: number, pad: number) => {
     const W = t.get(`layers.${l}.weight`)!;
     const b = t.get(`layers.${l}.bias`)!.data;
@@ -83,23 +83,49 @@ function torchForward(t: Map<string, { shape: number[]; data: Float32Array }>, i
 }
 
 describe('convolutional model files', () => {
-  it('hold PyTorch layouts: a torch.nn-style NCHW forward pass over the file gives the engine\'s logits', async () => {
-    const { params } = initParams(spec, 7);
-    // Non-zero biases, so that every tensor's placement matters.
-    const layout = paramLayout(spec);
-    for (const b of layout.layers) for (let o = 0; o < b.OC; o++) params[b.offset + b.weights + o] = 0.01 * (o + 1);
-    const file = readSafetensors(saveModel(spec, params));
-    expect(file.tensors.get('layers.0.weight')!.shape).toEqual([3, 1, 3, 3]);
-    expect(file.tensors.get('layers.1.weight')!.shape).toEqual([5, 3, 3, 2]);
-    expect(file.tensors.get('layers.2.weight')!.shape).toEqual([denseSizes(spec)[0], 7]);
+  for (const channels of [1, 3]) {
+    it(`hold PyTorch layouts: a torch.nn-style NCHW forward pass over the file gives the engine's logits (${channels} input channel${channels > 1 ? 's' : ''})`, async () => {
+      const net: ModelSpec = { ...spec, input: { ...spec.input, channels } };
+      const { params } = initParams(net, 7);
+      // Non-zero biases, so that every tensor's placement matters.
+      const layout = paramLayout(net);
+      for (const b of layout.layers) for (let o = 0; o < b.OC; o++) params[b.offset + b.weights + o] = 0.01 * (o + 1);
+      const file = readSafetensors(saveModel(net, params));
+      expect(file.tensors.get('layers.0.weight')!.shape).toEqual([3, channels, 3, 3]);
+      expect(file.tensors.get('layers.1.weight')!.shape).toEqual([5, 3, 3, 2]);
+      expect(file.tensors.get('layers.2.weight')!.shape).toEqual([denseSizes(net)[0], 7]);
 
-    const images = syntheticSplit(3, 4, 12, 10, 4);
-    const trainer = new CpuTrainer({ ...PRESETS.lenet5, model: spec, batch: 1 }, images, images);
+      // Colour images arrive channel-planar (C×H×W), as torch takes them.
+      const images = syntheticSplit(3, 4, 12, 10, 4, channels);
+      const trainer = new CpuTrainer({ ...PRESETS.lenet5, model: net, batch: 1 }, images, images);
+      await trainer.setParams(params);
+      const logits = await trainer.logits(images);
+      const P = channels * 120;
+      for (let n = 0; n < 3; n++) {
+        const image = Float32Array.from(images.images.subarray(n * P, (n + 1) * P), (v) => v / 255);
+        expectClose(`logits of image ${n}`, logits.subarray(n * 4, (n + 1) * 4), torchForward(file.tensors, image, channels), { atol: 1e-5, rtol: 1e-5 });
+      }
+    });
+  }
+
+  it('a dense layer on a colour image reads it in PyTorch\'s flatten order (C, H, W)', async () => {
+    const net: ModelSpec = { ...spec, ...parseNetwork('3x4x5-6-3') };
+    const { params } = initParams(net, 5);
+    const file = readSafetensors(saveModel(net, params));
+    const W = file.tensors.get('layers.0.weight')!;
+    const b = file.tensors.get('layers.0.bias')!.data;
+    const W1 = file.tensors.get('layers.1.weight')!.data;
+    const b1 = file.tensors.get('layers.1.bias')!.data;
+    expect(W.shape).toEqual([60, 6]);
+    const images = syntheticSplit(2, 9, 4, 5, 3, 3);
+    const trainer = new CpuTrainer({ ...PRESETS.lenet5, model: net, batch: 1 }, images, images);
     await trainer.setParams(params);
     const logits = await trainer.logits(images);
-    for (let n = 0; n < 3; n++) {
-      const image = Float32Array.from(images.images.subarray(n * 120, (n + 1) * 120), (v) => v / 255);
-      expectClose(`logits of image ${n}`, logits.subarray(n * 4, (n + 1) * 4), torchForward(file.tensors, image), { atol: 1e-5, rtol: 1e-5 });
+    for (let n = 0; n < 2; n++) {
+      const x = Array.from(images.images.subarray(n * 60, (n + 1) * 60), (v) => v / 255); // nn.Flatten of (3, 4, 5)
+      const h = Array.from({ length: 6 }, (_, o) => Math.max(0, x.reduce((s, v, c) => s + v * W.data[c * 6 + o], b[o])));
+      const want = Array.from({ length: 3 }, (_, o) => h.reduce((s, v, c) => s + v * W1[c * 3 + o], b1[o]));
+      expectClose(`logits of image ${n}`, logits.subarray(n * 3, (n + 1) * 3), want, { atol: 1e-5, rtol: 1e-5 });
     }
   });
 

@@ -127,10 +127,10 @@ describe('augmentation kernels', () => {
         seed: 1, stepsPerEpoch: STEPS, elastic: null, affine: { ...IDENTITY, rotate: [Math.PI / 2, Math.PI / 2] },
       };
       const data = { images: img, labels: Uint8Array.of(4) };
-      // Turned a quarter clockwise: out[r][c] = in[n − 1 − c][r].
+      // Turned a quarter clockwise: out[r][c] = in[n − 1 − c][r], channels last as the engine keeps images.
       const want = Float32Array.from({ length: 2 * n * n }, (_, j) => {
-        const [ch, r, c] = [Math.floor(j / (n * n)), Math.floor((j % (n * n)) / n), j % n];
-        return img[ch * n * n + (n - 1 - c) * n + r] / 255;
+        const [r, c, ch] = [Math.floor(j / (2 * n)), Math.floor(j / 2) % n, j % 2];
+        return img[((n - 1 - c) * n + r) * 2 + ch] / 255;
       });
       const gpu = await gpuBatch(k, data, Uint32Array.of(0, 0), 1, 1, shape, p);
       expectClose(`GPU ${n}×${n} turned 90°`, gpu.x, want, { atol: 1e-5, rtol: 1e-5 });
