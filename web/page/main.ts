@@ -134,11 +134,11 @@ function useClassLabels(labels: string[], named: boolean): void {
   prediction.setClasses(labels, named);
 }
 
-/** A model file's class names (saved by this page for own classes), else its classes as digits. */
+/** A model file's class names (`classNames`: the page's own classes, a CLI run on named classes), else its classes as digits. */
 function fileClassLabels(spec: ModelSpec, metadata: Record<string, string>): { labels: string[]; named: boolean } {
   const K = classCount(spec);
   try {
-    const names: unknown = metadata.classes ? JSON.parse(metadata.classes) : null;
+    const names: unknown = metadata.classNames ? JSON.parse(metadata.classNames) : null;
     if (Array.isArray(names) && names.length === K && names.every((n) => typeof n === 'string')) return { labels: names, named: true };
   } catch {
     // Not a list of names: the classes are numbered.

@@ -13,7 +13,7 @@ import { KernelCache } from '../../src/gpu/kernels.ts';
 import { createTuner, type MatmulTuner } from '../../src/gpu/autotune.ts';
 import { indexedDbStore } from '../../src/gpu/autotune.browser.ts';
 import { GpuTrainer } from '../../src/gpu/trainer.ts';
-import { loadModel, saveModel } from '../../src/model/model-file.ts';
+import { classNamesNote, loadModel, saveModel } from '../../src/model/model-file.ts';
 import { architectureText } from '../../src/model/arch.ts';
 import { isSpatial } from '../../src/model/shapes.ts';
 import { classCount, inputSize, type ModelSpec } from '../../src/model/spec.ts';
@@ -112,7 +112,7 @@ function trainOwn(m: Extract<ToWorker, { type: 'train-own' }>): Promise<void> {
   const { train: trainSplit, val } = ownClassSplits(m.classNames.length, m.examples);
   const config = ownClassConfig(m.classNames.length, trainSplit.count, m.epochs);
   const setup = { config, device: m.device, inspect: true };
-  return runTraining(setup, trainSplit, val, { dataset: 'drawings made in the page', classes: JSON.stringify(m.classNames) });
+  return runTraining(setup, trainSplit, val, { dataset: 'drawings made in the page', ...classNamesNote(m.classNames) });
 }
 
 async function runTraining(setup: Pick<RunSetup, 'config' | 'device' | 'inspect'>, trainSplit: Split, val: Split, notes: Record<string, string>): Promise<void> {
