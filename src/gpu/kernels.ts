@@ -24,6 +24,7 @@ const KERNELS = {
   matmul_blocked: MATMUL,
   matmul_vec4: MATMUL,
   matmul_vec4_u8: MATMUL,
+  matmul_vec4_edge: MATMUL,
   matmul_tiled: MATMUL,
   matmul_subgroup: MATMUL,
   softmax_cross_entropy: LOSS,
