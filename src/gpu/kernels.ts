@@ -42,6 +42,7 @@ const KERNELS = {
   dropout: { bindings: ['rw', 'uniform', 'uniform'], step: true },
   maxpool_forward: { bindings: ['read', 'rw', 'rw', 'uniform'] },
   maxpool_backward: { bindings: ['read', 'read', 'read', 'rw', 'uniform'] },
+  maxpool_backward_cells: { bindings: ['read', 'read', 'read', 'rw', 'uniform'] },
   batchnorm_stats: { bindings: ['read', 'rw', 'rw', 'uniform'] },
   batchnorm_forward: { bindings: ['read', 'read', 'read', 'rw', 'uniform'] },
   batchnorm_backward: { bindings: ['read', 'read', 'read', 'read', 'rw', 'rw', 'rw', 'uniform'] },
