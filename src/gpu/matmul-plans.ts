@@ -143,7 +143,7 @@ export interface MatmulProblem {
 }
 
 /** Whether matmul_vec4 can run this problem (its header lists the constraints). */
-export function vec4Fits(p: MatmulProblem): boolean {
+function vec4Fits(p: MatmulProblem): boolean {
   return (
     (p.K % 4 === 0 || (p.transA && !p.transB)) && p.lda % 4 === 0 && p.ldb % 4 === 0 &&
     (!p.transA || storedRowsA(p) % 4 === 0) && p.N % 4 === 0
@@ -155,7 +155,7 @@ export function vec4Fits(p: MatmulProblem): boolean {
  * constraints on A, none on N or B's stride, B not transposed. It runs what vec4 cannot
  * because of a width that is not a multiple of 4 (a convolution's 6 output channels).
  */
-export function vec4EdgeFits(p: MatmulProblem): boolean {
+function vec4EdgeFits(p: MatmulProblem): boolean {
   return !p.transB && (p.K % 4 === 0 || p.transA) && p.lda % 4 === 0 && (!p.transA || storedRowsA(p) % 4 === 0);
 }
 
