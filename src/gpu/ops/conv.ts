@@ -37,7 +37,8 @@ function convOverrides(g: ConvGeometry): Record<string, number> {
 export function im2col(k: KernelCache, col: Buf, x: Buf, g: ConvGeometry, label = 'im2col'): Promise<Dispatch> {
   const overrides = { WG, ...convOverrides(g) };
   const { rows, cols } = colShape(g);
-  return buildOwning(k, 'im2col', overrides, label, [x, col], convDims(k, label, g), flatDispatch(rows * cols, WG));
+  // One invocation per four columns (cols, CKP, is a multiple of 4).
+  return buildOwning(k, 'im2col', overrides, label, [x, col], convDims(k, label, g), flatDispatch((rows * cols) / 4, WG));
 }
 
 /** dX (B, H, W, IC) = the im2col gradient dCol summed back ⊙ actPrev'(xPrev) (col2im.wgsl). */

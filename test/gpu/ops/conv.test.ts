@@ -34,6 +34,7 @@ const CONV_SHAPES: [number, number, number, number, number, number, number, numb
   [2, 9, 8, 8, 12, 1, 1, 1, 0], // 1×1 kernel, many channels
   [1, 2, 10, 7, 3, 3, 5, 2, 2], // non-square kernel
   [11, 2, 28, 28, 4, 3, 3, 1, 1], // 8,624 im2col rows: a split-K weight gradient with a ragged last slice
+  [2, 8, 9, 7, 5, 3, 3, 2, 1], // IC a multiple of 4 (im2col loads four channels at once), odd sizes, OC 5
 ];
 
 it('the weight gradient is split over im2col rows where they are many', () => {
