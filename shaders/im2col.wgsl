@@ -9,7 +9,7 @@
 // IC a multiple of 4 the four columns are four channels of one input pixel, one bounds
 // check and four contiguous loads; otherwise each column finds its own pixel. The sizes are
 // override constants, so the index arithmetic divides by constants. Writing four columns
-// per store measured 1.2–1.4× faster than one a store on llvmpipe (process CPU time at the
+// per store measured 1.2–1.4× faster than one column a store on llvmpipe (process CPU time at the
 // presets' shapes, batch 100, 2026-12-07).
 // Bindings: 0 x (read, (B, H, W, IC)), 1 col (read_write, vec4, (B·OH·OW, CKP / 4)), 2 dims (uniform ConvDims: B).
 // Dispatch: flat over B·OH·OW·CKP / 4 invocations, folded into x and y.
