@@ -117,7 +117,7 @@ async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
     const tDX = await checkedTiming(ctx, dxDispatches, async () => validate(`${where} backward input`, await readFloats(d, dX, xLen), wantDX));
     out_.push({
       kernel: 'conv backward input', shape: `${where} ${rows}×${g.OC}·${g.OC}×${cols} + col2im`, work: 2 * rows * cols * g.OC, unit: 'GFLOP/s',
-      gpu: { gpu: { ...tDX, ran: `${ran(dxDispatches[0])} + col2im` } }, cpu: cpuDX,
+      gpu: { gpu: { ...tDX, ran: `${ran(dxDispatches[0])} + ${ran(dxDispatches[1])}` } }, cpu: cpuDX,
     });
     dX.destroy();
     dCol.destroy();

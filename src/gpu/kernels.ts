@@ -38,6 +38,7 @@ const KERNELS = {
   adam_update: { bindings: ['read', 'rw', 'rw', 'rw', 'uniform'], step: true },
   im2col: { bindings: ['read', 'rw', 'uniform'] },
   col2im: { bindings: ['read', 'read', 'rw', 'uniform'] },
+  col2im_vec4: { bindings: ['read', 'read', 'rw', 'uniform'] },
   splitk_reduce: { bindings: ['read', 'read', 'rw', 'uniform'] },
   dropout: { bindings: ['rw', 'uniform', 'uniform'], step: true },
   maxpool_forward: { bindings: ['read', 'rw', 'rw', 'uniform'] },

@@ -67,7 +67,10 @@ describe('im2col and col2im against src/cpu/conv.ts', () => {
       const xPrev = seededArray(B * H * W * IC, 3, 0, 1);
       const d = k.device;
       const dX = poisoned(d, 'dX', xPrev.length);
-      await run(d, [await col2im(k, dX, storageBuffer(d, 'dCol', dCol), storageBuffer(d, 'xPrev', xPrev), g, 'sigmoid')]);
+      const toX = await col2im(k, dX, storageBuffer(d, 'dCol', dCol), storageBuffer(d, 'xPrev', xPrev), g, 'sigmoid');
+      // Four channels per invocation where IC allows.
+      expect(toX.label).toMatch(IC % 4 === 0 ? /\[col2im_vec4\]$/ : /\[col2im\]$/);
+      await run(d, [toX]);
       const want = new Float64Array(xPrev.length);
       cpuConv.col2im(want, Float64Array.from(dCol), Float64Array.from(xPrev), g, 'sigmoid');
       expectClose(`dX ${name}`, await readFloats(d, dX, want.length), want, TOL);
