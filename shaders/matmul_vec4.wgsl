@@ -16,7 +16,8 @@
 //   4 dims (uniform).
 // Dispatch: (ceil(N / (8·WG_X)), ceil(M / (4·RB)), slices).
 // Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT, SELECTS, SPLIT.
-// Constraints (src/gpu/matmul-plans.ts checks them and falls back to matmul_blocked otherwise):
+// Constraints (src/gpu/matmul-plans.ts vec4Kernel checks them and runs matmul_vec4_edge, for a
+// weight gradient of any width, or matmul_blocked otherwise):
 //   K % 4 == 0 unless TRANS_A and not TRANS_B (the weight gradient: K is the batch, and
 //   B's rows from K on read as zeros); lda % 4 == 0, ldb % 4 == 0; with TRANS_A, the
 //   stored rows of A (M, or M − 1 in MODEs 2 and 3) % 4 == 0; N % 4 == 0; bindings
