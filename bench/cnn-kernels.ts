@@ -20,7 +20,7 @@ import { readBuffer, readFloats, storageBuffer } from '../src/gpu/buffers.ts';
 import { destroyDispatch, type Dispatch } from '../src/gpu/dispatch.ts';
 import type { MatmulChoice, MatmulPolicy } from '../src/gpu/matmul-plans.ts';
 import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, im2col } from '../src/gpu/ops/conv.ts';
-import { maxPoolBackward, maxPoolForward } from '../src/gpu/ops/pool.ts';
+import { maxPoolBackward, maxPoolBackwardKernel, maxPoolForward } from '../src/gpu/ops/pool.ts';
 import { adamUpdate, optimizerBuffer, optimizerWords } from '../src/gpu/ops/update.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
 import { KernelCache } from '../src/gpu/kernels.ts';
@@ -117,7 +117,7 @@ async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
     const tDX = await checkedTiming(ctx, dxDispatches, async () => validate(`${where} backward input`, await readFloats(d, dX, xLen), wantDX));
     out_.push({
       kernel: 'conv backward input', shape: `${where} ${rows}×${g.OC}·${g.OC}×${cols} + col2im`, work: 2 * rows * cols * g.OC, unit: 'GFLOP/s',
-      gpu: { gpu: { ...tDX, ran: `${ran(dxDispatches[0])} + col2im` } }, cpu: cpuDX,
+      gpu: { gpu: { ...tDX, ran: `${ran(dxDispatches[0])} + ${ran(dxDispatches[1])}` } }, cpu: cpuDX,
     });
     dX.destroy();
     dCol.destroy();
@@ -163,7 +163,7 @@ async function poolRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
   for (const b of [bx, out, argmax, bdY, dX]) b.destroy();
   return [
     { kernel: 'maxpool_forward', shape, work: (xLen + 2 * n) * 4, unit: 'GB/s', gpu: { gpu: { ...tF, ran: 'maxpool_forward' } }, cpu: cpuF },
-    { kernel: 'maxpool_backward', shape, work: (2 * n + 2 * xLen) * 4, unit: 'GB/s', gpu: { gpu: { ...tB, ran: 'maxpool_backward' } }, cpu: cpuB },
+    { kernel: 'maxpool_backward', shape, work: (2 * n + 2 * xLen) * 4, unit: 'GB/s', gpu: { gpu: { ...tB, ran: maxPoolBackwardKernel(g) } }, cpu: cpuB },
   ];
 }
 

@@ -4,7 +4,8 @@
 //   dX[b, y, x, c] = f'(xPrev[b, y, x, c]) · Σ dY[b, oy, ox, c] over the outputs whose window
 //                    covers (y, x) and whose argmax is (y, x)
 // A gather over the at most ⌈K/S⌉² covering windows, so each dX element is written once,
-// deterministically and without atomics (overlapping windows, S < K, included).
+// deterministically and without atomics. src/gpu/ops/pool.ts runs it for overlapping
+// windows (S < K); maxpool_backward_cells, one invocation per output, takes S ≥ K.
 // Channels last (NHWC).
 // Bindings: 0 dY (read, (B, OH, OW, C)), 1 argmax (read, u32), 2 xPrev (read, (B, H, W, C)),
 //           3 dX (read_write, (B, H, W, C)), 4 dims (uniform PoolDims: B).
@@ -32,23 +33,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let b = q / (C * W * H);
   let me = y * W + x;
   var g = 0.0;
-  if (S >= K) {
-    // Windows that do not overlap (the usual pool2): at most one covers (y, x).
-    let ty = y + P;
-    let tx = x + P;
-    let oy = ty / S;
-    let ox = tx / S;
-    if (ty % S < K && tx % S < K && oy < OH && ox < OW) {
-      let o = ((b * OH + oy) * OW + ox) * C + c;
-      if (argmax[o] == me) { g = dY[o]; }
-    }
-  } else {
-    let r = coveringOutputs(y, x);
-    for (var oy = r.x; oy <= r.z; oy++) {
-      for (var ox = r.y; ox <= r.w; ox++) {
-        let o = ((b * OH + u32(oy)) * OW + u32(ox)) * C + c;
-        if (argmax[o] == me) { g += dY[o]; }
-      }
+  let r = coveringOutputs(y, x);
+  for (var oy = r.x; oy <= r.z; oy++) {
+    for (var ox = r.y; ox <= r.w; ox++) {
+      let o = ((b * OH + u32(oy)) * OW + u32(ox)) * C + c;
+      if (argmax[o] == me) { g += dY[o]; }
     }
   }
   dX[q] = g * activationGrad(xPrev[q], ACT);

@@ -30,3 +30,18 @@ fn coveringOutputs(y: u32, x: u32) -> vec4<i32> {
   let ox1 = min(i32(OW) - 1, i32(x + P) / Si);
   return vec4<i32>(oy0, ox0, oy1, ox1);
 }
+
+// The cell of inputs output (oy, ox) owns when windows do not overlap (S ≥ K), as
+// (y0, x0, y1, x1), ends exclusive: from its window's corner oy·S − P to the next one's,
+// the first from 0 and the last to the image's edge, clipped to the image. The cells tile
+// the image. CPU twin: poolCell in src/cpu/pool.ts.
+fn poolCell(oy: u32, ox: u32) -> vec4<u32> {
+  return vec4<u32>(cellStart(oy, H, OH), cellStart(ox, W, OW), cellStart(oy + 1u, H, OH), cellStart(ox + 1u, W, OW));
+}
+
+// Where output o's cell starts along an axis of n inputs and count outputs (o = count: the end).
+fn cellStart(o: u32, n: u32, count: u32) -> u32 {
+  if (o == 0u) { return 0u; }
+  if (o >= count) { return n; }
+  return u32(clamp(i32(o * S) - i32(P), 0, i32(n)));
+}

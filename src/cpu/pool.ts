@@ -1,6 +1,7 @@
 /**
  * Max pooling, forward and backward, batched, channels last (NHWC). Mirrors
- * shaders/maxpool_forward.wgsl and shaders/maxpool_backward.wgsl (src/gpu/ops/pool.ts).
+ * shaders/maxpool_forward.wgsl, shaders/maxpool_backward.wgsl and
+ * shaders/maxpool_backward_cells.wgsl (src/gpu/ops/pool.ts).
  *
  * Windows of K × K with stride S over the input padded by P on each side; padding never
  * wins (it is −∞). The forward pass records where each maximum came from (y·W + x within
@@ -94,6 +95,42 @@ export function maxPoolBackward(dX: Vec, dY: Vec, argmax: Uint32Array, xPrev: Ve
         }
         const at = ((b * H + y) * W + x) * C + c;
         dX[at] = s * activationGrad(xPrev[at], actPrev);
+      }
+    }
+  }
+}
+
+/**
+ * The cell of inputs output (oy, ox) owns when windows do not overlap (stride ≥ K), ends
+ * exclusive: from its window's corner oy·S − P to the next one's, the first from 0 and the
+ * last to the image's edge, clipped to the image. The cells tile the image. Mirrors
+ * lib/pool_common.wgsl's poolCell.
+ */
+export function poolCell(g: PoolGeometry, oy: number, ox: number): { y0: number; x0: number; y1: number; x1: number } {
+  const start = (o: number, n: number, count: number) => (o === 0 ? 0 : o >= count ? n : Math.min(n, Math.max(0, o * g.stride - g.pad)));
+  return { y0: start(oy, g.H, g.OH), x0: start(ox, g.W, g.OW), y1: start(oy + 1, g.H, g.OH), x1: start(ox + 1, g.W, g.OW) };
+}
+
+/**
+ * maxPoolBackward for windows that do not overlap (stride ≥ K), one output at a time: each
+ * writes the cell of inputs it owns (poolCell), its gradient times actPrev'(xPrev) at its
+ * maximum and 0 elsewhere. The same dX as maxPoolBackward.
+ */
+export function maxPoolBackwardCells(dX: Vec, dY: Vec, argmax: Uint32Array, xPrev: Vec, g: PoolGeometry, actPrev: Activation): void {
+  const { B, C, H, W, K, stride, OH, OW } = g;
+  if (stride < K) throw new Error(`maxPoolBackwardCells needs windows that do not overlap (stride ${stride} < window ${K}): use maxPoolBackward.`);
+  for (let b = 0; b < B; b++) {
+    for (let oy = 0; oy < OH; oy++) {
+      for (let ox = 0; ox < OW; ox++) {
+        const { y0, x0, y1, x1 } = poolCell(g, oy, ox);
+        for (let c = 0; c < C; c++) {
+          const o = ((b * OH + oy) * OW + ox) * C + c;
+          const at = argmax[o];
+          const grad = at < H * W ? dY[o] * activationGrad(xPrev[(b * H * W + at) * C + c], actPrev) : 0;
+          for (let y = y0; y < y1; y++) {
+            for (let x = x0; x < x1; x++) dX[((b * H + y) * W + x) * C + c] = y * W + x === at ? grad : 0;
+          }
+        }
       }
     }
   }

@@ -87,12 +87,18 @@ export function splitK(K: number, split: number): { kSlice: number; slices: numb
 }
 
 /**
+ * The kernels a variant runs as: its own, or vec4's forms for a byte A (matmul_vec4_u8)
+ * and for B and out of any width (matmul_vec4_edge).
+ */
+export type MatmulKernel = MatmulVariant | 'vec4_u8' | 'vec4_edge';
+
+/**
  * Workgroup shape and outputs per invocation of each variant: r per side, or r columns and
  * rm rows (rmTransA rows with TRANS_A); with sharedBlock, per workgroup (its invocations
  * split K); shader: its kernel when not matmul_<variant>.
  */
 export const VARIANT_GEOMETRY: Record<
-  MatmulVariant | 'vec4_u8',
+  MatmulKernel,
   { wgX: number; wgY: number; r: number; rm?: number; rmTransA?: number; sharedBlock?: true; shader?: KernelName }
 > = {
   naive: { wgX: 16, wgY: 16, r: 1 },
@@ -101,6 +107,7 @@ export const VARIANT_GEOMETRY: Record<
   tiled: { wgX: 16, wgY: 16, r: 4 },
   tiled32: { wgX: 8, wgY: 8, r: 4, shader: 'matmul_tiled' },
   vec4_u8: { wgX: 8, wgY: 1, r: 8, rm: 20, rmTransA: 32 }, // vec4 reading a byte A
+  vec4_edge: { wgX: 8, wgY: 1, r: 8, rm: 20 }, // vec4 with float loads of B, any N
   subgroup: { wgX: 64, wgY: 1, r: 8, rm: 4, sharedBlock: true }, // 64 invocations split K for 4 × 8 outputs
 };
 
@@ -136,11 +143,28 @@ export interface MatmulProblem {
 }
 
 /** Whether matmul_vec4 can run this problem (its header lists the constraints). */
-export function vec4Fits(p: MatmulProblem): boolean {
+function vec4Fits(p: MatmulProblem): boolean {
   return (
     (p.K % 4 === 0 || (p.transA && !p.transB)) && p.lda % 4 === 0 && p.ldb % 4 === 0 &&
     (!p.transA || storedRowsA(p) % 4 === 0) && p.N % 4 === 0
   );
+}
+
+/**
+ * Whether matmul_vec4_edge can run this problem (its header lists the constraints): a
+ * weight gradient (Aᵀ·B) whose width is not a multiple of 4 (a convolution's 6 output
+ * channels), A stored as vec4 can read it. Forward problems of such widths stay on
+ * matmul_blocked: with the forward on matmul_vec4_edge, test/train/cnn-parity.test.ts's
+ * 200-step SGD run agreed with the CPU to 1e-7 for four steps, then (a ReLU or max-pool
+ * decision flipped by the other summation order) drifted past its tolerance by step 41.
+ */
+function vec4EdgeFits(p: MatmulProblem): boolean {
+  return p.transA && !p.transB && p.lda % 4 === 0 && storedRowsA(p) % 4 === 0;
+}
+
+/** The kernel the vec4 variant runs a (float) problem with: matmul_vec4, matmul_vec4_edge, or matmul_blocked. */
+export function vec4Kernel(p: MatmulProblem): 'vec4' | 'vec4_edge' | 'blocked' {
+  return vec4Fits(p) ? 'vec4' : vec4EdgeFits(p) ? 'vec4_edge' : 'blocked';
 }
 
 /**
@@ -160,7 +184,7 @@ export function u8Fits(p: MatmulProblem): boolean {
 }
 
 /** Workgroups of one slice of a variant's dispatch for a problem (the kernel headers' Dispatch lines). */
-export function gridOf(kernel: MatmulVariant | 'vec4_u8', p: MatmulProblem): [number, number] {
+export function gridOf(kernel: MatmulKernel, p: MatmulProblem): [number, number] {
   const g = VARIANT_GEOMETRY[kernel];
   const rows = (p.transA ? g.rmTransA : undefined) ?? g.rm ?? g.r;
   return g.sharedBlock ? [ceilDiv(p.N, g.r), ceilDiv(p.M, rows)] : [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * rows)];
@@ -180,8 +204,8 @@ const SPLIT_MAX_WORKGROUPS = 2048;
 const SPLIT_MIN_K = 32;
 
 /**
- * The plans the autotuner measures for a problem: each variant that fits (vec4 only on
- * aligned shapes), unsplit, and (not naive) split into 2, 4, 8 … slices of k while the
+ * The plans the autotuner measures for a problem: each variant that fits (vec4 only where
+ * matmul_vec4 or matmul_vec4_edge takes the shape), unsplit, and (not naive) split into 2, 4, 8 … slices of k while the
  * dispatch stays under SPLIT_MAX_WORKGROUPS and slices sum at least SPLIT_MIN_K each. A
  * small output with a long k (a layer's 100 × 300 forward over K = 784) gets slices to
  * fill a GPU's compute units; a large one (a convolution's forward) gets none.
@@ -189,7 +213,7 @@ const SPLIT_MIN_K = 32;
 export function candidatePlans(ctx: GpuContext, p: MatmulProblem): MatmulPlan[] {
   const plans: MatmulPlan[] = [];
   for (const variant of ALL_MATMUL_VARIANTS) {
-    if (variant === 'vec4' && !vec4Fits(p)) continue;
+    if (variant === 'vec4' && vec4Kernel(p) === 'blocked') continue;
     if (variant === 'subgroup' && !(variantRuns(ctx, variant) && subgroupFits(ctx, p))) continue;
     plans.push({ variant, split: 1 });
     if (variant === 'naive') continue;

@@ -37,13 +37,18 @@ function convOverrides(g: ConvGeometry): Record<string, number> {
 export function im2col(k: KernelCache, col: Buf, x: Buf, g: ConvGeometry, label = 'im2col'): Promise<Dispatch> {
   const overrides = { WG, ...convOverrides(g) };
   const { rows, cols } = colShape(g);
-  return buildOwning(k, 'im2col', overrides, label, [x, col], convDims(k, label, g), flatDispatch(rows * cols, WG));
+  // One invocation per four columns (cols, CKP, is a multiple of 4).
+  return buildOwning(k, 'im2col', overrides, label, [x, col], convDims(k, label, g), flatDispatch((rows * cols) / 4, WG));
 }
 
-/** dX (B, H, W, IC) = the im2col gradient dCol summed back ⊙ actPrev'(xPrev) (col2im.wgsl). */
+/**
+ * dX (B, H, W, IC) = the im2col gradient dCol summed back ⊙ actPrev'(xPrev): col2im_vec4.wgsl,
+ * four channels per invocation, where IC is a multiple of 4, else col2im.wgsl.
+ */
 export function col2im(k: KernelCache, dX: Buf, dCol: Buf, xPrev: Buf, g: ConvGeometry, actPrev: Activation, label = 'col2im'): Promise<Dispatch> {
   const overrides = { WG, ACT: ACTIVATION_CODE[actPrev], ...convOverrides(g) };
-  return buildOwning(k, 'col2im', overrides, label, [dCol, xPrev, dX], convDims(k, label, g), flatDispatch(g.B * g.H * g.W * g.IC, WG));
+  const [kernel, lanes] = g.IC % 4 === 0 ? (['col2im_vec4', 4] as const) : (['col2im', 1] as const);
+  return buildOwning(k, kernel, overrides, `${label} [${kernel}]`, [dCol, xPrev, dX], convDims(k, label, g), flatDispatch((g.B * g.H * g.W * g.IC) / lanes, WG));
 }
 
 /** out (B, OH, OW, OC) = act(x ⋆ W + b): im2col into col, then the forward matmul. */

@@ -10,8 +10,8 @@ import { storageBuffer } from '../buffers.ts';
 import { buildOwning, FLAT_WG, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache, KernelName, Overrides } from '../kernels.ts';
 import {
-  backwardWeightProblem, checkVariantRuns, forwardProblem, gridOf, policyOf, splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Fits,
-  type MatmulChoice, type MatmulPlan, type MatmulPlanner, type MatmulPolicy, type MatmulProblem,
+  backwardWeightProblem, checkVariantRuns, forwardProblem, gridOf, policyOf, splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Kernel,
+  type MatmulChoice, type MatmulKernel, type MatmulPlan, type MatmulPlanner, type MatmulPolicy, type MatmulProblem,
 } from '../matmul-plans.ts';
 import { matmulDims, reduceDims } from '../uniforms.ts';
 
@@ -58,20 +58,20 @@ export async function matmulPlanned(
   k: KernelCache, plan: MatmulPlan, label: string, p: MatmulProblem,
   a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, selects?: boolean | MatmulPlanner,
 ): Promise<Dispatch> {
-  // vec4 needs aligned shapes; the register-blocked kernel takes the rest. subgroup's rows
-  // past the workgroup limit go to tiled.
-  const variant =
-    plan.variant === 'vec4' && !vec4Fits(p) ? 'blocked' : plan.variant === 'subgroup' && !subgroupFits(k.ctx, p) ? 'tiled' : plan.variant;
+  // vec4 runs as matmul_vec4 on aligned shapes, matmul_vec4_edge on widths that are not a
+  // multiple of 4; the register-blocked kernel takes the rest. subgroup's rows past the
+  // workgroup limit go to tiled.
+  const variant = plan.variant === 'subgroup' && !subgroupFits(k.ctx, p) ? 'tiled' : plan.variant === 'vec4' && vec4Kernel(p) === 'blocked' ? 'blocked' : plan.variant;
   if (isByteInput(a) && (plan.variant !== 'vec4' || !u8Fits(p))) {
     throw new Error(`${label}: a byte input needs the vec4 variant and shapes that fit it (byteInputFits); got ${plan.variant}.`);
   }
-  const kernel = isByteInput(a) ? 'vec4_u8' : variant;
+  const kernel: MatmulKernel = isByteInput(a) ? 'vec4_u8' : variant === 'vec4' ? vec4Kernel(p) : variant;
   const { kSlice, slices } = splitK(p.K, plan.split);
   label = `${label} [${kernel}${slices > 1 ? `, k in ${slices} slices` : ''}]`;
   const g = VARIANT_GEOMETRY[kernel];
   const shader = g.shader ?? (`matmul_${kernel}` as KernelName);
   const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
-  if (kernel === 'vec4') {
+  if (kernel === 'vec4' || kernel === 'vec4_edge') {
     // The ones row exists in the weight-gradient modes, read through Aᵀ.
     const onesRow = p.transA && p.mode >= MODE.backwardWeight;
     overrides.SELECTS = typeof selects === 'boolean' ? selects : onesRow && selects ? await selects.onesRowSelects(p, { variant, split: plan.split }) : false;

@@ -34,6 +34,7 @@ const CONV_SHAPES: [number, number, number, number, number, number, number, numb
   [2, 9, 8, 8, 12, 1, 1, 1, 0], // 1×1 kernel, many channels
   [1, 2, 10, 7, 3, 3, 5, 2, 2], // non-square kernel
   [11, 2, 28, 28, 4, 3, 3, 1, 1], // 8,624 im2col rows: a split-K weight gradient with a ragged last slice
+  [2, 8, 9, 7, 5, 3, 3, 2, 1], // IC a multiple of 4 (im2col loads four channels at once), odd sizes, OC 5
 ];
 
 it('the weight gradient is split over im2col rows where they are many', () => {
@@ -66,7 +67,10 @@ describe('im2col and col2im against src/cpu/conv.ts', () => {
       const xPrev = seededArray(B * H * W * IC, 3, 0, 1);
       const d = k.device;
       const dX = poisoned(d, 'dX', xPrev.length);
-      await run(d, [await col2im(k, dX, storageBuffer(d, 'dCol', dCol), storageBuffer(d, 'xPrev', xPrev), g, 'sigmoid')]);
+      const toX = await col2im(k, dX, storageBuffer(d, 'dCol', dCol), storageBuffer(d, 'xPrev', xPrev), g, 'sigmoid');
+      // Four channels per invocation where IC allows.
+      expect(toX.label).toMatch(IC % 4 === 0 ? /\[col2im_vec4\]$/ : /\[col2im\]$/);
+      await run(d, [toX]);
       const want = new Float64Array(xPrev.length);
       cpuConv.col2im(want, Float64Array.from(dCol), Float64Array.from(xPrev), g, 'sigmoid');
       expectClose(`dX ${name}`, await readFloats(d, dX, want.length), want, TOL);
