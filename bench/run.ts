@@ -18,6 +18,7 @@ import { holdOut, subset } from '../src/data/dataset.ts';
 import { adapterName } from '../src/gpu/device.ts';
 import { quietDawn } from '../src/cli/native-stderr.node.ts';
 import { ADAPTER_CHOICES, openNodeGpu, type AdapterChoice } from '../src/gpu/node-gpu.node.ts';
+import { accuracyRace, formatAccuracy } from './accuracy.ts';
 import { formatKernelTable, kernelTable } from './kernels.ts';
 import { CNN_PRESETS } from './cnn-layers.ts';
 import { cnnKernelTable, formatCnnKernelTable } from './cnn-kernels.ts';
@@ -28,11 +29,13 @@ import {
 } from './training.ts';
 
 const SECTIONS = ['kernels', 'training', 'breakdown', 'peers', 'cnn'] as const;
+/** Asked for by name only: the fast preset's whole recipe beside PyTorch's takes minutes on a software adapter. */
+const ON_REQUEST = ['accuracy'] as const;
 
 const opts = new Command('bench')
   .addOption(new Option('--adapter <adapter>').choices([...ADAPTER_CHOICES]).default('opengl'))
   .option('--quick', 'fewer shapes and batch sizes')
-  .option('--only <sections>', `comma-separated: ${SECTIONS.join(',')}`, SECTIONS.join(','))
+  .option('--only <sections>', `comma-separated: ${SECTIONS.join(',')} (the default: all of them), or ${ON_REQUEST.join(',')}`, SECTIONS.join(','))
   .option('--data <dir>', 'MNIST folder', process.env.WGTRAIN_MNIST_DIR ?? '../shared/data/mnist')
   .option('--out <file>', 'JSON results', 'bench/results/latest.json')
   .option('--verbose', "show what Dawn and the drivers print while looking for adapters")
@@ -59,7 +62,7 @@ if (only.has('kernels')) {
   say(formatKernelTable(rows));
 }
 
-const needsData = only.has('training') || only.has('breakdown') || only.has('peers') || only.has('cnn');
+const needsData = only.has('training') || only.has('breakdown') || only.has('peers') || only.has('cnn') || only.has('accuracy');
 const mnist = needsData ? await loadIdxDataset(String(opts.data)) : null;
 const split = mnist ? holdOut(mnist.train, 10000) : null;
 
@@ -134,6 +137,14 @@ if (split && only.has('cnn')) {
   say(formatCnnPeers(peers));
   say('');
   for (const line of cnnTargets(peers)) say(line);
+}
+
+if (split && only.has('accuracy')) {
+  // The fast preset's recipe end to end, wgtrain beside PyTorch, the same 50,000 images and 10,000 validation.
+  const race = await accuracyRace(ctx, adapterName(ctx.adapter), 'fast', split.train, split.val, String(opts.data));
+  results.accuracy = race;
+  say('\n## Time to accuracy: the fast preset, wgtrain beside PyTorch (training seconds, validation excluded)\n');
+  say(formatAccuracy(race));
 }
 
 await mkdir(dirname(String(opts.out)), { recursive: true });

@@ -11,6 +11,11 @@
  *   cnn      conv 5×5×16 p2, pool 2, conv 5×5×32 p2, pool 2, dense 256 (dropout 0.4), 10;
  *            Adam 1e-3 ×0.85, 12 epochs. Without dropout it peaked at 99.25% validation
  *            (epoch 10) and ended at 99.18%: it overfits; dropout on the dense layer closes that.
+ *   fast     99% validation in one epoch: conv 5×5×24, pool 2, conv 3×3×32, pool 2, dense 256, 10
+ *            (no padding); batch 128, Adam β (0.7, 0.9) with a onecycle schedule peaking at
+ *            η = 0.01, one epoch: the recipe of tuomaso/train_mnist_fast (99.04% on the official
+ *            test set in one epoch of 60,000 images at batch 256), at batch 128 because the
+ *            50,000 images here give fewer steps. README "Presets" has its measured seeds.
  */
 import type { AugmentParams } from '../cpu/augment.ts';
 import { parseNetwork } from '../model/arch.ts';
@@ -96,7 +101,7 @@ export const ELASTIC_DEFAULTS = { sigma: 4, alpha: 34 };
 /** What the convolutional presets share besides their layers. */
 const CNN_MODEL = { activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' } as const;
 
-export const PRESETS: Record<'lecun' | 'nielsen' | 'lenet5' | 'cnn', TrainConfig> = {
+export const PRESETS: Record<'lecun' | 'nielsen' | 'lenet5' | 'cnn' | 'fast', TrainConfig> = {
   lecun: {
     model: { ...parseNetwork('784-300-100-10'), activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' },
     batch: 100,
@@ -138,6 +143,20 @@ export const PRESETS: Record<'lecun' | 'nielsen' | 'lenet5' | 'cnn', TrainConfig
     optimizer: 'adam',
     dropout: 0.4,
     epochs: 12,
+    seed: 1,
+  },
+  fast: {
+    model: { ...CNN_MODEL, ...parseNetwork('1x28x28-conv24k5-pool2-conv32k3-pool2-256-10') },
+    batch: 128,
+    lr: 0.01,
+    lrDecay: 1,
+    lrSchedule: 'onecycle',
+    l2: 0,
+    momentum: 0,
+    optimizer: 'adam',
+    beta1: 0.7,
+    beta2: 0.9,
+    epochs: 1,
     seed: 1,
   },
 };
