@@ -109,4 +109,12 @@ describe('loadDataFolder with CIFAR-10', () => {
     const summary = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((o) => o.type === 'summary');
     expect(summary).toBeDefined();
   });
+
+  it('the cifar preset takes the batches as they are (3×32×32, batch normalization, augmentation)', async () => {
+    for (const n of [1, 2]) await writeFile(join(dir, `data_batch_${n}.bin`), cifarBatchBytes(20, n));
+    const r = await wgtrain('train', '--data', dir, '--preset', 'cifar', '--validation', '10', '--no-out', '--device', 'cpu', '--batch', '10', '--epochs', '1', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.find((o) => o.type === 'summary')).toBeDefined();
+  });
 });
