@@ -1,0 +1,46 @@
+/**
+ * The page's data parsed in the worker: IDX files (datasetFromFiles), an image folder or a
+ * zip of one (src/data/image-files.ts, the CLI's layout and assembly rules), or a CSV file
+ * (src/data/csv.ts). Images are decoded by the browser's own decoders (createImageBitmap,
+ * read back through an OffscreenCanvas), exactly as drawn: no colour management, no
+ * premultiplied alpha.
+ */
+/// <reference lib="webworker" />
+import { parseImageCsv } from '../../src/data/csv.ts';
+import { datasetFromFiles, type Dataset } from '../../src/data/dataset.ts';
+import { datasetFromImageFiles, unzipFolder, type DecodeImage } from '../../src/data/image-files.ts';
+import type { DataFiles } from '../shared/worker-protocol.ts';
+
+const decodeInBrowser: DecodeImage = async (bytes) => {
+  const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  try {
+    const { width, height } = bitmap;
+    const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+    if (!context) throw new Error('this browser has no 2D canvas in workers');
+    context.drawImage(bitmap, 0, 0);
+    const { data } = context.getImageData(0, 0, width, height);
+    return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } finally {
+    bitmap.close();
+  }
+};
+
+/** The data set in `data`; the first problem stops it, naming the file. */
+export async function readData(data: DataFiles): Promise<Dataset> {
+  const { name, source } = data;
+  switch (data.kind) {
+    case 'idx':
+      return datasetFromFiles(new Map(data.files), name, source);
+    case 'csv': {
+      const [[file, bytes]] = data.files;
+      return { name, source, train: parseImageCsv(bytes, file), testFiles: 'a CSV file has none' };
+    }
+    case 'zip': {
+      const [[file, bytes]] = data.files;
+      const folder = await unzipFolder(bytes, file);
+      return datasetFromImageFiles(folder, decodeInBrowser, folder.folder ? `${file}/${folder.folder}` : file, source);
+    }
+    case 'image-folder':
+      return datasetFromImageFiles({ files: new Map(data.files), dirs: data.dirs ?? [] }, decodeInBrowser, name, source);
+  }
+}
