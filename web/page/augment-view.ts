@@ -10,6 +10,7 @@ export class AugmentView {
       ? `The first ${p.count} training images as epoch 1 transforms them (each epoch draws new transforms; validation images are never transformed).`
       : `The first ${p.count} training images, untransformed: choose an augmentation in the form to see what it does.`;
     const size = p.rows * p.cols;
+    const C = p.channels;
     this.grid.replaceChildren(
       ...Array.from({ length: p.count }, (_, i) => {
         const figure = document.createElement('figure');
@@ -18,9 +19,11 @@ export class AugmentView {
         canvas.width = p.cols;
         canvas.height = p.rows;
         const image = new ImageData(p.cols, p.rows);
+        // Gray, or RGB pixels (channels last).
         for (let q = 0; q < size; q++) {
-          const v = p.images[i * size + q];
-          image.data.set([v, v, v, 255], 4 * q);
+          const at = (i * size + q) * C;
+          const g = C === 3 ? 1 : 0;
+          image.data.set([p.images[at], p.images[at + g], p.images[at + 2 * g], 255], 4 * q);
         }
         canvas.getContext('2d')!.putImageData(image, 0, 0);
         canvas.setAttribute('role', 'img');

@@ -156,10 +156,11 @@ export interface PlaygroundResult {
 
 /** "What the network trains on" (web/worker/augment-preview.ts): training images as epoch 1 augments them. */
 export interface AugmentPreview {
-  /** count images of rows × cols bytes, one after another (the first channel of each). */
+  /** count images of rows × cols × channels bytes, one after another (channels last: RGB pixels for colour). */
   images: Uint8Array;
   labels: number[];
   count: number;
+  channels: number;
   rows: number;
   cols: number;
   /** False: no augmentation, the images as they are. */
