@@ -133,7 +133,8 @@ describe('your own data in the page', () => {
     await page.setInputFiles('#data-files', join(dir, 'corrupt.zip'));
     const status = page.locator('#data-status[data-state="error"]');
     await status.waitFor({ timeout: 30_000 });
-    expect(await status.textContent()).toMatch(/^corrupt\.zip\/red\/2\.png is not an image wgtrain can decode .*remove or replace it/);
+    expect(await status.textContent()).toMatch(/^corrupt\.zip\/red\/2\.png is not an image wgtrain can decode .*remove or replace it\. Still using your zip colour\.zip\.$/);
+    expect(await page.isEnabled('#start')).toBe(true);
   });
 
   it('loads the "your own classes" export zip back as data, its classes named', async () => {

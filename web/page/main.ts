@@ -60,6 +60,8 @@ let racerHasData = false;
 
 let data: DataFiles | null = null;
 let dataSummary: DataSummary | null = null;
+/** Data sent to the worker and not answered yet; if it fails, the data in use before stays in use. */
+let loadingData: { data: DataFiles; before: { data: DataFiles | null; summary: DataSummary | null } } | null = null;
 let gpuChecked = false;
 /** The WebGPU adapter the worker opened (adapterName), or null without one. */
 let gpuInUse: string | null = null;
@@ -178,9 +180,8 @@ function describeData(s: DataSummary): string {
 }
 
 function useData(d: DataFiles): void {
-  data = d;
+  loadingData = { data: d, before: loadingData?.before ?? { data, summary: dataSummary } };
   dataSummary = null;
-  racerHasData = false;
   setDataStatus('loading', `Reading ${d.source} …`);
   trainer.send({ type: 'data', data: d });
   refreshControls();
@@ -286,6 +287,11 @@ function onTrainerMessage(m: FromWorker): void {
       startPlayground();
       break;
     case 'data':
+      if (loadingData) {
+        data = loadingData.data;
+        loadingData = null;
+        racerHasData = false;
+      }
       dataSummary = m.summary;
       setDataStatus('ready', describeData(m.summary));
       form.setAvailableImages(m.summary.train);
@@ -351,7 +357,12 @@ function onTrainerMessage(m: FromWorker): void {
     }
     case 'error':
       if (m.context === 'data') {
-        setDataStatus('error', m.message);
+        if (loadingData) {
+          ({ data, summary: dataSummary } = loadingData.before);
+          loadingData = null;
+        }
+        const sentence = /[.!?]$/.test(m.message) ? m.message : `${m.message}.`;
+        setDataStatus('error', dataSummary ? `${sentence} Still using ${dataSummary.source}.` : m.message);
       } else if (m.context === 'train') {
         runState = 'failed';
         panel.fail(m.message);
