@@ -9,7 +9,7 @@
 export const MAX_CLASSES = 256;
 
 /** The image file types read (by extension, case-insensitive). */
-export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp'] as const;
+const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp'] as const;
 
 export const isImageFile = (name: string): boolean => IMAGE_EXTENSIONS.some((e) => name.toLowerCase().endsWith(e));
 

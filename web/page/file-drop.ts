@@ -1,5 +1,5 @@
 /** A picked or dropped file with its path: the name alone, or `folder/…/name` when it came inside a folder. */
-export interface PickedFile {
+interface PickedFile {
   file: File;
   path: string;
 }
