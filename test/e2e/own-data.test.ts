@@ -1,6 +1,6 @@
 /**
  * The page reads the user's own data (no MNIST next to it): a zip of an image folder, the
- * same folder picked with the folder picker, a CSV file, a colour zip, the "your own
+ * same folder picked with the folder picker or dropped, a CSV file, a colour zip, the "your own
  * classes" export zip loaded back, and a corrupt image refused with its file named. A short
  * run on the zip names the classes in the bars, the confusion matrix and the saved model.
  */
@@ -120,12 +120,54 @@ describe('your own data in the page', () => {
     const { page } = browser;
     await page.setInputFiles('#data-files', join(dir, 'colour.zip'));
     await dataStatus('8 training images of 6×6 in colour (3 channels: the network starts with 3x6x6) in 2 classes (blue, red)');
+    // The preview of what the network trains on shows the first image (blue/1.png) in its colour.
+    const thumb = page.locator('#augment-grid canvas[width="6"]').first();
+    await thumb.waitFor({ timeout: 30_000 });
+    expect(await thumb.evaluate((c) => [...(c as HTMLCanvasElement).getContext('2d')!.getImageData(2, 2, 1, 1).data])).toEqual([0, 40, 200, 255]);
     await page.fill('input[name="arch"]', '36-4-2');
     await page.fill('input[name="validation"]', '2');
     await page.fill('input[name="batch"]', '2');
     await page.click('#start');
     expect(await waitForRunEnd(page, 30_000)).toBe('failed');
     expect(await page.textContent('#run-status')).toContain('start the architecture with 3x6x6');
+    await page.fill('input[name="arch"]', '3x6x6-4-2');
+    await page.click('#start');
+    expect(await waitForRunEnd(page, 30_000)).toBe('done');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('walks a folder dropped on the page (webkitGetAsEntry), its entries read in batches', async () => {
+    const { page } = browser;
+    const tree = Object.fromEntries(Object.entries(files).map(([path, bytes]) => [path, [...bytes]]));
+    await page.evaluate((tree) => {
+      // A dropped folder as Chromium hands it over: directory entries whose readers answer in batches, then with none.
+      type Node = { name: string; children?: Map<string, Node>; bytes?: number[] };
+      const root: Node = { name: 'shapes', children: new Map() };
+      for (const [path, bytes] of Object.entries(tree)) {
+        const parts = path.split('/').slice(1);
+        let at = root;
+        for (const [i, part] of parts.entries()) {
+          if (!at.children!.has(part)) at.children!.set(part, i === parts.length - 1 ? { name: part, bytes } : { name: part, children: new Map() });
+          at = at.children!.get(part)!;
+        }
+      }
+      const entry = (node: Node): unknown =>
+        node.children
+          ? {
+            isFile: false, isDirectory: true, name: node.name,
+            createReader() {
+              const pending = [...node.children!.values()].map(entry);
+              return { readEntries: (ok: (e: unknown[]) => void) => setTimeout(() => ok(pending.splice(0, 5))) };
+            },
+          }
+          : { isFile: true, isDirectory: false, name: node.name, file: (ok: (f: File) => void) => ok(new File([new Uint8Array(node.bytes!)], node.name, { type: 'image/png' })) };
+      const item = { kind: 'file', webkitGetAsEntry: () => entry(root) };
+      const drop = new Event('drop', { bubbles: true, cancelable: true });
+      Object.defineProperty(drop, 'dataTransfer', { value: { items: [item], files: [] } });
+      document.body.dispatchEvent(drop);
+    }, tree);
+    await dataStatus('Using your folder shapes (36 images): 36 training images of 28×28 in 3 classes (bar, big ring, cross)');
+    expect(browser.errors).toEqual([]);
   });
 
   it('refuses a zip with a corrupt image, naming the file, and keeps nothing of it', async () => {
@@ -133,7 +175,7 @@ describe('your own data in the page', () => {
     await page.setInputFiles('#data-files', join(dir, 'corrupt.zip'));
     const status = page.locator('#data-status[data-state="error"]');
     await status.waitFor({ timeout: 30_000 });
-    expect(await status.textContent()).toMatch(/^corrupt\.zip\/red\/2\.png is not an image wgtrain can decode .*remove or replace it\. Still using your zip colour\.zip\.$/);
+    expect(await status.textContent()).toMatch(/^corrupt\.zip\/red\/2\.png is not an image wgtrain can decode .*remove or replace it\. Still using your folder shapes \(36 images\)\.$/);
     expect(await page.isEnabled('#start')).toBe(true);
   });
 
