@@ -123,6 +123,7 @@ describe('your own data in the page', () => {
     // The preview of what the network trains on shows the first image (blue/1.png) in its colour.
     const thumb = page.locator('#augment-grid canvas[width="6"]').first();
     await thumb.waitFor({ timeout: 30_000 });
+    expect(await page.locator('#augment-grid figcaption').first().textContent()).toBe('blue');
     expect(await thumb.evaluate((c) => [...(c as HTMLCanvasElement).getContext('2d')!.getImageData(2, 2, 1, 1).data])).toEqual([0, 40, 200, 255]);
     await page.fill('input[name="arch"]', '36-4-2');
     await page.fill('input[name="validation"]', '2');

@@ -4,7 +4,9 @@ import type { AugmentPreview } from '../shared/worker-protocol.ts';
 export class AugmentView {
   constructor(private readonly status: HTMLElement, private readonly grid: HTMLElement) {}
 
-  show(p: AugmentPreview): void {
+  /** `names`: the classes' names (an image folder's), else the labels show as numbers. */
+  show(p: AugmentPreview, names: readonly string[] = []): void {
+    const name = (k: number) => names[k] ?? String(k);
     this.status.classList.remove('error');
     this.status.textContent = p.augmented
       ? `The first ${p.count} training images as epoch 1 transforms them (each epoch draws new transforms; validation images are never transformed).`
@@ -27,9 +29,9 @@ export class AugmentView {
         }
         canvas.getContext('2d')!.putImageData(image, 0, 0);
         canvas.setAttribute('role', 'img');
-        canvas.setAttribute('aria-label', `training image ${i}${p.augmented ? ', transformed' : ''}, label ${p.labels[i]}`);
+        canvas.setAttribute('aria-label', `training image ${i}${p.augmented ? ', transformed' : ''}, label ${name(p.labels[i])}`);
         const label = document.createElement('figcaption');
-        label.textContent = String(p.labels[i]);
+        label.textContent = name(p.labels[i]);
         figure.append(canvas, label);
         return figure;
       }),

@@ -333,7 +333,7 @@ function onTrainerMessage(m: FromWorker): void {
       playground.show(m.result);
       break;
     case 'augment-preview':
-      augmentView.show(m.preview);
+      augmentView.show(m.preview, dataSummary?.classNames ?? []);
       augmentPreview.answered();
       break;
     case 'saved':
