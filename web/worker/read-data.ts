@@ -38,7 +38,8 @@ export async function readData(data: DataFiles): Promise<Dataset> {
     case 'zip': {
       const [[file, bytes]] = data.files;
       const folder = await unzipFolder(bytes, file);
-      return datasetFromImageFiles(folder, decodeInBrowser, folder.folder ? `${file}/${folder.folder}` : file, source);
+      // Errors name files inside the zip (`shapes.zip/cat/1.png`); the data set is named as the page named it.
+      return { ...(await datasetFromImageFiles(folder, decodeInBrowser, folder.folder ? `${file}/${folder.folder}` : file, source)), name };
     }
     case 'image-folder':
       return datasetFromImageFiles({ files: new Map(data.files), dirs: data.dirs ?? [] }, decodeInBrowser, name, source);
