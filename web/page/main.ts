@@ -517,6 +517,8 @@ async function takeFiles(picked: Picked): Promise<void> {
   }
   let found: DataFiles | null;
   try {
+    // A folder's files are read here before the worker gets them: say so at once.
+    if (inFolder) setDataStatus('loading', `Reading ${files.length.toLocaleString('en-US')} files …`);
     found = await readDataFiles(picked);
   } catch (e) {
     setDataStatus('error', (e as Error).message);
