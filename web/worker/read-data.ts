@@ -11,14 +11,19 @@ import { datasetFromFiles, type Dataset } from '../../src/data/dataset.ts';
 import { datasetFromImageFiles, unzipFolder, type DecodeImage } from '../../src/data/image-files.ts';
 import type { DataFiles } from '../shared/worker-protocol.ts';
 
+/** One canvas for every image (resized when the size changes): drawing and reading back run without an await between them. */
+let canvas: OffscreenCanvasRenderingContext2D | null = null;
+
 const decodeInBrowser: DecodeImage = async (bytes) => {
   const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
   try {
     const { width, height } = bitmap;
-    const context = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
-    if (!context) throw new Error('this browser has no 2D canvas in workers');
-    context.drawImage(bitmap, 0, 0);
-    const { data } = context.getImageData(0, 0, width, height);
+    canvas ??= new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true });
+    if (!canvas) throw new Error('this browser has no 2D canvas in workers');
+    if (canvas.canvas.width !== width || canvas.canvas.height !== height) [canvas.canvas.width, canvas.canvas.height] = [width, height];
+    else canvas.clearRect(0, 0, width, height);
+    canvas.drawImage(bitmap, 0, 0);
+    const { data } = canvas.getImageData(0, 0, width, height);
     return { width, height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } finally {
     bitmap.close();
