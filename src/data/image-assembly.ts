@@ -75,7 +75,11 @@ export function toGray(rgb: Uint8Array, HW: number, out: Uint8Array): void {
  * Sizes that differ without `size` are refused, naming a file of each and the most common
  * size to pass (`sizes`: each image's file and size, in order).
  */
-export function commonSize(sizes: readonly { file: string; rows: number; cols: number }[], size?: ImageSize): ImageSize {
+export function commonSize(
+  sizes: readonly { file: string; rows: number; cols: number }[], size?: ImageSize,
+  /** What to do about differing sizes, given the most common one: the CLI's --size, by default. */
+  advice = (top: ImageSize) => `pass --size ${top.rows}x${top.cols} to resize every image to the most common size (or another --size HxW)`,
+): ImageSize {
   if (size) return size;
   const counts = new Map<string, { n: number; file: string; rows: number; cols: number }>();
   for (const s of sizes) {
@@ -91,7 +95,7 @@ export function commonSize(sizes: readonly { file: string; rows: number; cols: n
     throw new Error(
       `the images differ in size: ${top.n} of ${sizes.length} are ${top.rows}x${top.cols} (${top.file}), ${others}` +
         `${ranked.length > 4 ? `, and ${ranked.length - 4} more sizes` : ''}; ` +
-        `pass --size ${top.rows}x${top.cols} to resize every image to the most common size (or another --size HxW)`,
+        advice(top),
     );
   }
   return { rows: ranked[0]?.rows ?? 0, cols: ranked[0]?.cols ?? 0 };

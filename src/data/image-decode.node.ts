@@ -16,9 +16,6 @@ import png from '@jimp/js-png';
 import { Jimp } from 'jimp';
 import decodeWebp, { init as initWebp } from '@jsquash/webp/decode.js';
 
-/** The extensions an image folder's files may have (case ignored); others are skipped. */
-export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.bmp', '.gif', '.webp'] as const;
-
 export interface Rgba {
   width: number;
   height: number;

@@ -1,17 +1,17 @@
-// A folder of images by class, as torchvision's ImageFolder reads it: DIR/<class name>/…
-// (files at any depth below the class folder), or DIR/train/<class>/… with an optional
-// DIR/test/<class>/… test set. Class names are the folder names, sorted; each image's label
-// is its folder's index. Nothing half-loaded is returned: the first unreadable file, empty
-// class folder or link out of DIR stops the load with the file named.
+// A folder of images by class, read from the disk: the layout rules (DIR/<class>/…, or
+// DIR/train/<class>/… with an optional DIR/test/<class>/…; class names the sorted folder
+// names) are image-folder-layout.ts's, which the page shares. Nothing half-loaded is
+// returned: the first unreadable file, empty class folder or link out of DIR stops the
+// load with the file named.
 
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
 import type { Dataset, Split } from './dataset.ts';
 import { assembleSplit, commonChannels, commonSize, planesOf, type ImagePlanes, type ImageSize } from './image-assembly.ts';
-import { decodeImage, IMAGE_EXTENSIONS, resizeImage } from './image-decode.node.ts';
+import { decodeImage, resizeImage } from './image-decode.node.ts';
+import { imageFolderLayout, isImageFile, type LayoutSample } from './image-folder-layout.ts';
 
-/** Labels are one byte (Split.labels). */
-export const MAX_CLASSES = 256;
+export { MAX_CLASSES } from './image-folder-layout.ts';
 
 /** Files read and decoded at once: enough to keep the disk and the decoder busy. */
 const IN_FLIGHT = 32;
@@ -26,15 +26,13 @@ export interface ImageFolderOptions {
 interface Sample {
   file: string;
   label: number;
-  /** The path below the class folder, which orders the samples. */
-  name: string;
 }
 
-const naturalOrder = new Intl.Collator('en', { numeric: true }).compare;
-const isImageFile = (name: string) => IMAGE_EXTENSIONS.some((e) => name.toLowerCase().endsWith(e));
-
+/** Every folder and image file below the root, as '/'-separated paths relative to it; links followed inside it, each real folder once. */
 class FolderWalk {
   private seen = new Set<string>();
+  readonly dirs: string[] = [];
+  readonly files: string[] = [];
   constructor(readonly root: string, private realRoot: string) {}
 
   /** The real path of `path`, refused when a link takes it out of the data folder. */
@@ -53,76 +51,26 @@ class FolderWalk {
     return real;
   }
 
-  /** Sub-folders of `dir` (hidden ones skipped), sorted by name. */
-  async folders(dir: string): Promise<string[]> {
-    const entries = await readdir(dir, { withFileTypes: true });
-    const out: string[] = [];
-    for (const e of entries) {
-      if (e.name.startsWith('.')) continue;
-      if (e.isDirectory()) out.push(e.name);
-      else if (e.isSymbolicLink()) {
-        const real = await this.inside(join(dir, e.name));
-        if ((await stat(real)).isDirectory()) out.push(e.name);
-      }
-    }
-    return out.sort();
-  }
-
-  /** Image files anywhere below `dir` (links followed inside the data folder, each folder once). */
-  async images(dir: string, into: string[] = []): Promise<string[]> {
+  /** Walks the folder at `rel` ('' the root); hidden entries are skipped. */
+  async walk(rel = ''): Promise<void> {
+    const dir = rel === '' ? this.root : join(this.root, rel);
     const real = await this.inside(dir);
-    if (this.seen.has(real)) return into;
+    if (this.seen.has(real)) return;
     this.seen.add(real);
-    const entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
+    if (rel !== '') this.dirs.push(rel);
+    for (const e of await readdir(dir, { withFileTypes: true })) {
       if (e.name.startsWith('.')) continue;
-      const path = join(dir, e.name);
+      const path = rel === '' ? e.name : `${rel}/${e.name}`;
       let isDir = e.isDirectory();
       let isFile = e.isFile();
       if (e.isSymbolicLink()) {
-        const info = await stat(await this.inside(path));
+        const info = await stat(await this.inside(join(this.root, path)));
         [isDir, isFile] = [info.isDirectory(), info.isFile()];
       }
-      if (isDir) await this.images(path, into);
-      else if (isFile && isImageFile(e.name)) into.push(path);
+      if (isDir) await this.walk(path);
+      else if (isFile && isImageFile(e.name)) this.files.push(path);
     }
-    return into;
   }
-}
-
-/** The samples of one split folder (`dir` holds the class folders), labelled by `classes` (all of them when not given). */
-async function listSamples(walk: FolderWalk, dir: string, classes?: string[]): Promise<{ classes: string[]; samples: Sample[] }> {
-  const folders = await walk.folders(dir);
-  if (folders.length > MAX_CLASSES) {
-    throw new Error(
-      `${dir} has ${folders.length.toLocaleString('en-US')} class folders; wgtrain takes at most ${MAX_CLASSES} classes (labels are one byte). ` +
-        `Pass the folder whose sub-folders are the classes (DIR/<class>/image.png)`,
-    );
-  }
-  if (!classes && folders.length < 2) {
-    throw new Error(
-      `${dir} has ${folders.length === 0 ? 'no class folders' : `one class folder (${folders[0]})`}: an image folder holds one sub-folder of images per class, ` +
-        `at least two (DIR/<class>/image.png, or DIR/train/<class>/… and DIR/test/<class>/…)`,
-    );
-  }
-  const names = classes ?? folders;
-  const samples: Sample[] = [];
-  for (const folder of folders) {
-    const label = names.indexOf(folder);
-    if (label < 0) {
-      throw new Error(`${join(dir, folder)} is a class the training set does not have (its classes: ${names.join(', ')}); remove it or add it to the training set`);
-    }
-    const files = await walk.images(join(dir, folder));
-    if (files.length === 0) {
-      throw new Error(`class folder ${join(dir, folder)} holds no images (${IMAGE_EXTENSIONS.join(' ')}); add some or remove the folder`);
-    }
-    const classDir = join(dir, folder);
-    for (const file of files) samples.push({ file, label, name: relative(classDir, file) });
-  }
-  // Across classes in file-name order, so that files named by index keep their order and
-  // the validation images (the last ones) come from every class, not the last class only.
-  samples.sort((a, b) => naturalOrder(a.name, b.name) || a.label - b.label);
-  return { classes: names, samples };
 }
 
 async function decodeAll(samples: Sample[], size?: ImageSize): Promise<{ planes: ImagePlanes[]; found: { file: string; rows: number; cols: number }[] }> {
@@ -166,10 +114,11 @@ async function decodeAll(samples: Sample[], size?: ImageSize): Promise<{ planes:
 export async function loadImageFolder(dir: string, opts: ImageFolderOptions = {}): Promise<Dataset> {
   const root = resolve(dir);
   const walk = new FolderWalk(root, await realpath(root));
-  const top = await walk.folders(root);
-  const split = top.includes('train');
-  const train = await listSamples(walk, split ? join(root, 'train') : root);
-  const test = split && top.includes('test') ? await listSamples(walk, join(root, 'test'), train.classes) : undefined;
+  await walk.walk();
+  const layout = imageFolderLayout(root, walk.files, walk.dirs);
+  const samples = (list: LayoutSample[]): Sample[] => list.map((s) => ({ file: join(root, s.path), label: s.label }));
+  const train = { classes: layout.classes, samples: samples(layout.train) };
+  const test = layout.test ? { samples: samples(layout.test) } : undefined;
 
   const decodedTrain = await decodeAll(train.samples, opts.size);
   const decodedTest = test ? await decodeAll(test.samples, opts.size) : undefined;

@@ -78,6 +78,6 @@ describe('data for the page', () => {
     await page.setInputFiles('#data-files', notes);
     const status = page.locator('#data-status[data-state="error"]');
     await status.waitFor();
-    expect(await status.textContent()).toContain('notes.txt is an IDX file');
+    expect(await status.textContent()).toContain('None of notes.txt is data (IDX files');
   });
 });

@@ -56,7 +56,7 @@ describe('the page for a new visitor', () => {
 
   it('shows keyboard focus on the invisible file inputs through their labels', async () => {
     const { page } = browser;
-    for (const id of ['data-files', 'model-file']) {
+    for (const id of ['data-files', 'data-folder', 'model-file']) {
       await page.locator(`#${id}`).focus();
       const outline = await page.locator(`label:has(#${id})`).evaluate((label) => {
         const style = getComputedStyle(label);

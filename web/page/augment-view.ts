@@ -4,12 +4,15 @@ import type { AugmentPreview } from '../shared/worker-protocol.ts';
 export class AugmentView {
   constructor(private readonly status: HTMLElement, private readonly grid: HTMLElement) {}
 
-  show(p: AugmentPreview): void {
+  /** `names`: the classes' names (an image folder's), else the labels show as numbers. */
+  show(p: AugmentPreview, names: readonly string[] = []): void {
+    const name = (k: number) => names[k] ?? String(k);
     this.status.classList.remove('error');
     this.status.textContent = p.augmented
       ? `The first ${p.count} training images as epoch 1 transforms them (each epoch draws new transforms; validation images are never transformed).`
       : `The first ${p.count} training images, untransformed: choose an augmentation in the form to see what it does.`;
     const size = p.rows * p.cols;
+    const C = p.channels;
     this.grid.replaceChildren(
       ...Array.from({ length: p.count }, (_, i) => {
         const figure = document.createElement('figure');
@@ -18,15 +21,17 @@ export class AugmentView {
         canvas.width = p.cols;
         canvas.height = p.rows;
         const image = new ImageData(p.cols, p.rows);
+        // Gray, or RGB pixels (channels last).
         for (let q = 0; q < size; q++) {
-          const v = p.images[i * size + q];
-          image.data.set([v, v, v, 255], 4 * q);
+          const at = (i * size + q) * C;
+          const g = C === 3 ? 1 : 0;
+          image.data.set([p.images[at], p.images[at + g], p.images[at + 2 * g], 255], 4 * q);
         }
         canvas.getContext('2d')!.putImageData(image, 0, 0);
         canvas.setAttribute('role', 'img');
-        canvas.setAttribute('aria-label', `training image ${i}${p.augmented ? ', transformed' : ''}, label ${p.labels[i]}`);
+        canvas.setAttribute('aria-label', `training image ${i}${p.augmented ? ', transformed' : ''}, label ${name(p.labels[i])}`);
         const label = document.createElement('figcaption');
-        label.textContent = String(p.labels[i]);
+        label.textContent = name(p.labels[i]);
         figure.append(canvas, label);
         return figure;
       }),

@@ -1,21 +1,18 @@
 /**
  * Where the page's data comes from: MNIST served next to the page in data/mnist/ (the dev
- * server and the built site list it in data/mnist/files.json), or IDX files the user picks
- * or drops. Only bytes are gathered here; the worker parses them (datasetFromFiles).
+ * server and the built site list it in data/mnist/files.json), or what the user picks or
+ * drops: IDX files, a folder of images by class, a zip of one, or a CSV file. Only bytes are
+ * gathered here; the worker parses and decodes them (web/worker/read-data.ts).
  */
 import { IDX_FILE_NAMES, idxFileRole } from '../../src/data/dataset.ts';
+import { unwrapFolder } from '../../src/data/image-files.ts';
+import type { DataFiles } from '../shared/worker-protocol.ts';
+import type { Picked } from './file-drop.ts';
 
 /** Relative to the page, so the site works from any folder. */
 export const SERVED_DATA_PATH = 'data/mnist/';
 /** The listing the dev server serves and the build writes: { files: [{ name, size }] }. */
 export const DATA_LISTING = 'files.json';
-
-export interface DataFiles {
-  files: Map<string, Uint8Array>;
-  name: string;
-  /** Where the files came from, in words, for the page and saved models. */
-  source: string;
-}
 
 export type FetchProgress = (file: string, loaded: number, total: number | null) => void;
 
@@ -69,14 +66,35 @@ export async function fetchServedMnist(pageUrl: string, onProgress: FetchProgres
     if (!bytes) throw new Error(`${new URL(name, base)} is listed but could not be downloaded; reload the page to try again.`);
     files.set(name, bytes);
   }
-  return { files, name: 'mnist', source: base.pathname };
+  return { kind: 'idx', files: [...files], name: 'mnist', source: base.pathname };
 }
 
-/** IDX files among those the user picked or dropped (other files are left for the caller). */
-export async function readIdxFiles(picked: File[]): Promise<DataFiles | null> {
-  const idx = picked.filter((f) => idxFileRole(f.name));
+const bytesOf = async (f: File) => new Uint8Array(await f.arrayBuffer());
+const plural = (n: number, what: string) => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
+
+/**
+ * The data among what the user picked or dropped, or null when there is none: files in a
+ * folder are an image folder (`<class>/*.png`, or `train/` and `test/`), else a `.zip` of
+ * one, a `.csv` file, or IDX files (other files are left for the caller).
+ */
+export async function readDataFiles(picked: Picked): Promise<DataFiles | null> {
+  if (picked.files.some((f) => f.path.includes('/'))) {
+    const byPath = new Map(picked.files.map((f) => [f.path, f.file]));
+    const folder = await unwrapFolder([...byPath.keys()], picked.dirs, (p) => bytesOf(byPath.get(p)!));
+    const name = folder.folder || 'your folder';
+    return {
+      kind: 'image-folder', files: [...folder.files], dirs: folder.dirs, name,
+      source: `your folder ${name} (${plural(folder.files.size, 'image')})`,
+    };
+  }
+  const files = picked.files.map((f) => f.file);
+  const zip = files.find((f) => /\.zip$/i.test(f.name));
+  if (zip) return { kind: 'zip', files: [[zip.name, await bytesOf(zip)]], name: zip.name.replace(/\.zip$/i, ''), source: `your zip ${zip.name}` };
+  const csv = files.find((f) => /\.csv$/i.test(f.name));
+  if (csv) return { kind: 'csv', files: [[csv.name, await bytesOf(csv)]], name: csv.name.replace(/\.csv$/i, ''), source: `your CSV file ${csv.name}` };
+  const idx = files.filter((f) => idxFileRole(f.name));
   if (idx.length === 0) return null;
-  const files = new Map<string, Uint8Array>();
-  for (const f of idx) files.set(f.name, new Uint8Array(await f.arrayBuffer()));
-  return { files, name: 'idx files', source: `your files (${idx.map((f) => f.name).join(', ')})` };
+  const read: [string, Uint8Array][] = [];
+  for (const f of idx) read.push([f.name, await bytesOf(f)]);
+  return { kind: 'idx', files: read, name: 'idx files', source: `your files (${idx.map((f) => f.name).join(', ')})` };
 }

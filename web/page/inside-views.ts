@@ -98,7 +98,10 @@ function renderMisclassified(container: HTMLElement, caption: HTMLElement, detai
       canvas.width = cols;
       canvas.height = rows;
       const image = new ImageData(cols, rows);
-      for (let p = 0; p < rows * cols; p++) image.data.set([m.pixels[p], m.pixels[p], m.pixels[p], 255], 4 * p);
+      // Gray, or R, G and B planes (C×H×W).
+      const HW = rows * cols;
+      const plane = m.channels === 3 ? HW : 0;
+      for (let p = 0; p < HW; p++) image.data.set([m.pixels[p], m.pixels[plane + p], m.pixels[2 * plane + p], 255], 4 * p);
       canvas.getContext('2d')!.putImageData(image, 0, 0);
       const label = document.createElement('figcaption');
       label.textContent = `${name(m.label)} → ${name(m.pred)}`;

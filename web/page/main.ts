@@ -9,11 +9,11 @@ import { classCount, type ModelSpec } from '../../src/model/spec.ts';
 import { renderAdapter } from './adapter-view.ts';
 import { AugmentView } from './augment-view.ts';
 import { CompareView } from './compare-view.ts';
-import { fetchServedMnist, readIdxFiles, SERVED_DATA_PATH, type DataFiles } from './data-source.ts';
+import { fetchServedMnist, readDataFiles, SERVED_DATA_PATH } from './data-source.ts';
 import { downloadBytes } from './download.ts';
 import { FeatureMapView } from './feature-map-view.ts';
 import { DrawPad, type Drawing } from './draw-pad.ts';
-import { acceptDroppedFiles } from './file-drop.ts';
+import { acceptDroppedFiles, pickedFiles, type Picked } from './file-drop.ts';
 import { InsideView } from './inside-views.ts';
 import { LatestRequest } from './latest-request.ts';
 import { showInline } from './inline-text.ts';
@@ -27,7 +27,7 @@ import { RUN_COLORS, TrainingCharts, type RunKey } from './training-charts.ts';
 import { TrainingPanel } from './training-panel.ts';
 import { WorkerClient } from './worker-client.ts';
 import { ownClassConfig, ownClassSplits, type OwnExample } from '../shared/own-classes.ts';
-import type { ClassOutputs, DataSummary, FromWorker, RunSetup, RunState } from '../shared/worker-protocol.ts';
+import type { ClassOutputs, DataFiles, DataSummary, FromWorker, RunSetup, RunState } from '../shared/worker-protocol.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -35,7 +35,8 @@ const NO_DATA_HTML =
   `No MNIST next to this page (in <code>${SERVED_DATA_PATH}</code>). In the project folder, run ` +
   '<code>npx wgtrain data mnist</code>: it downloads MNIST into <code>data/mnist/</code>, which <code>npm run dev</code> and ' +
   '<code>npm run build</code> serve. Then reload. Or pick or drop IDX files here: <code>train-images-idx3-ubyte.gz</code> and ' +
-  '<code>train-labels-idx1-ubyte.gz</code> (and the <code>t10k</code> pair if you have it).';
+  '<code>train-labels-idx1-ubyte.gz</code> (and the <code>t10k</code> pair if you have it), a folder of images by class ' +
+  '(<code>&lt;class&gt;/*.png</code>), a zip of one, or a CSV file of labels and pixels.';
 
 const form = new TrainForm($<HTMLFormElement>('train-form'));
 form.applyUrl(new URLSearchParams(location.search));
@@ -59,6 +60,8 @@ let racerHasData = false;
 
 let data: DataFiles | null = null;
 let dataSummary: DataSummary | null = null;
+/** Data sent to the worker and not answered yet; if it fails, the data in use before stays in use. */
+let loadingData: { data: DataFiles; before: { data: DataFiles | null; summary: DataSummary | null } } | null = null;
 let gpuChecked = false;
 /** The WebGPU adapter the worker opened (adapterName), or null without one. */
 let gpuInUse: string | null = null;
@@ -162,21 +165,25 @@ function setModelStatus(text: string, error = false): void {
 }
 
 function describeData(s: DataSummary): string {
-  const served = data?.name === 'mnist';
+  const served = data?.kind === 'idx' && data.name === 'mnist';
   const what = served ? `MNIST from ${s.source} (served with this page)` : s.source;
   const test = s.test === null ? 'no test set' : `${s.test.toLocaleString('en-US')} test images`;
+  const shown = 12;
+  const names = s.classNames
+    ? ` (${s.classNames.slice(0, shown).join(', ')}${s.classNames.length > shown ? `, and ${s.classNames.length - shown} more` : ''})`
+    : '';
+  const colour = s.channels === 3 ? ` in colour (3 channels: the network starts with 3x${s.rows}x${s.cols})` : '';
   return (
-    `Using ${what}: ${s.train.toLocaleString('en-US')} training images of ${s.rows}×${s.cols} in ${s.classes} classes, ${test}. ` +
+    `Using ${what}: ${s.train.toLocaleString('en-US')} training images of ${s.rows}×${s.cols}${colour} in ${s.classes} classes${names}, ${test}. ` +
     'Training holds out the last "validation images" of the training set to measure accuracy.'
   );
 }
 
 function useData(d: DataFiles): void {
-  data = d;
+  loadingData = { data: d, before: loadingData?.before ?? { data, summary: dataSummary } };
   dataSummary = null;
-  racerHasData = false;
   setDataStatus('loading', `Reading ${d.source} …`);
-  trainer.send({ type: 'data', files: [...d.files], name: d.name, source: d.source });
+  trainer.send({ type: 'data', data: d });
   refreshControls();
 }
 
@@ -280,6 +287,11 @@ function onTrainerMessage(m: FromWorker): void {
       startPlayground();
       break;
     case 'data':
+      if (loadingData) {
+        data = loadingData.data;
+        loadingData = null;
+        racerHasData = false;
+      }
       dataSummary = m.summary;
       setDataStatus('ready', describeData(m.summary));
       form.setAvailableImages(m.summary.train);
@@ -321,7 +333,7 @@ function onTrainerMessage(m: FromWorker): void {
       playground.show(m.result);
       break;
     case 'augment-preview':
-      augmentView.show(m.preview);
+      augmentView.show(m.preview, dataSummary?.classNames ?? []);
       augmentPreview.answered();
       break;
     case 'saved':
@@ -345,7 +357,12 @@ function onTrainerMessage(m: FromWorker): void {
     }
     case 'error':
       if (m.context === 'data') {
-        setDataStatus('error', m.message);
+        if (loadingData) {
+          ({ data, summary: dataSummary } = loadingData.before);
+          loadingData = null;
+        }
+        const sentence = /[.!?]$/.test(m.message) ? m.message : `${m.message}.`;
+        setDataStatus('error', dataSummary ? `${sentence} Still using ${dataSummary.source}.` : m.message);
       } else if (m.context === 'train') {
         runState = 'failed';
         panel.fail(m.message);
@@ -397,7 +414,7 @@ function race(setup: RunSetup): void {
     racer.on(onRacerMessage);
   }
   if (!racerHasData && data) {
-    racer.send({ type: 'data', files: [...data.files], name: data.name, source: data.source });
+    racer.send({ type: 'data', data });
     racerHasData = true;
   }
   racerState = 'running';
@@ -413,7 +430,11 @@ function start(): void {
     return;
   }
   const { setup, compare } = read;
-  useClassLabels(digitLabels(classCount(setup.config.model)), false);
+  // The data's class names when the network has one output per class, else the outputs numbered.
+  const K = classCount(setup.config.model);
+  const names = dataSummary?.classNames;
+  if (names?.length === K) useClassLabels(names, true);
+  else useClassLabels(digitLabels(K), false);
   const train = setup.limit ?? (dataSummary ? dataSummary.train - setup.validation : 0);
   racing = compare;
   $('compare').hidden = !compare;
@@ -476,21 +497,40 @@ async function openImage(file: File): Promise<void> {
   }
 }
 
-/** Dropped or picked files: a .safetensors file is a model, IDX files are data, an image is a drawing to classify. */
-async function takeFiles(files: File[]): Promise<void> {
-  const image = files.find((f) => f.type.startsWith('image/'));
+/**
+ * Dropped or picked files: a folder (of images by class), a .zip or .csv file or IDX files are
+ * data, a .safetensors file is a model, a loose image is a drawing to classify.
+ */
+async function takeFiles(picked: Picked): Promise<void> {
+  const files = picked.files.map((f) => f.file);
+  const inFolder = picked.files.some((f) => f.path.includes('/'));
+  const image = inFolder ? undefined : files.find((f) => f.type.startsWith('image/'));
   if (image) {
     await openImage(image);
     if (files.length === 1) return;
   }
   const modelFile = files.find((f) => f.name.endsWith('.safetensors'));
   if (modelFile && !active()) await loadModelFile(modelFile);
-  const idx = await readIdxFiles(files);
-  if (idx) {
-    if (active()) setDataStatus('error', 'Stop training before loading other data.');
-    else useData(idx);
-  } else if (!modelFile && !image) {
-    setDataStatus('error', `None of ${files.map((f) => f.name).join(', ')} is an IDX file (train-images-idx3-ubyte[.gz] …) or a .safetensors model.`);
+  if (active() && (inFolder || !modelFile)) {
+    setDataStatus('error', 'Stop training before loading other data.');
+    return;
+  }
+  let found: DataFiles | null;
+  try {
+    // A folder's files are read here before the worker gets them: say so at once.
+    if (inFolder) setDataStatus('loading', `Reading ${files.length.toLocaleString('en-US')} files …`);
+    found = await readDataFiles(picked);
+  } catch (e) {
+    setDataStatus('error', (e as Error).message);
+    return;
+  }
+  if (found) useData(found);
+  else if (!modelFile && !image) {
+    setDataStatus(
+      'error',
+      `None of ${files.map((f) => f.name).join(', ')} is data (IDX files such as train-images-idx3-ubyte[.gz], a folder of images by class, ` +
+        'a .zip of one or a .csv file) or a .safetensors model.',
+    );
   }
 }
 
@@ -506,11 +546,13 @@ modelInput.addEventListener('change', () => {
   if (file) void loadModelFile(file);
   modelInput.value = '';
 });
-$<HTMLInputElement>('data-files').addEventListener('change', (e) => {
-  const input = e.target as HTMLInputElement;
-  void takeFiles([...(input.files ?? [])]);
-  input.value = '';
-});
+for (const id of ['data-files', 'data-folder']) {
+  $<HTMLInputElement>(id).addEventListener('change', (e) => {
+    const input = e.target as HTMLInputElement;
+    void takeFiles(pickedFiles(input.files));
+    input.value = '';
+  });
+}
 
 acceptDroppedFiles($('drop-overlay'), (files) => void takeFiles(files));
 

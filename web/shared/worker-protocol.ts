@@ -16,15 +16,33 @@ import type { OwnExample } from './own-classes.ts';
 
 export type Device = 'gpu' | 'cpu';
 
+/**
+ * Data as the page gathered it (web/page/data-source.ts); the worker parses it
+ * (web/worker/read-data.ts). `files`: [path, bytes] pairs: IDX files, an image folder's
+ * images (paths relative to the folder, `dirs` its folders), or the one zip or CSV file.
+ */
+export interface DataFiles {
+  kind: 'idx' | 'image-folder' | 'zip' | 'csv';
+  files: [string, Uint8Array][];
+  dirs?: string[];
+  name: string;
+  /** Where the files came from, in words, for the page and saved models. */
+  source: string;
+}
+
 export interface DataSummary {
   name: string;
   source: string;
   train: number;
   /** Images in the t10k test set, or null when the files had none. */
   test: number | null;
+  /** 1 (grayscale) or 3 (RGB): a network for RGB data starts with 3xHxW. */
+  channels: number;
   rows: number;
   cols: number;
   classes: number;
+  /** The classes' names (an image folder's class folders), or null when they are numbered. */
+  classNames: string[] | null;
 }
 
 /** A run: what to train, where, and which images train and validate (src/train/split.ts). */
@@ -40,6 +58,8 @@ export interface Misclassified {
   index: number;
   label: number;
   pred: number;
+  /** 1 (gray) or 3 (RGB planes, C×H×W). */
+  channels: number;
   pixels: Uint8Array;
 }
 
@@ -136,10 +156,11 @@ export interface PlaygroundResult {
 
 /** "What the network trains on" (web/worker/augment-preview.ts): training images as epoch 1 augments them. */
 export interface AugmentPreview {
-  /** count images of rows × cols bytes, one after another (the first channel of each). */
+  /** count images of rows × cols × channels bytes, one after another (channels last: RGB pixels for colour). */
   images: Uint8Array;
   labels: number[];
   count: number;
+  channels: number;
   rows: number;
   cols: number;
   /** False: no augmentation, the images as they are. */
@@ -150,7 +171,7 @@ export type RunState = 'running' | 'pausing' | 'paused' | 'stopping' | 'done' | 
 
 export type ToWorker =
   | { type: 'open-gpu' }
-  | { type: 'data'; files: [string, Uint8Array][]; name: string; source: string }
+  | { type: 'data'; data: DataFiles }
   | { type: 'train'; setup: RunSetup }
   /** Train the own-classes network (web/shared/own-classes.ts) on the user's drawings; `examples` label into `classNames`. */
   | { type: 'train-own'; classNames: string[]; examples: OwnExample[]; epochs: number; device: Device }

@@ -1,5 +1,5 @@
 /** What "Look inside" shows, computed in the worker from a model's parameters and its validation results. */
-import type { Split } from '../../src/data/dataset.ts';
+import { imageBytes, type Split } from '../../src/data/dataset.ts';
 import { paramLayout } from '../../src/model/layout.ts';
 import type { ModelSpec } from '../../src/model/spec.ts';
 import { confusionMatrix } from '../../src/train/confusion.ts';
@@ -11,12 +11,12 @@ import type { Inspection, Misclassified, ValidationDetail } from '../shared/work
 const MAX_MISCLASSIFIED = 48;
 
 export function validationDetail(evaluation: Evaluation, val: Split, max = MAX_MISCLASSIFIED): ValidationDetail {
-  const P = val.rows * val.cols;
+  const P = imageBytes(val);
   const misclassified: Misclassified[] = [];
   for (let i = 0; i < evaluation.count && misclassified.length < max; i++) {
     const pred = evaluation.preds[i];
     if (pred !== val.labels[i]) {
-      misclassified.push({ index: i, label: val.labels[i], pred, pixels: val.images.slice(i * P, (i + 1) * P) });
+      misclassified.push({ index: i, label: val.labels[i], pred, channels: val.channels, pixels: val.images.slice(i * P, (i + 1) * P) });
     }
   }
   const { count, correct, accuracy, loss } = evaluation;

@@ -6,7 +6,7 @@
  */
 /// <reference lib="webworker" />
 import { CpuTrainer } from '../../src/cpu/trainer.ts';
-import { datasetFromFiles, subset, type Dataset, type Split } from '../../src/data/dataset.ts';
+import { imageBytes, subset, type Dataset, type Split } from '../../src/data/dataset.ts';
 import { openBrowserGpu, WebGpuUnavailableError } from '../../src/gpu/browser-gpu.ts';
 import { adapterName, type GpuContext } from '../../src/gpu/device.ts';
 import { KernelCache } from '../../src/gpu/kernels.ts';
@@ -26,6 +26,7 @@ import { classifyImage, outputBuffers } from './classify.ts';
 import { runPlaygroundCpu } from './conv-playground.ts';
 import { runPlaygroundGpu } from './playground-gpu.ts';
 import { inspectionBuffers, inspectModel, validationDetail } from './inspection.ts';
+import { readData } from './read-data.ts';
 import { RunControl } from './run-control.ts';
 import { ownClassConfig, ownClassSplits, trainingProblem } from '../shared/own-classes.ts';
 import type {
@@ -62,11 +63,14 @@ function fail(context: ErrorContext, e: unknown): void {
 
 function summarize(d: Dataset): DataSummary {
   const { train, test } = d;
-  return { name: d.name, source: d.source, train: train.count, test: test?.count ?? null, rows: train.rows, cols: train.cols, classes: train.classes };
+  return {
+    name: d.name, source: d.source, train: train.count, test: test?.count ?? null, channels: train.channels, rows: train.rows, cols: train.cols,
+    classes: train.classes, classNames: d.classNames ?? null,
+  };
 }
 
 function requireData(): Dataset {
-  if (!dataset) throw new Error('No data is loaded: load MNIST (`npx wgtrain data mnist`, then reload the page) or pick IDX files first.');
+  if (!dataset) throw new Error('No data is loaded: load MNIST (`npx wgtrain data mnist`, then reload the page), or pick IDX files, a folder of images by class, a zip of one or a CSV file first.');
   return dataset;
 }
 
@@ -102,7 +106,7 @@ function postInspection(spec: ModelSpec, params: Float32Array, detail: Inspectio
 function train(setup: RunSetup): Promise<void> {
   const d = requireData();
   const { train: trainSplit, val } = splits(d, setup);
-  return runTraining(setup, trainSplit, val, { dataset: d.name });
+  return runTraining(setup, trainSplit, val, { dataset: d.name, ...classNamesNote(d.classNames) });
 }
 
 /** A run on the user's own drawings (web/shared/own-classes.ts), split as few drawings must be. */
@@ -117,7 +121,7 @@ function trainOwn(m: Extract<ToWorker, { type: 'train-own' }>): Promise<void> {
 
 async function runTraining(setup: Pick<RunSetup, 'config' | 'device' | 'inspect'>, trainSplit: Split, val: Split, notes: Record<string, string>): Promise<void> {
   const { config, device } = setup;
-  validateConfig(config, trainSplit.rows * trainSplit.cols, trainSplit.classes, trainSplit.count, { rows: trainSplit.rows, cols: trainSplit.cols });
+  validateConfig(config, imageBytes(trainSplit), trainSplit.classes, trainSplit.count, trainSplit);
   const control = new RunControl((state) => post({ type: 'state', state }));
   run = control;
   let trainer: Trainer | null = null;
@@ -173,10 +177,10 @@ async function runTraining(setup: Pick<RunSetup, 'config' | 'device' | 'inspect'
 
 /** Whether the data's images and classes are what the network takes (a CNN: its input shape too). */
 function fitsData(spec: ModelSpec, d: Dataset): boolean {
-  const { rows, cols, classes } = d.train;
+  const { channels, rows, cols, classes } = d.train;
   const { input } = spec;
-  const shapeFits = !isSpatial(spec) || (input.channels === 1 && input.height === rows && input.width === cols);
-  return rows * cols === inputSize(spec) && shapeFits && classes === classCount(spec);
+  const shapeFits = !isSpatial(spec) || (input.channels === channels && input.height === rows && input.width === cols);
+  return imageBytes(d.train) === inputSize(spec) && shapeFits && classes === classCount(spec);
 }
 
 /** Accuracy, confusion and misclassified images of the current model on the validation split. */
@@ -191,7 +195,7 @@ async function evaluateModel(choice: SplitChoice): Promise<void> {
   const { train: trainSplit, val } = splits(dataset, choice);
   // Evaluation needs only the forward pass; the configuration's training fields are unused (as in `wgtrain eval`).
   const config: TrainConfig = { ...PRESETS.lecun, model: spec, batch: 1 };
-  validateConfig(config, val.rows * val.cols, val.classes, trainSplit.count, { rows: val.rows, cols: val.cols }, 'evaluate');
+  validateConfig(config, imageBytes(val), val.classes, trainSplit.count, val, 'evaluate');
   const trainer = await openTrainer(gpu ? 'gpu' : 'cpu', config, subset(trainSplit, 1), val);
   try {
     await trainer.setParams(params);
@@ -228,7 +232,7 @@ async function handle(m: ToWorker): Promise<void> {
       return;
     case 'data':
       refuseWhileTraining('load other data');
-      dataset = datasetFromFiles(new Map(m.files), m.name, m.source);
+      dataset = await readData(m.data);
       post({ type: 'data', summary: summarize(dataset) });
       return;
     case 'train':
@@ -279,9 +283,11 @@ function playgroundImage(request: PlaygroundRequest): PlaygroundImage {
   const { train } = requireData();
   const i = source.index;
   if (!Number.isInteger(i) || i < 0 || i >= train.count) throw new Error(`Playground: choose a training image from 0 to ${train.count - 1}; got ${i}.`);
+  // The first channel of a colour image: the playground filters one plane.
   const P = train.rows * train.cols;
+  const at = i * imageBytes(train);
   return {
-    pixels: train.images.slice(i * P, (i + 1) * P), height: train.rows, width: train.cols,
+    pixels: train.images.slice(at, at + P), height: train.rows, width: train.cols,
     description: `training image ${i} of ${train.count.toLocaleString('en-US')} (label ${train.labels[i]}, ${train.rows}×${train.cols})`,
   };
 }

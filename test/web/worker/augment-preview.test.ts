@@ -26,4 +26,12 @@ describe('augmentPreview', () => {
     expect(Array.from(p.images)).not.toEqual(Array.from(train.images.subarray(0, 5 * 784)));
     expect(Array.from(augmentPreview(train, augment, 8, 5).images)).not.toEqual(Array.from(p.images));
   });
+
+  it('colour images come whole, channels last (RGB pixels), not their first plane', () => {
+    // Two 1×2 RGB images, planar (C×H×W) as a Split holds them.
+    const colour = { images: Uint8Array.from([10, 11, 20, 21, 30, 31, 40, 41, 50, 51, 60, 61]), labels: Uint8Array.from([0, 1]), count: 2, channels: 3, rows: 1, cols: 2, classes: 2 };
+    const p = augmentPreview(colour, undefined, 1, 2);
+    expect(p).toMatchObject({ count: 2, channels: 3, rows: 1, cols: 2 });
+    expect(Array.from(p.images)).toEqual([10, 20, 30, 11, 21, 31, 40, 50, 60, 41, 51, 61]);
+  });
 });
