@@ -122,7 +122,9 @@ export async function loadDataPath(path: string, opts: { channels?: 1 | 3; size?
     }
     return loadCsvDataset(path, opts);
   }
-  const known = info?.isDirectory() && ((await hasTrainingFiles(path)) || (await holdsDataFiles(path)));
+  // Any entry named as an IDX file makes an IDX folder, even a broken one (a folder where a file
+  // should be): its reader says what is wrong, where the image-folder reader would not.
+  const known = info?.isDirectory() && ((await hasIdxNames(path)) || (await holdsDataFiles(path)));
   if (known) {
     if (opts.channels !== undefined || opts.size !== undefined) {
       throw new Error(`--channels and --size apply to image folders and CSV files; ${path} is a folder of data files (IDX, EMNIST or CIFAR-10), whose images keep their channels and size`);
@@ -133,6 +135,10 @@ export async function loadDataPath(path: string, opts: { channels?: 1 | 3; size?
     return loadImageFolder(path, opts);
   }
   return loadDataFolder(path);
+}
+
+async function hasIdxNames(dir: string): Promise<boolean> {
+  return (await readdir(dir).catch(() => [] as string[])).some((e) => idxFileRole(e) !== undefined);
 }
 
 /** Whether `dir` looks like an image folder: it holds sub-folders (IDX folders hold files). */
