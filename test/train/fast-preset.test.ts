@@ -1,7 +1,7 @@
 /**
  * The fast preset (99% validation in one epoch of the 50,000 images: README "Presets" has the
  * five seeds, `npm run bench -- --only accuracy` the race with PyTorch) guarded briefly: its
- * recipe is valid, and one epoch of 4,000 images, the onecycle schedule stretched over them,
+ * recipe is valid, and one epoch of 2,000 images, the onecycle schedule stretched over them,
  * already reaches what only a working recipe does.
  */
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,13 +32,13 @@ describe('the fast preset', () => {
 
 const mnist = mnistDir();
 describe.skipIf(!mnist.dir)(`the fast preset on MNIST ${mnist.reason}`, () => {
-  it('one epoch of 4,000 images (31 steps) on the GPU → ≥ 88% validation accuracy (measured 92.1%)', async () => {
+  it('one epoch of 2,000 images (15 steps) on the GPU → ≥ 72% validation accuracy (measured 80.9%; 4,000 images gave 92.1%)', async () => {
     const ds = await loadIdxDataset(mnist.dir!);
     const { train, val } = holdOut(ds.train, 10000);
-    const t = await GpuTrainer.create(await testGpu(), PRESETS.fast, subset(train, 4000), subset(val, 1000));
+    const t = await GpuTrainer.create(await testGpu(), PRESETS.fast, subset(train, 2000), subset(val, 1000));
     trainers.push(t);
     const r = await t.trainEpoch();
-    console.log(`fast preset, 4,000 images: validation ${(100 * r.val.accuracy).toFixed(2)}%`);
-    expect(r.val.accuracy).toBeGreaterThanOrEqual(0.88);
+    console.log(`fast preset, 2,000 images: validation ${(100 * r.val.accuracy).toFixed(2)}%`);
+    expect(r.val.accuracy).toBeGreaterThanOrEqual(0.72);
   }, 300_000); // well under a minute on an idle machine; the margin is for a loaded one
 });
