@@ -106,7 +106,7 @@ export const ELASTIC_DEFAULTS = { sigma: 4, alpha: 34 };
 /** What the convolutional presets share besides their layers. */
 const CNN_MODEL = { activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' } as const;
 
-export const PRESETS: Record<'lecun' | 'nielsen' | 'lenet5' | 'cnn' | 'fast' | 'cifar', TrainConfig> = {
+export const PRESETS: Record<'lecun' | 'nielsen' | 'lenet5' | 'cnn' | 'fast' | 'best' | 'cifar', TrainConfig> = {
   lecun: {
     model: { ...parseNetwork('784-300-100-10'), activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' },
     batch: 100,
@@ -162,6 +162,20 @@ export const PRESETS: Record<'lecun' | 'nielsen' | 'lenet5' | 'cnn' | 'fast' | '
     beta1: 0.7,
     beta2: 0.9,
     epochs: 1,
+    seed: 1,
+  },
+  best: {
+    model: { ...CNN_MODEL, ...parseNetwork('1x28x28-conv24k5:identity-bn:relu-pool2-conv32k3:identity-bn:relu-pool2-256-10') },
+    batch: 128,
+    lr: 0.005,
+    lrDecay: 1,
+    lrSchedule: 'onecycle',
+    l2: 0,
+    momentum: 0,
+    optimizer: 'adam',
+    dropout: 0.3,
+    augment: { affine: { ...AFFINE_DEFAULTS } },
+    epochs: 15,
     seed: 1,
   },
   cifar: {
