@@ -35,7 +35,8 @@ const NO_DATA_HTML =
   `No MNIST next to this page (in <code>${SERVED_DATA_PATH}</code>). In the project folder, run ` +
   '<code>npx wgtrain data mnist</code>: it downloads MNIST into <code>data/mnist/</code>, which <code>npm run dev</code> and ' +
   '<code>npm run build</code> serve. Then reload. Or pick or drop IDX files here: <code>train-images-idx3-ubyte.gz</code> and ' +
-  '<code>train-labels-idx1-ubyte.gz</code> (and the <code>t10k</code> pair if you have it), a folder of images by class ' +
+  '<code>train-labels-idx1-ubyte.gz</code> (and the <code>t10k</code> pair if you have it), CIFAR-10\'s binary batches ' +
+  '(<code>data_batch_1.bin</code> … and <code>test_batch.bin</code>, or their folder), a folder of images by class ' +
   '(<code>&lt;class&gt;/*.png</code>), a zip of one, or a CSV file of labels and pixels.';
 
 const form = new TrainForm($<HTMLFormElement>('train-form'));
@@ -528,8 +529,8 @@ async function takeFiles(picked: Picked): Promise<void> {
   else if (!modelFile && !image) {
     setDataStatus(
       'error',
-      `None of ${files.map((f) => f.name).join(', ')} is data (IDX files such as train-images-idx3-ubyte[.gz], a folder of images by class, ` +
-        'a .zip of one or a .csv file) or a .safetensors model.',
+      `None of ${files.map((f) => f.name).join(', ')} is data (IDX files such as train-images-idx3-ubyte[.gz], CIFAR-10's data_batch_N.bin, ` +
+        'a folder of images by class, a .zip of one or a .csv file) or a .safetensors model.',
     );
   }
 }

@@ -18,11 +18,12 @@ export type Device = 'gpu' | 'cpu';
 
 /**
  * Data as the page gathered it (web/page/data-source.ts); the worker parses it
- * (web/worker/read-data.ts). `files`: [path, bytes] pairs: IDX files, an image folder's
- * images (paths relative to the folder, `dirs` its folders), or the one zip or CSV file.
+ * (web/worker/read-data.ts). `files`: [path, bytes] pairs: IDX files, CIFAR-10's batches
+ * (and batches.meta.txt), an image folder's images (paths relative to the folder, `dirs`
+ * its folders), or the one zip or CSV file.
  */
 export interface DataFiles {
-  kind: 'idx' | 'image-folder' | 'zip' | 'csv';
+  kind: 'idx' | 'cifar' | 'image-folder' | 'zip' | 'csv';
   files: [string, Uint8Array][];
   dirs?: string[];
   name: string;

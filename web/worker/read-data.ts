@@ -1,11 +1,13 @@
 /**
- * The page's data parsed in the worker: IDX files (datasetFromFiles), an image folder or a
+ * The page's data parsed in the worker: IDX files (datasetFromFiles), CIFAR-10's binary
+ * batches (src/data/cifar.ts, as the CLI reads them), an image folder or a
  * zip of one (src/data/image-files.ts, the CLI's layout and assembly rules), or a CSV file
  * (src/data/csv.ts). Images are decoded by the browser's own decoders (createImageBitmap,
  * read back through an OffscreenCanvas), exactly as drawn: no colour management, no
  * premultiplied alpha.
  */
 /// <reference lib="webworker" />
+import { datasetFromCifarFiles } from '../../src/data/cifar.ts';
 import { parseImageCsv } from '../../src/data/csv.ts';
 import { datasetFromFiles, type Dataset } from '../../src/data/dataset.ts';
 import { datasetFromImageFiles, unzipFolder, type DecodeImage } from '../../src/data/image-files.ts';
@@ -36,6 +38,8 @@ export async function readData(data: DataFiles): Promise<Dataset> {
   switch (data.kind) {
     case 'idx':
       return datasetFromFiles(new Map(data.files), name, source);
+    case 'cifar':
+      return datasetFromCifarFiles(new Map(data.files), name, source);
     case 'csv': {
       const [[file, bytes]] = data.files;
       return { name, source, train: parseImageCsv(bytes, file), testFiles: 'a CSV file has none' };
