@@ -7,7 +7,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zipSync } from 'fflate';
 import { CIFAR_META, cifarBatchBytes } from '../data/archive-fixtures.ts';
+import { encodeImage } from '../data/image-fixtures.ts';
 import { launch, type Browser } from './helpers/browser.ts';
 import { startSite, type Site } from './helpers/site.ts';
 
@@ -53,6 +55,39 @@ describe('colour and sizes in the page', () => {
         '(3 channels: the network starts with 3x32x32) in 10 classes (airplane, automobile, bird, cat, deer, dog, frog, horse, ship, truck), ' +
         '3 test images. Training holds out the last "validation images" of the training set to measure accuracy.',
     );
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('reads a zip of mixed sizes once Image size is set, and converts channels as Channels says', async () => {
+    const { page } = browser;
+    const square = async (side: number, rgb: number[]) => encodeImage(new Uint8Array(side * side * 4).map((_, i) => (i % 4 === 3 ? 255 : rgb[i % 4])), side, side, 'png');
+    const zip = zipSync({
+      'red/1.png': await square(6, [200, 30, 10]), 'red/2.png': await square(6, [220, 40, 0]), 'red/3.png': await square(9, [190, 20, 20]),
+      'blue/1.png': await square(6, [10, 30, 200]), 'blue/2.png': await square(6, [0, 50, 220]),
+    });
+    await drop({ 'mixed.zip': zip });
+    expect(await status('error', 'differ in size')).toMatch(/4 of 5 are 6x6 .*1 are 9x9 \(mixed\.zip\/red\/3\.png\); set Image size to 6x6 \(or another size\) in the page's Data section/);
+    await page.fill('#data-size', '8');
+    await page.locator('#data-size').dispatchEvent('change');
+    expect(await status('ready', 'mixed.zip')).toContain('5 training images of 8×8 in colour (3 channels: the network starts with 3x8x8) in 2 classes (blue, red)');
+    await page.selectOption('#data-channels', '1');
+    const gray = await status('ready', '5 training images of 8×8 in 2 classes');
+    expect(gray).not.toContain('colour');
+    await page.fill('#data-size', 'big');
+    await page.locator('#data-size').dispatchEvent('change');
+    expect(await status('error', 'Image size')).toContain('Image size "big": write one side for square images (28) or rows x columns (32x48)');
+    expect(await page.getAttribute('#data-size', 'aria-invalid')).toBe('true');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('reads a colour CSV file with Channels colour and an image size, as the CLI does with --channels 3 --size', async () => {
+    const { page } = browser;
+    await page.fill('#data-size', '2x4');
+    await page.locator('#data-size').dispatchEvent('change');
+    await page.selectOption('#data-channels', '3');
+    const rows = Array.from({ length: 6 }, (_, i) => [i % 2, ...Array.from({ length: 24 }, (_, p) => (i * 11 + p * 7) % 256)].join(','));
+    await drop({ 'colour.csv': rows.join('\n') + '\n' });
+    expect(await status('ready', 'colour.csv')).toContain('Using your CSV file colour.csv: 6 training images of 2×4 in colour (3 channels: the network starts with 3x2x4) in 2 classes');
     expect(browser.errors).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ import { renderAdapter } from './adapter-view.ts';
 import { AugmentView } from './augment-view.ts';
 import { CompareView } from './compare-view.ts';
 import { fetchServedMnist, readDataFiles, SERVED_DATA_PATH } from './data-source.ts';
+import { readDataSettings, settingsApply, settingsNote } from './data-settings.ts';
 import { downloadBytes } from './download.ts';
 import { FeatureMapView } from './feature-map-view.ts';
 import { DrawPad, type Drawing } from './draw-pad.ts';
@@ -27,6 +28,7 @@ import { RUN_COLORS, TrainingCharts, type RunKey } from './training-charts.ts';
 import { TrainingPanel } from './training-panel.ts';
 import { WorkerClient } from './worker-client.ts';
 import { ownClassConfig, ownClassSplits, type OwnExample } from '../shared/own-classes.ts';
+import type { ImageFilesOptions } from '../../src/data/image-files.ts';
 import type { ClassOutputs, DataFiles, DataSummary, FromWorker, RunSetup, RunState } from '../shared/worker-protocol.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -63,6 +65,10 @@ let data: DataFiles | null = null;
 let dataSummary: DataSummary | null = null;
 /** Data sent to the worker and not answered yet; if it fails, the data in use before stays in use. */
 let loadingData: { data: DataFiles; before: { data: DataFiles | null; summary: DataSummary | null } } | null = null;
+/** The Data section's image size and channels (web/page/data-settings.ts), sent with every data read. */
+let dataSettings: ImageFilesOptions = {};
+/** The data last picked, dropped or served, read or not (a folder of mixed sizes fails until a size is set): what new settings read again. */
+let lastData: DataFiles | null = null;
 let gpuChecked = false;
 /** The WebGPU adapter the worker opened (adapterName), or null without one. */
 let gpuInUse: string | null = null;
@@ -176,16 +182,43 @@ function describeData(s: DataSummary): string {
   const colour = s.channels === 3 ? ` in colour (3 channels: the network starts with 3x${s.rows}x${s.cols})` : '';
   return (
     `Using ${what}: ${s.train.toLocaleString('en-US')} training images of ${s.rows}×${s.cols}${colour} in ${s.classes} classes${names}, ${test}. ` +
-    'Training holds out the last "validation images" of the training set to measure accuracy.'
+    'Training holds out the last "validation images" of the training set to measure accuracy.' +
+    (data ? settingsNote(data.kind, dataSettings) : '')
   );
 }
 
 function useData(d: DataFiles): void {
-  loadingData = { data: d, before: loadingData?.before ?? { data, summary: dataSummary } };
+  lastData = d;
+  const read = { ...d, settings: dataSettings };
+  loadingData = { data: read, before: loadingData?.before ?? { data, summary: dataSummary } };
   dataSummary = null;
   setDataStatus('loading', `Reading ${d.source} …`);
-  trainer.send({ type: 'data', data: d });
+  trainer.send({ type: 'data', data: read });
   refreshControls();
+}
+
+/** The image size or channels changed: the data last picked or dropped is read again with them, when they apply to it. */
+function dataSettingsChanged(): void {
+  const sizeField = $<HTMLInputElement>('data-size');
+  try {
+    dataSettings = readDataSettings(sizeField.value, $<HTMLSelectElement>('data-channels').value);
+    sizeField.removeAttribute('aria-invalid');
+  } catch (e) {
+    sizeField.setAttribute('aria-invalid', 'true');
+    setDataStatus('error', `${(e as Error).message}${dataSummary ? ` Still using ${dataSummary.source}.` : ''}`);
+    return;
+  }
+  const last = lastData;
+  if (!last) return;
+  if (!settingsApply(last.kind)) {
+    if (dataSummary) setDataStatus('ready', describeData(dataSummary));
+    return;
+  }
+  if (active()) {
+    setDataStatus('error', `Stop training before reading ${last.source} again at another size or channels.`);
+    return;
+  }
+  useData(last);
 }
 
 async function loadServedData(): Promise<void> {
@@ -556,6 +589,7 @@ for (const id of ['data-files', 'data-folder']) {
 }
 
 acceptDroppedFiles($('drop-overlay'), (files) => void takeFiles(files));
+for (const id of ['data-size', 'data-channels']) $(id).addEventListener('change', dataSettingsChanged);
 
 const pad = new DrawPad($<HTMLCanvasElement>('draw-canvas'), $<HTMLCanvasElement>('digit-preview'), (d) => {
   drawing = d;
@@ -572,4 +606,6 @@ $<HTMLInputElement>('image-file').addEventListener('change', (e) => {
 });
 
 refreshControls();
+// Settings the browser kept in the fields across a reload apply to the first data too.
+dataSettingsChanged();
 void loadServedData();

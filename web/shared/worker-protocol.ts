@@ -6,6 +6,7 @@
  * (FeatureImages and FilterShape are defined with the forward pass that makes them,
  * web/shared/feature-maps.ts.)
  */
+import type { ImageFilesOptions } from '../../src/data/image-files.ts';
 import type { AdapterSummary } from '../../src/gpu/device.ts';
 import type { ModelSpec } from '../../src/model/spec.ts';
 import type { AugmentConfig, TrainConfig } from '../../src/train/config.ts';
@@ -29,6 +30,8 @@ export interface DataFiles {
   name: string;
   /** Where the files came from, in words, for the page and saved models. */
   source: string;
+  /** The Data section's image size and channels (image folders, zips and CSV files; others are read as they are). */
+  settings?: ImageFilesOptions;
 }
 
 export interface DataSummary {
