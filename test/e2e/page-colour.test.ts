@@ -1,15 +1,21 @@
 /**
- * Colour and sizes in the page: CIFAR-10's binary batches dropped on it, and the data
- * section's image size and channels settings on a zip of mixed sizes and a colour CSV file.
- * Small fixtures, no training: the status line says what was read.
+ * Colour and sizes in the page: CIFAR-10's binary batches dropped on it, the data section's
+ * image size and channels settings on a zip of mixed sizes and a colour CSV file, and colour
+ * networks loaded from files: the drawing pad classifies through them (a dropped image in its
+ * colours) and "Look inside" draws their first filters in colour. Small fixtures, no training.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { zipSync } from 'fflate';
 import { CIFAR_META, cifarBatchBytes } from '../data/archive-fixtures.ts';
 import { encodeImage } from '../data/image-fixtures.ts';
+import { denseNetwork, parseNetwork } from '../../src/model/arch.ts';
+import { initParams } from '../../src/model/init.ts';
+import { saveModel } from '../../src/model/model-file.ts';
+import { PRESETS } from '../../src/train/config.ts';
+import { DIGIT_STROKES, drawStrokes, prediction } from './helpers/page.ts';
 import { launch, type Browser } from './helpers/browser.ts';
 import { startSite, type Site } from './helpers/site.ts';
 
@@ -30,7 +36,12 @@ async function drop(files: Record<string, Uint8Array | string>): Promise<void> {
 
 async function status(state: 'ready' | 'error', text: string): Promise<string> {
   const el = browser.page.locator(`#data-status[data-state="${state}"]`, { hasText: text });
-  await el.waitFor({ timeout: 30_000 });
+  try {
+    await el.waitFor({ timeout: 30_000 });
+  } catch (e) {
+    const now = browser.page.locator('#data-status');
+    throw new Error(`the data status never said "${text}" (${state}); it says (${await now.getAttribute('data-state')}) "${await now.textContent()}"`, { cause: e });
+  }
   return (await el.textContent()) ?? '';
 }
 
@@ -77,6 +88,49 @@ describe('colour and sizes in the page', () => {
     await page.locator('#data-size').dispatchEvent('change');
     expect(await status('error', 'Image size')).toContain('Image size "big": write one side for square images (28) or rows x columns (32x48)');
     expect(await page.getAttribute('#data-size', 'aria-invalid')).toBe('true');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('classifies the drawing through a colour network, and an image dropped on the pad in its colours', async () => {
+    const { page } = browser;
+    // 192-2, read as 3×8×8 colour: output 0 sums the red plane minus the blue, output 1 the opposite.
+    const spec = { ...PRESETS.lecun.model, ...denseNetwork([192, 2]) };
+    const params = initParams(spec, 1).params.fill(0);
+    for (let c = 0; c < 192; c++) {
+      const sign = c < 64 ? 1 : c >= 128 ? -1 : 0;
+      [params[2 * c], params[2 * c + 1]] = [sign, -sign];
+    }
+    const modelFile = join(dir, 'red-blue.safetensors');
+    await writeFile(modelFile, saveModel(spec, params));
+    await page.setInputFiles('#model-file', modelFile);
+    await page.locator('#model-status:has-text("Loaded red-blue.safetensors")').waitFor({ timeout: 30_000 });
+    await page.click('#clear-drawing');
+    await drawStrokes(page, DIGIT_STROKES['1']);
+    // Gray ink copied into three channels: red and blue weigh the same, so the two outputs tie.
+    const tie = (await prediction(page)).values;
+    expect(tie[0]).toBeCloseTo(0.5, 6);
+    expect(tie[1]).toBeCloseTo(0.5, 6);
+    const red = await encodeImage(new Uint8Array(40 * 30 * 4).map((_, i) => [220, 30, 20, 255][i % 4]), 40, 30, 'png');
+    await page.setInputFiles('#image-file', { name: 'red.png', mimeType: 'image/png', buffer: Buffer.from(red) });
+    await page.locator('#prediction[data-digit="0"]:not([aria-busy])').waitFor({ timeout: 30_000 });
+    expect((await prediction(page)).values[0]).toBeGreaterThan(0.99);
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('draws a colour CNN\'s first filters as colour images, and classifies the drawing resized to its input', async () => {
+    const { page } = browser;
+    const spec = { ...PRESETS.lenet5.model, ...parseNetwork('3x12x12-conv5k3-pool2-3') };
+    const modelFile = join(dir, 'colour-cnn.safetensors');
+    await writeFile(modelFile, saveModel(spec, initParams(spec, 2).params));
+    await page.setInputFiles('#model-file', modelFile);
+    await page.locator('#weights-canvas[data-colour="rgb"]').waitFor({ timeout: 30_000 });
+    expect(await page.getAttribute('#weights-canvas', 'data-filters')).toBe('5');
+    expect(await page.textContent('#weights-caption')).toContain('all 5 filters of 3×3, each as one colour image of its red, green and blue weights, scaled together');
+    await page.click('#clear-drawing');
+    await drawStrokes(page, DIGIT_STROKES['7']);
+    const p = await prediction(page);
+    expect(p.values).toHaveLength(3);
+    expect(p.values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     expect(browser.errors).toEqual([]);
   });
 

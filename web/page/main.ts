@@ -79,7 +79,7 @@ let racing = false;
 /** The worker's current model, as the page describes it. */
 let model: { from: 'run'; epochs: number } | { from: 'file'; fileName: string } | null = null;
 /** What the pad holds now; its version tells a current classification from a stale one. */
-let drawing: Drawing = { pixels: null, version: 0, inputTime: 0 };
+let drawing: Drawing = { pixels: null, image: null, version: 0, inputTime: 0 };
 /** The last drawing whose first classification was shown (its latency measured). */
 let measuredDrawing = 0;
 let playgroundStarted = false;
@@ -273,7 +273,7 @@ const classification = new LatestRequest(() => {
   const current = drawingToClassify();
   if (!current?.pixels) return false;
   $('prediction').setAttribute('aria-busy', 'true');
-  trainer.send({ type: 'classify', pixels: current.pixels, drawing: current.version });
+  trainer.send({ type: 'classify', pixels: current.pixels, image: current.image, drawing: current.version });
   return true;
 });
 
@@ -520,11 +520,12 @@ async function loadModelFile(file: File): Promise<void> {
   trainer.send({ type: 'load', bytes: new Uint8Array(await file.arrayBuffer()), fileName: file.name, split: form.splitChoice() });
 }
 
-/** An image file onto the drawing pad, to be classified as a drawing. */
+/** An image file onto the drawing pad, to be classified as a drawing (by a colour network: the image itself, in colour). */
 async function openImage(file: File): Promise<void> {
   try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
     const bitmap = await createImageBitmap(file);
-    pad.showImage(bitmap, bitmap.width, bitmap.height);
+    pad.showImage(bitmap, bitmap.width, bitmap.height, bytes);
     bitmap.close();
   } catch (e) {
     prediction.clear(`Could not read ${file.name} as an image: ${(e as Error).message}`);

@@ -182,8 +182,12 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  /** `drawing`: the pad's version number, echoed in the answer so the page can drop a stale one. */
-  | { type: 'classify'; pixels: Uint8Array; drawing: number }
+  /**
+   * `pixels`: the pad's 28×28 gray digit; `image`: the bytes of an image file dropped on the pad
+   * (nothing drawn over it), which a colour network classifies in colour (web/worker/network-input.ts).
+   * `drawing`: the pad's version number, echoed in the answer so the page can drop a stale one.
+   */
+  | { type: 'classify'; pixels: Uint8Array; image: Uint8Array | null; drawing: number }
   | { type: 'save' }
   | { type: 'load'; bytes: Uint8Array; fileName: string; split: SplitChoice }
   | { type: 'evaluate'; split: SplitChoice }

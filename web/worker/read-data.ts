@@ -14,12 +14,13 @@ import { datasetFromFiles, type Dataset } from '../../src/data/dataset.ts';
 import { datasetFromImageFiles, unzipFolder, type DecodeImage } from '../../src/data/image-files.ts';
 import { canvasRgba } from '../shared/canvas-image.ts';
 import type { DataFiles } from '../shared/worker-protocol.ts';
+import type { ResizeRgba } from './network-input.ts';
 
 /** One canvas for every image (resized when the size changes): drawing and reading back run without an await between them. */
 let canvas: OffscreenCanvasRenderingContext2D | null = null;
 
 /** Decodes with the browser's decoders; resizes (when `size` is given) as drawImage does, the page's one way (web/shared/canvas-image.ts). */
-const decodeInBrowser: DecodeImage = async (bytes, size) => {
+export const decodeInBrowser: DecodeImage = async (bytes, size) => {
   const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
   try {
     const { width, height } = bitmap;
@@ -27,6 +28,18 @@ const decodeInBrowser: DecodeImage = async (bytes, size) => {
     if (!canvas) throw new Error('this browser has no 2D canvas in workers');
     const [rows, cols] = size ? [size.rows, size.cols] : [height, width];
     return { width: cols, height: rows, data: canvasRgba(canvas, bitmap, width, height, rows, cols) };
+  } finally {
+    bitmap.close();
+  }
+};
+
+/** RGBA pixels resized on the same canvas as the data's images (the drawing pad's digit for a network of another size). */
+export const resizeInBrowser: ResizeRgba = async (img, size) => {
+  const bitmap = await createImageBitmap(new ImageData(new Uint8ClampedArray(img.data), img.width, img.height));
+  try {
+    canvas ??= new OffscreenCanvas(size.cols, size.rows).getContext('2d', { willReadFrequently: true });
+    if (!canvas) throw new Error('this browser has no 2D canvas in workers');
+    return { width: size.cols, height: size.rows, data: canvasRgba(canvas, bitmap, img.width, img.height, size.rows, size.cols) };
   } finally {
     bitmap.close();
   }
