@@ -16,6 +16,7 @@ import { initParams } from '../../src/model/init.ts';
 import { saveModel } from '../../src/model/model-file.ts';
 import { PRESETS } from '../../src/train/config.ts';
 import { DIGIT_STROKES, drawStrokes, prediction } from './helpers/page.ts';
+import { seriousViolations } from './helpers/axe.ts';
 import { launch, type Browser } from './helpers/browser.ts';
 import { startSite, type Site } from './helpers/site.ts';
 
@@ -143,5 +144,9 @@ describe('colour and sizes in the page', () => {
     await drop({ 'colour.csv': rows.join('\n') + '\n' });
     expect(await status('ready', 'colour.csv')).toContain('Using your CSV file colour.csv: 6 training images of 2×4 in colour (3 channels: the network starts with 3x2x4) in 2 classes');
     expect(browser.errors).toEqual([]);
+  });
+
+  it('passes an accessibility audit with the size and channels settings, colour data and colour filters shown', async () => {
+    expect(await seriousViolations(browser.page)).toEqual([]);
   });
 });

@@ -20,7 +20,7 @@ export interface ImageShape {
 }
 
 /** The pad's digits: MNIST's shape. */
-export const DIGIT_SHAPE: ImageShape = { channels: 1, rows: 28, cols: 28 };
+const DIGIT_SHAPE: ImageShape = { channels: 1, rows: 28, cols: 28 };
 
 /**
  * The image a network takes: a convolutional network's input shape; a dense network's the

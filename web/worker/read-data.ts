@@ -9,7 +9,7 @@
  */
 /// <reference lib="webworker" />
 import { datasetFromCifarFiles } from '../../src/data/cifar.ts';
-import { parseImageCsv } from '../../src/data/csv.ts';
+import { parseImageCsv, type CsvSettingNames } from '../../src/data/csv.ts';
 import { datasetFromFiles, type Dataset } from '../../src/data/dataset.ts';
 import { datasetFromImageFiles, unzipFolder, type DecodeImage } from '../../src/data/image-files.ts';
 import { canvasRgba } from '../shared/canvas-image.ts';
@@ -46,7 +46,7 @@ export const resizeInBrowser: ResizeRgba = async (img, size) => {
 };
 
 /** How CSV errors name the page's settings (src/data/csv.ts): the Data section's, not the CLI's flags. */
-const PAGE_SETTINGS = { size: 'Image size', setSize: 'set Image size to', setColour: 'set Channels to colour' };
+const PAGE_SETTINGS: CsvSettingNames = { size: 'Image size', setSize: 'set Image size to', setColour: 'set Channels to colour' };
 
 /** The data set in `data`; the first problem stops it, naming the file. */
 export async function readData(data: DataFiles): Promise<Dataset> {
