@@ -13,7 +13,21 @@ export interface CsvImageOptions {
   channels?: 1 | 3;
   /** Image size (`--size`); default: square, the side the square root of the pixel count. */
   size?: ImageSize;
+  /** How errors name the size and channels settings: the CLI's flags unless the page gives its own. */
+  settings?: CsvSettingNames;
 }
+
+/** The words for the size and channels settings in errors. */
+export interface CsvSettingNames {
+  /** The size setting by itself: `--size`. */
+  size: string;
+  /** Asking for a size: `pass --size`. */
+  setSize: string;
+  /** Asking for colour rows: `--channels 3`. */
+  setColour: string;
+}
+
+const CLI_SETTINGS: CsvSettingNames = { size: '--size', setSize: 'pass --size', setColour: '--channels 3' };
 
 const COMMA = 44;
 const LF = 10;
@@ -157,18 +171,19 @@ export class CsvImageParser {
     if (count === 0) throw new Error(`${this.file} holds no rows of data${this.header ? ' (only a header)' : ''}; an image CSV has one image per row`);
     const pixels = this.columns - 1;
     const channels = opts.channels ?? 1;
+    const names = opts.settings ?? CLI_SETTINGS;
     let size = opts.size;
     if (!size) {
       const side = Math.round(Math.sqrt(pixels / channels));
       if (side * side * channels !== pixels) {
         throw new Error(
           `${this.file} has ${pixels} pixel columns, not ${channels === 1 ? 'a square image' : `${channels} channels of a square image`}: ` +
-            `pass --size HxW${channels === 1 ? ' (and --channels 3 for colour)' : ''} with H·W${channels === 1 ? '' : `·${channels}`} = ${pixels}`,
+            `${names.setSize} HxW${channels === 1 ? ` (and ${names.setColour} for colour)` : ''} with H·W${channels === 1 ? '' : `·${channels}`} = ${pixels}`,
         );
       }
       size = { rows: side, cols: side };
     } else if (size.rows * size.cols * channels !== pixels) {
-      throw new Error(`${this.file} has ${pixels} pixel columns, but --size ${size.rows}x${size.cols} with ${channels} channel${channels > 1 ? 's' : ''} is ${size.rows * size.cols * channels}`);
+      throw new Error(`${this.file} has ${pixels} pixel columns, but ${names.size} ${size.rows}x${size.cols} with ${channels} channel${channels > 1 ? 's' : ''} is ${size.rows * size.cols * channels}`);
     }
     const labels = this.labels.take();
     let classes = 0;

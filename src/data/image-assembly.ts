@@ -107,9 +107,18 @@ export function commonChannels(images: readonly { channels: number }[], channels
 }
 
 /**
- * One Split from images of one size (rows × cols) and their labels, each brought to
- * `channels`: gray to RGB copies the plane three times; RGB to gray takes the luma (toGray).
+ * One image's planes brought to `channels`, into `out` (channels × rows × cols): as found,
+ * or gray to RGB copying the plane three times, or RGB to gray taking the luma (toGray).
  */
+export function toChannels(img: ImagePlanes, channels: 1 | 3, out = new Uint8Array(channels * img.rows * img.cols)): Uint8Array {
+  const HW = img.rows * img.cols;
+  if (img.channels === channels) out.set(img.planes);
+  else if (channels === 3) for (let c = 0; c < 3; c++) out.set(img.planes, c * HW);
+  else toGray(img.planes, HW, out);
+  return out;
+}
+
+/** One Split from images of one size (rows × cols) and their labels, each brought to `channels` (toChannels). */
 export function assembleSplit(images: readonly ImagePlanes[], labels: Uint8Array, channels: 1 | 3, classes: number): Split {
   const { rows, cols } = images[0];
   const HW = rows * cols;
@@ -117,10 +126,7 @@ export function assembleSplit(images: readonly ImagePlanes[], labels: Uint8Array
   const out = new Uint8Array(images.length * P);
   images.forEach((img, i) => {
     if (img.rows !== rows || img.cols !== cols) throw new Error(`assembleSplit: image ${i} is ${img.rows}x${img.cols}, not ${rows}x${cols}`);
-    const at = out.subarray(i * P, (i + 1) * P);
-    if (img.channels === channels) at.set(img.planes);
-    else if (channels === 3) for (let c = 0; c < 3; c++) at.set(img.planes, c * HW);
-    else toGray(img.planes, HW, at);
+    toChannels(img, channels, out.subarray(i * P, (i + 1) * P));
   });
   return { images: out, labels, count: images.length, channels, rows, cols, classes };
 }

@@ -9,8 +9,16 @@ import type { Dataset, Split } from './dataset.ts';
 import { assembleSplit, commonChannels, commonSize, planesOf, type ImagePlanes, type ImageSize } from './image-assembly.ts';
 import { commonFolder, imageFolderLayout, isImageFile, type LayoutSample } from './image-folder-layout.ts';
 
-/** Decodes one image file to RGBA bytes (width × height × 4, row-major). */
-export type DecodeImage = (bytes: Uint8Array) => Promise<{ width: number; height: number; data: Uint8Array }>;
+/** Decodes one image file to RGBA bytes (width × height × 4, row-major), resized to `size` when given. */
+export type DecodeImage = (bytes: Uint8Array, size?: ImageSize) => Promise<{ width: number; height: number; data: Uint8Array }>;
+
+/** What the page's Data settings ask of an image folder: as the CLI's --size and --channels (image-folder.node.ts). */
+export interface ImageFilesOptions {
+  /** Resize every image to this; default: the size they all have (differing sizes are refused). */
+  size?: ImageSize;
+  /** Convert every image to this many channels; default: 3 when any image is in colour, else 1. */
+  channels?: 1 | 3;
+}
 
 /** A folder's contents: image files by path, and every folder's path ('/'-separated, relative to the folder). */
 export interface FolderFiles {
@@ -77,7 +85,7 @@ export async function unzipFolder(bytes: Uint8Array, name: string): Promise<Fold
 
 /** Decodes every sample's image (IN_FLIGHT at a time), stopping at the first failure with the file named as `root`/path. */
 async function decodeAll(
-  samples: readonly LayoutSample[], files: Map<string, Uint8Array>, decode: DecodeImage, root: string,
+  samples: readonly LayoutSample[], files: Map<string, Uint8Array>, decode: DecodeImage, root: string, size?: ImageSize,
 ): Promise<{ planes: ImagePlanes[]; found: { file: string; rows: number; cols: number }[] }> {
   const planes = new Array<ImagePlanes>(samples.length);
   const found = new Array<{ file: string; rows: number; cols: number }>(samples.length);
@@ -89,7 +97,7 @@ async function decodeAll(
       const file = `${root}/${samples[i].path}`;
       let img;
       try {
-        img = await decode(files.get(samples[i].path)!);
+        img = await decode(files.get(samples[i].path)!, size);
       } catch (e) {
         failed = true;
         throw new Error(`${file} is not an image wgtrain can decode (${(e as Error).message || String(e)}); it may be corrupt or truncated: remove or replace it`);
@@ -97,6 +105,10 @@ async function decodeAll(
       if (!(img.width > 0 && img.height > 0)) {
         failed = true;
         throw new Error(`${file} decodes to an empty image (${img.width}x${img.height}); remove or replace it`);
+      }
+      if (size && (img.height !== size.rows || img.width !== size.cols)) {
+        failed = true;
+        throw new Error(`${file}: the decoder gave ${img.height}x${img.width} pixels where ${size.rows}x${size.cols} were asked for`);
       }
       found[i] = { file, rows: img.height, cols: img.width };
       planes[i] = planesOf(img.data, img.height, img.width);
@@ -106,20 +118,23 @@ async function decodeAll(
   return { planes, found };
 }
 
-/** What the page says to do about images of differing sizes (it has no --size). */
+/** What the page says to do about images of differing sizes: its Image size setting, the CLI's --size. */
 const resizeAdvice = (top: ImageSize) =>
-  `resize them to one size first (the CLI does it for you: \`wgtrain train --data DIR --size ${top.rows}x${top.cols}\`)`;
+  `set Image size to ${top.rows}x${top.cols} (or another size) in the page's Data section to resize every image to it`;
 
 /**
  * A data set from an image folder's files (paths relative to the folder, `root` naming it
- * in errors and as the data set's name). Channels as found: 3 when any image is in colour.
+ * in errors and as the data set's name). Size and channels as found (3 when any image is in
+ * colour), or as `opts` asks: the decoder resizes, and channels convert as the CLI's do.
  */
-export async function datasetFromImageFiles(folder: FolderFiles, decode: DecodeImage, root: string, source: string): Promise<Dataset> {
+export async function datasetFromImageFiles(
+  folder: FolderFiles, decode: DecodeImage, root: string, source: string, opts: ImageFilesOptions = {},
+): Promise<Dataset> {
   const layout = imageFolderLayout(root, [...folder.files.keys()], folder.dirs);
-  const train = await decodeAll(layout.train, folder.files, decode, root);
-  const test = layout.test ? await decodeAll(layout.test, folder.files, decode, root) : undefined;
-  commonSize([...train.found, ...(test?.found ?? [])], undefined, resizeAdvice);
-  const channels = commonChannels([...train.planes, ...(test?.planes ?? [])]);
+  const train = await decodeAll(layout.train, folder.files, decode, root, opts.size);
+  const test = layout.test ? await decodeAll(layout.test, folder.files, decode, root, opts.size) : undefined;
+  commonSize([...train.found, ...(test?.found ?? [])], opts.size, resizeAdvice);
+  const channels = commonChannels([...train.planes, ...(test?.planes ?? [])], opts.channels);
   const classes = layout.classes.length;
   const build = (planes: ImagePlanes[], samples: LayoutSample[]): Split => assembleSplit(planes, Uint8Array.from(samples, (s) => s.label), channels, classes);
   const dataset: Dataset = { name: root, source, train: build(train.planes, layout.train), classNames: layout.classes, testFiles: 'test/ folder' };

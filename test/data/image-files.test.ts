@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasetFromImageFiles, unwrapFolder, unzipFolder } from '../../src/data/image-files.ts';
-import { decodeImage } from '../../src/data/image-decode.node.ts';
+import { datasetFromImageFiles, unwrapFolder, unzipFolder, type DecodeImage } from '../../src/data/image-files.ts';
+import { decodeImage, resizeImage } from '../../src/data/image-decode.node.ts';
 import { loadImageFolder } from '../../src/data/image-folder.node.ts';
 import { encodeImage, pattern } from './image-fixtures.ts';
 
@@ -72,8 +72,36 @@ describe('an image folder from files in memory', () => {
     const big = await encodeImage(pattern(7, 4, 4, false), 4, 4, 'png');
     const mixed = { ...files, 'mine/Cat/2.png': big };
     await expect(datasetFromImageFiles(await unzipFolder(zipSync(mixed), 'm.zip'), decodeImage, 'mine', 'm')).rejects.toThrow(
-      /the images differ in size: 8 of 9 are 3x5 .*, 1 are 4x4 \(mine\/Cat\/2.png\); resize them to one size first .*--size 3x5/,
+      /the images differ in size: 8 of 9 are 3x5 .*, 1 are 4x4 \(mine\/Cat\/2.png\); set Image size to 3x5 \(or another size\) in the page's Data section/,
     );
     await expect(unzipFolder(new Uint8Array([1, 2, 3, 4]), 'broken.zip')).rejects.toThrow('broken.zip is not a zip file that can be read');
+  });
+
+  it('with a size and channels asked for, gives what the CLI gives with --size and --channels (the same resizer here)', async () => {
+    const big = await encodeImage(pattern(7, 4, 4, false), 4, 4, 'png');
+    const mixed = { ...files, 'mine/Cat/2.png': big };
+    const resizing: DecodeImage = async (bytes, size) => {
+      const img = await decodeImage(bytes);
+      return size ? resizeImage(img, size.rows, size.cols) : img;
+    };
+    const folder = await unzipFolder(zipSync(mixed), 'm.zip');
+    const onDisk = join(dir, 'mixed');
+    for (const [path, bytes] of Object.entries(mixed)) {
+      await mkdir(join(onDisk, path, '..'), { recursive: true });
+      await writeFile(join(onDisk, path), bytes);
+    }
+    for (const opts of [{ size: { rows: 6, cols: 2 } }, { size: { rows: 3, cols: 3 }, channels: 1 as const }]) {
+      const page = await datasetFromImageFiles(folder, resizing, 'mine', 'm', opts);
+      const cli = await loadImageFolder(join(onDisk, 'mine'), opts);
+      expect([page.train.channels, page.train.rows, page.train.cols]).toEqual([opts.channels ?? 3, opts.size.rows, opts.size.cols]);
+      expect([...page.train.images]).toEqual([...cli.train.images]);
+    }
+    // Gray to colour copies the plane: a gray image's three planes are equal.
+    const gray = Object.fromEntries(Object.entries(files).filter(([p]) => !p.includes('émeu')));
+    const rgb = await datasetFromImageFiles(await unzipFolder(zipSync(gray), 'g.zip'), resizing, 'mine', 'g', { channels: 3 });
+    const HW = 15;
+    expect(rgb.train.channels).toBe(3);
+    expect(rgb.train.images.subarray(HW, 2 * HW)).toEqual(rgb.train.images.subarray(0, HW));
+    expect(rgb.train.images.subarray(2 * HW, 3 * HW)).toEqual(rgb.train.images.subarray(0, HW));
   });
 });

@@ -1,9 +1,11 @@
 /**
  * Where the page's data comes from: MNIST served next to the page in data/mnist/ (the dev
  * server and the built site list it in data/mnist/files.json), or what the user picks or
- * drops: IDX files, a folder of images by class, a zip of one, or a CSV file. Only bytes are
- * gathered here; the worker parses and decodes them (web/worker/read-data.ts).
+ * drops: IDX files, CIFAR-10's binary batches (loose or in their folder), a folder of images
+ * by class, a zip of one, or a CSV file. Only bytes are gathered here; the worker parses and
+ * decodes them (web/worker/read-data.ts).
  */
+import { cifarBatch } from '../../src/data/cifar.ts';
 import { IDX_FILE_NAMES, idxFileRole } from '../../src/data/dataset.ts';
 import { unwrapFolder } from '../../src/data/image-files.ts';
 import type { DataFiles } from '../shared/worker-protocol.ts';
@@ -72,12 +74,39 @@ export async function fetchServedMnist(pageUrl: string, onProgress: FetchProgres
 const bytesOf = async (f: File) => new Uint8Array(await f.arrayBuffer());
 const plural = (n: number, what: string) => `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
 
+const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+
 /**
- * The data among what the user picked or dropped, or null when there is none: files in a
- * folder are an image folder (`<class>/*.png`, or `train/` and `test/`), else a `.zip` of
- * one, a `.csv` file, or IDX files (other files are left for the caller).
+ * CIFAR-10's binary batches among the picked files (loose, or in the folder the archive
+ * unpacks to), with batches.meta.txt for the class names; null when there is no batch.
+ * As the CLI reads a folder (src/data/folder.node.ts): any batch makes it CIFAR-10.
+ */
+async function readCifarFiles(picked: Picked): Promise<DataFiles | null> {
+  const batches = picked.files.filter((f) => cifarBatch(f.path) !== undefined);
+  if (batches.length === 0) return null;
+  if (!batches.some((f) => typeof cifarBatch(f.path) === 'number')) {
+    throw new Error(
+      `${batches.map((f) => baseName(f.path)).join(', ')} is CIFAR-10's test batch alone: pick or drop the training batches ` +
+        '(data_batch_1.bin … data_batch_5.bin) with it, or the whole cifar-10-batches-bin folder',
+    );
+  }
+  const meta = picked.files.find((f) => baseName(f.path) === 'batches.meta.txt');
+  const read: [string, Uint8Array][] = [];
+  for (const f of [...batches, ...(meta ? [meta] : [])]) read.push([baseName(f.path), await bytesOf(f.file)]);
+  const names = batches.map((f) => baseName(f.path)).sort();
+  const folder = batches[0].path.includes('/') ? `your folder ${batches[0].path.split('/').slice(-2, -1)[0]}: ` : 'your ';
+  return { kind: 'cifar', files: read, name: 'cifar-10', source: `${folder}CIFAR-10 batches (${names.join(', ')})` };
+}
+
+/**
+ * The data among what the user picked or dropped, or null when there is none: CIFAR-10's
+ * batches (loose or in a folder), else files in a folder are an image folder (`<class>/*.png`,
+ * or `train/` and `test/`), else a `.zip` of one, a `.csv` file, or IDX files (other files are
+ * left for the caller).
  */
 export async function readDataFiles(picked: Picked): Promise<DataFiles | null> {
+  const cifar = await readCifarFiles(picked);
+  if (cifar) return cifar;
   if (picked.files.some((f) => f.path.includes('/'))) {
     const byPath = new Map(picked.files.map((f) => [f.path, f.file]));
     const folder = await unwrapFolder([...byPath.keys()], picked.dirs, (p) => bytesOf(byPath.get(p)!));

@@ -10,6 +10,8 @@ import { inkFromRgba, MNIST_SIDE, preprocessDigit } from './digit-preprocess.ts'
 /** One state of the pad: the digit (null when empty), numbered in order of change. */
 export interface Drawing {
   pixels: Uint8Array | null;
+  /** The file bytes of an image dropped or opened on the pad, until a stroke or Clear: a colour network classifies it in colour. */
+  image: Uint8Array | null;
   version: number;
   /** performance.now() time of the latest input this drawing includes. */
   inputTime: number;
@@ -28,6 +30,8 @@ export class DrawPad {
   private inputTime = 0;
   /** The pad's place on screen during a stroke. */
   private rect: DOMRect | null = null;
+  /** The file of the image shown, while nothing is drawn over it. */
+  private image: Uint8Array | null = null;
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -45,6 +49,7 @@ export class DrawPad {
     this.ctx.fillStyle = '#000';
     this.ctx.fillRect(0, 0, this.canvas.width, this.canvas.height);
     this.last = null;
+    this.image = null;
     this.inputTime = performance.now();
     this.hand(null);
   }
@@ -53,9 +58,10 @@ export class DrawPad {
    * An image (dropped or opened) as a drawing: scaled to fit the pad with its aspect ratio
    * kept, flattened on white, and turned into light strokes on black when its border is
    * light (ink on paper); a faint background (below IMAGE_INK_FLOOR) is no ink. Then it is
-   * prepared and classified as a drawing is, and further strokes draw over it.
+   * prepared and classified as a drawing is, and further strokes draw over it. `file`: the
+   * image's bytes, which a colour network classifies instead, in colour, until a stroke.
    */
-  showImage(image: CanvasImageSource, width: number, height: number): void {
+  showImage(image: CanvasImageSource, width: number, height: number, file: Uint8Array | null = null): void {
     const { width: W, height: H } = this.canvas;
     const scratch = document.createElement('canvas');
     scratch.width = W;
@@ -80,6 +86,7 @@ export class DrawPad {
     }
     this.ctx.putImageData(rgba, 0, 0);
     this.last = null;
+    this.image = file;
     this.inputTime = performance.now();
     this.hand(this.digit());
   }
@@ -98,6 +105,8 @@ export class DrawPad {
 
   private down(e: PointerEvent): void {
     e.preventDefault();
+    // Drawn over: the pad's drawing is what is classified now.
+    this.image = null;
     this.inputTime = e.timeStamp;
     this.canvas.setPointerCapture(e.pointerId);
     this.rect = null;
@@ -139,7 +148,7 @@ export class DrawPad {
     this.version++;
     this.canvas.dataset.version = String(this.version);
     this.showPreview(pixels);
-    this.onDigit({ pixels, version: this.version, inputTime: this.inputTime });
+    this.onDigit({ pixels, image: pixels && this.image, version: this.version, inputTime: this.inputTime });
   }
 
   private showPreview(digit: Uint8Array | null): void {

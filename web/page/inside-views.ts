@@ -5,21 +5,21 @@
  */
 import { filterImage } from '../shared/feature-maps.ts';
 import { heatmapRgba } from '../shared/heatmap.ts';
+import { filterRgba } from './filter-colour.ts';
 import type { Inspection, ValidationDetail } from '../shared/worker-protocol.ts';
 
 /** Weight images shown at most; wide layers show their first units. */
 const MAX_WEIGHT_IMAGES = 64;
 const GAP = 2;
 
-/** Draws one image per unit in a grid on `canvas`, each scaled by its own largest |w| (red positive, blue negative). */
-function drawImageGrid(canvas: HTMLCanvasElement, images: Float32Array[], rows: number, cols: number, perRow: number, gap: number): void {
+/** Draws RGBA images (rows × cols each) in a grid on `canvas`, `perRow` to a row, `gap` white pixels apart. */
+function drawImageGrid(canvas: HTMLCanvasElement, images: Uint8ClampedArray[], rows: number, cols: number, perRow: number, gap: number): void {
   const gridRows = Math.ceil(images.length / perRow);
   canvas.width = perRow * (cols + gap) - gap;
   canvas.height = gridRows * (rows + gap) - gap;
   const image = new ImageData(canvas.width, canvas.height);
   image.data.fill(255);
-  images.forEach((values, o) => {
-    const rgba = heatmapRgba(values, true);
+  images.forEach((rgba, o) => {
     const left = (o % perRow) * (cols + gap);
     const top = Math.floor(o / perRow) * (rows + gap);
     for (let y = 0; y < rows; y++) image.data.set(rgba.subarray(4 * y * cols, 4 * (y + 1) * cols), 4 * ((top + y) * canvas.width + left));
@@ -33,17 +33,30 @@ function drawWeights(canvas: HTMLCanvasElement, caption: HTMLElement, inspection
   if (filters) {
     const { KH, KW, IC } = filters;
     const units = Math.min(OC, MAX_WEIGHT_IMAGES);
-    const images = Array.from({ length: units }, (_, o) => filterImage(weights, OC, filters, o));
-    drawImageGrid(canvas, images, KH, KW * IC, Math.min(units, 8), 1);
+    const which = `${units === OC ? `all ${OC}` : `the first ${units} of ${OC}`} filters of ${KH}×${KW}`;
     canvas.classList.add('filters');
     canvas.dataset.filters = String(units);
+    if (IC === 3) {
+      // Colour input: each filter one RGB image, its three channels on one scale.
+      const images = Array.from({ length: units }, (_, o) => filterRgba(weights, OC, filters, o));
+      drawImageGrid(canvas, images, KH, KW, Math.min(units, 8), 1);
+      canvas.dataset.colour = 'rgb';
+      caption.textContent =
+        `First convolution layer: ${which}, each as one colour image of its red, green and blue weights, ` +
+        "scaled together from the filter's lowest weight (dark) to its highest (bright) so its colours compare: a filter looks like the colour pattern it responds to.";
+      return;
+    }
+    const images = Array.from({ length: units }, (_, o) => heatmapRgba(filterImage(weights, OC, filters, o), true));
+    drawImageGrid(canvas, images, KH, KW * IC, Math.min(units, 8), 1);
+    delete canvas.dataset.colour;
     caption.textContent =
-      `First convolution layer: ${units === OC ? `all ${OC}` : `the first ${units} of ${OC}`} filters of ${KH}×${KW}` +
-      `${IC > 1 ? ` (its ${IC} input channels side by side)` : ''}, as images: red weights add the pixel under them, blue ones subtract it.`;
+      `First convolution layer: ${which}${IC > 1 ? ` (its ${IC} input channels side by side)` : ''}, ` +
+      'as images: red weights add the pixel under them, blue ones subtract it.';
     return;
   }
   canvas.classList.remove('filters');
   delete canvas.dataset.filters;
+  delete canvas.dataset.colour;
   if (rows * cols !== C) {
     caption.textContent = `First-layer weights: the ${C} inputs are not an image, so there is nothing to draw.`;
     canvas.width = canvas.height = 1;
@@ -51,7 +64,7 @@ function drawWeights(canvas: HTMLCanvasElement, caption: HTMLElement, inspection
     return;
   }
   const units = Math.min(OC, MAX_WEIGHT_IMAGES);
-  const images = Array.from({ length: units }, (_, o) => Float32Array.from({ length: C }, (_, c) => weights[c * OC + o]));
+  const images = Array.from({ length: units }, (_, o) => heatmapRgba(Float32Array.from({ length: C }, (_, c) => weights[c * OC + o]), true));
   drawImageGrid(canvas, images, rows, cols, Math.min(units, 8), GAP);
   caption.textContent =
     `First-layer weights of ${units === OC ? `all ${OC}` : `the first ${units} of ${OC}`} hidden units, ` +

@@ -10,6 +10,7 @@ import { renderAdapter } from './adapter-view.ts';
 import { AugmentView } from './augment-view.ts';
 import { CompareView } from './compare-view.ts';
 import { fetchServedMnist, readDataFiles, SERVED_DATA_PATH } from './data-source.ts';
+import { readDataSettings, settingsApply, settingsNote } from './data-settings.ts';
 import { downloadBytes } from './download.ts';
 import { FeatureMapView } from './feature-map-view.ts';
 import { DrawPad, type Drawing } from './draw-pad.ts';
@@ -27,6 +28,7 @@ import { RUN_COLORS, TrainingCharts, type RunKey } from './training-charts.ts';
 import { TrainingPanel } from './training-panel.ts';
 import { WorkerClient } from './worker-client.ts';
 import { ownClassConfig, ownClassSplits, type OwnExample } from '../shared/own-classes.ts';
+import type { ImageFilesOptions } from '../../src/data/image-files.ts';
 import type { ClassOutputs, DataFiles, DataSummary, FromWorker, RunSetup, RunState } from '../shared/worker-protocol.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -35,7 +37,8 @@ const NO_DATA_HTML =
   `No MNIST next to this page (in <code>${SERVED_DATA_PATH}</code>). In the project folder, run ` +
   '<code>npx wgtrain data mnist</code>: it downloads MNIST into <code>data/mnist/</code>, which <code>npm run dev</code> and ' +
   '<code>npm run build</code> serve. Then reload. Or pick or drop IDX files here: <code>train-images-idx3-ubyte.gz</code> and ' +
-  '<code>train-labels-idx1-ubyte.gz</code> (and the <code>t10k</code> pair if you have it), a folder of images by class ' +
+  '<code>train-labels-idx1-ubyte.gz</code> (and the <code>t10k</code> pair if you have it), CIFAR-10\'s binary batches ' +
+  '(<code>data_batch_1.bin</code> … and <code>test_batch.bin</code>, or their folder), a folder of images by class ' +
   '(<code>&lt;class&gt;/*.png</code>), a zip of one, or a CSV file of labels and pixels.';
 
 const form = new TrainForm($<HTMLFormElement>('train-form'));
@@ -62,6 +65,10 @@ let data: DataFiles | null = null;
 let dataSummary: DataSummary | null = null;
 /** Data sent to the worker and not answered yet; if it fails, the data in use before stays in use. */
 let loadingData: { data: DataFiles; before: { data: DataFiles | null; summary: DataSummary | null } } | null = null;
+/** The Data section's image size and channels (web/page/data-settings.ts), sent with every data read. */
+let dataSettings: ImageFilesOptions = {};
+/** The data last picked, dropped or served, read or not (a folder of mixed sizes fails until a size is set): what new settings read again. */
+let lastData: DataFiles | null = null;
 let gpuChecked = false;
 /** The WebGPU adapter the worker opened (adapterName), or null without one. */
 let gpuInUse: string | null = null;
@@ -72,7 +79,7 @@ let racing = false;
 /** The worker's current model, as the page describes it. */
 let model: { from: 'run'; epochs: number } | { from: 'file'; fileName: string } | null = null;
 /** What the pad holds now; its version tells a current classification from a stale one. */
-let drawing: Drawing = { pixels: null, version: 0, inputTime: 0 };
+let drawing: Drawing = { pixels: null, image: null, version: 0, inputTime: 0 };
 /** The last drawing whose first classification was shown (its latency measured). */
 let measuredDrawing = 0;
 let playgroundStarted = false;
@@ -175,16 +182,43 @@ function describeData(s: DataSummary): string {
   const colour = s.channels === 3 ? ` in colour (3 channels: the network starts with 3x${s.rows}x${s.cols})` : '';
   return (
     `Using ${what}: ${s.train.toLocaleString('en-US')} training images of ${s.rows}×${s.cols}${colour} in ${s.classes} classes${names}, ${test}. ` +
-    'Training holds out the last "validation images" of the training set to measure accuracy.'
+    'Training holds out the last "validation images" of the training set to measure accuracy.' +
+    (data ? settingsNote(data.kind, dataSettings) : '')
   );
 }
 
 function useData(d: DataFiles): void {
-  loadingData = { data: d, before: loadingData?.before ?? { data, summary: dataSummary } };
+  lastData = d;
+  const read = { ...d, settings: dataSettings };
+  loadingData = { data: read, before: loadingData?.before ?? { data, summary: dataSummary } };
   dataSummary = null;
   setDataStatus('loading', `Reading ${d.source} …`);
-  trainer.send({ type: 'data', data: d });
+  trainer.send({ type: 'data', data: read });
   refreshControls();
+}
+
+/** The image size or channels changed: the data last picked or dropped is read again with them, when they apply to it. */
+function dataSettingsChanged(): void {
+  const sizeField = $<HTMLInputElement>('data-size');
+  try {
+    dataSettings = readDataSettings(sizeField.value, $<HTMLSelectElement>('data-channels').value);
+    sizeField.removeAttribute('aria-invalid');
+  } catch (e) {
+    sizeField.setAttribute('aria-invalid', 'true');
+    setDataStatus('error', `${(e as Error).message}${dataSummary ? ` Still using ${dataSummary.source}.` : ''}`);
+    return;
+  }
+  const last = lastData;
+  if (!last) return;
+  if (!settingsApply(last.kind)) {
+    if (dataSummary) setDataStatus('ready', describeData(dataSummary));
+    return;
+  }
+  if (active()) {
+    setDataStatus('error', `Stop training before reading ${last.source} again at another size or channels.`);
+    return;
+  }
+  useData(last);
 }
 
 async function loadServedData(): Promise<void> {
@@ -239,7 +273,7 @@ const classification = new LatestRequest(() => {
   const current = drawingToClassify();
   if (!current?.pixels) return false;
   $('prediction').setAttribute('aria-busy', 'true');
-  trainer.send({ type: 'classify', pixels: current.pixels, drawing: current.version });
+  trainer.send({ type: 'classify', pixels: current.pixels, image: current.image, drawing: current.version });
   return true;
 });
 
@@ -486,11 +520,12 @@ async function loadModelFile(file: File): Promise<void> {
   trainer.send({ type: 'load', bytes: new Uint8Array(await file.arrayBuffer()), fileName: file.name, split: form.splitChoice() });
 }
 
-/** An image file onto the drawing pad, to be classified as a drawing. */
+/** An image file onto the drawing pad, to be classified as a drawing (by a colour network: the image itself, in colour). */
 async function openImage(file: File): Promise<void> {
   try {
+    const bytes = new Uint8Array(await file.arrayBuffer());
     const bitmap = await createImageBitmap(file);
-    pad.showImage(bitmap, bitmap.width, bitmap.height);
+    pad.showImage(bitmap, bitmap.width, bitmap.height, bytes);
     bitmap.close();
   } catch (e) {
     prediction.clear(`Could not read ${file.name} as an image: ${(e as Error).message}`);
@@ -528,8 +563,8 @@ async function takeFiles(picked: Picked): Promise<void> {
   else if (!modelFile && !image) {
     setDataStatus(
       'error',
-      `None of ${files.map((f) => f.name).join(', ')} is data (IDX files such as train-images-idx3-ubyte[.gz], a folder of images by class, ` +
-        'a .zip of one or a .csv file) or a .safetensors model.',
+      `None of ${files.map((f) => f.name).join(', ')} is data (IDX files such as train-images-idx3-ubyte[.gz], CIFAR-10's data_batch_N.bin, ` +
+        'a folder of images by class, a .zip of one or a .csv file) or a .safetensors model.',
     );
   }
 }
@@ -555,6 +590,7 @@ for (const id of ['data-files', 'data-folder']) {
 }
 
 acceptDroppedFiles($('drop-overlay'), (files) => void takeFiles(files));
+for (const id of ['data-size', 'data-channels']) $(id).addEventListener('change', dataSettingsChanged);
 
 const pad = new DrawPad($<HTMLCanvasElement>('draw-canvas'), $<HTMLCanvasElement>('digit-preview'), (d) => {
   drawing = d;
@@ -571,4 +607,6 @@ $<HTMLInputElement>('image-file').addEventListener('change', (e) => {
 });
 
 refreshControls();
+// Settings the browser kept in the fields across a reload apply to the first data too.
+dataSettingsChanged();
 void loadServedData();

@@ -6,6 +6,7 @@
  * (FeatureImages and FilterShape are defined with the forward pass that makes them,
  * web/shared/feature-maps.ts.)
  */
+import type { ImageFilesOptions } from '../../src/data/image-files.ts';
 import type { AdapterSummary } from '../../src/gpu/device.ts';
 import type { ModelSpec } from '../../src/model/spec.ts';
 import type { AugmentConfig, TrainConfig } from '../../src/train/config.ts';
@@ -18,16 +19,19 @@ export type Device = 'gpu' | 'cpu';
 
 /**
  * Data as the page gathered it (web/page/data-source.ts); the worker parses it
- * (web/worker/read-data.ts). `files`: [path, bytes] pairs: IDX files, an image folder's
- * images (paths relative to the folder, `dirs` its folders), or the one zip or CSV file.
+ * (web/worker/read-data.ts). `files`: [path, bytes] pairs: IDX files, CIFAR-10's batches
+ * (and batches.meta.txt), an image folder's images (paths relative to the folder, `dirs`
+ * its folders), or the one zip or CSV file.
  */
 export interface DataFiles {
-  kind: 'idx' | 'image-folder' | 'zip' | 'csv';
+  kind: 'idx' | 'cifar' | 'image-folder' | 'zip' | 'csv';
   files: [string, Uint8Array][];
   dirs?: string[];
   name: string;
   /** Where the files came from, in words, for the page and saved models. */
   source: string;
+  /** The Data section's image size and channels (image folders, zips and CSV files; others are read as they are). */
+  settings?: ImageFilesOptions;
 }
 
 export interface DataSummary {
@@ -178,8 +182,12 @@ export type ToWorker =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'stop' }
-  /** `drawing`: the pad's version number, echoed in the answer so the page can drop a stale one. */
-  | { type: 'classify'; pixels: Uint8Array; drawing: number }
+  /**
+   * `pixels`: the pad's 28×28 gray digit; `image`: the bytes of an image file dropped on the pad
+   * (nothing drawn over it), which a colour network classifies in colour (web/worker/network-input.ts).
+   * `drawing`: the pad's version number, echoed in the answer so the page can drop a stale one.
+   */
+  | { type: 'classify'; pixels: Uint8Array; image: Uint8Array | null; drawing: number }
   | { type: 'save' }
   | { type: 'load'; bytes: Uint8Array; fileName: string; split: SplitChoice }
   | { type: 'evaluate'; split: SplitChoice }

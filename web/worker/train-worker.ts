@@ -26,7 +26,8 @@ import { classifyImage, outputBuffers } from './classify.ts';
 import { runPlaygroundCpu } from './conv-playground.ts';
 import { runPlaygroundGpu } from './playground-gpu.ts';
 import { inspectionBuffers, inspectModel, validationDetail } from './inspection.ts';
-import { readData } from './read-data.ts';
+import { drawingInput, imageInput, networkImageShape } from './network-input.ts';
+import { decodeInBrowser, readData, resizeInBrowser } from './read-data.ts';
 import { RunControl } from './run-control.ts';
 import { ownClassConfig, ownClassSplits, trainingProblem } from '../shared/own-classes.ts';
 import type {
@@ -50,6 +51,8 @@ let tuner: MatmulTuner | null = null;
 /** The playground's pipelines, built on first use. */
 let playgroundKernels: KernelCache | null = null;
 let dataset: Dataset | null = null;
+/** Data reads asked for so far: a read answers only while it is the latest. */
+let dataReads = 0;
 let model: CurrentModel | null = null;
 let run: RunControl | null = null;
 
@@ -175,6 +178,24 @@ async function runTraining(setup: Pick<RunSetup, 'config' | 'device' | 'inspect'
   }
 }
 
+/**
+ * The drawing pad's image as the network takes it (web/worker/network-input.ts): the 28×28
+ * digit resized and copied into channels as needed, or a dropped image in colour for a
+ * colour network. Inputs that are no image are refused, saying so.
+ */
+function padInput(spec: ModelSpec, digit: Uint8Array, image: Uint8Array | null): Promise<Uint8Array> {
+  const data = dataset && { channels: dataset.train.channels as 1 | 3, rows: dataset.train.rows, cols: dataset.train.cols };
+  const shape = networkImageShape(spec, data);
+  if (!shape) {
+    throw new Error(
+      `This network takes ${inputSize(spec)} inputs, which are not an image of 1 or 3 channels (nor the loaded data's images), ` +
+        'so a drawing cannot go through it: train or load a network whose input is an image, such as 784 or 3x32x32.',
+    );
+  }
+  if (image && shape.channels === 3) return imageInput(image, shape, decodeInBrowser);
+  return drawingInput(digit, shape, resizeInBrowser);
+}
+
 /** Whether the data's images and classes are what the network takes (a CNN: its input shape too). */
 function fitsData(spec: ModelSpec, d: Dataset): boolean {
   const { channels, rows, cols, classes } = d.train;
@@ -230,11 +251,23 @@ async function handle(m: ToWorker): Promise<void> {
         else throw e;
       }
       return;
-    case 'data':
+    case 'data': {
       refuseWhileTraining('load other data');
-      dataset = await readData(m.data);
+      // Reads run side by side (a folder decodes for a while): only the latest asked for answers,
+      // so the data set in use is always the one the page asked for last.
+      const read = ++dataReads;
+      let d: Dataset;
+      try {
+        d = await readData(m.data);
+      } catch (e) {
+        if (read === dataReads) throw e;
+        return;
+      }
+      if (read !== dataReads) return;
+      dataset = d;
       post({ type: 'data', summary: summarize(dataset) });
       return;
+    }
     case 'train':
       refuseWhileTraining('start another run');
       return train(m.setup);
@@ -249,7 +282,7 @@ async function handle(m: ToWorker): Promise<void> {
       return run?.stop();
     case 'classify': {
       if (!model) throw new Error('There is no model yet: train one or load one.');
-      const outputs = classifyImage(model.spec, model.params, m.pixels, model.state);
+      const outputs = classifyImage(model.spec, model.params, await padInput(model.spec, m.pixels, m.image), model.state);
       post({ type: 'outputs', outputs, drawing: m.drawing }, outputBuffers(outputs));
       return;
     }
