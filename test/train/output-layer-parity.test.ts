@@ -18,7 +18,8 @@ import { denseNetwork } from '../../src/model/arch.ts';
 
 
 const pair = trainerPairs(2000, 50);
-const shortPair = trainerPairs(600, 50); // 30 mini-batches of 20
+// 14×14 images for the run of 50 mini-batches: a quarter of the CPU reference's work of 28×28.
+const shortPair = trainerPairs(1000, 50, undefined, { channels: 1, rows: 14, cols: 14, classes: 10 });
 
 const labels = (gpu: GpuTrainer) => gpu.stepProgram.map((d) => d.label.replace(/ \[[^\]]*\]$/, ''));
 const usesOutputLayer = (gpu: GpuTrainer) => labels(gpu).includes('output layer');
@@ -109,16 +110,17 @@ describe('convolutional networks GPU vs CPU with the fused output layer', () => 
   it('no hidden dense layer: dH goes through the last convolution’s relu, fused SGD', async () => {
     await compareStep(cnn('1x28x28-conv4k5s3-10'));
   });
-  it('lenet5-like with dropout, 30 mini-batches of Adam: fused and unfused GPU and the CPU agree', async () => {
-    const config = cnn('1x28x28-conv6k5p2-pool2-conv16k5-pool2-30-20-10', { optimizer: 'adam', lr: 1e-3, dropout: 0.2 });
+  it('lenet5-like with dropout on 14×14 images, 50 mini-batches of Adam: fused and unfused GPU and the CPU agree', async () => {
+    const config = cnn('1x14x14-conv6k5p2-pool2-conv16k5-pool2-30-20-10', { optimizer: 'adam', lr: 1e-3, dropout: 0.2 });
     const { gpu, cpu } = await shortPair(config, FUSED);
     const { gpu: unfused } = await shortPair(config, { fuseOutput: false });
     const [g, u, c] = [await gpu.trainEpoch(), await unfused.trainEpoch(), await cpu.trainEpoch()];
-    expect(g.steps).toBe(30);
+    expect(g.steps).toBe(50);
     // The same matmuls on both GPU runs: only the output layer's sums differ in order. Adam
     // divides by √v, so last-bit differences in tiny gradients grow: within 1e-7 relative at
     // every step on llvmpipe, 4e-3 by step 50 on SwiftShader. Tight for the first 30 steps.
-    expectClose('loss per step, fused vs unfused GPU', g.stepLoss, u.stepLoss, { atol: 1e-5, rtol: 1e-4 });
+    expectClose('loss per step, fused vs unfused GPU, steps 1-30', g.stepLoss.slice(0, 30), u.stepLoss.slice(0, 30), { atol: 1e-5, rtol: 1e-4 });
+    expectClose('loss per step, fused vs unfused GPU', g.stepLoss, u.stepLoss, { atol: 2e-3, rtol: 2e-2 });
     // Against the CPU the rounding compounds (ReLU and dropout flips): measured 6e-4 relative
     // by step 40, 9e-3 by step 60 with the unfused GPU path alike.
     expectClose('loss per step, GPU vs CPU', g.stepLoss, c.stepLoss, { atol: 2e-3, rtol: 2e-2 });
