@@ -18,6 +18,7 @@ import { spawnWgtrain, wgtrain, wgtrainIn, wgtrainToFile, writeSyntheticIdx } fr
 import { TEST_ADAPTER } from '../helpers/gpu.ts';
 import { denseNetwork } from '../../src/model/arch.ts';
 import { denseSizes } from '../helpers/sizes.ts';
+import { configFromFlags, type TrainFlags } from '../../src/cli/options.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -238,15 +239,20 @@ describe('wgtrain CLI', () => {
   });
 
   it('accepts plain decimal numbers only, and seeds that are whole 32-bit numbers', async () => {
+    // The options' own parsers, in this process (a child per case cost 1–2 s of startup each).
+    const parsed: [TrainFlags, string][] = [
+      [{ arch: '64-1e2-10' }, 'Architecture "64-1e2-10", token "1e2": not a layer'],
+      [{ arch: '64-0x20-10' }, 'Architecture "64-0x20-10", token "0x20": not a layer'],
+      [{ l2: 'Infinity' }, '--l2 must be a decimal number, got "Infinity".'],
+      [{ batch: '2e1' }, '--batch must be a whole number written in digits, without leading zeros, got "2e1".'],
+      [{ epochs: '1.5' }, '--epochs must be a whole number written in digits, without leading zeros, got "1.5".'],
+      [{ seed: '1.5' }, '--seed must be a whole number written in digits, without leading zeros, got "1.5".'],
+      [{ seed: '4294967297' }, '--seed 4294967297 is out of range: seeds are 0 to 4294967295.'],
+    ];
+    for (const [flags, message] of parsed) expect(() => configFromFlags(flags), JSON.stringify(flags)).toThrow(message);
+    // And through the command: one option of the configuration, and the two of the data split.
     const cases: [string[], string][] = [
-      [['--arch', '64-1e2-10'], 'Architecture "64-1e2-10", token "1e2": not a layer'],
-      [['--arch', '64-0x20-10'], 'Architecture "64-0x20-10", token "0x20": not a layer'],
       [['--lr', '0x10'], '--lr must be a decimal number, got "0x10".'],
-      [['--l2', 'Infinity'], '--l2 must be a decimal number, got "Infinity".'],
-      [['--batch', '2e1'], '--batch must be a whole number written in digits, without leading zeros, got "2e1".'],
-      [['--epochs', '1.5'], '--epochs must be a whole number written in digits, without leading zeros, got "1.5".'],
-      [['--seed', '1.5'], '--seed must be a whole number written in digits, without leading zeros, got "1.5".'],
-      [['--seed', '4294967297'], '--seed 4294967297 is out of range: seeds are 0 to 4294967295.'],
       [['--validation', '0x10'], '--validation 0x10 must be a whole number from 1 to'],
       [['--limit', '1e3'], '--limit 1e3 must be a whole number from 1 to'],
     ];
@@ -257,9 +263,14 @@ describe('wgtrain CLI', () => {
     });
   });
 
+  // `devices --json` twice, quiet and --verbose, with stderr a file as with `2> log` (a terminal
+  // or a shell pipe behaves the same: src/cli/native-stderr.node.ts); both tests read them.
+  let devicesRuns: Promise<[Awaited<ReturnType<typeof wgtrainToFile>>, Awaited<ReturnType<typeof wgtrainToFile>>]> | undefined;
+  const devices = () => (devicesRuns ??= Promise.all([wgtrainToFile('devices', '--json'), wgtrainToFile('devices', '--json', '--verbose')]));
+
   // Whatever adapters this machine has (llvmpipe, a GPU, none): only the shape of the answer is fixed.
   it('lists devices', async () => {
-    const r = await wgtrain('devices', '--json');
+    const [r] = await devices();
     expect(r.code, r.stderr).toBe(0);
     const adapters = JSON.parse(r.stdout);
     expect(Array.isArray(adapters)).toBe(true);
@@ -269,10 +280,8 @@ describe('wgtrain CLI', () => {
     }
   });
 
-  // stderr is a file here, as with `2> log`; a terminal or a shell pipe behaves the same (src/cli/native-stderr.node.ts).
   it("keeps Dawn's own warnings out of normal output, and shows them with --verbose", async () => {
-    const verbose = await wgtrainToFile('devices', '--verbose');
-    const quiet = await wgtrainToFile('devices');
+    const [quiet, verbose] = await devices();
     expect(quiet.code, quiet.stderr).toBe(0);
     expect(quiet.stdout).toBe(verbose.stdout);
     // On this project's machines Dawn warns about Vulkan (no driver, or no libvulkan) and lowered limits; elsewhere it may say nothing.

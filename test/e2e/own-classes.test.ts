@@ -31,7 +31,8 @@ const SHAPES: Record<string, (dx: number, s: number) => Stroke[]> = {
   ],
 };
 const VARIANTS: [number, number][] = [[0, 1], [-0.1, 0.8], [0.08, 0.9]];
-const EPOCHS = '25';
+// Measured: 100% on the nine drawings from epoch 2, training loss 0.011 at epoch 10 (5e-7 at 25).
+const EPOCHS = '10';
 
 let dir: string;
 let site: Site;
@@ -97,7 +98,7 @@ describe('your own classes', () => {
     await page.click('#train-own');
     expect(await page.textContent('#own-status')).toMatch(/^Training on 9 drawings, validation on the training drawings themselves/);
     expect(await waitForRunEnd(page, 60_000)).toBe('done');
-    expect(await page.textContent('#run-status')).toMatch(/^Done: 25 epochs trained on GPU: .*9 training and 9 validation images/);
+    expect(await page.textContent('#run-status')).toMatch(/^Done: 10 epochs trained on GPU: .*9 training and 9 validation images/);
     const accuracy = Number(await page.locator('#epoch-table tbody tr').last().getAttribute('data-val-accuracy'));
     expect(accuracy).toBe(1); // it fits nine drawings of three shapes
     expect(await page.locator('#probability-bars .bar-label').allTextContents()).toEqual(['ring', 'bar', 'cross']);

@@ -28,13 +28,16 @@ const adam: TrainConfig = { ...cnn, model: { ...cnn.model, ...parseNetwork('1x28
 // conv → BN → ReLU throughout for the run: ReLU → BN normalises channels that are often
 // almost constant (1/√(var + ε) up to 316), and at lr 0.05 float rounding then grows
 // tenfold every few steps on either device alike (measured); this run stays within 1e-6.
+// On 14×14 images (14 → 7 → 4 → 2 across the maps): the CPU reference's convolutions take a
+// quarter of the time of 28×28's, through the same layers.
 const run: TrainConfig = {
   ...cnn,
-  model: { ...cnn.model, ...parseNetwork('1x28x28-conv5k5p2:identity-bn:relu-pool2-conv6k3s2p1:identity-bn:relu-pool2-20:identity-bn:relu-10') },
+  model: { ...cnn.model, ...parseNetwork('1x14x14-conv5k5p2:identity-bn:relu-pool2-conv6k3s2p1:identity-bn:relu-pool2-20:identity-bn:relu-10') },
   lr: 0.01,
 };
 
-const pair = trainerPairs(2000, 100); // 100 mini-batches of 20
+const pair = trainerPairs(2000, 100); // one step each
+const runPair = trainerPairs(2000, 100, undefined, { channels: 1, rows: 14, cols: 14, classes: 10 }); // 100 mini-batches of 20
 
 async function compareStep(config: TrainConfig, options: GpuTrainerOptions = {}) {
   const { gpu, cpu } = await pair(config, options);
@@ -65,7 +68,7 @@ describe('batch normalization, one step GPU vs CPU', () => {
 
 describe('batch normalization, a short run GPU vs CPU', () => {
   it('SGD: 100 mini-batches, losses, running statistics and validation predictions agree; the classes are learnt', async () => {
-    const { gpu, cpu } = await pair(run);
+    const { gpu, cpu } = await runPair(run);
     const [g, c] = [await gpu.trainEpoch(), await cpu.trainEpoch()];
     expect(g.steps).toBe(100);
     expectClose('loss per step', g.stepLoss, c.stepLoss, { atol: 2e-3, rtol: 2e-2 });
@@ -73,6 +76,6 @@ describe('batch normalization, a short run GPU vs CPU', () => {
     expectClose('running statistics', await gpu.getLayerState(), await cpu.getLayerState(), { atol: 1e-3, rtol: 1e-2 });
     expectClose('val loss', [g.val.loss], [c.val.loss], { atol: 1e-3, rtol: 1e-2 });
     expect(Math.abs(g.val.correct - c.val.correct)).toBeLessThanOrEqual(1);
-    expect(g.val.accuracy, 'the synthetic classes are learnt').toBeGreaterThan(0.9);
+    expect(g.val.accuracy, 'the synthetic classes are learnt').toBeGreaterThan(0.8); // measured 0.90 on 14×14 (chance 0.1)
   });
 });

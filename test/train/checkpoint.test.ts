@@ -268,7 +268,9 @@ describe('the checkpoint folder', () => {
 
   it('a second run on the same folder is refused while the first runs; a stale lock is taken over', async () => {
     const ckpt = join(dir, 'locked');
-    const slow = ['--arch', '64-256-256-10', '--limit', '2500', '--epochs', '100'];
+    // Epochs of 500 images (CPU_RUN's --limit): long enough to hold the lock while the two
+    // refused runs start, short for the one that finishes after SIGTERM and the one resumed.
+    const slow = ['--arch', '64-256-256-10', '--epochs', '100'];
     const first = spawnWgtrain('train', ...cpuArgs('--checkpoint', ckpt, ...slow));
     let out = '';
     first.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -278,6 +280,7 @@ describe('the checkpoint folder', () => {
     }
     const second = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, ...slow));
     const resumer = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, ...slow, '--resume'));
+    expect(first.exitCode, 'the first run was still running').toBeNull();
     first.kill('SIGTERM');
     const [code] = await once(first, 'exit');
     expect(code).toBe(143);

@@ -1,7 +1,8 @@
 /**
  * Convolutional networks, GPU vs CPU: one step (every feature map, activation, gradient
- * and updated parameter), then a short run of a few hundred mini-batches whose losses and
- * validation predictions agree; with SGD (fused into the weight gradients), momentum and Adam.
+ * and updated parameter), then a short run of 200 mini-batches (on 14×14 images, a quarter of
+ * the work; with dropout 100 on 28×28) whose losses and validation predictions agree; with SGD
+ * (fused into the weight gradients), momentum and Adam.
  */
 import { describe, expect, it } from 'vitest';
 import type { GpuTrainerOptions } from '../../src/gpu/trainer.ts';
@@ -23,7 +24,13 @@ const tiny: TrainConfig = {
 const adam: TrainConfig = { ...tiny, optimizer: 'adam', lr: 1e-3 };
 const momentum: TrainConfig = { ...tiny, momentum: 0.9, optimizer: 'momentum' };
 
-const pair = trainerPairs(4000, 100); // 200 mini-batches of 20
+const pair = trainerPairs(2000, 100); // 100 mini-batches of 20 (one step, and the dropout run)
+
+// The same layers on 14×14 images (14 → 14 → 7 → 4 → 2 across the four maps) for the runs of
+// 200 mini-batches of 20: the CPU reference's convolutions take a quarter of the time.
+const small = (c: TrainConfig, arch: string): TrainConfig => ({ ...c, model: { ...c.model, ...parseNetwork(arch) } });
+const SMALL = '1x14x14-conv5k5p2-pool2-conv6k3s2p1-pool3s2p1-20-10';
+const runPair = trainerPairs(4000, 100, undefined, { channels: 1, rows: 14, cols: 14, classes: 10 });
 
 async function compareStep(config: TrainConfig, options: GpuTrainerOptions = {}) {
   const { gpu, cpu } = await pair(config, options);
@@ -51,9 +58,9 @@ describe('a convolutional network, one step GPU vs CPU', () => {
 });
 
 describe('a convolutional network, a short run GPU vs CPU', () => {
-  for (const [name, config] of [['SGD', tiny], ['Adam', adam]] as const) {
+  for (const [name, config] of [['SGD', small(tiny, SMALL)], ['Adam', small(adam, SMALL)]] as const) {
     it(`${name}: 200 mini-batches, loss of every step and validation predictions agree`, async () => {
-      const { gpu, cpu } = await pair(config);
+      const { gpu, cpu } = await runPair(config);
       const [g, c] = [await gpu.trainEpoch(), await cpu.trainEpoch()];
       expect(g.steps).toBe(200);
       expectClose('loss per step', g.stepLoss, c.stepLoss, { atol: 2e-3, rtol: 2e-2 });
@@ -79,14 +86,16 @@ describe('dropout, GPU vs CPU', () => {
     expect(cpu.inspect().acts[2].some((v) => v === 0)).toBe(false); // not the output layer
   });
 
-  it('200 mini-batches: losses agree and validation (without dropout) is learnt', async () => {
+  // On 28×28 images: on 14×14 the losses agreed over 200 steps but the validation answers
+  // parted by 4 of 100 (dropout's 1/(1 − p) amplifies rounding; near-ties flip).
+  it('100 mini-batches: losses agree and validation (without dropout) is learnt', async () => {
     const { gpu, cpu } = await pair(dropped);
     const [g, c] = [await gpu.trainEpoch(), await cpu.trainEpoch()];
     // The masks are identical; float rounding still compounds, a little faster than without
-    // dropout (the 1/(1 − p) scaling amplifies it): 2% over the first 100 steps, 5% over 200.
-    expectClose('loss per step, steps 1–100', g.stepLoss.subarray(0, 100), c.stepLoss.subarray(0, 100), { atol: 2e-3, rtol: 2e-2 });
-    expectClose('loss per step', g.stepLoss, c.stepLoss, { atol: 2e-3, rtol: 5e-2 });
+    // dropout (the 1/(1 − p) scaling amplifies it): 2% over the first 100 steps (5% over 200).
+    expect(g.steps).toBe(100);
+    expectClose('loss per step', g.stepLoss, c.stepLoss, { atol: 2e-3, rtol: 2e-2 });
     expect(Math.abs(g.val.correct - c.val.correct)).toBeLessThanOrEqual(1);
-    expect(g.val.accuracy).toBeGreaterThan(0.9);
+    expect(g.val.accuracy).toBeGreaterThan(0.6); // measured 0.75 after 100 steps (chance is 0.1)
   });
 });

@@ -3,7 +3,7 @@
  * both presets on a few thousand images must reach a stated validation accuracy. Skipped,
  * with the reason, where the data is absent.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIdxDataset } from '../../src/data/dataset.node.ts';
 import { holdOut, subset } from '../../src/data/dataset.ts';
 import { GpuTrainer } from '../../src/gpu/trainer.ts';
@@ -16,38 +16,44 @@ const mnist = mnistDir();
 const trainers: { destroy(): void }[] = [];
 afterAll(() => trainers.forEach((t) => t.destroy()));
 
-async function splits(trainCount: number, valCount: number) {
-  const ds = await loadIdxDataset(mnist.dir!);
-  const { train, val } = holdOut(ds.train, 10000);
-  return { train: subset(train, trainCount), val: subset(val, valCount) };
+// The data set is read once for the file's tests.
+let heldOut: ReturnType<typeof holdOut>;
+beforeAll(async () => {
+  if (mnist.dir) heldOut = holdOut((await loadIdxDataset(mnist.dir)).train, 10000);
+});
+
+function splits(trainCount: number, valCount: number) {
+  return { train: subset(heldOut.train, trainCount), val: subset(heldOut.val, valCount) };
 }
 
 describe.skipIf(!mnist.dir)(`convergence on MNIST ${mnist.reason}`, () => {
-  // Both output-layer paths: output_layer (the default on GPUs) and the unfused dispatches (on software adapters).
+  // Both output-layer paths: output_layer (the default on GPUs) and the unfused dispatches (on
+  // software adapters). Short guards (a few seconds each): with lr 0 or without the gradient
+  // the accuracy stays near chance (10%); the presets' full accuracy is in the README's table.
   for (const fuseOutput of [false, true]) {
     const how = fuseOutput ? 'output layer fused' : 'output layer unfused';
-    it(`lecun preset on the GPU (${how}): 6,000 images, 4 epochs → ≥ 92% validation accuracy (measured 93.6% unfused, 93.5% fused)`, async () => {
-      const { train, val } = await splits(6000, 2000);
-      const t = await GpuTrainer.create(await testGpu(), { ...PRESETS.lecun, epochs: 4 }, train, val, { fuseOutput });
+    it(`lecun preset on the GPU (${how}): 4,000 images, 2 epochs → ≥ 86% validation accuracy (measured 88.8% both ways)`, async () => {
+      const { train, val } = splits(4000, 1000);
+      const t = await GpuTrainer.create(await testGpu(), { ...PRESETS.lecun, epochs: 2 }, train, val, { fuseOutput });
       trainers.push(t);
       let last = null;
-      for (let e = 0; e < 4; e++) last = await t.trainEpoch();
-      expect(last!.val.accuracy).toBeGreaterThanOrEqual(0.92);
-      expect(last!.trainLoss).toBeLessThan(0.25); // measured 0.16 both ways
+      for (let e = 0; e < 2; e++) last = await t.trainEpoch();
+      expect(last!.val.accuracy).toBeGreaterThanOrEqual(0.86);
+      expect(last!.trainLoss).toBeLessThan(0.5); // measured 0.36 both ways
     });
 
-    it(`nielsen preset on the GPU (${how}): 6,000 images, 6 epochs → ≥ 77% validation accuracy (measured 79.9% unfused, 79.3% fused)`, async () => {
-      const { train, val } = await splits(6000, 2000);
-      const t = await GpuTrainer.create(await testGpu(), { ...PRESETS.nielsen, epochs: 6 }, train, val, { fuseOutput });
+    it(`nielsen preset on the GPU (${how}): 4,000 images, 3 epochs → ≥ 70% validation accuracy (measured 72.7% both ways)`, async () => {
+      const { train, val } = splits(4000, 1000);
+      const t = await GpuTrainer.create(await testGpu(), { ...PRESETS.nielsen, epochs: 3 }, train, val, { fuseOutput });
       trainers.push(t);
       let last = null;
-      for (let e = 0; e < 6; e++) last = await t.trainEpoch();
-      expect(last!.val.accuracy).toBeGreaterThanOrEqual(0.77);
+      for (let e = 0; e < 3; e++) last = await t.trainEpoch();
+      expect(last!.val.accuracy).toBeGreaterThanOrEqual(0.70);
     });
   }
 
   it('lecun preset on the CPU reference: 2,000 images, 2 epochs → ≥ 78% (measured 81.8%)', async () => {
-    const { train, val } = await splits(2000, 1000);
+    const { train, val } = splits(2000, 1000);
     const t = new CpuTrainer({ ...PRESETS.lecun, epochs: 2 }, train, val);
     let last = null;
     for (let e = 0; e < 2; e++) last = await t.trainEpoch();

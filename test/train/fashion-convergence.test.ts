@@ -24,18 +24,19 @@ const trainers: { destroy(): void }[] = [];
 afterAll(() => trainers.forEach((t) => t.destroy()));
 
 describe.skipIf(!installed)(`convergence on Fashion-MNIST ${reason}`, () => {
-  it('lecun preset on the GPU: 6,000 images, 3 epochs → ≥ 74.5% validation accuracy (measured 76.7%)', async () => {
+  it('lecun preset on the GPU: 3,000 images, 3 epochs → ≥ 71.5% validation accuracy (measured 74.0%)', async () => {
     // An empty project root: nothing downloaded, so the system package's copy is read.
     const root = await mkdtemp(join(tmpdir(), 'wgtrain-fashion-'));
     const ds = await loadNamedDataset(knownEntry('fashion-mnist'), { projectRoot: root, log: () => {} }).finally(() => rm(root, { recursive: true }));
     expect([ds.source, ds.train.count, ds.test?.count, ds.classNames?.[9]]).toEqual([SYSTEM_DIR, 60000, 10000, 'Ankle boot']);
     const { train, val } = holdOut(ds.train, 10000);
-    const t = await GpuTrainer.create(await testGpu(), { ...PRESETS.lecun, epochs: 3 }, subset(train, 6000), subset(val, 2000));
+    const t = await GpuTrainer.create(await testGpu(), { ...PRESETS.lecun, epochs: 3 }, subset(train, 3000), subset(val, 1000));
     trainers.push(t);
     let last = null;
     for (let e = 0; e < 3; e++) last = await t.trainEpoch();
-    // Measured on llvmpipe: 66.00, 75.00 and 76.70% after epochs 1–3 (train loss 1.17, 0.65, 0.58).
-    expect(last!.val.accuracy).toBeGreaterThanOrEqual(0.745);
-    expect(last!.trainLoss).toBeLessThan(0.7);
+    // Measured on llvmpipe: 68.0, 70.5 and 74.0% after epochs 1–3 (train loss 0.67 after the third;
+    // 6,000 images and 2,000 validation gave 76.7%, train loss 0.58, at twice the time).
+    expect(last!.val.accuracy).toBeGreaterThanOrEqual(0.715);
+    expect(last!.trainLoss).toBeLessThan(0.8);
   }, 120_000);
 });

@@ -26,6 +26,15 @@ beforeAll(async () => {
   k = await testKernels();
 });
 
+// Every variant (and split) gets the same inputs for a shape and role, so the float64
+// reference is computed once and shared.
+const references = new Map<string, Float64Array>();
+function reference(key: string, compute: () => Float64Array): Float64Array {
+  let want = references.get(key);
+  if (!want) references.set(key, (want = compute()));
+  return want;
+}
+
 describe('splitK and the tuner plans', () => {
   it('cuts k into slices of a multiple of 16, the last one ragged', () => {
     expect(splitK(784, 8)).toEqual({ kSlice: 112, slices: 7 }); // 98 rounds up to 112: 7 slices cover 784
@@ -101,8 +110,11 @@ for (const variant of MATMUL_VARIANTS) {
           const dispatch = await matmulForward(k, variant, out, storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), B, C, OC, act, 'forward', split);
           if (splitK(C, split).slices > 1) expect(dispatch.next?.label).toMatch(/reduce/);
           await run(d, [dispatch]);
-          const want = new Float64Array(B * OC);
-          cpu.matmulForward(want, Float64Array.from(x), Float64Array.from(wb), B, C, OC, act);
+          const want = reference(`forward ${B} ${C} ${OC} ${act}`, () => {
+            const w = new Float64Array(B * OC);
+            cpu.matmulForward(w, Float64Array.from(x), Float64Array.from(wb), B, C, OC, act);
+            return w;
+          });
           expectClose(`out (${B}×${OC})`, await readFloats(d, out, B * OC), want, TOL);
         });
       }
@@ -116,8 +128,11 @@ for (const variant of MATMUL_VARIANTS) {
         await run(d, [await matmulBackwardInput(
           k, variant, dX, storageBuffer(d, 'dY', dY), storageBuffer(d, 'wb', wb), storageBuffer(d, 'aPrev', aPrev), B, C, OC, 'sigmoid', 'backward input', split,
         )]);
-        const want = new Float64Array(B * C);
-        cpu.matmulBackwardInput(want, Float64Array.from(dY), Float64Array.from(wb), Float64Array.from(aPrev), B, C, OC, 'sigmoid');
+        const want = reference(`backward input ${B} ${C} ${OC}`, () => {
+          const w = new Float64Array(B * C);
+          cpu.matmulBackwardInput(w, Float64Array.from(dY), Float64Array.from(wb), Float64Array.from(aPrev), B, C, OC, 'sigmoid');
+          return w;
+        });
         expectClose(`dX (${B}×${C})`, await readFloats(d, dX, B * C), want, TOL);
       });
 
@@ -128,15 +143,21 @@ for (const variant of MATMUL_VARIANTS) {
         const d = k.device;
         const dWb = poisoned(d, 'dWb', (C + 1) * OC);
         await run(d, [await matmulBackwardWeight(k, variant, dWb, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), B, C, OC, 'weight', split)]);
-        const want = new Float64Array((C + 1) * OC);
-        cpu.matmulBackwardWeight(want, Float64Array.from(x), Float64Array.from(dY), B, C, OC);
+        const want = reference(`backward weight ${B} ${C} ${OC}`, () => {
+          const w = new Float64Array((C + 1) * OC);
+          cpu.matmulBackwardWeight(w, Float64Array.from(x), Float64Array.from(dY), B, C, OC);
+          return w;
+        });
         expectClose(`dWb (${C + 1}×${OC})`, await readFloats(d, dWb, (C + 1) * OC), want, TOL);
 
         const params = storageBuffer(d, 'wb', wb);
         const opt = optimizerBuffer(d, paramLayout(denseNetwork([C, OC])), LR, L2, 0);
         await run(d, [await matmulBackwardWeightUpdate(k, variant, params, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), opt, B, C, OC, 'update', split)]);
-        const wantWb = Float64Array.from(wb);
-        cpu.matmulBackwardWeightUpdate(wantWb, Float64Array.from(x), Float64Array.from(dY), B, C, OC, LR, L2);
+        const wantWb = reference(`SGD step ${B} ${C} ${OC}`, () => {
+          const w = Float64Array.from(wb);
+          cpu.matmulBackwardWeightUpdate(w, Float64Array.from(x), Float64Array.from(dY), B, C, OC, LR, L2);
+          return w;
+        });
         expectClose(`wb (${C + 1}×${OC})`, await readFloats(d, params, (C + 1) * OC), wantWb, TOL);
       });
     }

@@ -17,10 +17,10 @@ import { checkVariantRuns } from '../../../src/gpu/matmul-plans.ts';
 import { matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from '../../../src/gpu/ops/matmul.ts';
 import { optimizerBuffer } from '../../../src/gpu/ops/update.ts';
 import { paramLayout } from '../../../src/model/layout.ts';
-import { ACTIVATIONS, type Activation } from '../../../src/model/spec.ts';
+import type { Activation } from '../../../src/model/spec.ts';
 import { ACTIVATION_CODE } from '../../../src/gpu/codes.ts';
 import { expectClose, seededArray } from '../../helpers/compare.ts';
-import { poisoned, run, subgroupGpu, testGpu } from '../../helpers/gpu.ts';
+import { poisoned, run, subgroupGpu, testGpu, testKernels } from '../../helpers/gpu.ts';
 import { denseNetwork } from '../../../src/model/arch.ts';
 
 // As in matmul.test.ts: f32 sums of up to 1000 products of values in [-1, 1] (here in a
@@ -29,16 +29,17 @@ const TOL = { atol: 1e-4, rtol: 1e-4 };
 
 // (B, C, OC) of a dense layer; its three matmuls are M×N×K = B×OC×C (forward), B×C×OC
 // (backward input) and (C+1)×OC×B (weight gradient). Sizes 1, primes and non-multiples of
-// the 4 × 8 block and of the 64 invocations that split K; lecun's layers at batch 100 (layer
-// 1's weight gradient is 785×300×100); K = 1000 in the backward input of the last.
+// the 4 × 8 block and of the 64 invocations that split K; lecun's output layer at batch 100;
+// and 65×200→130, where K runs past 64 (ragged) in all three roles: 200 = 3·64 + 8 (forward),
+// 130 = 2·64 + 2 (backward input), 65 = 64 + 1 (weight gradient). The kernel has no branch on
+// size beyond these (k loop, clamped rows and columns), so lecun's full layers (785×300·100
+// takes 10 s on SwiftShader) check nothing more; matmul.test.ts runs them on every other variant.
 const SHAPES: [B: number, C: number, OC: number][] = [
   [1, 1, 1],
   [7, 13, 5],
   [33, 65, 17],
-  [100, 784, 300],
-  [100, 300, 100],
   [100, 100, 10],
-  [101, 10, 1000],
+  [65, 200, 130],
 ];
 
 const sg = await subgroupGpu();
@@ -49,7 +50,11 @@ beforeAll(() => {
 
 describe.skipIf(!sg.ctx)(`matmul_subgroup ${sg.reason}`, () => {
   for (const [B, C, OC] of SHAPES) {
-    const acts: Activation[] = B === 7 ? [...ACTIVATIONS] : [B === 33 ? 'sigmoid' : 'relu'];
+    // The activation is the shared epilogue (lib/matmul_common.wgsl's finish), which
+    // matmul.test.ts checks for every activation on every other variant; each ACT here is one
+    // more pipeline to compile (2–3 s on SwiftShader), so relu, and sigmoid at 33 (tanh,
+    // sigmoid and identity run in the split-K and workgroup-size tests below).
+    const acts: Activation[] = [B === 33 ? 'sigmoid' : 'relu'];
     for (const act of acts) {
       it(`forward B=${B} C=${C} OC=${OC} ${act}`, async () => {
         const x = seededArray(B * C, 1 + B, 0, 1);
@@ -188,13 +193,17 @@ describe.skipIf(!sg.ctx)(`matmul_subgroup ${sg.reason}`, () => {
     const B = 4 * d.limits.maxComputeWorkgroupsPerDimension + 1;
     const x = seededArray(B, 23);
     const wb = seededArray(2 * 3, 24);
-    const out = poisoned(d, 'out', B * 3);
-    const dispatch = await matmulForward(k, 'subgroup', out, storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), B, 1, 3, 'relu');
+    const dispatch = await matmulForward(k, 'subgroup', poisoned(d, 'out', B * 3), storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), B, 1, 3, 'relu');
     expect(dispatch.label).toContain('[tiled]');
-    await run(d, [dispatch]);
+    // The tiled kernel it hands over to, on this tall problem, run on the test adapter: on
+    // SwiftShader its 4,096 workgroups take 20 s (barriers are coroutine switches there).
+    const kt = sg.ctx === (await testGpu()) ? k : await testKernels();
+    const dt = kt.device;
+    const out = poisoned(dt, 'out', B * 3);
+    await run(dt, [await matmulForward(kt, 'tiled', out, storageBuffer(dt, 'x', x), storageBuffer(dt, 'wb', wb), B, 1, 3, 'relu')]);
     const want = new Float64Array(B * 3);
     cpu.matmulForward(want, Float64Array.from(x), Float64Array.from(wb), B, 1, 3, 'relu');
-    expectClose(`out (${B}×3)`, await readFloats(d, out, B * 3), want, TOL);
+    expectClose(`out (${B}×3)`, await readFloats(dt, out, B * 3), want, TOL);
   });
 
   it('is among the autotuner\'s candidates on this device', async () => {

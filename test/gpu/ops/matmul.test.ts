@@ -42,6 +42,15 @@ beforeAll(async () => {
   k = await testKernels();
 });
 
+// Every variant gets the same inputs for a shape and role, so the float64 reference is
+// computed once and shared (lecun's shapes take the CPU 0.1 s a role).
+const references = new Map<string, Float64Array>();
+function reference(key: string, compute: () => Float64Array): Float64Array {
+  let want = references.get(key);
+  if (!want) references.set(key, (want = compute()));
+  return want;
+}
+
 for (const variant of MATMUL_VARIANTS) {
   describe(`matmul_${variant}`, () => {
     for (const [B, C, OC] of SHAPES) {
@@ -53,8 +62,11 @@ for (const variant of MATMUL_VARIANTS) {
           const d = k.device;
           const out = poisoned(d, 'out', B * OC);
           await run(d, [await matmulForward(k, variant, out, storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), B, C, OC, act)]);
-          const want = new Float64Array(B * OC);
-          cpu.matmulForward(want, Float64Array.from(x), Float64Array.from(wb), B, C, OC, act);
+          const want = reference(`forward ${B} ${C} ${OC} ${act}`, () => {
+            const w = new Float64Array(B * OC);
+            cpu.matmulForward(w, Float64Array.from(x), Float64Array.from(wb), B, C, OC, act);
+            return w;
+          });
           expectClose(`out (${B}×${OC})`, await readFloats(d, out, B * OC), want, TOL);
         });
       }
@@ -69,8 +81,11 @@ for (const variant of MATMUL_VARIANTS) {
           k, variant, dX, storageBuffer(d, 'dY', dY), storageBuffer(d, 'wb', wb), storageBuffer(d, 'aPrev', aPrev), B, C, OC, 'sigmoid',
         );
         await run(d, [dispatch]);
-        const want = new Float64Array(B * C);
-        cpu.matmulBackwardInput(want, Float64Array.from(dY), Float64Array.from(wb), Float64Array.from(aPrev), B, C, OC, 'sigmoid');
+        const want = reference(`backward input ${B} ${C} ${OC}`, () => {
+          const w = new Float64Array(B * C);
+          cpu.matmulBackwardInput(w, Float64Array.from(dY), Float64Array.from(wb), Float64Array.from(aPrev), B, C, OC, 'sigmoid');
+          return w;
+        });
         expectClose(`dX (${B}×${C})`, await readFloats(d, dX, B * C), want, TOL);
       });
 
@@ -80,8 +95,11 @@ for (const variant of MATMUL_VARIANTS) {
         const d = k.device;
         const dWb = poisoned(d, 'dWb', (C + 1) * OC);
         await run(d, [await matmulBackwardWeight(k, variant, dWb, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), B, C, OC)]);
-        const want = new Float64Array((C + 1) * OC);
-        cpu.matmulBackwardWeight(want, Float64Array.from(x), Float64Array.from(dY), B, C, OC);
+        const want = reference(`backward weight ${B} ${C} ${OC}`, () => {
+          const w = new Float64Array((C + 1) * OC);
+          cpu.matmulBackwardWeight(w, Float64Array.from(x), Float64Array.from(dY), B, C, OC);
+          return w;
+        });
         expectClose(`dWb (${C + 1}×${OC})`, await readFloats(d, dWb, (C + 1) * OC), want, TOL);
       });
     }
@@ -107,8 +125,11 @@ for (const variant of MATMUL_VARIANTS) {
         const params = storageBuffer(d, 'wb', wb);
         const dispatch = await matmulBackwardWeightUpdate(k, variant, params, storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), optimizer(d, C, OC), B, C, OC);
         await run(d, [dispatch]);
-        const want = Float64Array.from(wb);
-        cpu.matmulBackwardWeightUpdate(want, Float64Array.from(x), Float64Array.from(dY), B, C, OC, LR, L2);
+        const want = reference(`SGD step ${B} ${C} ${OC}`, () => {
+          const w = Float64Array.from(wb);
+          cpu.matmulBackwardWeightUpdate(w, Float64Array.from(x), Float64Array.from(dY), B, C, OC, LR, L2);
+          return w;
+        });
         expectClose(`wb (${C + 1}×${OC})`, await readFloats(d, params, (C + 1) * OC), want, TOL);
       });
     }
