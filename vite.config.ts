@@ -83,6 +83,21 @@ function serveData(dir: string, advice: string): Connect.NextHandleFunction {
   };
 }
 
+/**
+ * What the build does with the data: the IDX files of `dir` copied into the site's
+ * data/mnist/ with their listing. Returns the names copied (none: nothing written). The e2e
+ * tests' shared build (test/e2e/helpers/site.ts) adds each test's data the same way.
+ */
+export function copyMnistInto(dir: string, site: string): string[] {
+  const files = idxFiles(dir);
+  if (files.length === 0) return files;
+  const target = join(site, DATA_ROUTE);
+  mkdirSync(target, { recursive: true });
+  for (const name of files) copyFileSync(join(dir, name), join(target, name));
+  writeFileSync(join(target, DATA_LISTING), listing(dir));
+  return files;
+}
+
 function mnistData(): Plugin {
   let outDir = '';
   return {
@@ -99,16 +114,12 @@ function mnistData(): Plugin {
     },
     writeBundle() {
       const dir = dataDir();
-      const files = idxFiles(dir);
+      const files = copyMnistInto(dir, outDir);
       if (files.length === 0) {
         this.warn(`no MNIST in ${dir}: the built page will ask for IDX files (serve data/mnist/ next to it, or run \`npx wgtrain data mnist\` and build again)`);
         return;
       }
-      const target = join(outDir, DATA_ROUTE);
-      mkdirSync(target, { recursive: true });
-      for (const name of files) copyFileSync(join(dir, name), join(target, name));
-      writeFileSync(join(target, DATA_LISTING), listing(dir));
-      this.info(`copied ${files.join(', ')} from ${dir} into ${target}`);
+      this.info(`copied ${files.join(', ')} from ${dir} into ${join(outDir, DATA_ROUTE)}`);
     },
   };
 }

@@ -24,7 +24,7 @@ beforeAll(async () => {
   dev = await createServer({ configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'warn', server: { host: '127.0.0.1', port: 0 } });
   await dev.listen();
   devUrl = dev.resolvedUrls!.local[0];
-  site = await startSite(data.dir);
+  site = await startSite(data.dir, { fresh: true }); // the whole build: this file tests what it copies
 }, 60_000);
 
 afterAll(async () => {
