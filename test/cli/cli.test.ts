@@ -19,6 +19,7 @@ import { TEST_ADAPTER } from '../helpers/gpu.ts';
 import { denseNetwork } from '../../src/model/arch.ts';
 import { denseSizes } from '../helpers/sizes.ts';
 import { configFromFlags, type TrainFlags } from '../../src/cli/options.ts';
+import { PRESETS } from '../../src/train/config.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -288,6 +289,14 @@ describe('wgtrain CLI', () => {
     const dawnWarnings = verbose.stderr.split('\n').filter((l) => l.startsWith('Warning:'));
     for (const line of dawnWarnings) expect(quiet.stderr).not.toContain(line);
     expect(quiet.stderr).not.toMatch(/vkCreateInstance|VK_ERROR_INCOMPATIBLE_DRIVER|Couldn't load Vulkan|artificially reduced/);
+  });
+
+  it('prints its version with --version, and train --help names every preset', async () => {
+    const [version, help] = await Promise.all([wgtrain('--version'), wgtrain('train', '--help')]);
+    const pkg = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(version.stdout.trim()).toBe(pkg.version);
+    const text = help.stdout.replace(/\s+/g, ' ');
+    for (const name of Object.keys(PRESETS)) expect(text).toMatch(new RegExp(`presets:.*\\b${name} \\(`));
   });
 
   it('describes eval\'s own options in eval --help', async () => {
