@@ -130,3 +130,41 @@ export function assembleSplit(images: readonly ImagePlanes[], labels: Uint8Array
   });
   return { images: out, labels, count: images.length, channels, rows, cols, classes };
 }
+
+/** Decoded pixels as every decoder returns them: RGBA, row-major. */
+export interface Rgba {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/**
+ * `decode()`'s image of `file`, refused with the file named when it cannot be decoded or
+ * decodes to no pixels (the CLI's and the page's readers say the same).
+ */
+export async function decodeChecked(file: string, decode: () => Promise<Rgba>): Promise<Rgba> {
+  let img;
+  try {
+    img = await decode();
+  } catch (e) {
+    throw new Error(`${file} is not an image wgtrain can decode (${(e as Error).message || String(e)}); it may be corrupt or truncated: remove or replace it`);
+  }
+  if (!(img.width > 0 && img.height > 0)) throw new Error(`${file} decodes to an empty image (${img.width}x${img.height}); remove or replace it`);
+  return img;
+}
+
+/** fn(i) for i = 0..count−1, `inFlight` at a time; the first failure stops new calls and is thrown. */
+export async function eachInFlight(count: number, inFlight: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (next < count && !failed) {
+      const i = next++;
+      await fn(i).catch((e) => {
+        failed = true;
+        throw e;
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
+}

@@ -6,11 +6,11 @@
 
 import { unzipSync } from 'fflate';
 import type { Dataset, Split } from './dataset.ts';
-import { assembleSplit, commonChannels, commonSize, planesOf, type ImagePlanes, type ImageSize } from './image-assembly.ts';
+import { assembleSplit, commonChannels, commonSize, decodeChecked, eachInFlight, planesOf, type ImagePlanes, type ImageSize, type Rgba } from './image-assembly.ts';
 import { commonFolder, imageFolderLayout, isImageFile, type LayoutSample } from './image-folder-layout.ts';
 
 /** Decodes one image file to RGBA bytes (width × height × 4, row-major), resized to `size` when given. */
-export type DecodeImage = (bytes: Uint8Array, size?: ImageSize) => Promise<{ width: number; height: number; data: Uint8Array }>;
+export type DecodeImage = (bytes: Uint8Array, size?: ImageSize) => Promise<Rgba>;
 
 /** What the page's Data settings ask of an image folder: as the CLI's --size and --channels (image-folder.node.ts). */
 export interface ImageFilesOptions {
@@ -89,32 +89,15 @@ async function decodeAll(
 ): Promise<{ planes: ImagePlanes[]; found: { file: string; rows: number; cols: number }[] }> {
   const planes = new Array<ImagePlanes>(samples.length);
   const found = new Array<{ file: string; rows: number; cols: number }>(samples.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < samples.length && !failed) {
-      const i = next++;
-      const file = `${root}/${samples[i].path}`;
-      let img;
-      try {
-        img = await decode(files.get(samples[i].path)!, size);
-      } catch (e) {
-        failed = true;
-        throw new Error(`${file} is not an image wgtrain can decode (${(e as Error).message || String(e)}); it may be corrupt or truncated: remove or replace it`);
-      }
-      if (!(img.width > 0 && img.height > 0)) {
-        failed = true;
-        throw new Error(`${file} decodes to an empty image (${img.width}x${img.height}); remove or replace it`);
-      }
-      if (size && (img.height !== size.rows || img.width !== size.cols)) {
-        failed = true;
-        throw new Error(`${file}: the decoder gave ${img.height}x${img.width} pixels where ${size.rows}x${size.cols} were asked for`);
-      }
-      found[i] = { file, rows: img.height, cols: img.width };
-      planes[i] = planesOf(img.data, img.height, img.width);
+  await eachInFlight(samples.length, IN_FLIGHT, async (i) => {
+    const file = `${root}/${samples[i].path}`;
+    const img = await decodeChecked(file, () => decode(files.get(samples[i].path)!, size));
+    if (size && (img.height !== size.rows || img.width !== size.cols)) {
+      throw new Error(`${file}: the decoder gave ${img.height}x${img.width} pixels where ${size.rows}x${size.cols} were asked for`);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, samples.length) }, worker));
+    found[i] = { file, rows: img.height, cols: img.width };
+    planes[i] = planesOf(img.data, img.height, img.width);
+  });
   return { planes, found };
 }
 

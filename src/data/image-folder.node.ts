@@ -7,7 +7,7 @@
 import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import type { Dataset, Split } from './dataset.ts';
-import { assembleSplit, commonChannels, commonSize, planesOf, type ImagePlanes, type ImageSize } from './image-assembly.ts';
+import { assembleSplit, commonChannels, commonSize, decodeChecked, eachInFlight, planesOf, type ImagePlanes, type ImageSize } from './image-assembly.ts';
 import { decodeImage, resizeImage } from './image-decode.node.ts';
 import { imageFolderLayout, isImageFile, type LayoutSample } from './image-folder-layout.ts';
 
@@ -76,18 +76,7 @@ class FolderWalk {
 async function decodeAll(samples: Sample[], size?: ImageSize): Promise<{ planes: ImagePlanes[]; found: { file: string; rows: number; cols: number }[] }> {
   const planes = new Array<ImagePlanes>(samples.length);
   const found = new Array<{ file: string; rows: number; cols: number }>(samples.length);
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (next < samples.length && !failed) {
-      const i = next++;
-      await decodeOne(i).catch((e) => {
-        failed = true;
-        throw e;
-      });
-    }
-  };
-  const decodeOne = async (i: number) => {
+  await eachInFlight(samples.length, IN_FLIGHT, async (i) => {
     const { file } = samples[i];
     let bytes: Uint8Array;
     try {
@@ -95,18 +84,11 @@ async function decodeAll(samples: Sample[], size?: ImageSize): Promise<{ planes:
     } catch (e) {
       throw new Error(`${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); check that it exists and is readable`);
     }
-    let img;
-    try {
-      img = await decodeImage(bytes);
-    } catch (e) {
-      throw new Error(`${file} is not an image wgtrain can decode (${(e as Error).message || String(e)}); it may be corrupt or truncated: remove or replace it`);
-    }
-    if (!(img.width > 0 && img.height > 0)) throw new Error(`${file} decodes to an empty image (${img.width}x${img.height}); remove or replace it`);
+    let img = await decodeChecked(file, () => decodeImage(bytes));
     found[i] = { file, rows: img.height, cols: img.width };
     if (size) img = resizeImage(img, size.rows, size.cols);
     planes[i] = planesOf(img.data, img.height, img.width);
-  };
-  await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, samples.length) }, worker));
+  });
   return { planes, found };
 }
 
