@@ -122,7 +122,10 @@ describe('drawing with the cnn network loaded', () => {
     expect(browser.errors).toEqual([]);
   });
 
-  it('answers each stroke quickly, with no more long tasks on the page than drawing without a model', async () => {
+  // One retry: on CI's 2 cores another test file runs beside this one, and once (a fresh-clone
+  // run, 2026-12-07) that alone gave 5 long tasks of 51–74 ms where this file alone gives 0.
+  // The page's own regression (80 long tasks before the fix) fails both tries.
+  it('answers each stroke quickly, with no more long tasks on the page than drawing without a model', { retry: 1 }, async () => {
     const { page } = browser;
     const { longTasks, strokeMs, latencies } = await drawWatching(page, true);
     const sorted = [...latencies].sort((a, b) => a - b);
