@@ -35,6 +35,11 @@ async function drop(files: Record<string, Uint8Array | string>): Promise<void> {
   await browser.page.locator('body').dispatchEvent('drop', { dataTransfer: transfer });
 }
 
+/** Pixel (x, y) of a canvas, RGBA. */
+function pixelAt(selector: string, x: number, y: number): Promise<number[]> {
+  return browser.page.locator(selector).evaluate((c: HTMLCanvasElement, [x, y]) => [...c.getContext('2d')!.getImageData(x, y, 1, 1).data], [x, y]);
+}
+
 async function status(state: 'ready' | 'error', text: string): Promise<string> {
   const el = browser.page.locator(`#data-status[data-state="${state}"]`, { hasText: text });
   try {
@@ -105,16 +110,25 @@ describe('colour and sizes in the page', () => {
     await writeFile(modelFile, saveModel(spec, params));
     await page.setInputFiles('#model-file', modelFile);
     await page.locator('#model-status:has-text("Loaded red-blue.safetensors")').waitFor({ timeout: 30_000 });
+    // Its hidden units' weights as 8×8 colour images (R, G, B planes on one scale): unit 0 red minus blue, unit 1 the opposite.
+    await page.locator('#weights-canvas[data-colour="rgb"]').waitFor({ timeout: 30_000 });
+    expect(await page.textContent('#weights-caption')).toContain('all 2 hidden units over the 8×8 colour image, each as one colour image of its red, green and blue weights');
+    expect(await pixelAt('#weights-canvas', 0, 0)).toEqual([255, 128, 0, 255]);
+    expect(await pixelAt('#weights-canvas', 8 + 2, 0)).toEqual([0, 128, 255, 255]);
     await page.click('#clear-drawing');
     await drawStrokes(page, DIGIT_STROKES['1']);
     // Gray ink copied into three channels: red and blue weigh the same, so the two outputs tie.
     const tie = (await prediction(page)).values;
     expect(tie[0]).toBeCloseTo(0.5, 6);
     expect(tie[1]).toBeCloseTo(0.5, 6);
+    // What the network sees: the digit at its 8×8, in three channels.
+    expect(await page.getAttribute('#digit-preview', 'data-shape')).toBe('3x8x8');
+    expect(await page.textContent('#preview-caption')).toBe('what the network sees (8×8, in colour)');
     const red = await encodeImage(new Uint8Array(40 * 30 * 4).map((_, i) => [220, 30, 20, 255][i % 4]), 40, 30, 'png');
     await page.setInputFiles('#image-file', { name: 'red.png', mimeType: 'image/png', buffer: Buffer.from(red) });
     await page.locator('#prediction[data-digit="0"]:not([aria-busy])').waitFor({ timeout: 30_000 });
     expect((await prediction(page)).values[0]).toBeGreaterThan(0.99);
+    expect(await pixelAt('#digit-preview', 4, 4)).toEqual([220, 30, 20, 255]);
     expect(browser.errors).toEqual([]);
   });
 
@@ -132,6 +146,7 @@ describe('colour and sizes in the page', () => {
     const p = await prediction(page);
     expect(p.values).toHaveLength(3);
     expect(p.values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(await page.getAttribute('#digit-preview', 'data-shape')).toBe('3x12x12');
     expect(browser.errors).toEqual([]);
   });
 

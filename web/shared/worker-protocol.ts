@@ -6,6 +6,7 @@
  * (FeatureImages and FilterShape are defined with the forward pass that makes them,
  * web/shared/feature-maps.ts.)
  */
+import type { ImagePlanes } from '../../src/data/image-assembly.ts';
 import type { ImageFilesOptions } from '../../src/data/image-files.ts';
 import type { AdapterSummary } from '../../src/gpu/device.ts';
 import type { ModelSpec } from '../../src/model/spec.ts';
@@ -88,7 +89,12 @@ export interface Inspection {
   OC: number;
   /** The first layer's kernel shape when it is a convolution. */
   filters: FilterShape | null;
-  /** The input image's shape, for drawing weight images. */
+  /**
+   * The input image's shape (channels × rows × cols, the image the drawing pad feeds it:
+   * web/worker/network-input.ts), for drawing weight images and mistakes; rows and cols 0
+   * when the input is no image.
+   */
+  channels: number;
   rows: number;
   cols: number;
   /** On the validation split; null when no data is loaded or it does not fit the network. */
@@ -204,7 +210,8 @@ export type FromWorker =
   | { type: 'progress'; epoch: number; step: number; steps: number }
   | { type: 'epoch'; summary: EpochSummary }
   | { type: 'state'; state: RunState }
-  | { type: 'outputs'; outputs: ClassOutputs; drawing: number }
+  /** `input`: the image the network was fed for the drawing (web/worker/network-input.ts), at its size and in its channels. */
+  | { type: 'outputs'; outputs: ClassOutputs; input: ImagePlanes; drawing: number }
   | { type: 'saved'; bytes: Uint8Array; fileName: string }
   | { type: 'loaded'; fileName: string; spec: ModelSpec; metadata: Record<string, string> }
   | { type: 'inspection'; inspection: Inspection }

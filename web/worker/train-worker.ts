@@ -26,7 +26,7 @@ import { classifyImage, outputBuffers } from './classify.ts';
 import { runPlaygroundCpu } from './conv-playground.ts';
 import { runPlaygroundGpu } from './playground-gpu.ts';
 import { inspectionBuffers, inspectModel, validationDetail } from './inspection.ts';
-import { drawingInput, imageInput, networkImageShape } from './network-input.ts';
+import { networkInput, type ImageShape } from './network-input.ts';
 import { decodeInBrowser, readData, resizeInBrowser } from './read-data.ts';
 import { RunControl } from './run-control.ts';
 import { ownClassConfig, ownClassSplits, trainingProblem } from '../shared/own-classes.ts';
@@ -90,18 +90,13 @@ async function openTrainer(device: 'gpu' | 'cpu', config: TrainConfig, train: Sp
   return GpuTrainer.create(gpu, config, train, val, { tuner });
 }
 
-/** The image shape of the network's input: a CNN's own, the data's when it fits, else a square if there is one. */
-function inputShape(spec: ModelSpec): { rows: number; cols: number } {
-  if (isSpatial(spec)) return { rows: spec.input.height, cols: spec.input.width };
-  const C = inputSize(spec);
-  if (dataset && dataset.train.rows * dataset.train.cols === C) return { rows: dataset.train.rows, cols: dataset.train.cols };
-  const side = Math.round(Math.sqrt(C));
-  return side * side === C ? { rows: side, cols: side } : { rows: 0, cols: 0 };
+/** The loaded data's image shape, which tells a dense network's input image (web/worker/network-input.ts); null without data. */
+function dataShape(): ImageShape | null {
+  return dataset && { channels: dataset.train.channels as 1 | 3, rows: dataset.train.rows, cols: dataset.train.cols };
 }
 
 function postInspection(spec: ModelSpec, params: Float32Array, detail: Inspection['validation']): void {
-  const { rows, cols } = inputShape(spec);
-  const inspection = inspectModel(spec, params, rows, cols, detail);
+  const inspection = inspectModel(spec, params, dataShape(), detail);
   post({ type: 'inspection', inspection }, inspectionBuffers(inspection));
 }
 
@@ -176,24 +171,6 @@ async function runTraining(setup: Pick<RunSetup, 'config' | 'device' | 'inspect'
     trainer?.destroy();
     run = null;
   }
-}
-
-/**
- * The drawing pad's image as the network takes it (web/worker/network-input.ts): the 28×28
- * digit resized and copied into channels as needed, or a dropped image in colour for a
- * colour network. Inputs that are no image are refused, saying so.
- */
-function padInput(spec: ModelSpec, digit: Uint8Array, image: Uint8Array | null): Promise<Uint8Array> {
-  const data = dataset && { channels: dataset.train.channels as 1 | 3, rows: dataset.train.rows, cols: dataset.train.cols };
-  const shape = networkImageShape(spec, data);
-  if (!shape) {
-    throw new Error(
-      `This network takes ${inputSize(spec)} inputs, which are not an image of 1 or 3 channels (nor the loaded data's images), ` +
-        'so a drawing cannot go through it: train or load a network whose input is an image, such as 784 or 3x32x32.',
-    );
-  }
-  if (image && shape.channels === 3) return imageInput(image, shape, decodeInBrowser);
-  return drawingInput(digit, shape, resizeInBrowser);
 }
 
 /** Whether the data's images and classes are what the network takes (a CNN: its input shape too). */
@@ -282,8 +259,9 @@ async function handle(m: ToWorker): Promise<void> {
       return run?.stop();
     case 'classify': {
       if (!model) throw new Error('There is no model yet: train one or load one.');
-      const outputs = classifyImage(model.spec, model.params, await padInput(model.spec, m.pixels, m.image), model.state);
-      post({ type: 'outputs', outputs, drawing: m.drawing }, outputBuffers(outputs));
+      const input = await networkInput(model.spec, dataShape(), m.pixels, m.image, resizeInBrowser, decodeInBrowser);
+      const outputs = classifyImage(model.spec, model.params, input.planes, model.state);
+      post({ type: 'outputs', outputs, input, drawing: m.drawing }, outputBuffers(outputs));
       return;
     }
     case 'save': {
