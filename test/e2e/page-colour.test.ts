@@ -1,8 +1,10 @@
 /**
  * Colour and sizes in the page: CIFAR-10's binary batches dropped on it, the data section's
- * image size and channels settings on a zip of mixed sizes and a colour CSV file, and colour
- * networks loaded from files: the drawing pad classifies through them (a dropped image in its
- * colours) and "Look inside" draws their first filters in colour. Small fixtures, no training.
+ * image size and channels settings on a zip of mixed sizes and a colour CSV file, the
+ * convolution playground on a colour training image, and colour networks loaded from files:
+ * the drawing pad classifies through them (a dropped image in its colours) and previews the
+ * image they are fed, and "Look inside" draws their first layers (a CNN's filters, a dense
+ * layer's units) in colour. Small fixtures, no training.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -87,6 +89,14 @@ describe('colour and sizes in the page', () => {
     await page.fill('#data-size', '8');
     await page.locator('#data-size').dispatchEvent('change');
     expect(await status('ready', 'mixed.zip')).toContain('5 training images of 8×8 in colour (3 channels: the network starts with 3x8x8) in 2 classes (blue, red)');
+    // The playground follows the data to its first training image, blue/1.png, in colour: each kernel one channel, pooling in colour.
+    const results = '#playground-results:not([aria-busy])';
+    await page.locator(`${results} figure[data-id="input"][data-channels="3"] figcaption:has-text("of 5 (label blue, 8×8, in colour)")`).waitFor({ timeout: 30_000 });
+    expect(await page.textContent(`${results} figure[data-id="input"] .size-formula`)).toBe('8×8, 3 channels (R, G, B), values 0 to 1');
+    expect(await pixelAt(`${results} figure[data-id="input"] canvas`, 3, 3)).toEqual([10, 30, 200, 255]);
+    expect(await page.getAttribute(`${results} figure[data-id="mean"]`, 'data-channels')).toBe('1');
+    expect(await page.getAttribute(`${results} figure[data-id="pool"]`, 'data-channels')).toBe('3');
+    expect(await page.textContent('#playground-status')).toContain('each kernel is one filter over its red, green and blue channels, a third on each');
     await page.selectOption('#data-channels', '1');
     const gray = await status('ready', '5 training images of 8×8 in 2 classes');
     expect(gray).not.toContain('colour');

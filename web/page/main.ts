@@ -331,7 +331,8 @@ function onTrainerMessage(m: FromWorker): void {
       dataSummary = m.summary;
       setDataStatus('ready', describeData(m.summary));
       form.setAvailableImages(m.summary.train);
-      startPlayground();
+      if (playgroundStarted) playground.dataChanged();
+      else startPlayground();
       augmentPreview.request();
       if (model?.from === 'file' && !active()) trainer.send({ type: 'evaluate', split: form.splitChoice() });
       break;

@@ -141,7 +141,9 @@ export interface PlaygroundOutput {
   formula: string;
   height: number;
   width: number;
-  /** height × width, row-major; empty when the window does not fit (see error). */
+  /** 1, or 3 for max pooling of a colour image (pooling keeps channels apart; a kernel sums over them). */
+  channels: number;
+  /** height × width × channels, row-major, channels last; empty when the window does not fit (see error). */
   values: Float32Array;
   /** Values of both signs (derivatives): drawn red/blue rather than grey. */
   signed: boolean;
@@ -149,10 +151,13 @@ export interface PlaygroundOutput {
 }
 
 export interface PlaygroundImage {
+  /** height × width × channels bytes, channels last (RGB pixels for colour). */
   pixels: Uint8Array;
   height: number;
   width: number;
-  /** "your drawing", "MNIST training image 7 (label 3)" */
+  /** 1 (gray), or 3 for a colour data set's training image. */
+  channels: number;
+  /** "your drawing (28×28)", "training image 7 of 60,000 (label 3, 28×28)" */
   description: string;
 }
 

@@ -6,7 +6,7 @@
  */
 /// <reference lib="webworker" />
 import { CpuTrainer } from '../../src/cpu/trainer.ts';
-import { imageBytes, subset, type Dataset, type Split } from '../../src/data/dataset.ts';
+import { channelsLast, className, imageBytes, subset, type Dataset, type Split } from '../../src/data/dataset.ts';
 import { openBrowserGpu, WebGpuUnavailableError } from '../../src/gpu/browser-gpu.ts';
 import { adapterName, type GpuContext } from '../../src/gpu/device.ts';
 import { KernelCache } from '../../src/gpu/kernels.ts';
@@ -288,31 +288,33 @@ async function handle(m: ToWorker): Promise<void> {
   }
 }
 
+/** The playground's image: the drawing, or a training image of the loaded data, in its channels (channels last, as a conv layer reads it). */
 function playgroundImage(request: PlaygroundRequest): PlaygroundImage {
   const { source } = request;
-  if (source.kind === 'drawing') return { pixels: source.pixels, height: 28, width: 28, description: 'your drawing (28×28)' };
-  const { train } = requireData();
+  if (source.kind === 'drawing') return { pixels: source.pixels, height: 28, width: 28, channels: 1, description: 'your drawing (28×28)' };
+  const d = requireData();
+  const { train } = d;
   const i = source.index;
   if (!Number.isInteger(i) || i < 0 || i >= train.count) throw new Error(`Playground: choose a training image from 0 to ${train.count - 1}; got ${i}.`);
-  // The first channel of a colour image: the playground filters one plane.
-  const P = train.rows * train.cols;
+  const { channels, rows: height, cols: width } = train;
   const at = i * imageBytes(train);
   return {
-    pixels: train.images.slice(at, at + P), height: train.rows, width: train.cols,
-    description: `training image ${i} of ${train.count.toLocaleString('en-US')} (label ${train.labels[i]}, ${train.rows}×${train.cols})`,
+    pixels: channelsLast(train.images.slice(at, at + imageBytes(train)), { channels, height, width }), height, width, channels,
+    description:
+      `training image ${i} of ${train.count.toLocaleString('en-US')} ` +
+      `(label ${className(d.classNames, train.labels[i])}, ${height}×${width}${channels === 3 ? ', in colour' : ''})`,
   };
 }
 
 /** The playground on the GPU (the training kernels), or on the CPU twins without WebGPU. */
 async function playground(request: PlaygroundRequest): Promise<void> {
   const image = playgroundImage(request);
-  const { pixels, height: H, width: W } = image;
   if (gpu) {
     playgroundKernels ??= new KernelCache(gpu);
-    const outputs = await runPlaygroundGpu(playgroundKernels, pixels, H, W, request);
+    const outputs = await runPlaygroundGpu(playgroundKernels, image, request);
     post({ type: 'playground', result: { image, outputs, gpu: true, ranOn: `the GPU: ${adapterName(gpu.adapter)}` } });
   } else {
-    const outputs = runPlaygroundCpu(pixels, H, W, request);
+    const outputs = runPlaygroundCpu(image, request);
     post({ type: 'playground', result: { image, outputs, gpu: false, ranOn: 'the CPU twins (no WebGPU in this browser)' } });
   }
 }
