@@ -1,8 +1,10 @@
 /**
  * Colour and sizes in the page: CIFAR-10's binary batches dropped on it, the data section's
- * image size and channels settings on a zip of mixed sizes and a colour CSV file, and colour
- * networks loaded from files: the drawing pad classifies through them (a dropped image in its
- * colours) and "Look inside" draws their first filters in colour. Small fixtures, no training.
+ * image size and channels settings on a zip of mixed sizes and a colour CSV file, the
+ * convolution playground on a colour training image, and colour networks loaded from files:
+ * the drawing pad classifies through them (a dropped image in its colours) and previews the
+ * image they are fed, and "Look inside" draws their first layers (a CNN's filters, a dense
+ * layer's units) in colour. Small fixtures, no training.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -33,6 +35,11 @@ async function drop(files: Record<string, Uint8Array | string>): Promise<void> {
     return t;
   }, list);
   await browser.page.locator('body').dispatchEvent('drop', { dataTransfer: transfer });
+}
+
+/** Pixel (x, y) of a canvas, RGBA. */
+function pixelAt(selector: string, x: number, y: number): Promise<number[]> {
+  return browser.page.locator(selector).evaluate((c: HTMLCanvasElement, [x, y]) => [...c.getContext('2d')!.getImageData(x, y, 1, 1).data], [x, y]);
 }
 
 async function status(state: 'ready' | 'error', text: string): Promise<string> {
@@ -82,6 +89,14 @@ describe('colour and sizes in the page', () => {
     await page.fill('#data-size', '8');
     await page.locator('#data-size').dispatchEvent('change');
     expect(await status('ready', 'mixed.zip')).toContain('5 training images of 8×8 in colour (3 channels: the network starts with 3x8x8) in 2 classes (blue, red)');
+    // The playground follows the data to its first training image, blue/1.png, in colour: each kernel one channel, pooling in colour.
+    const results = '#playground-results:not([aria-busy])';
+    await page.locator(`${results} figure[data-id="input"][data-channels="3"] figcaption:has-text("of 5 (label blue, 8×8, in colour)")`).waitFor({ timeout: 30_000 });
+    expect(await page.textContent(`${results} figure[data-id="input"] .size-formula`)).toBe('8×8, 3 channels (R, G, B), values 0 to 1');
+    expect(await pixelAt(`${results} figure[data-id="input"] canvas`, 3, 3)).toEqual([10, 30, 200, 255]);
+    expect(await page.getAttribute(`${results} figure[data-id="mean"]`, 'data-channels')).toBe('1');
+    expect(await page.getAttribute(`${results} figure[data-id="pool"]`, 'data-channels')).toBe('3');
+    expect(await page.textContent('#playground-status')).toContain('each kernel is one filter over its red, green and blue channels, a third on each');
     await page.selectOption('#data-channels', '1');
     const gray = await status('ready', '5 training images of 8×8 in 2 classes');
     expect(gray).not.toContain('colour');
@@ -105,16 +120,25 @@ describe('colour and sizes in the page', () => {
     await writeFile(modelFile, saveModel(spec, params));
     await page.setInputFiles('#model-file', modelFile);
     await page.locator('#model-status:has-text("Loaded red-blue.safetensors")').waitFor({ timeout: 30_000 });
+    // Its hidden units' weights as 8×8 colour images (R, G, B planes on one scale): unit 0 red minus blue, unit 1 the opposite.
+    await page.locator('#weights-canvas[data-colour="rgb"]').waitFor({ timeout: 30_000 });
+    expect(await page.textContent('#weights-caption')).toContain('all 2 hidden units over the 8×8 colour image, each as one colour image of its red, green and blue weights');
+    expect(await pixelAt('#weights-canvas', 0, 0)).toEqual([255, 128, 0, 255]);
+    expect(await pixelAt('#weights-canvas', 8 + 2, 0)).toEqual([0, 128, 255, 255]);
     await page.click('#clear-drawing');
     await drawStrokes(page, DIGIT_STROKES['1']);
     // Gray ink copied into three channels: red and blue weigh the same, so the two outputs tie.
     const tie = (await prediction(page)).values;
     expect(tie[0]).toBeCloseTo(0.5, 6);
     expect(tie[1]).toBeCloseTo(0.5, 6);
+    // What the network sees: the digit at its 8×8, in three channels.
+    expect(await page.getAttribute('#digit-preview', 'data-shape')).toBe('3x8x8');
+    expect(await page.textContent('#preview-caption')).toBe('what the network sees (8×8, in colour)');
     const red = await encodeImage(new Uint8Array(40 * 30 * 4).map((_, i) => [220, 30, 20, 255][i % 4]), 40, 30, 'png');
     await page.setInputFiles('#image-file', { name: 'red.png', mimeType: 'image/png', buffer: Buffer.from(red) });
     await page.locator('#prediction[data-digit="0"]:not([aria-busy])').waitFor({ timeout: 30_000 });
     expect((await prediction(page)).values[0]).toBeGreaterThan(0.99);
+    expect(await pixelAt('#digit-preview', 4, 4)).toEqual([220, 30, 20, 255]);
     expect(browser.errors).toEqual([]);
   });
 
@@ -132,6 +156,7 @@ describe('colour and sizes in the page', () => {
     const p = await prediction(page);
     expect(p.values).toHaveLength(3);
     expect(p.values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(await page.getAttribute('#digit-preview', 'data-shape')).toBe('3x12x12');
     expect(browser.errors).toEqual([]);
   });
 

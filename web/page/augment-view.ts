@@ -1,5 +1,6 @@
 /** "What the network trains on": a grid of training images as the run's augmentation transforms them. */
 import type { AugmentPreview } from '../shared/worker-protocol.ts';
+import { channelsLastRgba } from './image-rgba.ts';
 
 export class AugmentView {
   constructor(private readonly status: HTMLElement, private readonly grid: HTMLElement) {}
@@ -20,14 +21,8 @@ export class AugmentView {
         const canvas = document.createElement('canvas');
         canvas.width = p.cols;
         canvas.height = p.rows;
-        const image = new ImageData(p.cols, p.rows);
-        // Gray, or RGB pixels (channels last).
-        for (let q = 0; q < size; q++) {
-          const at = (i * size + q) * C;
-          const g = C === 3 ? 1 : 0;
-          image.data.set([p.images[at], p.images[at + g], p.images[at + 2 * g], 255], 4 * q);
-        }
-        canvas.getContext('2d')!.putImageData(image, 0, 0);
+        const pixels = p.images.subarray(i * size * C, (i + 1) * size * C);
+        canvas.getContext('2d')!.putImageData(new ImageData(channelsLastRgba(pixels, C, size), p.cols, p.rows), 0, 0);
         canvas.setAttribute('role', 'img');
         canvas.setAttribute('aria-label', `training image ${i}${p.augmented ? ', transformed' : ''}, label ${name(p.labels[i])}`);
         const label = document.createElement('figcaption');

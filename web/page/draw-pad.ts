@@ -1,11 +1,11 @@
 /**
  * Drawing a digit with a mouse, pen or finger (pointer events), light strokes on black as
  * in MNIST. After each stroke segment (at most once per frame) the drawing is turned into
- * a 28×28 MNIST digit, shown in the preview, and handed to `onDigit` as a numbered version
+ * a 28×28 MNIST digit and handed to `onDigit` as a numbered version
  * with the time of the latest pointer event it includes, so the page can tell a stale
  * answer from a current one and measure input-to-prediction latency.
  */
-import { inkFromRgba, MNIST_SIDE, preprocessDigit } from './digit-preprocess.ts';
+import { inkFromRgba, preprocessDigit } from './digit-preprocess.ts';
 
 /** One state of the pad: the digit (null when empty), numbered in order of change. */
 export interface Drawing {
@@ -35,7 +35,6 @@ export class DrawPad {
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
-    private readonly preview: HTMLCanvasElement,
     private readonly onDigit: (drawing: Drawing) => void,
   ) {
     this.ctx = canvas.getContext('2d', { willReadFrequently: true })!;
@@ -147,16 +146,6 @@ export class DrawPad {
   private hand(pixels: Uint8Array | null): void {
     this.version++;
     this.canvas.dataset.version = String(this.version);
-    this.showPreview(pixels);
     this.onDigit({ pixels, image: pixels && this.image, version: this.version, inputTime: this.inputTime });
-  }
-
-  private showPreview(digit: Uint8Array | null): void {
-    const image = new ImageData(MNIST_SIDE, MNIST_SIDE);
-    for (let i = 0; i < MNIST_SIDE * MNIST_SIDE; i++) {
-      const v = digit ? digit[i] : 0;
-      image.data.set([v, v, v, 255], 4 * i);
-    }
-    this.preview.getContext('2d')!.putImageData(image, 0, 0);
   }
 }

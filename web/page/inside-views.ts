@@ -1,11 +1,12 @@
 /**
  * "Look inside": the first layer's weights as images (what each hidden unit responds to, or
- * a convolutional network's first filters),
+ * a convolutional network's first filters; over a colour input, in colour),
  * the confusion matrix, and the validation images the model gets wrong.
  */
 import { filterImage } from '../shared/feature-maps.ts';
 import { heatmapRgba } from '../shared/heatmap.ts';
-import { filterRgba } from './filter-colour.ts';
+import { denseUnitRgba, filterRgba } from './filter-colour.ts';
+import { planesRgba } from './image-rgba.ts';
 import type { Inspection, ValidationDetail } from '../shared/worker-protocol.ts';
 
 /** Weight images shown at most; wide layers show their first units. */
@@ -27,13 +28,18 @@ function drawImageGrid(canvas: HTMLCanvasElement, images: Uint8ClampedArray[], r
   canvas.getContext('2d')!.putImageData(image, 0, 0);
 }
 
+/** How a colour weight image is scaled (web/page/filter-colour.ts), for the captions. */
+const COLOUR_SCALE =
+  "each as one colour image of its red, green and blue weights, scaled together from its lowest weight (dark) to its highest (bright) so its colours compare";
+
 function drawWeights(canvas: HTMLCanvasElement, caption: HTMLElement, inspection: Inspection): void {
-  const { weights, C, OC, rows, cols, filters } = inspection;
+  const { weights, C, OC, channels, rows, cols, filters } = inspection;
   canvas.hidden = false;
+  const units = Math.min(OC, MAX_WEIGHT_IMAGES);
+  const which = units === OC ? `all ${OC}` : `the first ${units} of ${OC}`;
   if (filters) {
     const { KH, KW, IC } = filters;
-    const units = Math.min(OC, MAX_WEIGHT_IMAGES);
-    const which = `${units === OC ? `all ${OC}` : `the first ${units} of ${OC}`} filters of ${KH}×${KW}`;
+    const what = `${which} filters of ${KH}×${KW}`;
     canvas.classList.add('filters');
     canvas.dataset.filters = String(units);
     if (IC === 3) {
@@ -41,33 +47,39 @@ function drawWeights(canvas: HTMLCanvasElement, caption: HTMLElement, inspection
       const images = Array.from({ length: units }, (_, o) => filterRgba(weights, OC, filters, o));
       drawImageGrid(canvas, images, KH, KW, Math.min(units, 8), 1);
       canvas.dataset.colour = 'rgb';
-      caption.textContent =
-        `First convolution layer: ${which}, each as one colour image of its red, green and blue weights, ` +
-        "scaled together from the filter's lowest weight (dark) to its highest (bright) so its colours compare: a filter looks like the colour pattern it responds to.";
+      caption.textContent = `First convolution layer: ${what}, ${COLOUR_SCALE}: a filter looks like the colour pattern it responds to.`;
       return;
     }
     const images = Array.from({ length: units }, (_, o) => heatmapRgba(filterImage(weights, OC, filters, o), true));
     drawImageGrid(canvas, images, KH, KW * IC, Math.min(units, 8), 1);
     delete canvas.dataset.colour;
     caption.textContent =
-      `First convolution layer: ${which}${IC > 1 ? ` (its ${IC} input channels side by side)` : ''}, ` +
+      `First convolution layer: ${what}${IC > 1 ? ` (its ${IC} input channels side by side)` : ''}, ` +
       'as images: red weights add the pixel under them, blue ones subtract it.';
     return;
   }
   canvas.classList.remove('filters');
   delete canvas.dataset.filters;
   delete canvas.dataset.colour;
-  if (rows * cols !== C) {
+  const P = rows * cols;
+  if (P === 0 || (channels !== 1 && channels !== 3) || channels * P !== C) {
     caption.textContent = `First-layer weights: the ${C} inputs are not an image, so there is nothing to draw.`;
     canvas.width = canvas.height = 1;
     canvas.hidden = true;
     return;
   }
-  const units = Math.min(OC, MAX_WEIGHT_IMAGES);
+  if (channels === 3) {
+    // A colour image's units: each one RGB image of the input's size, its three planes on one scale.
+    const images = Array.from({ length: units }, (_, o) => denseUnitRgba(weights, OC, P, o));
+    drawImageGrid(canvas, images, rows, cols, Math.min(units, 8), GAP);
+    canvas.dataset.colour = 'rgb';
+    caption.textContent = `First-layer weights of ${which} hidden units over the ${rows}×${cols} colour image, ${COLOUR_SCALE}: what each unit responds to.`;
+    return;
+  }
   const images = Array.from({ length: units }, (_, o) => heatmapRgba(Float32Array.from({ length: C }, (_, c) => weights[c * OC + o]), true));
   drawImageGrid(canvas, images, rows, cols, Math.min(units, 8), GAP);
   caption.textContent =
-    `First-layer weights of ${units === OC ? `all ${OC}` : `the first ${units} of ${OC}`} hidden units, ` +
+    `First-layer weights of ${which} hidden units, ` +
     'as images: red pixels excite the unit, blue ones inhibit it.';
 }
 
@@ -110,12 +122,7 @@ function renderMisclassified(container: HTMLElement, caption: HTMLElement, detai
       const canvas = document.createElement('canvas');
       canvas.width = cols;
       canvas.height = rows;
-      const image = new ImageData(cols, rows);
-      // Gray, or R, G and B planes (C×H×W).
-      const HW = rows * cols;
-      const plane = m.channels === 3 ? HW : 0;
-      for (let p = 0; p < HW; p++) image.data.set([m.pixels[p], m.pixels[plane + p], m.pixels[2 * plane + p], 255], 4 * p);
-      canvas.getContext('2d')!.putImageData(image, 0, 0);
+      canvas.getContext('2d')!.putImageData(new ImageData(planesRgba(m.pixels, m.channels, rows * cols), cols, rows), 0, 0);
       const label = document.createElement('figcaption');
       label.textContent = `${name(m.label)} → ${name(m.pred)}`;
       figure.title = `validation image ${m.index}: labelled ${name(m.label)}, predicted ${name(m.pred)}`;

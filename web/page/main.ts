@@ -15,6 +15,7 @@ import { downloadBytes } from './download.ts';
 import { FeatureMapView } from './feature-map-view.ts';
 import { DrawPad, type Drawing } from './draw-pad.ts';
 import { acceptDroppedFiles, pickedFiles, type Picked } from './file-drop.ts';
+import { InputPreview } from './input-preview.ts';
 import { InsideView } from './inside-views.ts';
 import { LatestRequest } from './latest-request.ts';
 import { showInline } from './inline-text.ts';
@@ -52,6 +53,7 @@ const inside = new InsideView({
   misclassified: $('misclassified'), misclassifiedCaption: $('misclassified-caption'),
 });
 const featureMaps = new FeatureMapView($('feature-maps'), $('feature-maps-caption'));
+const inputPreview = new InputPreview($<HTMLCanvasElement>('digit-preview'), $('preview-caption'));
 const augmentView = new AugmentView($('augment-status'), $('augment-grid'));
 const buttons = { start: $<HTMLButtonElement>('start'), pause: $<HTMLButtonElement>('pause'), resume: $<HTMLButtonElement>('resume'), stop: $<HTMLButtonElement>('stop') };
 const saveButton = $<HTMLButtonElement>('save-model');
@@ -329,7 +331,8 @@ function onTrainerMessage(m: FromWorker): void {
       dataSummary = m.summary;
       setDataStatus('ready', describeData(m.summary));
       form.setAvailableImages(m.summary.train);
-      startPlayground();
+      if (playgroundStarted) playground.dataChanged();
+      else startPlayground();
       augmentPreview.request();
       if (model?.from === 'file' && !active()) trainer.send({ type: 'evaluate', split: form.splitChoice() });
       break;
@@ -360,7 +363,10 @@ function onTrainerMessage(m: FromWorker): void {
     case 'outputs':
       // An answer for an older drawing is dropped: the request for the current one follows it.
       // So is one from the model before a run on other classes started.
-      if (drawing.pixels && m.drawing === drawing.version && m.outputs.values.length === classLabels.labels.length) showPrediction(m.outputs);
+      if (drawing.pixels && m.drawing === drawing.version && m.outputs.values.length === classLabels.labels.length) {
+        showPrediction(m.outputs);
+        inputPreview.fed(m.input);
+      }
       classified();
       break;
     case 'playground':
@@ -404,6 +410,7 @@ function onTrainerMessage(m: FromWorker): void {
         setModelStatus(m.message, true);
       } else if (m.context === 'classify') {
         prediction.clear(m.message);
+        inputPreview.reset(drawing.pixels);
         classified();
       } else if (m.context === 'playground') {
         playground.fail(m.message);
@@ -592,8 +599,9 @@ for (const id of ['data-files', 'data-folder']) {
 acceptDroppedFiles($('drop-overlay'), (files) => void takeFiles(files));
 for (const id of ['data-size', 'data-channels']) $(id).addEventListener('change', dataSettingsChanged);
 
-const pad = new DrawPad($<HTMLCanvasElement>('draw-canvas'), $<HTMLCanvasElement>('digit-preview'), (d) => {
+const pad = new DrawPad($<HTMLCanvasElement>('draw-canvas'), (d) => {
   drawing = d;
+  inputPreview.digit(d.pixels);
   ownClasses.drawingChanged();
   classify();
   playground.drawingChanged();

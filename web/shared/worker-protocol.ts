@@ -6,6 +6,7 @@
  * (FeatureImages and FilterShape are defined with the forward pass that makes them,
  * web/shared/feature-maps.ts.)
  */
+import type { ImagePlanes } from '../../src/data/image-assembly.ts';
 import type { ImageFilesOptions } from '../../src/data/image-files.ts';
 import type { AdapterSummary } from '../../src/gpu/device.ts';
 import type { ModelSpec } from '../../src/model/spec.ts';
@@ -88,7 +89,12 @@ export interface Inspection {
   OC: number;
   /** The first layer's kernel shape when it is a convolution. */
   filters: FilterShape | null;
-  /** The input image's shape, for drawing weight images. */
+  /**
+   * The input image's shape (channels × rows × cols, the image the drawing pad feeds it:
+   * web/worker/network-input.ts), for drawing weight images and mistakes; rows and cols 0
+   * when the input is no image.
+   */
+  channels: number;
   rows: number;
   cols: number;
   /** On the validation split; null when no data is loaded or it does not fit the network. */
@@ -135,7 +141,9 @@ export interface PlaygroundOutput {
   formula: string;
   height: number;
   width: number;
-  /** height × width, row-major; empty when the window does not fit (see error). */
+  /** 1, or 3 for max pooling of a colour image (pooling keeps channels apart; a kernel sums over them). */
+  channels: number;
+  /** height × width × channels, row-major, channels last; empty when the window does not fit (see error). */
   values: Float32Array;
   /** Values of both signs (derivatives): drawn red/blue rather than grey. */
   signed: boolean;
@@ -143,10 +151,13 @@ export interface PlaygroundOutput {
 }
 
 export interface PlaygroundImage {
+  /** height × width × channels bytes, channels last (RGB pixels for colour). */
   pixels: Uint8Array;
   height: number;
   width: number;
-  /** "your drawing", "MNIST training image 7 (label 3)" */
+  /** 1 (gray), or 3 for a colour data set's training image. */
+  channels: number;
+  /** "your drawing (28×28)", "training image 7 of 60,000 (label 3, 28×28)" */
   description: string;
 }
 
@@ -204,7 +215,8 @@ export type FromWorker =
   | { type: 'progress'; epoch: number; step: number; steps: number }
   | { type: 'epoch'; summary: EpochSummary }
   | { type: 'state'; state: RunState }
-  | { type: 'outputs'; outputs: ClassOutputs; drawing: number }
+  /** `input`: the image the network was fed for the drawing (web/worker/network-input.ts), at its size and in its channels. */
+  | { type: 'outputs'; outputs: ClassOutputs; input: ImagePlanes; drawing: number }
   | { type: 'saved'; bytes: Uint8Array; fileName: string }
   | { type: 'loaded'; fileName: string; spec: ModelSpec; metadata: Record<string, string> }
   | { type: 'inspection'; inspection: Inspection }

@@ -8,11 +8,16 @@
  * convolution flips it. With `flip` the playground passes the flipped kernel (flipKernel),
  * so the layer computes the notes' convolution. The mean and Gaussian kernels are symmetric
  * and do not change; the derivative kernels change sign.
+ *
+ * A colour image (channels last, H×W×3) goes through as a convolution layer takes one: each
+ * kernel is one filter over all three channels, a third of it on each (kernelBlock), so its
+ * output is one channel, the kernel applied to the channels' mean; max pooling works on each
+ * channel alone, so the pooled image stays in colour.
  */
 import { colShape, conv2dForward, convGeometry, flipKernel } from '../../src/cpu/conv.ts';
 import { maxPoolForward, poolGeometry } from '../../src/cpu/pool.ts';
 import { outputLength } from '../../src/model/spec.ts';
-import type { KernelId, PlaygroundOutput, PlaygroundRequest } from '../shared/worker-protocol.ts';
+import type { KernelId, PlaygroundImage, PlaygroundOutput, PlaygroundRequest } from '../shared/worker-protocol.ts';
 
 export interface NoteKernel {
   id: KernelId;
@@ -66,19 +71,20 @@ export function checkRequest(r: PlaygroundRequest): void {
 }
 
 /**
- * A convolution layer's parameter block [W; b] for one input channel and one output
- * channel per kernel (all K × K): W (CKP, OC) with W[(i·K + j), o] = kernel o at (i, j)
- * (flipped first when `flip`), rows KH·KW .. CKP − 1 and the bias 0.
+ * A convolution layer's parameter block [W; b] for IC input channels and one output
+ * channel per kernel (all K × K): W (CKP, OC) with W[(i·K + j)·IC + c, o] = kernel o at
+ * (i, j) / IC (flipped first when `flip`), the kernel shared by the channels so that it
+ * filters their mean; rows K·K·IC .. CKP − 1 and the bias 0.
  */
-export function kernelBlock(kernels: NoteKernel[], flip: boolean): Float32Array {
+export function kernelBlock(kernels: NoteKernel[], flip: boolean, IC = 1): Float32Array {
   const K = kernels[0].K;
   const OC = kernels.length;
-  const CKP = colShape(convGeometry(1, 1, K, K, OC, K, K, 1, 0)).cols;
+  const CKP = colShape(convGeometry(1, IC, K, K, OC, K, K, 1, 0)).cols;
   const wb = new Float32Array((CKP + 1) * OC);
   kernels.forEach((kernel, o) => {
     if (kernel.K !== K) throw new Error('kernelBlock: every kernel of one block must have the same size.');
     const k = flip ? flipKernel(kernel.values, K, K) : kernel.values;
-    for (let r = 0; r < K * K; r++) wb[r * OC + o] = k[r];
+    for (let r = 0; r < K * K; r++) for (let c = 0; c < IC; c++) wb[(r * IC + c) * OC + o] = k[r] / IC;
   });
   return wb;
 }
@@ -100,12 +106,13 @@ function magnitude(gx: Float32Array, gy: Float32Array): Float32Array {
 
 /**
  * The outputs in the order the page shows them, from each convolution's (OH·OW, OC) output
- * (null where the kernel does not fit) and the pooled image: the Sobel magnitude joins the
- * two derivatives.
+ * (null where the kernel does not fit) and the pooled image (OH·OW, C): the Sobel magnitude
+ * joins the two derivatives.
  */
 export function assembleOutputs(
-  H: number, W: number, r: PlaygroundRequest, convOut: (Float32Array | null)[], pooled: Float32Array | null,
+  image: PlaygroundInput, r: PlaygroundRequest, convOut: (Float32Array | null)[], pooled: Float32Array | null,
 ): PlaygroundOutput[] {
+  const { height: H, width: W, channels: C } = image;
   const { stride: S, pad: P } = r.conv;
   const outputs: PlaygroundOutput[] = [];
   const shape = (K: number, s: number, p: number) => ({ height: outputLength(H, K, s, p), width: outputLength(W, K, s, p) });
@@ -120,19 +127,21 @@ export function assembleOutputs(
     kernels.forEach((kernel, o) => {
       const signed = kernel.id === 'dx' || kernel.id === 'dy';
       outputs.push(out
-        ? { id: kernel.id, name: kernel.name, ...common, values: channelOf(out, kernels.length, o), signed }
-        : { id: kernel.id, name: kernel.name, ...common, values: new Float32Array(0), signed, error: tooSmall(K, S, P) });
+        ? { id: kernel.id, name: kernel.name, ...common, channels: 1, values: channelOf(out, kernels.length, o), signed }
+        : { id: kernel.id, name: kernel.name, ...common, channels: 1, values: new Float32Array(0), signed, error: tooSmall(K, S, P) });
     });
     if (kernels.length === 2) {
       const name = 'Sobel magnitude √(Gx² + Gy²)';
       outputs.push(out
-        ? { id: 'sobel', name, ...common, values: magnitude(channelOf(out, 2, 0), channelOf(out, 2, 1)), signed: false }
-        : { id: 'sobel', name, ...common, values: new Float32Array(0), signed: false, error: tooSmall(K, S, P) });
+        ? { id: 'sobel', name, ...common, channels: 1, values: magnitude(channelOf(out, 2, 0), channelOf(out, 2, 1)), signed: false }
+        : { id: 'sobel', name, ...common, channels: 1, values: new Float32Array(0), signed: false, error: tooSmall(K, S, P) });
     }
   });
   const { size, stride, pad } = r.pool;
   const poolName = `Max pooling ${size}×${size}, stride ${stride}, padding ${pad}`;
-  const poolCommon = { id: 'pool' as const, name: poolName, formula: outputSizeText(H, W, size, stride, pad), ...shape(size, stride, pad), signed: false };
+  const poolCommon = {
+    id: 'pool' as const, name: poolName, formula: outputSizeText(H, W, size, stride, pad), ...shape(size, stride, pad), channels: C, signed: false,
+  };
   outputs.push(pooled ? { ...poolCommon, values: pooled } : { ...poolCommon, values: new Float32Array(0), error: tooSmall(size, stride, pad) });
   return outputs;
 }
@@ -145,26 +154,30 @@ export function fits(H: number, W: number, K: number, S: number, P: number): boo
 /** The image as the network sees it: bytes / 255. */
 export const imageValues = (pixels: Uint8Array) => Float32Array.from(pixels, (p) => p / 255);
 
+/** The image the playground filters: gray or colour bytes, channels last (H×W×C). */
+export type PlaygroundInput = Pick<PlaygroundImage, 'pixels' | 'height' | 'width' | 'channels'>;
+
 /** The whole playground on the CPU twins (src/cpu/conv.ts conv2dForward, src/cpu/pool.ts maxPoolForward). */
-export function runPlaygroundCpu(pixels: Uint8Array, H: number, W: number, r: PlaygroundRequest): PlaygroundOutput[] {
+export function runPlaygroundCpu(image: PlaygroundInput, r: PlaygroundRequest): PlaygroundOutput[] {
   checkRequest(r);
-  const x = imageValues(pixels);
+  const { height: H, width: W, channels: C } = image;
+  const x = imageValues(image.pixels);
   const { stride: S, pad: P, flip } = r.conv;
   const convOut = PLAYGROUND_CONVS.map((kernels) => {
     const K = kernels[0].K;
     if (!fits(H, W, K, S, P)) return null;
-    const g = convGeometry(1, 1, H, W, kernels.length, K, K, S, P);
+    const g = convGeometry(1, C, H, W, kernels.length, K, K, S, P);
     const { rows, cols } = colShape(g);
     const out = new Float32Array(rows * kernels.length);
-    conv2dForward(out, new Float32Array(rows * cols), x, kernelBlock(kernels, flip), g, 'identity');
+    conv2dForward(out, new Float32Array(rows * cols), x, kernelBlock(kernels, flip, C), g, 'identity');
     return out;
   });
   const { size, stride, pad } = r.pool;
   let pooled: Float32Array | null = null;
   if (fits(H, W, size, stride, pad)) {
-    const g = poolGeometry(1, 1, H, W, size, stride, pad);
-    pooled = new Float32Array(g.OH * g.OW);
+    const g = poolGeometry(1, C, H, W, size, stride, pad);
+    pooled = new Float32Array(g.OH * g.OW * C);
     maxPoolForward(pooled, new Uint32Array(pooled.length), x, g);
   }
-  return assembleOutputs(H, W, r, convOut, pooled);
+  return assembleOutputs(image, r, convOut, pooled);
 }

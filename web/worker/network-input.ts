@@ -7,7 +7,7 @@
  * the luma). An image dropped on the pad goes to a colour network in its own colours,
  * decoded and resized exactly as a data image is; to a gray one it goes as the pad's digit.
  */
-import { planesOf, toChannels, type ImageSize } from '../../src/data/image-assembly.ts';
+import { planesOf, toChannels, type ImagePlanes, type ImageSize } from '../../src/data/image-assembly.ts';
 import { isSpatial } from '../../src/model/shapes.ts';
 import { inputSize, type ModelSpec } from '../../src/model/spec.ts';
 import type { DecodeImage } from '../../src/data/image-files.ts';
@@ -66,4 +66,24 @@ export async function drawingInput(digit: Uint8Array, shape: ImageShape, resize:
 /** An image file's bytes as `shape` takes it: decoded at its size by `decode` (the data's decoder), in its channels. */
 export async function imageInput(bytes: Uint8Array, shape: ImageShape, decode: DecodeImage): Promise<Uint8Array> {
   return inputBytes(await decode(bytes, { rows: shape.rows, cols: shape.cols }), shape);
+}
+
+/**
+ * The drawing pad's image as the network takes it, with its shape (what the page previews
+ * as what the network sees): the digit resized and copied into channels as needed, or a
+ * dropped image (`image`, its file's bytes) in its colours for a colour network. `data`: the
+ * loaded data's image shape (networkImageShape). Inputs that are no image are refused, saying so.
+ */
+export async function networkInput(
+  spec: ModelSpec, data: ImageShape | null, digit: Uint8Array, image: Uint8Array | null, resize: ResizeRgba, decode: DecodeImage,
+): Promise<ImagePlanes> {
+  const shape = networkImageShape(spec, data);
+  if (!shape) {
+    throw new Error(
+      `This network takes ${inputSize(spec)} inputs, which are not an image of 1 or 3 channels (nor the loaded data's images), ` +
+        'so a drawing cannot go through it: train or load a network whose input is an image, such as 784 or 3x32x32.',
+    );
+  }
+  const planes = image && shape.channels === 3 ? await imageInput(image, shape, decode) : await drawingInput(digit, shape, resize);
+  return { ...shape, planes };
 }

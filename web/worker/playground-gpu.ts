@@ -15,16 +15,17 @@ import type { KernelCache } from '../../src/gpu/kernels.ts';
 import { destroyDispatch, encodeDispatch, type Dispatch } from '../../src/gpu/dispatch.ts';
 import type { MatmulVariant } from '../../src/gpu/matmul-plans.ts';
 import type { PlaygroundOutput, PlaygroundRequest } from '../shared/worker-protocol.ts';
-import { assembleOutputs, checkRequest, fits, imageValues, kernelBlock, PLAYGROUND_CONVS } from './conv-playground.ts';
+import { assembleOutputs, checkRequest, fits, imageValues, kernelBlock, PLAYGROUND_CONVS, type PlaygroundInput } from './conv-playground.ts';
 
 /**
  * `variant`: the matmul the convolutions use; vec4 (the trainer's usual choice) falls back to
  * the register-blocked kernel where a layer's shape does not fit it, as in training.
  */
 export async function runPlaygroundGpu(
-  k: KernelCache, pixels: Uint8Array, H: number, W: number, r: PlaygroundRequest, variant: MatmulVariant = 'vec4',
+  k: KernelCache, image: PlaygroundInput, r: PlaygroundRequest, variant: MatmulVariant = 'vec4',
 ): Promise<PlaygroundOutput[]> {
   checkRequest(r);
+  const { height: H, width: W, channels: C } = image;
   const d = k.device;
   const buffers: GPUBuffer[] = [];
   const buffer = (label: string, data: number | ArrayBufferView) => {
@@ -34,7 +35,7 @@ export async function runPlaygroundGpu(
   };
   const dispatches: Dispatch[] = [];
   try {
-    const x = buffer('image', imageValues(pixels));
+    const x = buffer('image', imageValues(image.pixels));
     const { stride: S, pad: P, flip } = r.conv;
     const convs: ({ out: GPUBuffer; floats: number } | null)[] = [];
     for (const kernels of PLAYGROUND_CONVS) {
@@ -43,19 +44,19 @@ export async function runPlaygroundGpu(
         convs.push(null);
         continue;
       }
-      const g = convGeometry(1, 1, H, W, kernels.length, K, K, S, P);
+      const g = convGeometry(1, C, H, W, kernels.length, K, K, S, P);
       const { rows, cols } = colShape(g);
       const out = buffer(`${kernels[0].id} out`, rows * kernels.length * 4);
       const col = buffer(`${kernels[0].id} col`, rows * cols * 4);
-      const wb = buffer(`${kernels[0].id} kernel`, kernelBlock(kernels, flip));
+      const wb = buffer(`${kernels[0].id} kernel`, kernelBlock(kernels, flip, C));
       dispatches.push(...(await conv2dForward(k, variant, out, col, x, wb, g, 'identity', `playground ${kernels[0].id}`)));
       convs.push({ out, floats: rows * kernels.length });
     }
     const { size, stride, pad } = r.pool;
     let pool: { out: GPUBuffer; floats: number } | null = null;
     if (fits(H, W, size, stride, pad)) {
-      const g = poolGeometry(1, 1, H, W, size, stride, pad);
-      const floats = g.OH * g.OW;
+      const g = poolGeometry(1, C, H, W, size, stride, pad);
+      const floats = g.OH * g.OW * C;
       pool = { out: buffer('pool out', floats * 4), floats };
       dispatches.push(await maxPoolForward(k, pool.out, buffer('pool argmax', floats * 4), x, g, 'playground max-pool'));
     }
@@ -66,7 +67,7 @@ export async function runPlaygroundGpu(
     d.queue.submit([encoder.finish()]);
     const read = (o: { out: GPUBuffer; floats: number } | null) => (o ? readFloats(d, o.out, o.floats) : Promise.resolve(null));
     const convOut = await Promise.all(convs.map(read));
-    return assembleOutputs(H, W, r, convOut, await read(pool));
+    return assembleOutputs(image, r, convOut, await read(pool));
   } finally {
     dispatches.forEach(destroyDispatch);
     buffers.forEach((b) => b.destroy());

@@ -6,7 +6,7 @@
  */
 /// <reference lib="webworker" />
 import { CpuTrainer } from '../../src/cpu/trainer.ts';
-import { imageBytes, subset, type Dataset, type Split } from '../../src/data/dataset.ts';
+import { channelsLast, className, imageBytes, subset, type Dataset, type Split } from '../../src/data/dataset.ts';
 import { openBrowserGpu, WebGpuUnavailableError } from '../../src/gpu/browser-gpu.ts';
 import { adapterName, type GpuContext } from '../../src/gpu/device.ts';
 import { KernelCache } from '../../src/gpu/kernels.ts';
@@ -26,7 +26,7 @@ import { classifyImage, outputBuffers } from './classify.ts';
 import { runPlaygroundCpu } from './conv-playground.ts';
 import { runPlaygroundGpu } from './playground-gpu.ts';
 import { inspectionBuffers, inspectModel, validationDetail } from './inspection.ts';
-import { drawingInput, imageInput, networkImageShape } from './network-input.ts';
+import { networkInput, type ImageShape } from './network-input.ts';
 import { decodeInBrowser, readData, resizeInBrowser } from './read-data.ts';
 import { RunControl } from './run-control.ts';
 import { ownClassConfig, ownClassSplits, trainingProblem } from '../shared/own-classes.ts';
@@ -90,18 +90,13 @@ async function openTrainer(device: 'gpu' | 'cpu', config: TrainConfig, train: Sp
   return GpuTrainer.create(gpu, config, train, val, { tuner });
 }
 
-/** The image shape of the network's input: a CNN's own, the data's when it fits, else a square if there is one. */
-function inputShape(spec: ModelSpec): { rows: number; cols: number } {
-  if (isSpatial(spec)) return { rows: spec.input.height, cols: spec.input.width };
-  const C = inputSize(spec);
-  if (dataset && dataset.train.rows * dataset.train.cols === C) return { rows: dataset.train.rows, cols: dataset.train.cols };
-  const side = Math.round(Math.sqrt(C));
-  return side * side === C ? { rows: side, cols: side } : { rows: 0, cols: 0 };
+/** The loaded data's image shape, which tells a dense network's input image (web/worker/network-input.ts); null without data. */
+function dataShape(): ImageShape | null {
+  return dataset && { channels: dataset.train.channels as 1 | 3, rows: dataset.train.rows, cols: dataset.train.cols };
 }
 
 function postInspection(spec: ModelSpec, params: Float32Array, detail: Inspection['validation']): void {
-  const { rows, cols } = inputShape(spec);
-  const inspection = inspectModel(spec, params, rows, cols, detail);
+  const inspection = inspectModel(spec, params, dataShape(), detail);
   post({ type: 'inspection', inspection }, inspectionBuffers(inspection));
 }
 
@@ -176,24 +171,6 @@ async function runTraining(setup: Pick<RunSetup, 'config' | 'device' | 'inspect'
     trainer?.destroy();
     run = null;
   }
-}
-
-/**
- * The drawing pad's image as the network takes it (web/worker/network-input.ts): the 28×28
- * digit resized and copied into channels as needed, or a dropped image in colour for a
- * colour network. Inputs that are no image are refused, saying so.
- */
-function padInput(spec: ModelSpec, digit: Uint8Array, image: Uint8Array | null): Promise<Uint8Array> {
-  const data = dataset && { channels: dataset.train.channels as 1 | 3, rows: dataset.train.rows, cols: dataset.train.cols };
-  const shape = networkImageShape(spec, data);
-  if (!shape) {
-    throw new Error(
-      `This network takes ${inputSize(spec)} inputs, which are not an image of 1 or 3 channels (nor the loaded data's images), ` +
-        'so a drawing cannot go through it: train or load a network whose input is an image, such as 784 or 3x32x32.',
-    );
-  }
-  if (image && shape.channels === 3) return imageInput(image, shape, decodeInBrowser);
-  return drawingInput(digit, shape, resizeInBrowser);
 }
 
 /** Whether the data's images and classes are what the network takes (a CNN: its input shape too). */
@@ -282,8 +259,9 @@ async function handle(m: ToWorker): Promise<void> {
       return run?.stop();
     case 'classify': {
       if (!model) throw new Error('There is no model yet: train one or load one.');
-      const outputs = classifyImage(model.spec, model.params, await padInput(model.spec, m.pixels, m.image), model.state);
-      post({ type: 'outputs', outputs, drawing: m.drawing }, outputBuffers(outputs));
+      const input = await networkInput(model.spec, dataShape(), m.pixels, m.image, resizeInBrowser, decodeInBrowser);
+      const outputs = classifyImage(model.spec, model.params, input.planes, model.state);
+      post({ type: 'outputs', outputs, input, drawing: m.drawing }, outputBuffers(outputs));
       return;
     }
     case 'save': {
@@ -310,31 +288,33 @@ async function handle(m: ToWorker): Promise<void> {
   }
 }
 
+/** The playground's image: the drawing, or a training image of the loaded data, in its channels (channels last, as a conv layer reads it). */
 function playgroundImage(request: PlaygroundRequest): PlaygroundImage {
   const { source } = request;
-  if (source.kind === 'drawing') return { pixels: source.pixels, height: 28, width: 28, description: 'your drawing (28×28)' };
-  const { train } = requireData();
+  if (source.kind === 'drawing') return { pixels: source.pixels, height: 28, width: 28, channels: 1, description: 'your drawing (28×28)' };
+  const d = requireData();
+  const { train } = d;
   const i = source.index;
   if (!Number.isInteger(i) || i < 0 || i >= train.count) throw new Error(`Playground: choose a training image from 0 to ${train.count - 1}; got ${i}.`);
-  // The first channel of a colour image: the playground filters one plane.
-  const P = train.rows * train.cols;
+  const { channels, rows: height, cols: width } = train;
   const at = i * imageBytes(train);
   return {
-    pixels: train.images.slice(at, at + P), height: train.rows, width: train.cols,
-    description: `training image ${i} of ${train.count.toLocaleString('en-US')} (label ${train.labels[i]}, ${train.rows}×${train.cols})`,
+    pixels: channelsLast(train.images.slice(at, at + imageBytes(train)), { channels, height, width }), height, width, channels,
+    description:
+      `training image ${i} of ${train.count.toLocaleString('en-US')} ` +
+      `(label ${className(d.classNames, train.labels[i])}, ${height}×${width}${channels === 3 ? ', in colour' : ''})`,
   };
 }
 
 /** The playground on the GPU (the training kernels), or on the CPU twins without WebGPU. */
 async function playground(request: PlaygroundRequest): Promise<void> {
   const image = playgroundImage(request);
-  const { pixels, height: H, width: W } = image;
   if (gpu) {
     playgroundKernels ??= new KernelCache(gpu);
-    const outputs = await runPlaygroundGpu(playgroundKernels, pixels, H, W, request);
+    const outputs = await runPlaygroundGpu(playgroundKernels, image, request);
     post({ type: 'playground', result: { image, outputs, gpu: true, ranOn: `the GPU: ${adapterName(gpu.adapter)}` } });
   } else {
-    const outputs = runPlaygroundCpu(pixels, H, W, request);
+    const outputs = runPlaygroundCpu(image, request);
     post({ type: 'playground', result: { image, outputs, gpu: false, ranOn: 'the CPU twins (no WebGPU in this browser)' } });
   }
 }

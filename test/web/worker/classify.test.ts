@@ -80,7 +80,7 @@ describe('inspection', () => {
       expect(m.label).toBe(val.labels[m.index]);
       expect(m.pixels).toEqual(image(m.index));
     }
-    const inspection = inspectModel(spec, params, 28, 28, detail);
+    const inspection = inspectModel(spec, params, { channels: 1, rows: 28, cols: 28 }, detail);
     expect(inspection.weights).toHaveLength(784 * 4);
     expect(inspection.weights[5 * 4 + 2]).toBe(params[5 * 4 + 2]); // W[c = 5, o = 2], row-major (C, OC)
   });

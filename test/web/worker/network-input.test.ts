@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { denseNetwork, parseNetwork } from '../../../src/model/arch.ts';
 import { PRESETS } from '../../../src/train/config.ts';
 import type { DecodeImage } from '../../../src/data/image-files.ts';
-import { drawingInput, imageInput, networkImageShape, type ResizeRgba } from '../../../web/worker/network-input.ts';
+import { drawingInput, imageInput, networkImageShape, networkInput, type ResizeRgba } from '../../../web/worker/network-input.ts';
 
 const spec = (net: ReturnType<typeof parseNetwork>) => ({ ...PRESETS.lecun.model, ...net });
 
@@ -52,19 +52,36 @@ describe('the network input for the drawing pad', () => {
     expect(await drawingInput(digit, { channels: 1, rows: 14, cols: 14 }, nearest)).toHaveLength(196);
   });
 
+  /** Decodes any bytes as an orange image of the size asked for, noting the sizes. */
+  const orange = (asked: unknown[] = []): DecodeImage => async (_bytes, size) => {
+    asked.push(size);
+    const n = size!.rows * size!.cols;
+    const data = new Uint8Array(4 * n);
+    for (let p = 0; p < n; p++) data.set([200, 100, 10, 255], 4 * p);
+    return { width: size!.cols, height: size!.rows, data };
+  };
+
   it('gives a dropped image in its colours, decoded at the input size (R, G and B planes); a gray input its luma', async () => {
     const asked: unknown[] = [];
-    const decode: DecodeImage = async (_bytes, size) => {
-      asked.push(size);
-      const n = size!.rows * size!.cols;
-      const data = new Uint8Array(4 * n);
-      for (let p = 0; p < n; p++) data.set([200, 100, 10, 255], 4 * p);
-      return { width: size!.cols, height: size!.rows, data };
-    };
+    const decode = orange(asked);
     const rgb = await imageInput(new Uint8Array([1]), { channels: 3, rows: 2, cols: 3 }, decode);
     expect([...rgb]).toEqual([...Array(6).fill(200), ...Array(6).fill(100), ...Array(6).fill(10)]);
     expect(asked).toEqual([{ rows: 2, cols: 3 }]);
     const gray = await imageInput(new Uint8Array([1]), { channels: 1, rows: 1, cols: 2 }, decode);
     expect([...gray]).toEqual([120, 120]); // 0.299·200 + 0.587·100 + 0.114·10 = 119.64
+  });
+
+  it('hands over what the network is fed with its shape (the pad previews it): the image at the network’s size, in its channels', async () => {
+    const colour = spec(denseNetwork([192, 2]));
+    const drawn = await networkInput(colour, null, digit, null, nearest, orange());
+    expect([drawn.channels, drawn.rows, drawn.cols]).toEqual([3, 8, 8]);
+    expect(drawn.planes).toEqual(await drawingInput(digit, { channels: 3, rows: 8, cols: 8 }, nearest));
+    const dropped = await networkInput(colour, null, digit, new Uint8Array([1]), nearest, orange());
+    expect([...dropped.planes.subarray(0, 1), ...dropped.planes.subarray(64, 65), ...dropped.planes.subarray(128, 129)]).toEqual([200, 100, 10]);
+    // MNIST's networks take the digit itself, a dropped image too (the pad's digit of it).
+    expect(await networkInput(PRESETS.lecun.model, null, digit, new Uint8Array([1]), nearest, orange())).toEqual({ channels: 1, rows: 28, cols: 28, planes: digit });
+    await expect(networkInput(spec(denseNetwork([10, 2])), null, digit, null, nearest, orange())).rejects.toThrow(
+      'This network takes 10 inputs, which are not an image of 1 or 3 channels',
+    );
   });
 });
