@@ -3,7 +3,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { format, promisify } from 'node:util';
 import { runWgtrain } from '../../src/cli/program.node.ts';
 import { gzip, repoRoot, writeIdx } from '../data/fixtures.ts';
 import { syntheticSplit } from './splits.ts';
@@ -47,6 +47,7 @@ async function captured(args: string[]): Promise<{ code: number; stdout: string;
   const out: string[] = [];
   const err: string[] = [];
   const writes = [process.stdout.write, process.stderr.write];
+  const logs = [console.log, console.error];
   const exitCode = process.exitCode;
   const capture = (to: string[]) =>
     ((chunk: string | Uint8Array, ...rest: unknown[]) => {
@@ -57,6 +58,9 @@ async function captured(args: string[]): Promise<{ code: number; stdout: string;
     }) as typeof process.stdout.write;
   process.stdout.write = capture(out);
   process.stderr.write = capture(err);
+  // The data and devices commands print with console.log, which vitest takes over in its workers.
+  console.log = (...items: unknown[]) => out.push(`${format(...items)}\n`);
+  console.error = (...items: unknown[]) => err.push(`${format(...items)}\n`);
   process.exitCode = undefined;
   // A child's exit takes its signal handlers and lock releases with it; here each run must remove its own.
   const events = ['SIGINT', 'SIGTERM', 'exit'] as const;
@@ -66,6 +70,7 @@ async function captured(args: string[]): Promise<{ code: number; stdout: string;
     code = await runWgtrain(args);
   } finally {
     [process.stdout.write, process.stderr.write] = writes;
+    [console.log, console.error] = logs;
     process.exitCode = exitCode;
   }
   const left = events.filter((e, i) => process.listenerCount(e) !== listeners[i]);
