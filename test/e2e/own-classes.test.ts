@@ -14,7 +14,7 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './helpers/axe.ts';
 import { launch, type Browser } from './helpers/browser.ts';
-import { DIGIT_STROKES, drawStrokes, prediction, waitForRunEnd } from './helpers/page.ts';
+import { BY_POINT, DIGIT_STROKES, drawStrokes, prediction, waitForRunEnd } from './helpers/page.ts';
 import { startSite, type Site } from './helpers/site.ts';
 
 type Stroke = [number, number][];
@@ -31,12 +31,6 @@ const SHAPES: Record<string, (dx: number, s: number) => Stroke[]> = {
   ],
 };
 const VARIANTS: [number, number][] = [[0, 1], [-0.1, 0.8], [0.08, 0.9]];
-/**
- * The examples are drawn one pointer event per point of their shapes (the ring's 25, a bar's
- * 2): the same strokes as a hand's pace of events draws (the pad joins events with straight
- * segments), in a fifth of the events. test/e2e/fluid-drawing.test.ts drives the pad at that pace.
- */
-const BY_POINT = { step: Infinity };
 // Measured: 100% on the nine drawings from epoch 2, training loss 0.011 at epoch 10 (5e-7 at 25).
 const EPOCHS = '10';
 
@@ -112,7 +106,7 @@ describe('your own classes', () => {
     expect(await page.locator('#confusion thead th').allTextContents()).toEqual(['ring', 'bar', 'cross']);
 
     await page.click('#clear-drawing');
-    await drawStrokes(page, SHAPES.ring(0.04, 0.85));
+    await drawStrokes(page, SHAPES.ring(0.04, 0.85), BY_POINT);
     const p = await prediction(page);
     expect(p.text, p.text).toMatch(/^It's “ring” \(/);
     expect(await page.getAttribute('#prediction', 'data-label')).toBe('ring');
@@ -184,7 +178,7 @@ describe('your own classes', () => {
   it('classifies a digit shape it was not trained on as one of its own classes, never a digit', async () => {
     const { page } = browser;
     await page.click('#clear-drawing');
-    await drawStrokes(page, DIGIT_STROKES['7']);
+    await drawStrokes(page, DIGIT_STROKES['7'], BY_POINT);
     const p = await prediction(page);
     expect(p.values).toHaveLength(3);
     expect(['ring', 'bar', 'cross']).toContain(await page.getAttribute('#prediction', 'data-label'));

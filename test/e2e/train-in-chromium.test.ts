@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mnistDir, repoRoot } from '../data/fixtures.ts';
 import { wgtrainHere } from '../helpers/cli.ts';
 import { launch, type Browser } from './helpers/browser.ts';
-import { DIGIT_STROKES, drawStrokes, pageUrl, prediction, SMALL_RUN, waitForData, waitForRunEnd } from './helpers/page.ts';
+import { BY_POINT, DIGIT_STROKES, drawStrokes, pageUrl, prediction, SMALL_RUN, waitForData, waitForRunEnd } from './helpers/page.ts';
 import { startSite, type Site } from './helpers/site.ts';
 
 const mnist = mnistDir();
@@ -87,7 +87,7 @@ describe.skipIf(!mnist.dir)(`the page trains in Chromium ${mnist.reason}`, () =>
 
   it('classifies a digit drawn with the mouse, with ten probabilities that sum to 1', async () => {
     const { page } = browser;
-    await drawStrokes(page, DIGIT_STROKES['0']);
+    await drawStrokes(page, DIGIT_STROKES['0'], BY_POINT);
     const p = await prediction(page);
     expect(p.values).toHaveLength(10);
     expect(p.values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);

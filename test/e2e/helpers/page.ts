@@ -36,6 +36,14 @@ export const DIGIT_STROKES: Record<string, [number, number][][]> = {
 };
 
 /**
+ * For drawStrokes: one pointer event per point of the strokes. The pad joins events with
+ * straight round-capped segments, so this draws the same strokes as the hand's pace does, in
+ * a fifth of the events or fewer (each a round trip to Chromium, and with a model loaded a
+ * classification): for tests that need the drawing, not the pace (fluid-drawing's subject).
+ */
+export const BY_POINT = { step: Infinity };
+
+/**
  * Draws strokes with the mouse, pointer-down to pointer-up, in small steps like a hand: one
  * pointer event per `step` of the pad's width (3%). The pad joins events with straight
  * segments, so a larger step draws the same strokes in fewer events (each one a round trip to
