@@ -30,7 +30,7 @@ function optimizerText(config: TrainConfig): string {
 }
 import { loadSplits, openTrainer, type DataFlags, type DeviceFlags } from './setup.node.ts';
 
-/** --validation's default, as main.ts declares it for train and eval. */
+/** --validation's default, as program.node.ts declares it for train and eval. */
 const VALIDATION_DEFAULT = '10000';
 
 export interface TrainCommandFlags extends TrainFlags, DataFlags, DeviceFlags {
@@ -130,12 +130,12 @@ export async function trainCommand(flags: TrainCommandFlags): Promise<void> {
   }
   const target = flags.targetAccuracy !== undefined ? targetAccuracy(flags.targetAccuracy) : undefined;
   const signals = stopOnSignals(log);
-  // Where the results go is checked first: a bad path must not cost a finished run.
-  if (typeof flags.out === 'string') await checkOutFlag(flags.out);
-  const out = typeof flags.out === 'string' ? modelPath(flags.out) : undefined;
-  if (out) await checkModelOut(out);
   let lock: FolderLock | null = null;
   try {
+    // Where the results go is checked first: a bad path must not cost a finished run.
+    if (typeof flags.out === 'string') await checkOutFlag(flags.out);
+    const out = typeof flags.out === 'string' ? modelPath(flags.out) : undefined;
+    if (out) await checkModelOut(out);
     if (flags.checkpoint) {
       await checkCheckpointFolder(flags.checkpoint, Boolean(flags.resume));
       if (out) await checkOutBesideCheckpoint(out, flags.checkpoint);

@@ -10,7 +10,7 @@ import { configFromFlags, resumeConfig } from '../../src/cli/options.ts';
 import { loadModel } from '../../src/model/model-file.ts';
 import type { Checkpoint } from '../../src/train/checkpoint.ts';
 import { AFFINE_DEFAULTS, ELASTIC_DEFAULTS, PRESETS } from '../../src/train/config.ts';
-import { wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
+import { wgtrainHere, writeSyntheticIdx } from '../helpers/cli.ts';
 
 describe('--augment options', () => {
   it('sets the kinds with their defaults, overrides the ranges given, and none turns it off', () => {
@@ -55,7 +55,7 @@ describe('wgtrain train --augment', () => {
 
   it('says what it augments and records it in the model file', async () => {
     const out = join(dir, 'model.safetensors');
-    const r = await wgtrain(
+    const r = await wgtrainHere(
       'train', '--data', dir, '--arch', '64-16-10', '--validation', '200', '--epochs', '1', '--batch', '20', '--device', 'cpu',
       '--augment', 'affine,elastic', '--shift', '1', '--elastic-sigma', '1', '--elastic-alpha', '2', '--out', out,
     );

@@ -1,6 +1,8 @@
 /**
  * The wgtrain command as a user runs it: a real child process, on fixture data written to
- * a temporary folder (so no download and no dependence on ../shared).
+ * a temporary folder (so no download and no dependence on ../shared). Runs refused before
+ * any work, and CPU runs that need no child of their own, run the same command in this
+ * process (wgtrainHere): a child's startup cost more than the run.
  */
 import { once } from 'node:events';
 import { execFile } from 'node:child_process';
@@ -14,7 +16,7 @@ import { paramLayout } from '../../src/model/layout.ts';
 import { loadModel, saveModel } from '../../src/model/model-file.ts';
 import type { ModelSpec } from '../../src/model/spec.ts';
 import { writeIdxFolder } from '../data/fixtures.ts';
-import { spawnWgtrain, wgtrain, wgtrainIn, wgtrainToFile, writeSyntheticIdx } from '../helpers/cli.ts';
+import { spawnWgtrain, wgtrain, wgtrainHere, wgtrainIn, wgtrainToFile, writeSyntheticIdx } from '../helpers/cli.ts';
 import { TEST_ADAPTER } from '../helpers/gpu.ts';
 import { denseNetwork } from '../../src/model/arch.ts';
 import { denseSizes } from '../helpers/sizes.ts';
@@ -58,7 +60,7 @@ describe('wgtrain CLI', () => {
     const saved = loadModel(new Uint8Array(await readFile(`${model}.safetensors`)));
     expect(denseSizes(saved.spec)).toEqual([64, 32, 10]);
 
-    const e = await wgtrain('eval', `${model}.safetensors`, '--data', dir, '--validation', '200', '--device', 'cpu', '--json');
+    const e = await wgtrainHere('eval', `${model}.safetensors`, '--data', dir, '--validation', '200', '--device', 'cpu', '--json');
     expect(e.code, e.stderr).toBe(0);
     const result = JSON.parse(e.stdout);
     expect(result.accuracy).toBeCloseTo(summary.valAccuracy, 6);
@@ -96,27 +98,27 @@ describe('wgtrain CLI', () => {
     const withTest = join(dir, 'with-test');
     await writeIdxFolder(withTest, { train: 30, test: 7 }); // 5×4 images
     const args = ['train', '--data', withTest, '--arch', '20-10', '--validation', '10', '--epochs', '1', '--batch', '5', '--device', 'cpu', '--no-out'];
-    const text = await wgtrain(...args);
+    const text = await wgtrainHere(...args);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toContain('test set: 7 images (t10k files), measured once training ends');
     expect(text.stdout).toMatch(/test accuracy [\d.]+% \(\d of 7, loss [\d.]+\)/);
-    const json = await wgtrain(...args, '--json');
+    const json = await wgtrainHere(...args, '--json');
     const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0].test).toBe(7);
     expect(lines.at(-1).test).toEqual({ count: 7, correct: expect.any(Number), accuracy: lines.at(-1).testAccuracy, loss: expect.any(Number) });
   });
 
   it('refuses impossible configurations before any work, saying what to change', async () => {
-    const wrongInput = await wgtrain('train', ...withData(), '--arch', '784-30-10', '--device', 'cpu');
+    const wrongInput = await wgtrainHere('train', ...withData(), '--arch', '784-30-10', '--device', 'cpu');
     expect(wrongInput.code).toBe(1);
     expect(wrongInput.stderr).toContain('the images have 64 pixels: start the architecture with 64');
-    const badLr = await wgtrain('train', ...withData(), '--lr', '-1', '--device', 'cpu');
+    const badLr = await wgtrainHere('train', ...withData(), '--lr', '-1', '--device', 'cpu');
     expect(badLr.stderr).toContain('learning rate -1 must be a positive number');
-    const bigBatch = await wgtrain('train', ...withData(), '--batch', '5000', '--device', 'cpu');
+    const bigBatch = await wgtrainHere('train', ...withData(), '--batch', '5000', '--device', 'cpu');
     expect(bigBatch.stderr).toContain('use --batch 1000 or less');
-    const badArch = await wgtrain('train', ...withData(), '--arch', '64-x-10');
+    const badArch = await wgtrainHere('train', ...withData(), '--arch', '64-x-10');
     expect(badArch.stderr).toMatch(/Architecture "[^"]*", token "[^"]*": not a layer/);
-    const missing = await wgtrain('train', '--data', join(dir, 'nope'));
+    const missing = await wgtrainHere('train', '--data', join(dir, 'nope'));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/nope/);
   });
@@ -138,7 +140,7 @@ describe('wgtrain CLI', () => {
       [['--checkpoint', aFile], `--checkpoint ${aFile} is a file, not a folder`],
       [['--checkpoint', join(aFile, 'ckpt')], `--checkpoint ${join(aFile, 'ckpt')}: ${aFile} is a file, not a folder`],
     ];
-    const results = await Promise.all(cases.map(([extra]) => wgtrain('train', ...withData(), '--device', 'cpu', ...extra)));
+    const results = await Promise.all(cases.map(([extra]) => wgtrainHere('train', ...withData(), '--device', 'cpu', ...extra)));
     results.forEach((r, i) => {
       expect(r.code, cases[i][0].join(' ')).toBe(1);
       expect(r.stderr).toContain(cases[i][1]);
@@ -176,7 +178,7 @@ describe('wgtrain CLI', () => {
     expect(await stderr).toContain(
       `The trained weights are safe in ${join(ckpt, 'checkpoint.safetensors')}: once ${out} can be written, run the same command with --resume to write it without training.`,
     );
-    const again = await wgtrain('train', ...withData(), '--device', 'cpu', '--epochs', '1', '--out', out, '--checkpoint', ckpt, '--resume');
+    const again = await wgtrainHere('train', ...withData(), '--device', 'cpu', '--epochs', '1', '--out', out, '--checkpoint', ckpt, '--resume');
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).not.toMatch(/epoch \d\//);
     expect(denseSizes(loadModel(new Uint8Array(await readFile(out))).spec)).toEqual([64, 32, 10]);
@@ -185,17 +187,17 @@ describe('wgtrain CLI', () => {
   it('eval and data name the file or folder that is wrong, and advise only what helps', async () => {
     const folder = join(dir, 'a-folder.safetensors');
     await mkdir(folder);
-    const isFolder = await wgtrain('eval', folder, '--data', dir, '--validation', '200', '--device', 'cpu');
+    const isFolder = await wgtrainHere('eval', folder, '--data', dir, '--validation', '200', '--device', 'cpu');
     expect(isFolder.code).toBe(1);
     expect(isFolder.stderr).toContain(`Cannot read the model ${folder}: it is a folder, not a model file.`);
     expect(isFolder.stderr).not.toContain('Train one');
-    const missing = await wgtrain('eval', join(dir, 'nothing.safetensors'), '--data', dir, '--device', 'cpu');
+    const missing = await wgtrainHere('eval', join(dir, 'nothing.safetensors'), '--data', dir, '--device', 'cpu');
     expect(missing.stderr).toContain(`Train one with \`wgtrain train --out ${join(dir, 'nothing.safetensors')}\``);
 
     const wide = join(dir, 'wide.safetensors');
     const spec: ModelSpec = { ...denseNetwork([784, 8, 10]), activation: 'relu', loss: 'cross-entropy', outputActivation: 'identity', init: 'xavier' };
     await writeFile(wide, saveModel(spec, new Float32Array(paramLayout(spec).total)));
-    const misfit = await wgtrain('eval', wide, '--data', dir, '--validation', '200', '--device', 'cpu');
+    const misfit = await wgtrainHere('eval', wide, '--data', dir, '--validation', '200', '--device', 'cpu');
     expect(misfit.code).toBe(1);
     expect(misfit.stderr).toContain(`The model ${wide} (784-8-10`);
     expect(misfit.stderr).toContain(`does not fit the data in ${dir}: the network takes 784 inputs but the images have 64 pixels`);
@@ -203,7 +205,7 @@ describe('wgtrain CLI', () => {
 
     const aFile = join(dir, 'not-a-folder');
     await writeFile(aFile, 'x');
-    const data = await wgtrain('data', 'mnist', '--dir', aFile, '--mirror', 'http://127.0.0.1:9/');
+    const data = await wgtrainHere('data', 'mnist', '--dir', aFile, '--mirror', 'http://127.0.0.1:9/');
     expect(data.code).toBe(1);
     expect(data.stderr).toContain(`--dir ${aFile} is a file, not a folder: name a folder to download MNIST into.`);
     expect(data.stderr).not.toContain('EEXIST');
@@ -220,7 +222,7 @@ describe('wgtrain CLI', () => {
     const params = new Float32Array(paramLayout(spec).total);
     params[3] = NaN;
     await writeFile(nan, saveModel(spec, params));
-    const [r1, r2, r3] = await Promise.all([fifo, big, nan].map((m) => wgtrain('eval', m, '--data', dir, '--validation', '200', '--device', 'cpu')));
+    const [r1, r2, r3] = await Promise.all([fifo, big, nan].map((m) => wgtrainHere('eval', m, '--data', dir, '--validation', '200', '--device', 'cpu')));
     expect(r1.stderr).toContain(`Cannot read the model ${fifo}: it is not a regular file.`);
     expect(r2.stderr).toContain(`Cannot read the model ${big}: it is 2,500,000,000 bytes, more than a model file can be (at most 2,147,483,647).`);
     expect(r3.stderr).toContain(`${nan}: invalid safetensors file: tensor layers.0.weight holds NaN at index 3; a model holds only finite numbers`);
@@ -231,8 +233,9 @@ describe('wgtrain CLI', () => {
   });
 
   it('refuses a network too large to allocate with the limits message, on both devices', async () => {
-    for (const device of [['--device', 'cpu'], ['--adapter', TEST_ADAPTER]]) {
-      const r = await wgtrain('train', ...withData(), '--arch', '64-1000000000-10', ...device);
+    // The GPU's run in a child: opening a device redirects stderr (src/cli/native-stderr.node.ts).
+    for (const [device, run] of [[['--device', 'cpu'], wgtrainHere], [['--adapter', TEST_ADAPTER], wgtrain]] as const) {
+      const r = await run('train', ...withData(), '--arch', '64-1000000000-10', ...device);
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/This network has 75,000,000,\d+ parameters: \d+ GiB .* more than this machine can hold .*: use a smaller network\./);
       expect(r.stderr).not.toContain('Invalid typed array length');
@@ -257,7 +260,7 @@ describe('wgtrain CLI', () => {
       [['--validation', '0x10'], '--validation 0x10 must be a whole number from 1 to'],
       [['--limit', '1e3'], '--limit 1e3 must be a whole number from 1 to'],
     ];
-    const results = await Promise.all(cases.map(([extra]) => wgtrain('train', ...withData(), '--device', 'cpu', '--epochs', '1', ...extra)));
+    const results = await Promise.all(cases.map(([extra]) => wgtrainHere('train', ...withData(), '--device', 'cpu', '--epochs', '1', ...extra)));
     results.forEach((r, i) => {
       expect(r.code, `${cases[i][0].join(' ')}: ${r.stdout}`).toBe(1);
       expect(r.stderr).toContain(cases[i][1]);
@@ -300,7 +303,7 @@ describe('wgtrain CLI', () => {
   });
 
   it('describes eval\'s own options in eval --help', async () => {
-    const r = await wgtrain('eval', '--help');
+    const r = await wgtrainHere('eval', '--help');
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/--limit|train on|where to train/);
     expect(r.stdout).toMatch(/--device <device> +where to run the model/);

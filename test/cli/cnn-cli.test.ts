@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/model-file.ts';
-import { wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
+import { wgtrain, wgtrainHere, writeSyntheticIdx } from '../helpers/cli.ts';
 import { TEST_ADAPTER } from '../helpers/gpu.ts';
 
 let dir: string;
@@ -35,7 +35,8 @@ describe('wgtrain with convolutional networks', () => {
     const saved = loadModel(new Uint8Array(await readFile(`${model}.safetensors`)));
     expect(saved.spec.input).toEqual({ channels: 1, height: 8, width: 8 });
     const accuracy = async (device: string) => {
-      const e = await wgtrain('eval', `${model}.safetensors`, '--data', dir, '--validation', '200', '--device', device, '--adapter', TEST_ADAPTER, '--json');
+      // The GPU's in a child: opening a device redirects stderr (src/cli/native-stderr.node.ts).
+      const e = await (device === 'gpu' ? wgtrain : wgtrainHere)('eval', `${model}.safetensors`, '--data', dir, '--validation', '200', '--device', device, '--adapter', TEST_ADAPTER, '--json');
       expect(e.code, e.stderr).toBe(0);
       return JSON.parse(e.stdout).accuracy as number;
     };
@@ -45,16 +46,16 @@ describe('wgtrain with convolutional networks', () => {
   });
 
   it('refuses a layer whose output would be smaller than 1×1, naming it', async () => {
-    const r = await wgtrain('train', '--data', dir, '--arch', '8x8-conv4k3-pool2-conv8k5-10', '--device', 'cpu');
+    const r = await wgtrainHere('train', '--data', dir, '--arch', '8x8-conv4k3-pool2-conv8k5-10', '--device', 'cpu');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/token "conv8k5": its 5×5 window does not fit its 3×3 input/);
   });
 
   it('refuses an input shape that is not the images\'', async () => {
-    const r = await wgtrain('train', '--data', dir, '--arch', '28x28-conv4k3-10', '--validation', '200', '--device', 'cpu');
+    const r = await wgtrainHere('train', '--data', dir, '--arch', '28x28-conv4k3-10', '--validation', '200', '--device', 'cpu');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/takes 784 inputs but the images have 64 pixels: start the architecture with 8x8/);
-    const wide = await wgtrain('train', '--data', dir, '--arch', '4x16-conv4k3-10', '--validation', '200', '--device', 'cpu');
+    const wide = await wgtrainHere('train', '--data', dir, '--arch', '4x16-conv4k3-10', '--validation', '200', '--device', 'cpu');
     expect(wide.code).toBe(1);
     expect(wide.stderr).toMatch(/takes 1×4×16 images but the data's are 1×8×8/);
   });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/model-file.ts';
 import { Rng } from '../../src/model/rng.ts';
 import { encodeImage } from '../data/image-fixtures.ts';
-import { wgtrain } from '../helpers/cli.ts';
+import { wgtrain, wgtrainHere } from '../helpers/cli.ts';
 import { TEST_ADAPTER } from '../helpers/gpu.ts';
 
 const CLASSES = ['blue', 'green', 'red'];
@@ -58,17 +58,17 @@ describe('wgtrain on an image folder', () => {
     expect(saved.classNames).toEqual(CLASSES);
     expect(saved.spec.input).toEqual({ channels: 3, height: 8, width: 8 });
 
-    const e = await wgtrain('eval', `${model}.safetensors`, '--data', root, '--validation', '30', '--device', 'cpu');
+    const e = await wgtrainHere('eval', `${model}.safetensors`, '--data', root, '--validation', '30', '--device', 'cpu');
     expect(e.code, e.stderr).toBe(0);
     const matrix = e.stdout.split('\n').slice(e.stdout.split('\n').findIndex((l) => l.startsWith('true\\pred')));
     expect(matrix[0]).toMatch(/^true\\pred +blue +green +red +recall$/);
     expect(matrix.slice(1, 4).map((l) => l.split(/ +/)[0])).toEqual(CLASSES);
-    const j = JSON.parse((await wgtrain('eval', `${model}.safetensors`, '--data', root, '--validation', '30', '--device', 'cpu', '--json')).stdout);
+    const j = JSON.parse((await wgtrainHere('eval', `${model}.safetensors`, '--data', root, '--validation', '30', '--device', 'cpu', '--json')).stdout);
     expect(j).toMatchObject({ classNames: CLASSES, split: 'test set', count: 30, accuracy: summary.testAccuracy });
   });
 
   it('tells a network of the wrong input what to write in --arch', async () => {
-    const gray = await wgtrain('train', '--data', root, '--channels', '1', '--arch', '3x8x8-conv4k3-pool2-3', '--device', 'cpu', '--no-out', '--validation', '30');
+    const gray = await wgtrainHere('train', '--data', root, '--channels', '1', '--arch', '3x8x8-conv4k3-pool2-3', '--device', 'cpu', '--no-out', '--validation', '30');
     expect(gray.code).not.toBe(0);
     expect(gray.stderr).toContain('the network takes 192 inputs but the images have 64 pixels: start the architecture with 8x8');
   });
@@ -82,7 +82,7 @@ describe('wgtrain on an image folder', () => {
     }
     const csv = join(dir, 'halves.csv');
     await writeFile(csv, rows.join('\n'));
-    const r = await wgtrain('train', '--data', csv, '--arch', '4x4-8-2', '--validation', '50', '--epochs', '2', '--batch', '10', '--device', 'cpu', '--no-out', '--json');
+    const r = await wgtrainHere('train', '--data', csv, '--arch', '4x4-8-2', '--validation', '50', '--epochs', '2', '--batch', '10', '--device', 'cpu', '--no-out', '--json');
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ train: 250, val: 50, test: null, classNames: null, dataset: 'halves' });
@@ -96,7 +96,7 @@ describe('wgtrain on an image folder', () => {
     await mkdir(join(bad, 'b'), { recursive: true });
     await writeFile(join(bad, 'a', '0.png'), await encodeImage(new Uint8Array(64 * 4).fill(200), 8, 8, 'png'));
     await writeFile(join(bad, 'b', '1.jpg'), 'not a jpeg');
-    const r = await wgtrain('train', '--data', bad, '--arch', '64-2', '--device', 'cpu', '--no-out');
+    const r = await wgtrainHere('train', '--data', bad, '--arch', '64-2', '--device', 'cpu', '--no-out');
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`${join(bad, 'b', '1.jpg')} is not an image wgtrain can decode`);
     expect(r.stdout).not.toMatch(/epoch/);

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
+import { wgtrain, wgtrainHere, writeSyntheticIdx } from '../helpers/cli.ts';
 import { TEST_ADAPTER, testGpu } from '../helpers/gpu.ts';
 
 let dir: string;
@@ -33,6 +33,6 @@ it.skipIf(!hasSubgroups)(`trains with --matmul subgroup on an adapter with subgr
 });
 
 it('lists subgroup among --matmul choices', async () => {
-  const r = await wgtrain('train', '--help');
+  const r = await wgtrainHere('train', '--help');
   expect(r.stdout).toMatch(/--matmul <variant>[\s\S]*"subgroup"/);
 });

@@ -2,7 +2,8 @@
  * Issue 18's cases, as the commands that showed them: a fresh run over a checkpoint, a stop
  * in the last epoch, --out naming the checkpoint, checkpoint and model files that are not
  * files (a FIFO, /dev/zero, a sparse giant), names too long for the temporary file, and the
- * small ones. All on the CPU reference, with tiny networks on 8×8 images.
+ * small ones. All on the CPU reference, with tiny networks on 8×8 images. Runs that need no
+ * process of their own (no signal, no deadline) run the command in this process (wgtrainHere).
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -14,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/model-file.ts';
 import { readSafetensors } from '../../src/model/safetensors.ts';
 import { configFromFlags } from '../../src/cli/options.ts';
-import { BIN, spawnWgtrain, wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
+import { BIN, spawnWgtrain, wgtrainHere, writeSyntheticIdx } from '../helpers/cli.ts';
 import { repoRoot } from '../data/fixtures.ts';
 import { denseSizes } from '../helpers/sizes.ts';
 
@@ -67,19 +68,19 @@ async function sparseSafetensors(path: string, tensors: { name: string; shape: n
 describe('1. a fresh run over a checkpoint', () => {
   it('is refused, naming the epoch, network and date, unless --resume or --overwrite', async () => {
     const ow = join(dir, 'ow');
-    const first = await wgtrain('train', ...cpu('--arch', '64-24-10', '--epochs', '2', '--checkpoint', ow, '--no-out'));
+    const first = await wgtrainHere('train', ...cpu('--arch', '64-24-10', '--epochs', '2', '--checkpoint', ow, '--no-out'));
     expect(first.code, first.stderr).toBe(0);
     const before = await readFile(join(ow, 'checkpoint.safetensors'));
-    const again = await wgtrain('train', ...cpu('--arch', '64-8-10', '--epochs', '1', '--checkpoint', ow, '--no-out'));
+    const again = await wgtrainHere('train', ...cpu('--arch', '64-8-10', '--epochs', '1', '--checkpoint', ow, '--no-out'));
     expect(again.code).toBe(1);
     expect(oneLine(again.stderr)).toHaveLength(1);
     expect(again.stderr).toMatch(
       new RegExp(`--checkpoint ${ow} already holds a checkpoint \\(epoch 2 of 2, network 64-24-10, saved \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\): continue it with --resume, start again over it with --overwrite, or name a new folder\\.`),
     );
     expect((await readFile(join(ow, 'checkpoint.safetensors'))).equals(before)).toBe(true);
-    const both = await wgtrain('train', ...cpu('--checkpoint', ow, '--resume', '--overwrite', '--no-out'));
+    const both = await wgtrainHere('train', ...cpu('--checkpoint', ow, '--resume', '--overwrite', '--no-out'));
     expect(both.stderr).toContain('--resume and --overwrite contradict each other');
-    const over = await wgtrain('train', ...cpu('--arch', '64-8-10', '--epochs', '1', '--checkpoint', ow, '--no-out', '--overwrite'));
+    const over = await wgtrainHere('train', ...cpu('--arch', '64-8-10', '--epochs', '1', '--checkpoint', ow, '--no-out', '--overwrite'));
     expect(over.code, over.stderr).toBe(0);
     const meta = readSafetensors(new Uint8Array(await readFile(join(ow, 'checkpoint.safetensors')))).metadata;
     expect(denseSizes(JSON.parse(meta.config).model)).toEqual([64, 8, 10]);
@@ -126,7 +127,7 @@ describe('3. --out inside the checkpoint folder', () => {
     const link = join(dir, 'link.safetensors');
     await symlink(join(col, 'checkpoint.safetensors'), link);
     for (const out of [join(col, 'checkpoint.safetensors'), join(col, 'checkpoint'), join(col, 'checkpoint.lock'), link]) {
-      const r = await wgtrain('train', ...cpu('--arch', '64-8-10', '--epochs', '1', '--checkpoint', col, '--out', out));
+      const r = await wgtrainHere('train', ...cpu('--arch', '64-8-10', '--epochs', '1', '--checkpoint', col, '--out', out));
       expect(r.code, out).toBe(1);
       expect(r.stderr).toMatch(/^wgtrain: --out .* is the checkpoint folder's own file .*: name a file outside it, or another name in it \(such as .*model\.safetensors\)\.\n$/);
     }
@@ -185,7 +186,7 @@ describe('8 and 10. --out names that cannot be written', () => {
       ['/dev/null', /--out \/dev\/null is not a regular file: name a file to write the model to \(or use --no-out to skip saving\)\./],
     ];
     for (const [out, message] of cases) {
-      const r = await wgtrain('train', ...cpu('--arch', '64-8-10', '--epochs', '1', '--out', out));
+      const r = await wgtrainHere('train', ...cpu('--arch', '64-8-10', '--epochs', '1', '--out', out));
       expect(r.code, out).toBe(1);
       expect(r.stderr).toMatch(message);
       expect(r.stdout).not.toContain('epoch 1/1');
@@ -208,15 +209,15 @@ describe('10. the small ones', () => {
       for (let i = 0; i < flags.length; i += 2) f[flags[i].slice(2)] = flags[i + 1];
       expect(() => configFromFlags(f), flags.join(' ')).toThrow(message);
     }
-    const zero = await wgtrain('train', ...cpu('--arch', '64-8-10', '--epochs', '1', '--no-out', '--limit', '0500'));
+    const zero = await wgtrainHere('train', ...cpu('--arch', '64-8-10', '--epochs', '1', '--no-out', '--limit', '0500'));
     expect(zero.stderr).toContain('--limit 0500 must be a whole number from 1 to');
   });
 
   it('on resume, accepts the checkpoint\'s own settings restated, and calls a changed label a changed label', async () => {
     const ckpt = join(dir, 'restate');
-    const first = await wgtrain('train', ...cpu('--arch', '64-8-10', '--epochs', '1', '--checkpoint', ckpt, '--no-out'));
+    const first = await wgtrainHere('train', ...cpu('--arch', '64-8-10', '--epochs', '1', '--checkpoint', ckpt, '--no-out'));
     expect(first.code, first.stderr).toBe(0);
-    const again = await wgtrain('train', ...cpu('--epochs', '2', '--checkpoint', ckpt, '--resume', '--no-out', '--momentum', '0', '--optimizer', 'sgd', '--dropout', '0'));
+    const again = await wgtrainHere('train', ...cpu('--epochs', '2', '--checkpoint', ckpt, '--resume', '--no-out', '--momentum', '0', '--optimizer', 'sgd', '--dropout', '0'));
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('after epoch 1');
 
@@ -226,7 +227,7 @@ describe('10. the small ones', () => {
     const labels = await readFile(join(relabelled, 'train-labels-idx1-ubyte'));
     labels[8 + 3] = (labels[8 + 3] + 1) % 10;
     await writeFile(join(relabelled, 'train-labels-idx1-ubyte'), labels);
-    const other = await wgtrain('train', ...cpu('--epochs', '3', '--checkpoint', ckpt, '--resume', '--no-out', '--data', relabelled));
+    const other = await wgtrainHere('train', ...cpu('--epochs', '3', '--checkpoint', ckpt, '--resume', '--no-out', '--data', relabelled));
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(/the training images or labels \(SHA-256 [0-9a-f]{12}… in the checkpoint, [0-9a-f]{12}… now, 1000 images each\) differ/);
   });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/model-file.ts';
 import { readCheckpoint } from '../../src/train/checkpoint.node.ts';
 import { learningRate } from '../../src/train/schedule.ts';
-import { wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
+import { wgtrainHere, writeSyntheticIdx } from '../helpers/cli.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -29,7 +29,7 @@ describe('--schedule and --optimizer adamw on the command line', () => {
     const out = join(dir, 'onecycle');
     const ck = join(dir, 'ck');
     const flags = ['--epochs', '3', '--lr', '0.01', '--schedule', 'onecycle', '--optimizer', 'adamw', '--weight-decay', '0.05'];
-    const r = await wgtrain(...run(...flags, '--out', out, '--checkpoint', ck, '--json'));
+    const r = await wgtrainHere(...run(...flags, '--out', out, '--checkpoint', ck, '--json'));
     expect(r.code, r.stderr).toBe(0);
     // Under --json the header goes to stderr.
     expect(r.stderr).toContain('batch 20, η onecycle 0.0004 → 0.01 → 4e-8, L2 0, AdamW (β1 0.9, β2 0.999, ε 1e-8, weight decay 0.05), 3 epochs');
@@ -45,13 +45,13 @@ describe('--schedule and --optimizer adamw on the command line', () => {
     const saved = await readCheckpoint(ck);
     expect(saved.config).toMatchObject({ lrSchedule: 'onecycle', optimizer: 'adamw', weightDecay: 0.05 });
 
-    const other = await wgtrain(...run('--epochs', '4', '--checkpoint', ck, '--resume', '--no-out', '--schedule', 'cosine'));
+    const other = await wgtrainHere(...run('--epochs', '4', '--checkpoint', ck, '--resume', '--no-out', '--schedule', 'cosine'));
     expect(other.code).toBe(1);
     expect(other.stderr).toContain('--schedule cosine (the checkpoint has onecycle)');
   });
 
   it('cosine with warm-up: rates per epoch as learningRate gives them', async () => {
-    const r = await wgtrain(...run('--epochs', '2', '--lr', '0.1', '--schedule', 'cosine', '--warmup', '30', '--lr-min', '0.001', '--no-out', '--json'));
+    const r = await wgtrainHere(...run('--epochs', '2', '--lr', '0.1', '--schedule', 'cosine', '--warmup', '30', '--lr-min', '0.001', '--no-out', '--json'));
     expect(r.code, r.stderr).toBe(0);
     const lines = jsonLines(r.stdout);
     const config = lines.find((l) => l.type === 'start').config;
@@ -66,7 +66,7 @@ describe('--schedule and --optimizer adamw on the command line', () => {
       [['--warmup', '40'], 'warm-up of 40 mini-batches is not shorter than the run\'s 40 (2 epochs of 20): give --warmup 39 or less'],
       [['--schedule', 'exp'], "option '--schedule <name>' argument 'exp' is invalid. Allowed choices are step, cosine, onecycle."],
     ] as const) {
-      const r = await wgtrain(...run('--epochs', '2', '--no-out', ...flags));
+      const r = await wgtrainHere(...run('--epochs', '2', '--no-out', ...flags));
       expect(r.code, flags.join(' ')).toBe(1);
       expect(r.stdout, flags.join(' ')).toBe('');
       expect(r.stderr, flags.join(' ')).toContain(message);

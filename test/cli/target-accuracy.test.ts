@@ -11,7 +11,7 @@ import { targetAccuracy } from '../../src/cli/options.ts';
 import { loadModel } from '../../src/model/model-file.ts';
 import { CHECKPOINT_FILE, readCheckpoint } from '../../src/train/checkpoint.node.ts';
 import { edit } from '../train/checkpoint-bytes.ts';
-import { wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
+import { wgtrainHere, writeSyntheticIdx } from '../helpers/cli.ts';
 
 let dir: string;
 beforeAll(async () => {
@@ -43,7 +43,7 @@ describe('--target-accuracy A', () => {
   });
 
   it('the command refuses a bad A in one line, before training', async () => {
-    const r = await wgtrain(...slow('--epochs', '1', '--no-out', '--target-accuracy', '150%'));
+    const r = await wgtrainHere(...slow('--epochs', '1', '--no-out', '--target-accuracy', '150%'));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe('wgtrain: --target-accuracy 150% is out of range: give a validation accuracy as a fraction (0.99) or a percentage (99% or 99), above 0 and at most 100%.\n');
@@ -52,7 +52,7 @@ describe('--target-accuracy A', () => {
   it('stops after the epoch that reaches A, as a finished run: model saved, checkpoint written, exit 0', async () => {
     const out = join(dir, 'stopped');
     const ck = join(dir, 'ck-stopped');
-    const r = await wgtrain(...slow('--epochs', '4', '--out', out, '--checkpoint', ck, '--target-accuracy', '30%'));
+    const r = await wgtrainHere(...slow('--epochs', '4', '--out', out, '--checkpoint', ck, '--target-accuracy', '30%'));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('reached --target-accuracy 30.00% after epoch 2 of 4 (validation 31.50%): the run is finished');
     expect(r.stdout).not.toContain('epoch 3/4');
@@ -68,7 +68,7 @@ describe('--target-accuracy A', () => {
 
   it('--json: the summary has targetAccuracy, targetReached and the time to each accuracy; times continue across --resume', async () => {
     const ck = join(dir, 'ck-json');
-    const first = await wgtrain(...slow('--epochs', '2', '--no-out', '--checkpoint', ck, '--json'));
+    const first = await wgtrainHere(...slow('--epochs', '2', '--no-out', '--checkpoint', ck, '--json'));
     expect(first.code, first.stderr).toBe(0);
     const before = jsonLines(first.stdout);
     const summary1 = before.at(-1);
@@ -80,7 +80,7 @@ describe('--target-accuracy A', () => {
     expect(trainSeconds).toEqual([expect.any(Number), expect.any(Number)]);
     expect((await readCheckpoint(ck)).epochSeconds).toEqual(trainSeconds);
 
-    const resumed = await wgtrain(...slow('--epochs', '6', '--no-out', '--checkpoint', ck, '--resume', '--json', '--target-accuracy', '0.4'));
+    const resumed = await wgtrainHere(...slow('--epochs', '6', '--no-out', '--checkpoint', ck, '--resume', '--json', '--target-accuracy', '0.4'));
     expect(resumed.code, resumed.stderr).toBe(0);
     const after = jsonLines(resumed.stdout);
     expect(after.map((l) => l.type)).toEqual(['start', 'epoch', 'summary']);
@@ -93,10 +93,10 @@ describe('--target-accuracy A', () => {
 
   it('resuming a checkpoint without times (an older wgtrain) says times before it are unknown', async () => {
     const ck = join(dir, 'ck-old');
-    expect((await wgtrain(...slow('--epochs', '1', '--no-out', '--checkpoint', ck))).code).toBe(0);
+    expect((await wgtrainHere(...slow('--epochs', '1', '--no-out', '--checkpoint', ck))).code).toBe(0);
     const file = join(ck, CHECKPOINT_FILE);
     await writeFile(file, edit(new Uint8Array(await readFile(file)), (p) => { delete p.metadata.epochSeconds; }, true));
-    const r = await wgtrain(...slow('--epochs', '3', '--no-out', '--checkpoint', ck, '--resume', '--json', '--target-accuracy', '0.3'));
+    const r = await wgtrainHere(...slow('--epochs', '3', '--no-out', '--checkpoint', ck, '--resume', '--json', '--target-accuracy', '0.3'));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('note: the checkpoint records no training times (written by an older wgtrain): times to accuracy that include epochs 1–1 are unknown');
     expect(jsonLines(r.stdout).at(-1)).toMatchObject({ targetReached: { epoch: 2, seconds: null } });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadIdxDataset } from '../../src/data/dataset.node.ts';
 import { IdxError } from '../../src/data/idx.ts';
-import { wgtrain } from '../helpers/cli.ts';
+import { wgtrainHere } from '../helpers/cli.ts';
 import { fakeSet, gzip, writeIdx, writeIdxFolder } from './fixtures.ts';
 
 const TRAIN = 6;
@@ -176,7 +176,7 @@ describe('wgtrain train on a folder with one bad file', () => {
       const c = CASES[i];
       const dir = join(root, `case-${i}`);
       const before = await snapshot(dir);
-      const r = await wgtrain('train', '--data', dir, '--device', 'cpu', '--epochs', '1');
+      const r = await wgtrainHere('train', '--data', dir, '--device', 'cpu', '--epochs', '1');
       return { c, path: join(dir, c.file), r, changed: JSON.stringify(await snapshot(dir)) !== JSON.stringify(before) };
     };
     // Two at a time: each is a whole Node process, and the machine has two cores.

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CIFAR_RECORD_BYTES, cifarBatch, cifarSplit, datasetFromCifarFiles } from '../../src/data/cifar.ts';
 import { holdOut } from '../../src/data/dataset.ts';
 import { loadDataFolder } from '../../src/data/folder.node.ts';
-import { wgtrain } from '../helpers/cli.ts';
+import { wgtrainHere } from '../helpers/cli.ts';
 import { CIFAR_META, cifarBatchBytes } from './archive-fixtures.ts';
 
 const PIXELS = 3 * 32 * 32;
@@ -99,10 +99,10 @@ describe('loadDataFolder with CIFAR-10', () => {
 
   it('wgtrain train trains on the colour images with a 3x32x32 network, and refuses a grey one saying what to start with', async () => {
     for (const n of [1, 2]) await writeFile(join(dir, `data_batch_${n}.bin`), cifarBatchBytes(20, n));
-    const grey = await wgtrain('train', '--data', dir, '--validation', '10', '--no-out');
+    const grey = await wgtrainHere('train', '--data', dir, '--validation', '10', '--no-out');
     expect(grey.code).toBe(1);
     expect(grey.stderr).toContain('start the architecture with 3x32x32');
-    const r = await wgtrain(
+    const r = await wgtrainHere(
       'train', '--data', dir, '--validation', '10', '--no-out', '--device', 'cpu', '--arch', '3x32x32-conv4k5-pool4-10', '--batch', '10', '--epochs', '1', '--json',
     );
     expect(r.code, r.stderr).toBe(0);
@@ -112,7 +112,7 @@ describe('loadDataFolder with CIFAR-10', () => {
 
   it('the cifar preset takes the batches as they are (3×32×32, batch normalization, augmentation)', async () => {
     for (const n of [1, 2]) await writeFile(join(dir, `data_batch_${n}.bin`), cifarBatchBytes(20, n));
-    const r = await wgtrain('train', '--data', dir, '--preset', 'cifar', '--validation', '10', '--no-out', '--device', 'cpu', '--batch', '10', '--epochs', '1', '--json');
+    const r = await wgtrainHere('train', '--data', dir, '--preset', 'cifar', '--validation', '10', '--no-out', '--device', 'cpu', '--batch', '10', '--epochs', '1', '--json');
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.find((o) => o.type === 'summary')).toBeDefined();

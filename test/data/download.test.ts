@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadIdxDataset } from '../../src/data/dataset.node.ts';
 import { DownloadError, downloadDataset, MNIST_FILES, type RemoteFile } from '../../src/data/download.node.ts';
 import { resolveDataset } from '../../src/data/resolve.node.ts';
-import { wgtrain } from '../helpers/cli.ts';
+import { wgtrainHere } from '../helpers/cli.ts';
 import { fakeSet, gzip, md5, writeIdxFolder } from './fixtures.ts';
 
 // Stand-ins for the four MNIST files: small, real gzipped IDX data under the real names.
@@ -339,7 +339,7 @@ describe('downloadDataset: a failed download keeps the cache valid, and a retry 
     // The stand-in files cannot match the real MNIST checksums the command uses.
     plan = (m) => (m === 'down' ? 'http500' : 'ok');
     const target = join(dir, 'mnist');
-    const r = await wgtrain('data', 'mnist', '--dir', target, '--mirror', mirror('down'), mirror('a'));
+    const r = await wgtrainHere('data', 'mnist', '--dir', target, '--mirror', mirror('down'), mirror('a'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`wgtrain: could not download ${MNIST_FILES[0].name} into ${target}:`);
     expect(r.stderr).toContain(`${mirror('down')}${MNIST_FILES[0].name}: HTTP 500 Internal Server Error`);

@@ -13,7 +13,7 @@ import { knownEntry, type CatalogEntry } from '../../src/data/catalog.ts';
 import { DownloadError } from '../../src/data/download.node.ts';
 import { loadNamedDataset, type NamedOptions } from '../../src/data/named.node.ts';
 import { resolveDataset } from '../../src/data/resolve.node.ts';
-import { wgtrain } from '../helpers/cli.ts';
+import { wgtrainHere } from '../helpers/cli.ts';
 import { cifarTarGz, emnistSplit, emnistZip } from './archive-fixtures.ts';
 import { fakeSet, gzip, writeIdxFolder } from './fixtures.ts';
 
@@ -188,7 +188,7 @@ describe('resolveDataset with --data NAME', () => {
 describe('wgtrain data NAME', () => {
   it('kmnist from a mirror whose files do not match the published SHA-256: exit 1, naming both digests, nothing left', async () => {
     const target = join(root, 'k');
-    const r = await wgtrain('data', 'kmnist', '--dir', target, '--mirror', `${base}/kmnist/`);
+    const r = await wgtrainHere('data', 'kmnist', '--dir', target, '--mirror', `${base}/kmnist/`);
     expect(r.code).toBe(1);
     const real = knownEntry('kmnist').files[0];
     expect(r.stderr).toContain(`wgtrain: could not download ${real.name} into ${target}:`);
@@ -200,14 +200,14 @@ describe('wgtrain data NAME', () => {
   const fashionInstalled = existsSync(join(knownEntry('fashion-mnist').systemDirs![0], 'train-labels-idx1-ubyte.gz'));
   it.skipIf(!fashionInstalled)('fashion-mnist that cannot be downloaded: the error points at the installed copy (needs dataset-fashion-mnist)', async () => {
     const target = join(root, 'f');
-    const r = await wgtrain('data', 'fashion-mnist', '--dir', target, '--mirror', `${base}/nowhere/`);
+    const r = await wgtrainHere('data', 'fashion-mnist', '--dir', target, '--mirror', `${base}/nowhere/`);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`/nowhere/train-images-idx3-ubyte.gz: HTTP 404`);
     expect(r.stderr).toContain(`Fashion-MNIST is installed in ${knownEntry('fashion-mnist').systemDirs![0]}: --data fashion-mnist uses it without downloading.`);
   });
 
   it('refuses a name it does not know, listing those it does', async () => {
-    const r = await wgtrain('data', 'cifar100');
+    const r = await wgtrainHere('data', 'cifar100');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Allowed choices are mnist, fashion-mnist, kmnist, emnist-letters, emnist-digits, cifar10');
   });

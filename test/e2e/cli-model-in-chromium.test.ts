@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mnistDir, repoRoot } from '../data/fixtures.ts';
 import { launch, type Browser } from './helpers/browser.ts';
-import { DIGIT_STROKES, drawStrokes, pageUrl, prediction, waitForData } from './helpers/page.ts';
+import { BY_POINT, DIGIT_STROKES, drawStrokes, pageUrl, prediction, waitForData } from './helpers/page.ts';
 import { startSite, type Site } from './helpers/site.ts';
 
 const mnist = mnistDir();
@@ -67,7 +67,7 @@ describe.skipIf(!mnist.dir)(`a CLI-trained model in the page ${mnist.reason}`, (
   it.each(['1', '0', '7'])('classifies a %s drawn with the mouse', async (digit) => {
     const { page } = browser;
     await page.click('#clear-drawing');
-    await drawStrokes(page, DIGIT_STROKES[digit]);
+    await drawStrokes(page, DIGIT_STROKES[digit], BY_POINT);
     const p = await prediction(page);
     expect(p.text).toContain('model from cli-784-32-10.safetensors');
     expect(p.digit, `probabilities ${p.values.map((v) => v.toFixed(3)).join(' ')}`).toBe(Number(digit));

@@ -15,7 +15,7 @@ import { loadIdxDataset } from '../../src/data/dataset.node.ts';
 import { NOTE_KERNELS } from '../../web/worker/conv-playground.ts';
 import { mnistDir, repoRoot } from '../data/fixtures.ts';
 import { launch, type Browser } from './helpers/browser.ts';
-import { DIGIT_STROKES, drawStrokes, pageUrl, prediction, waitForData, waitForRunEnd } from './helpers/page.ts';
+import { BY_POINT, DIGIT_STROKES, drawStrokes, pageUrl, prediction, waitForData, waitForRunEnd } from './helpers/page.ts';
 import { startSite, type Site } from './helpers/site.ts';
 
 const mnist = mnistDir();
@@ -116,7 +116,7 @@ describe.skipIf(!mnist.dir)(`a CNN in the page, and the convolution playground $
 
   it('shows the feature maps of a drawn digit, layer by layer', async () => {
     const { page } = browser;
-    await drawStrokes(page, DIGIT_STROKES['7']);
+    await drawStrokes(page, DIGIT_STROKES['7'], BY_POINT);
     const p = await prediction(page);
     expect(p.values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
     const layers = page.locator('#feature-maps .feature-layer');

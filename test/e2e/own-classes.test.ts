@@ -14,7 +14,7 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seriousViolations } from './helpers/axe.ts';
 import { launch, type Browser } from './helpers/browser.ts';
-import { DIGIT_STROKES, drawStrokes, prediction, waitForRunEnd } from './helpers/page.ts';
+import { BY_POINT, DIGIT_STROKES, drawStrokes, prediction, waitForRunEnd } from './helpers/page.ts';
 import { startSite, type Site } from './helpers/site.ts';
 
 type Stroke = [number, number][];
@@ -79,14 +79,14 @@ describe('your own classes', () => {
     for (const [k, name] of Object.keys(SHAPES).entries()) {
       await page.locator(`#class-list .own-class:nth-child(${k + 1}) input[type="radio"]`).check();
       for (const [dx, s] of VARIANTS) {
-        await drawStrokes(page, SHAPES[name](dx, s));
+        await drawStrokes(page, SHAPES[name](dx, s), BY_POINT);
         await page.locator('#add-example:not([disabled])').click();
       }
     }
     expect(await counts()).toEqual([['ring', 3], ['bar', 3], ['cross', 3]]);
     await page.click('#undo-example');
     expect(await counts()).toEqual([['ring', 3], ['bar', 3], ['cross', 2]]);
-    await drawStrokes(page, SHAPES.cross(0.02, 0.95));
+    await drawStrokes(page, SHAPES.cross(0.02, 0.95), BY_POINT);
     await page.click('#add-example');
     expect(await counts()).toEqual([['ring', 3], ['bar', 3], ['cross', 3]]);
     expect(browser.errors).toEqual([]);
@@ -106,7 +106,7 @@ describe('your own classes', () => {
     expect(await page.locator('#confusion thead th').allTextContents()).toEqual(['ring', 'bar', 'cross']);
 
     await page.click('#clear-drawing');
-    await drawStrokes(page, SHAPES.ring(0.04, 0.85));
+    await drawStrokes(page, SHAPES.ring(0.04, 0.85), BY_POINT);
     const p = await prediction(page);
     expect(p.text, p.text).toMatch(/^It's “ring” \(/);
     expect(await page.getAttribute('#prediction', 'data-label')).toBe('ring');
@@ -178,7 +178,7 @@ describe('your own classes', () => {
   it('classifies a digit shape it was not trained on as one of its own classes, never a digit', async () => {
     const { page } = browser;
     await page.click('#clear-drawing');
-    await drawStrokes(page, DIGIT_STROKES['7']);
+    await drawStrokes(page, DIGIT_STROKES['7'], BY_POINT);
     const p = await prediction(page);
     expect(p.values).toHaveLength(3);
     expect(['ring', 'bar', 'cross']).toContain(await page.getAttribute('#prediction', 'data-label'));

@@ -13,7 +13,7 @@ import { loadModel } from '../../src/model/model-file.ts';
 import { encodeImage } from '../data/image-fixtures.ts';
 import { seriousViolations } from './helpers/axe.ts';
 import { launch, type Browser } from './helpers/browser.ts';
-import { DIGIT_STROKES, drawStrokes, pageUrl, prediction, waitForRunEnd } from './helpers/page.ts';
+import { BY_POINT, DIGIT_STROKES, drawStrokes, pageUrl, prediction, waitForRunEnd } from './helpers/page.ts';
 import { startSite, type Site } from './helpers/site.ts';
 
 const CLASSES = ['bar', 'big ring', 'cross'];
@@ -91,7 +91,7 @@ describe('your own data in the page', () => {
     await dataStatus(`Using your zip shapes.zip: 36 training images of 28×28 in 3 classes (bar, big ring, cross), no test set.`);
     await page.click('#start');
     expect(await waitForRunEnd(page, 60_000)).toBe('done');
-    await drawStrokes(page, DIGIT_STROKES['1']);
+    await drawStrokes(page, DIGIT_STROKES['1'], BY_POINT);
     const p = await prediction(page);
     expect(p.values).toHaveLength(3);
     expect(await page.locator('#probability-bars .bar-label').allTextContents()).toEqual(CLASSES);
@@ -135,7 +135,7 @@ describe('your own data in the page', () => {
     await page.click('#start');
     expect(await waitForRunEnd(page, 30_000)).toBe('done');
     // The drawing on the pad (28×28 gray) goes through the colour network resized to 6×6, copied into three channels.
-    await drawStrokes(page, DIGIT_STROKES['1']);
+    await drawStrokes(page, DIGIT_STROKES['1'], BY_POINT);
     expect((await prediction(page)).values).toHaveLength(2);
     expect(browser.errors).toEqual([]);
   });
@@ -192,7 +192,7 @@ describe('your own data in the page', () => {
     for (const [k, digit] of ['0', '1'].entries()) {
       await page.locator(`#class-list .own-class:nth-child(${k + 1}) input[type="radio"]`).check();
       for (let n = 0; n < 2; n++) {
-        await drawStrokes(page, DIGIT_STROKES[digit]);
+        await drawStrokes(page, DIGIT_STROKES[digit], BY_POINT);
         await page.locator('#add-example:not([disabled])').click();
       }
     }

@@ -5,15 +5,14 @@
  * classify a drawing, lay out at desktop and phone sizes (screenshots in test-results/),
  * and save a model that `wgtrain eval` reads.
  */
-import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mnistDir, repoRoot } from '../data/fixtures.ts';
+import { wgtrainHere } from '../helpers/cli.ts';
 import { launch, type Browser } from './helpers/browser.ts';
-import { DIGIT_STROKES, drawStrokes, pageUrl, prediction, SMALL_RUN, waitForData, waitForRunEnd } from './helpers/page.ts';
+import { BY_POINT, DIGIT_STROKES, drawStrokes, pageUrl, prediction, SMALL_RUN, waitForData, waitForRunEnd } from './helpers/page.ts';
 import { startSite, type Site } from './helpers/site.ts';
 
 const mnist = mnistDir();
@@ -88,7 +87,7 @@ describe.skipIf(!mnist.dir)(`the page trains in Chromium ${mnist.reason}`, () =>
 
   it('classifies a digit drawn with the mouse, with ten probabilities that sum to 1', async () => {
     const { page } = browser;
-    await drawStrokes(page, DIGIT_STROKES['0']);
+    await drawStrokes(page, DIGIT_STROKES['0'], BY_POINT);
     const p = await prediction(page);
     expect(p.values).toHaveLength(10);
     expect(p.values.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
@@ -122,10 +121,9 @@ describe.skipIf(!mnist.dir)(`the page trains in Chromium ${mnist.reason}`, () =>
     expect(download.suggestedFilename()).toBe('wgtrain-784-32-10.safetensors');
     const file = join(downloads, download.suggestedFilename());
     await download.saveAs(file);
-    const { stdout } = await promisify(execFile)(
-      'node', [join(repoRoot, 'bin', 'wgtrain.js'), 'eval', file, '--data', mnist.dir!, '--validation', SMALL_RUN.validation, '--device', 'cpu', '--json'],
-      { cwd: repoRoot, timeout: 60_000 },
-    );
+    // The eval command in this process (test/helpers/cli.ts): test/e2e/cli-model-in-chromium.test.ts runs the binary.
+    const { code, stdout, stderr } = await wgtrainHere('eval', file, '--data', mnist.dir!, '--validation', SMALL_RUN.validation, '--device', 'cpu', '--json');
+    expect(code, stderr).toBe(0);
     const cliAccuracy = JSON.parse(stdout).accuracy as number;
     const pageAccuracy = Number(await page.getAttribute('#inside-status', 'data-accuracy'));
     expect(cliAccuracy).toBeCloseTo(pageAccuracy, 2);

@@ -7,7 +7,7 @@ import { loadModel, MODEL_FORMAT, saveModel } from '../../src/model/model-file.t
 import { SafetensorsError, writeSafetensors } from '../../src/model/safetensors.ts';
 import type { ModelSpec } from '../../src/model/spec.ts';
 import { attempt, MEMORY_LIMIT } from '../data/mutate.ts';
-import { wgtrain } from '../helpers/cli.ts';
+import { wgtrainHere } from '../helpers/cli.ts';
 import { editHeader, joinFile, modelFile, params, SPEC, splitFile, withSpec } from './model-bytes.ts';
 import { denseNetwork } from '../../src/model/arch.ts';
 import { denseSizes } from '../helpers/sizes.ts';
@@ -151,7 +151,7 @@ describe('wgtrain eval on a damaged model file', () => {
       const path = join(dir, 'model.safetensors');
       const damaged = modelFile().subarray(0, modelFile().length - 5);
       await writeFile(path, damaged);
-      const r = await wgtrain('eval', path, '--data', join(dir, 'no-data'), '--device', 'cpu');
+      const r = await wgtrainHere('eval', path, '--data', join(dir, 'no-data'), '--device', 'cpu');
       expect(r.code).toBe(1);
       expect(r.stderr.trimEnd()).toBe(
         `wgtrain: ${path}: invalid safetensors file: truncated: tensor 'layers.1.bias' ends at data offset 92 but only 87 bytes of data follow the header`,

@@ -1,7 +1,9 @@
 /**
  * Interrupted runs lose nothing: a real child process killed by a real signal after epoch 2
  * and resumed ends with weights bit-identical to a run that was never interrupted; a lost
- * device ends the run with a clear message and the checkpoint resumes on the CPU.
+ * device ends the run with a clear message and the checkpoint resumes on the CPU. Refusals
+ * (which come before any device is opened) and short CPU runs that need no process of their
+ * own run the command in this process (wgtrainHere).
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -19,7 +21,7 @@ import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint-f
 import { restoreCheckpoint, takeCheckpoint } from '../../src/train/checkpoint.ts';
 import { dataIdentity } from '../../src/train/checkpoint.node.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
-import { spawnWgtrain, wgtrain, writeSyntheticIdx } from '../helpers/cli.ts';
+import { spawnWgtrain, wgtrain, wgtrainHere, writeSyntheticIdx } from '../helpers/cli.ts';
 import { TEST_ADAPTER } from '../helpers/gpu.ts';
 import { syntheticSplit } from '../helpers/splits.ts';
 import { denseNetwork } from '../../src/model/arch.ts';
@@ -70,10 +72,10 @@ describe('checkpoint and resume', () => {
   it('refuses to resume a checkpoint of a different run, and says why', async () => {
     const ckpt = join(dir, 'ckpt'); // from the test above
     await stat(join(ckpt, 'checkpoint.safetensors'));
-    const r = await wgtrain('train', ...args('--checkpoint', ckpt, '--resume', '--validation', '400'));
+    const r = await wgtrainHere('train', ...args('--checkpoint', ckpt, '--resume', '--validation', '400'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`The checkpoint in ${ckpt} belongs to a different run: the data (2500/500 training/validation images in the checkpoint, 2600/400 now)`);
-    const missing = await wgtrain('train', ...args('--checkpoint', join(dir, 'none'), '--resume'));
+    const missing = await wgtrainHere('train', ...args('--checkpoint', join(dir, 'none'), '--resume'));
     expect(missing.stderr).toContain('No checkpoint to resume from');
   });
 });
@@ -101,7 +103,7 @@ describe('damaged checkpoints', () => {
         const file = join(ckpt, 'checkpoint.safetensors');
         if (bytes) await writeFile(file, bytes);
         else await mkdir(file);
-        return wgtrain('train', ...args('--checkpoint', ckpt, '--resume'));
+        return wgtrainHere('train', ...args('--checkpoint', ckpt, '--resume'));
       }),
     );
     results.forEach((r, i) => {
@@ -124,7 +126,7 @@ describe('options on resume', () => {
   const file = () => join(ckpt, 'checkpoint.safetensors');
   beforeAll(async () => {
     ckpt = join(dir, 'options');
-    const r = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt));
+    const r = await wgtrainHere('train', ...cpuArgs('--checkpoint', ckpt));
     expect(r.code, r.stderr).toBe(0);
   });
 
@@ -147,7 +149,7 @@ describe('options on resume', () => {
       await writeFile(join(copy, 'checkpoint.safetensors'), before);
       return copy;
     }));
-    const results = await Promise.all(cases.map(([extra], i) => wgtrain('train', ...cpuArgs('--checkpoint', copies[i], '--resume', ...extra))));
+    const results = await Promise.all(cases.map(([extra], i) => wgtrainHere('train', ...cpuArgs('--checkpoint', copies[i], '--resume', ...extra))));
     results.forEach((r, i) => {
       expect(r.code, `${cases[i][0].join(' ')}: ${r.stdout}`).toBe(1);
       expect(r.stderr).toContain(`Cannot resume the run in ${copies[i]} with other settings: ${cases[i][1]}`);
@@ -162,7 +164,7 @@ describe('options on resume', () => {
     const other = join(dir, 'other-images');
     await mkdir(other);
     await writeSyntheticIdx(other, 3000, 6); // same counts, other pixels
-    const r = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, '--resume', '--data', other));
+    const r = await wgtrainHere('train', ...cpuArgs('--checkpoint', ckpt, '--resume', '--data', other));
     expect(r.code, r.stdout).toBe(1);
     expect(r.stderr).toMatch(
       new RegExp(`The checkpoint in ${ckpt} belongs to a different run: the training images or labels \\(SHA-256 [0-9a-f]{12}… in the checkpoint, [0-9a-f]{12}… now, 1000 images each\\)`),
@@ -184,7 +186,7 @@ describe('options on resume', () => {
       history: JSON.stringify(c.history),
     });
     await writeFile(join(legacyDir, 'checkpoint.safetensors'), legacy);
-    const r = await wgtrain('train', ...cpuArgs('--checkpoint', legacyDir, '--resume', '--epochs', String(c.state.epoch + 1)));
+    const r = await wgtrainHere('train', ...cpuArgs('--checkpoint', legacyDir, '--resume', '--epochs', String(c.state.epoch + 1)));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`${join(legacyDir, 'checkpoint.safetensors')} was written by an older wgtrain: it has no data digest`);
     const next = decodeCheckpoint(new Uint8Array(await readFile(join(legacyDir, 'checkpoint.safetensors'))));
@@ -194,7 +196,7 @@ describe('options on resume', () => {
   });
 
   it('takes a new learning rate, decay and epoch count, and records them in the checkpoint', async () => {
-    const r = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, '--resume', '--lr', '0.02', '--lr-decay', '0.5', '--epochs', '3', '--json'));
+    const r = await wgtrainHere('train', ...cpuArgs('--checkpoint', ckpt, '--resume', '--lr', '0.02', '--lr-decay', '0.5', '--epochs', '3', '--json'));
     expect(r.code, r.stderr).toBe(0);
     const epochs = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.type === 'epoch');
     expect(epochs.map((e) => e.epoch)).toEqual([3]);
@@ -212,7 +214,7 @@ describe('options on resume', () => {
 
   it('refuses --epochs below the epochs already trained', async () => {
     const before = await readFile(file());
-    const r = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, '--resume', '--epochs', '2'));
+    const r = await wgtrainHere('train', ...cpuArgs('--checkpoint', ckpt, '--resume', '--epochs', '2'));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`--epochs 2 is fewer than the 3 epochs the checkpoint in ${ckpt} has trained: give --epochs 3 or more`);
     expect((await readFile(file())).equals(before)).toBe(true);
@@ -235,7 +237,7 @@ async function collect(stream: Readable): Promise<string> {
 describe('the checkpoint folder', () => {
   it('a failed checkpoint write names the file and says the previous checkpoint is intact; the temporary file is removed', async () => {
     const ckpt = join(dir, 'write-fails');
-    const first = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, '--epochs', '1'));
+    const first = await wgtrainHere('train', ...cpuArgs('--checkpoint', ckpt, '--epochs', '1'));
     expect(first.code, first.stderr).toBe(0);
     const before = await readFile(join(ckpt, 'checkpoint.safetensors'));
     const child = spawnWgtrain('train', ...cpuArgs('--checkpoint', ckpt, '--resume', '--epochs', '2'));
@@ -278,8 +280,8 @@ describe('the checkpoint folder', () => {
       if (first.exitCode !== null) throw new Error(`the first run ended early: ${out}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    const second = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, ...slow));
-    const resumer = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, ...slow, '--resume'));
+    const second = await wgtrainHere('train', ...cpuArgs('--checkpoint', ckpt, ...slow));
+    const resumer = await wgtrainHere('train', ...cpuArgs('--checkpoint', ckpt, ...slow, '--resume'));
     expect(first.exitCode, 'the first run was still running').toBeNull();
     first.kill('SIGTERM');
     const [code] = await once(first, 'exit');
@@ -292,7 +294,7 @@ describe('the checkpoint folder', () => {
 
     const pid = await deadPid();
     await writeFile(join(ckpt, 'checkpoint.lock'), `${pid}\n`);
-    const after = await wgtrain('train', ...cpuArgs('--checkpoint', ckpt, ...slow, '--resume', '--epochs', String(Number(/stopped after epoch (\d+)/.exec(out)![1]) + 1)));
+    const after = await wgtrainHere('train', ...cpuArgs('--checkpoint', ckpt, ...slow, '--resume', '--epochs', String(Number(/stopped after epoch (\d+)/.exec(out)![1]) + 1)));
     expect(after.code, after.stderr).toBe(0);
     expect(after.stdout).toContain(`removed a stale lock of process ${pid}, which is no longer running`);
   });

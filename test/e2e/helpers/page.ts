@@ -35,8 +35,21 @@ export const DIGIT_STROKES: Record<string, [number, number][][]> = {
   '7': [[[0.25, 0.18], [0.75, 0.18], [0.42, 0.86]]],
 };
 
-/** Draws strokes with the mouse, pointer-down to pointer-up, in small steps like a hand. */
-export async function drawStrokes(page: Page, strokes: [number, number][][]): Promise<void> {
+/**
+ * For drawStrokes: one pointer event per point of the strokes. The pad joins events with
+ * straight round-capped segments, so this draws the same strokes as the hand's pace does, in
+ * a fifth of the events or fewer (each a round trip to Chromium, and with a model loaded a
+ * classification): for tests that need the drawing, not the pace (fluid-drawing's subject).
+ */
+export const BY_POINT = { step: Infinity };
+
+/**
+ * Draws strokes with the mouse, pointer-down to pointer-up, in small steps like a hand: one
+ * pointer event per `step` of the pad's width (3%). The pad joins events with straight
+ * segments, so a larger step draws the same strokes in fewer events (each one a round trip to
+ * the browser), for tests that need the drawing and not the hand's pace.
+ */
+export async function drawStrokes(page: Page, strokes: [number, number][][], { step = 0.03 } = {}): Promise<void> {
   const pad = page.locator('#draw-canvas');
   await pad.scrollIntoViewIfNeeded();
   const box = (await pad.boundingBox())!;
@@ -46,8 +59,8 @@ export async function drawStrokes(page: Page, strokes: [number, number][][]): Pr
     await page.mouse.down();
     let last = stroke[0];
     for (const point of stroke.slice(1)) {
-      // About one pointer event per 3% of the pad, as a hand moving at a moderate speed produces.
-      await page.mouse.move(...at(point), { steps: Math.max(1, Math.round(Math.hypot(point[0] - last[0], point[1] - last[1]) / 0.03)) });
+      // By default about one pointer event per 3% of the pad, as a hand moving at a moderate speed produces.
+      await page.mouse.move(...at(point), { steps: Math.max(1, Math.round(Math.hypot(point[0] - last[0], point[1] - last[1]) / step)) });
       last = point;
     }
     await page.mouse.up();
