@@ -12,6 +12,13 @@
 // such arrays in memory (2× slower); llvmpipe runs both the same.
 const RB = 5u;
 
+// ROWS_IN_LANES: the invocations of a workgroup take consecutive 20-row blocks of one 8-column
+// block (rows from workgroup_id.y · WG_X + local id, columns from workgroup_id.x alone), so
+// B's loads are the workgroup's in common instead of A's. For narrow outputs (N ≤ 32: a
+// convolution's forward over 16-32 channels) where WG_X columns of 8 would leave half or more
+// of the workgroup's lanes past N. src/gpu/matmul-plans.ts (vec4Kernel) decides.
+override ROWS_IN_LANES: bool = false;
+
 // SELECTS: the ones row with selects instead of a branch. SwiftShader pays for branches
 // (layer 2's weight gradient 1.7× faster with selects); llvmpipe for the loads a branch
 // skips (30% slower with selects). src/gpu/ops/matmul.ts sets it where the tuner measured it faster.
@@ -47,8 +54,8 @@ fn tileA(m0: u32, k: u32) -> mat4x4<f32> {
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let n0 = (wid.x * WG_X + lid.x) * 8u;
-  let m0 = wid.y * 4u * RB;
+  let n0 = select(wid.x * WG_X + lid.x, wid.x, ROWS_IN_LANES) * 8u;
+  let m0 = select(wid.y, wid.y * WG_X + lid.x, ROWS_IN_LANES) * 4u * RB;
   if (m0 >= dims.M || n0 >= dims.N) { return; }
   let kr = kRange(wid.z);
   let n1 = min(n0 + 4u, dims.N - 1u);

@@ -1,0 +1,72 @@
+/**
+ * matmul_vec4 with ROWS_IN_LANES (kernel vec4_rows): a narrow forward product of many rows,
+ * as a convolution's forward over its im2col rows, with the workgroup's invocations along M
+ * instead of N. Which problems get it, then the kernel against the CPU reference on ragged
+ * row counts (the last workgroup's invocations past M), widths 4 to 32 that are not
+ * multiples of 8, every activation's epilogue, and split over k. Outputs are poisoned (NaN)
+ * first, so a block left unwritten fails.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as cpu from '../../../src/cpu/matmul.ts';
+import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
+import type { Dispatch } from '../../../src/gpu/dispatch.ts';
+import type { KernelCache } from '../../../src/gpu/kernels.ts';
+import { backwardWeightProblem, forwardProblem, vec4Kernel } from '../../../src/gpu/matmul-plans.ts';
+import { matmulForward } from '../../../src/gpu/ops/matmul.ts';
+import type { Activation } from '../../../src/model/spec.ts';
+import { expectClose, seededArray } from '../../helpers/compare.ts';
+import { poisoned, run, testKernels } from '../../helpers/gpu.ts';
+
+// Float32 sums of up to 401 products of values in [−1, 1]: rounding stays far below these.
+const TOL = { atol: 1e-4, rtol: 1e-4 };
+
+describe('which problems the vec4 variant runs with its invocations along M', () => {
+  it('a convolution forward of 16-32 channels over many rows', () => {
+    expect(vec4Kernel(forwardProblem(78400, 28, 16, 'relu'))).toBe('vec4_rows'); // cnn's first convolution, batch 100
+    expect(vec4Kernel(forwardProblem(19600, 400, 32, 'relu'))).toBe('vec4_rows'); // cnn's second
+    expect(vec4Kernel(forwardProblem(1280, 28, 32, 'identity'))).toBe('vec4_rows'); // the fewest rows it takes
+  });
+
+  it('not for wider outputs, few rows, or the other roles', () => {
+    expect(vec4Kernel(forwardProblem(78400, 28, 36, 'relu'))).toBe('vec4'); // 36 columns fill 5 of 8 lanes
+    expect(vec4Kernel(forwardProblem(1279, 28, 32, 'relu'))).toBe('vec4'); // too few rows for 8 threads' workgroups
+    expect(vec4Kernel(forwardProblem(100, 784, 300, 'relu'))).toBe('vec4'); // a dense layer
+    expect(vec4Kernel(backwardWeightProblem(19600, 400, 32))).toBe('vec4'); // Aᵀ·B: few rows
+    expect(vec4Kernel({ M: 19600, N: 32, K: 32, lda: 32, ldb: 32, transA: false, transB: true, mode: 1, act: 'relu' })).toBe('vec4_rows');
+  });
+});
+
+let k: KernelCache;
+beforeAll(async () => {
+  k = await testKernels();
+});
+
+/** What a matmul dispatch ran: its label ends in [kernel, …]. */
+const ranKernel = (d: Dispatch) => /\[([a-z0-9_]+)/.exec(d.label)?.[1];
+
+// [B, C, OC, activation, split]: C a multiple of 4 (im2col's padded columns).
+const SHAPES: [number, number, number, Activation, number][] = [
+  [1280, 28, 16, 'relu', 1], // exactly 8 workgroups of 160 rows
+  [1301, 12, 4, 'identity', 1], // one column block of 4; the last workgroup holds 21 rows
+  [2003, 36, 20, 'sigmoid', 1], // 20 columns: blocks of 8, 8 and 4
+  [1500, 400, 32, 'tanh', 3], // split-K, the last slice ragged
+  [1444, 8, 28, 'softplus', 1],
+];
+
+describe('matmul_vec4 with its invocations along M against src/cpu/matmul.ts', () => {
+  for (const [B, C, OC, act, split] of SHAPES) {
+    const name = `B=${B} C=${C} OC=${OC} ${act}${split > 1 ? `, k in ${split} slices` : ''}`;
+    it(`forward ${name}`, async () => {
+      const d = k.device;
+      const x = seededArray(B * C, 1 + C, -1, 1);
+      const wb = seededArray((C + 1) * OC, 2 + OC, -1, 1);
+      const out = poisoned(d, 'out', B * OC);
+      const f = await matmulForward(k, 'vec4', out, storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), B, C, OC, act, 'forward', split);
+      expect(ranKernel(f)).toBe('vec4_rows');
+      await run(d, [f]);
+      const want = new Float64Array(B * OC);
+      cpu.matmulForward(want, Float64Array.from(x), Float64Array.from(wb), B, C, OC, act);
+      expectClose(`out ${name}`, await readFloats(d, out, want.length), want, TOL);
+    });
+  }
+});
