@@ -6,7 +6,7 @@ const MAX_LAYERS = 16u;
 
 struct Optimizer {
   // The epoch's learning rate, read only by the fused SGD paths (matmul MODE 3,
-  // splitk_reduce, batchnorm_backward FUSED), which the step plan uses only where the rate
+  // splitk_reduce, batchnorm_backward_totals FUSED), which the step plan uses only where the rate
   // is constant within each epoch; the update kernels read each mini-batch's step.lr.
   lr: f32,
   l2: f32,

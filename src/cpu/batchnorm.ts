@@ -1,8 +1,9 @@
 /**
  * Batch normalization, channels last: x (N, C) with N = B·H·W rows (B after a dense layer,
  * whose output is (units, 1, 1)), each channel normalised over its N values. Mirrors
- * shaders/batchnorm_stats.wgsl, batchnorm_forward.wgsl and batchnorm_backward.wgsl
- * (src/gpu/batchnorm-ops.ts), one function per kernel, in plain loops: the reference the
+ * shaders/batchnorm_stats.wgsl, batchnorm_forward.wgsl and the backward pass's
+ * batchnorm_backward_sums, _totals and _input (src/gpu/ops/batchnorm.ts), one function per
+ * kernel, in plain loops: the reference the
  * kernels are checked against, deliberately unoptimised.
  *
  * As torch.nn.BatchNorm2d / BatchNorm1d: training normalises with the batch's mean and
@@ -53,50 +54,103 @@ export function batchnormForward(out: Vec, x: Vec, wb: Vec, stats: Vec, N: numbe
   }
 }
 
+/** Rows per chunk of batchnorm_backward_sums (its ROWS). */
+export const BN_ROWS = 256;
+
+/** Chunks of BN_ROWS rows over N rows. */
+export const bnChunks = (N: number): number => Math.ceil(N / BN_ROWS);
+
+/**
+ * partial (chunks, C, 2): per chunk q of BN_ROWS rows and channel c, (Σ g·x̂, Σ g) over the
+ * chunk's rows, g = dY, x̂ = (x − mean)·istd (batchnorm_backward_sums.wgsl).
+ */
+export function batchnormBackwardSums(partial: Vec, x: Vec, dY: Vec, stats: Vec, N: number, C: number): void {
+  for (let q = 0; q < bnChunks(N); q++) {
+    for (let c = 0; c < C; c++) {
+      const mean = stats[c];
+      const istd = 1 / Math.sqrt(stats[C + c] + BN_EPS);
+      let gx = 0;
+      let g = 0;
+      for (let r = q * BN_ROWS; r < Math.min((q + 1) * BN_ROWS, N); r++) {
+        const i = r * C + c;
+        gx += dY[i] * (x[i] - mean) * istd;
+        g += dY[i];
+      }
+      partial[2 * (q * C + c)] = gx;
+      partial[2 * (q * C + c) + 1] = g;
+    }
+  }
+}
+
+/**
+ * The chunks' sums added in chunk order: dγ = Σ g·x̂, dβ = Σ g; coef (3, C) = (γ·istd, dβ/N,
+ * dγ/N) with γ before any step; then dWb (2, C) = [dγ; dβ], or with `sgd` plain SGD on
+ * [γ; β] in place: γ ← γ − lr·(dγ + l2·γ), β ← β − lr·dβ (batchnorm_backward_totals.wgsl).
+ */
+export function batchnormBackwardTotals(
+  coef: Vec, wb: Vec, dWb: Vec | null, partial: Vec, stats: Vec, N: number, C: number, sgd: { lr: number; l2: number } | null,
+): void {
+  for (let c = 0; c < C; c++) {
+    let dGamma = 0;
+    let dBeta = 0;
+    for (let q = 0; q < bnChunks(N); q++) {
+      dGamma += partial[2 * (q * C + c)];
+      dBeta += partial[2 * (q * C + c) + 1];
+    }
+    const gamma = wb[c];
+    coef[c] = gamma / Math.sqrt(stats[C + c] + BN_EPS);
+    coef[C + c] = dBeta / N;
+    coef[2 * C + c] = dGamma / N;
+    if (sgd) {
+      wb[c] = gamma - sgd.lr * (dGamma + sgd.l2 * gamma);
+      wb[C + c] -= sgd.lr * dBeta;
+    } else {
+      dWb![c] = dGamma;
+      dWb![C + c] = dBeta;
+    }
+  }
+}
+
+/** dX (N, C) = actPrev′(x) · coef[0]·(g − coef[1] − x̂·coef[2]) per channel (batchnorm_backward_input.wgsl). */
+export function batchnormBackwardInput(dX: Vec, x: Vec, dY: Vec, stats: Vec, coef: Vec, N: number, C: number, actPrev: Activation): void {
+  for (let i = 0; i < N * C; i++) {
+    const c = i % C;
+    const xHat = (x[i] - stats[c]) / Math.sqrt(stats[C + c] + BN_EPS);
+    dX[i] = activationGrad(x[i], actPrev) * coef[c] * (dY[i] - coef[C + c] - xHat * coef[2 * C + c]);
+  }
+}
+
 /**
  * The training-mode gradients, g = dY (N, C) (with respect to the normalised, scaled,
  * shifted output, before any activation of the layer's) and x̂ = (x − mean)·istd:
  *   dWb (2, C) = [dγ; dβ] = [Σ g·x̂; Σ g]
  *   dX (N, C) = actPrev′(x) · γ·istd·(g − dβ/N − x̂·dγ/N)      (when dX is not null)
+ * The three backward kernels in turn.
  */
 export function batchnormBackward(
   dX: Vec | null, dWb: Vec, x: Vec, dY: Vec, wb: Vec, stats: Vec, N: number, C: number, actPrev: Activation,
 ): void {
-  for (let c = 0; c < C; c++) {
-    const mean = stats[c];
-    const istd = 1 / Math.sqrt(stats[C + c] + BN_EPS);
-    let dGamma = 0;
-    let dBeta = 0;
-    for (let r = 0; r < N; r++) {
-      const i = r * C + c;
-      dGamma += dY[i] * (x[i] - mean) * istd;
-      dBeta += dY[i];
-    }
-    if (dX) {
-      const scale = wb[c] * istd;
-      for (let r = 0; r < N; r++) {
-        const i = r * C + c;
-        const xHat = (x[i] - mean) * istd;
-        dX[i] = activationGrad(x[i], actPrev) * scale * (dY[i] - dBeta / N - (xHat * dGamma) / N);
-      }
-    }
-    dWb[c] = dGamma;
-    dWb[C + c] = dBeta;
-  }
+  backward(dX, wb, dWb, x, dY, stats, N, C, actPrev, null);
 }
 
 /**
  * batchnormBackward with plain SGD applied to [γ; β] in place instead of storing the
- * gradients (the kernel's FUSED mode): γ ← γ − lr·(dγ + l2·γ), β ← β − lr·dβ; dX is
+ * gradients (the totals kernel's FUSED mode): γ ← γ − lr·(dγ + l2·γ), β ← β − lr·dβ; dX is
  * computed with γ before the step.
  */
 export function batchnormBackwardUpdate(
   dX: Vec | null, wb: Vec, x: Vec, dY: Vec, stats: Vec, N: number, C: number, actPrev: Activation, lr: number, l2: number,
 ): void {
-  const dWb = new Float64Array(2 * C);
-  batchnormBackward(dX, dWb, x, dY, wb, stats, N, C, actPrev);
-  for (let c = 0; c < C; c++) {
-    wb[c] -= lr * (dWb[c] + l2 * wb[c]);
-    wb[C + c] -= lr * dWb[C + c];
-  }
+  backward(dX, wb, null, x, dY, stats, N, C, actPrev, { lr, l2 });
+}
+
+function backward(
+  dX: Vec | null, wb: Vec, dWb: Vec | null, x: Vec, dY: Vec, stats: Vec, N: number, C: number, actPrev: Activation,
+  sgd: { lr: number; l2: number } | null,
+): void {
+  const partial = new Float64Array(2 * bnChunks(N) * C);
+  const coef = new Float64Array(3 * C);
+  batchnormBackwardSums(partial, x, dY, stats, N, C);
+  batchnormBackwardTotals(coef, wb, dWb, partial, stats, N, C, sgd);
+  if (dX) batchnormBackwardInput(dX, x, dY, stats, coef, N, C, actPrev);
 }

@@ -3,7 +3,7 @@
  * (src/cpu/batchnorm.ts): x (N, C) channels last, N = B·H·W rows; wb the layer's parameter
  * block [γ; β], stats and the running state (2, C) each (mean; variance).
  */
-import { BN_EPS, BN_MOMENTUM } from '../../cpu/batchnorm.ts';
+import { BN_EPS, BN_MOMENTUM, BN_ROWS, bnChunks } from '../../cpu/batchnorm.ts';
 import type { Activation } from '../../model/spec.ts';
 import { ACTIVATION_CODE } from '../codes.ts';
 import { storageBuffer } from '../buffers.ts';
@@ -13,7 +13,7 @@ import { batchDims } from '../uniforms.ts';
 
 type Buf = GPUBuffer | Slice;
 
-/** Invocations per channel of the reducing kernels (stats, backward): a power of two. */
+/** Invocations per channel of batchnorm_stats (a power of two); per workgroup of batchnorm_backward_totals. */
 const REDUCE_WG = 64;
 const FLAT_WG = 256;
 
@@ -46,19 +46,60 @@ function unused(k: KernelCache, label: string): GPUBuffer {
   return storageBuffer(k.device, `${label} (unused binding)`, 16);
 }
 
+/** Invocations of batchnorm_backward_sums's workgroup, along the channels: C rounded up to 8, at most 64. */
+const sumsWg = (C: number) => Math.min(64, Math.ceil(C / 8) * 8);
+
+/** partial (chunks of BN_ROWS rows, C) vec2 = per chunk and channel (Σ g·x̂, Σ g) (batchnorm_backward_sums.wgsl). */
+export function batchnormBackwardSums(k: KernelCache, partial: Buf, x: Buf, dY: Buf, stats: Buf, N: number, C: number, label = 'batchnormBackwardSums'): Promise<Dispatch> {
+  const chunks = bnChunks(N);
+  if (chunks > MAX_WORKGROUPS_PER_DIM) {
+    throw new Error(`Batch normalization's backward pass sums chunks of ${BN_ROWS} rows, at most ${MAX_WORKGROUPS_PER_DIM} of them; ${N} rows (batch × height × width) exceed that: use a smaller batch.`);
+  }
+  const wg = sumsWg(C);
+  return buildOwning(k, 'batchnorm_backward_sums', { WG: wg, C, EPS: BN_EPS, ROWS: BN_ROWS }, label, [x, dY, stats, partial], bnDims(k, label, N), [Math.ceil(C / wg), chunks, 1]);
+}
+
+/**
+ * The chunks' sums added: dWb = [dγ; dβ], or (opt given) the SGD step on wb in place; coef
+ * (3, C) = (γ·istd, dβ/N, dγ/N) with γ before the step (batchnorm_backward_totals.wgsl).
+ */
+export async function batchnormBackwardTotals(
+  k: KernelCache, coef: Buf, wb: Buf, dWb: Buf | null, partial: Buf, stats: Buf, opt: GPUBuffer | null, N: number, C: number, label = 'batchnormBackwardTotals',
+): Promise<Dispatch> {
+  const spare = dWb ? null : unused(k, label);
+  const overrides = { WG: REDUCE_WG, C, EPS: BN_EPS, ROWS: BN_ROWS, FUSED: opt !== null };
+  const d = await buildOwning(k, 'batchnorm_backward_totals', overrides, label, [partial, stats, opt ?? stats, wb, dWb ?? spare!, coef], bnDims(k, label, N), flatDispatch(C, REDUCE_WG));
+  if (spare) d.owned.push(spare);
+  return d;
+}
+
+/** dX (N, C) = actPrev′(x) · coef[0]·(g − coef[1] − x̂·coef[2]) (batchnorm_backward_input.wgsl). */
+export function batchnormBackwardInput(
+  k: KernelCache, dX: Buf, x: Buf, dY: Buf, stats: Buf, coef: Buf, N: number, C: number, actPrev: Activation, label = 'batchnormBackwardInput',
+): Promise<Dispatch> {
+  const overrides = { WG: FLAT_WG, C, EPS: BN_EPS, ACT: ACTIVATION_CODE[actPrev] };
+  return buildOwning(k, 'batchnorm_backward_input', overrides, label, [x, dY, stats, coef, dX], bnDims(k, label, N), flatDispatch(N * C, FLAT_WG));
+}
+
+/**
+ * The backward pass as its three kernels, one Dispatch chained by `next`: sums → totals
+ * (dWb, or the SGD step on wb with `opt`) → input (skipped when dX is null). The chunks'
+ * sums and the coefficients live in buffers the dispatch owns.
+ */
 async function backward(
   k: KernelCache, dX: Buf | null, dWb: Buf | null, wb: Buf, x: Buf, dY: Buf, stats: Buf, opt: GPUBuffer | null,
   N: number, C: number, actPrev: Activation, label: string,
 ): Promise<Dispatch> {
-  const overrides = { WG: REDUCE_WG, C, EPS: BN_EPS, ACT: ACTIVATION_CODE[actPrev], HAS_DX: dX !== null, FUSED: opt !== null };
-  const spare = [dWb ? null : unused(k, label), dX ? null : unused(k, label)];
-  const storage = [x, dY, stats, opt ?? stats, wb, dWb ?? spare[0]!, dX ?? spare[1]!];
-  const d = await buildOwning(k, 'batchnorm_backward', overrides, label, storage, bnDims(k, label, N), perChannel(C));
-  d.owned.push(...spare.filter((b) => b !== null));
-  return d;
+  const partial = storageBuffer(k.device, `${label} chunk sums`, 8 * bnChunks(N) * C);
+  const coef = storageBuffer(k.device, `${label} coefficients`, 4 * 3 * C);
+  const sums = await batchnormBackwardSums(k, partial, x, dY, stats, N, C, `${label} sums`);
+  sums.owned.push(partial, coef);
+  sums.next = await batchnormBackwardTotals(k, coef, wb, dWb, partial, stats, opt, N, C, `${label} totals`);
+  if (dX) sums.next.next = await batchnormBackwardInput(k, dX, x, dY, stats, coef, N, C, actPrev, `${label} input`);
+  return sums;
 }
 
-/** dWb (2, C) = [dγ; dβ], and dX (N, C) ⊙ actPrev′(x) unless null (batchnorm_backward.wgsl). */
+/** dWb (2, C) = [dγ; dβ], and dX (N, C) ⊙ actPrev′(x) unless null (batchnorm_backward_sums, _totals and _input). */
 export function batchnormBackward(
   k: KernelCache, dX: Buf | null, dWb: Buf, x: Buf, dY: Buf, wb: Buf, stats: Buf, N: number, C: number, actPrev: Activation,
   label = 'batchnormBackward',

@@ -2,12 +2,16 @@
  * The batch-normalization kernels against their CPU twins (src/cpu/batchnorm.ts) on awkward
  * shapes: three channels, odd H·W, one channel, rows past the workgroup's 64 invocations,
  * and N = 1 (batch 1 after a dense layer), whose variance is 0: the output is β and the
- * input gradient 0, and the running variance moves towards 0. Outputs are poisoned first.
+ * input gradient 0, and the running variance moves towards 0; the backward pass's three
+ * kernels also one by one, over ragged chunks of rows and more channels than a workgroup
+ * holds. Outputs are poisoned first.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cpu from '../../../src/cpu/batchnorm.ts';
 import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
-import { batchnormBackward, batchnormBackwardUpdate, batchnormForward, batchnormStats } from '../../../src/gpu/ops/batchnorm.ts';
+import {
+  batchnormBackward, batchnormBackwardInput, batchnormBackwardSums, batchnormBackwardTotals, batchnormBackwardUpdate, batchnormForward, batchnormStats,
+} from '../../../src/gpu/ops/batchnorm.ts';
 import type { KernelCache } from '../../../src/gpu/kernels.ts';
 import { optimizerBuffer } from '../../../src/gpu/ops/update.ts';
 import { paramLayout } from '../../../src/model/layout.ts';
@@ -25,6 +29,7 @@ const SHAPES: [number, number, number, number][] = [
   [10, 14, 14, 6], // N = 1,960: many rows per invocation
   [3, 3, 3, 1], // one channel
   [1, 1, 1, 5], // N = 1: variance 0
+  [1, 23, 23, 70], // N = 529: three chunks of the backward's sums, the last ragged; 70 channels: two workgroups of them
 ];
 
 let k: KernelCache;
@@ -94,6 +99,53 @@ describe('batch normalization kernels against src/cpu/batchnorm.ts', () => {
       const want = Float64Array.from(wb);
       cpu.batchnormBackwardUpdate(null, want, x, dY, running, N, C, 'identity', lr, l2);
       expectClose(`[γ; β] after SGD ${name}`, await readFloats(d, wbBuf, 2 * C), want, TOL);
+    });
+  }
+});
+
+describe("the backward pass's three kernels one by one against their twins", () => {
+  // [B, H, W, C]: N = 1,083 rows in five chunks of 256 (the last of 59); 70 channels (workgroups of 64 and 6); N = 1.
+  for (const [B, H, W, C] of [[3, 19, 19, 2], [1, 23, 23, 70], [1, 1, 1, 3]] as const) {
+    const name = `B=${B} ${H}×${W}×${C}`;
+    it(`sums → totals (stored, and the SGD step) → input, ${name}`, async () => {
+      const d = k.device;
+      const { N, x, wb, running, dY } = inputs(B, H, W, C);
+      const stats = new Float64Array(2 * C);
+      cpu.batchnormStats(stats, Float64Array.from(running), x, N, C);
+      const [xBuf, dYBuf, statsBuf] = [storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), storageBuffer(d, 'stats', Float32Array.from(stats))];
+
+      const partial = poisoned(d, 'partial', 2 * cpu.bnChunks(N) * C);
+      await run(d, [await batchnormBackwardSums(k, partial, xBuf, dYBuf, statsBuf, N, C)]);
+      const wantPartial = new Float64Array(2 * cpu.bnChunks(N) * C);
+      cpu.batchnormBackwardSums(wantPartial, x, dY, stats, N, C);
+      const gotPartial = await readFloats(d, partial, wantPartial.length);
+      expectClose(`chunk sums ${name}`, gotPartial, wantPartial, TOL);
+
+      // The totals from the GPU's chunk sums, so each kernel is compared on its own.
+      const coef = poisoned(d, 'coef', 3 * C);
+      const dWb = poisoned(d, 'dWb', 2 * C);
+      await run(d, [await batchnormBackwardTotals(k, coef, storageBuffer(d, 'wb', wb), dWb, partial, statsBuf, null, N, C)]);
+      const [wantCoef, wantDWb] = [new Float64Array(3 * C), new Float64Array(2 * C)];
+      cpu.batchnormBackwardTotals(wantCoef, Float64Array.from(wb), wantDWb, gotPartial, stats, N, C, null);
+      const gotCoef = await readFloats(d, coef, 3 * C);
+      expectClose(`coefficients ${name}`, gotCoef, wantCoef, TOL);
+      expectClose(`dWb ${name}`, await readFloats(d, dWb, 2 * C), wantDWb, TOL);
+
+      const [lr, l2] = [0.3, 0.01];
+      const layout = paramLayout({ input: { channels: 1, height: 1, width: 1 }, layers: [{ type: 'dense', units: 1 }] });
+      const stepped = storageBuffer(d, 'wb stepped', wb);
+      const coef2 = poisoned(d, 'coef 2', 3 * C);
+      await run(d, [await batchnormBackwardTotals(k, coef2, stepped, null, partial, statsBuf, optimizerBuffer(d, layout, lr, l2, 0), N, C)]);
+      const wantStepped = Float64Array.from(wb);
+      cpu.batchnormBackwardTotals(new Float64Array(3 * C), wantStepped, null, gotPartial, stats, N, C, { lr, l2 });
+      expectClose(`[γ; β] after SGD ${name}`, await readFloats(d, stepped, 2 * C), wantStepped, TOL);
+      expectClose(`coefficients with γ before the step ${name}`, await readFloats(d, coef2, 3 * C), wantCoef, TOL);
+
+      const dX = poisoned(d, 'dX', N * C);
+      await run(d, [await batchnormBackwardInput(k, dX, xBuf, dYBuf, statsBuf, coef, N, C, 'relu')]);
+      const wantDX = new Float64Array(N * C);
+      cpu.batchnormBackwardInput(wantDX, x, dY, stats, gotCoef, N, C, 'relu');
+      expectClose(`dX ${name}`, await readFloats(d, dX, N * C), wantDX, TOL);
     });
   }
 });
