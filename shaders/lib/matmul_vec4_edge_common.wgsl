@@ -3,9 +3,10 @@
 // N and ldb need not be multiples of 4 (a convolution's 6 output channels). Spliced in where
 // a kernel says `// #include matmul_vec4_edge_common` (after `// #include activations`).
 //
-// The weight gradient only (TRANS_A, not TRANS_B), MODE semantics as in
-// lib/matmul_common.wgsl: MODE 2 out = [Aᵀ; 1]·B, MODE 3 that gradient applied as an SGD
-// step to out. SPLIT as in lib/matmul_split.wgsl.
+// The forward pass (not TRANS_A) and the weight gradient (TRANS_A), never TRANS_B; MODE
+// semantics as in lib/matmul_common.wgsl: MODE 0 out = act(A·B + the bias row K of B),
+// MODE 2 out = [Aᵀ; 1]·B, MODE 3 that gradient applied as an SGD step to out. SPLIT as in
+// lib/matmul_split.wgsl.
 struct Dims {
   M: u32, N: u32, K: u32, lda: u32,
   ldb: u32, kSlice: u32, pstride: u32, _pad0: u32,
@@ -16,9 +17,9 @@ struct Dims {
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 @group(0) @binding(4) var<uniform> dims: Dims;
 
-override TRANS_A: bool = true; // must be true
+override TRANS_A: bool = true; // true with MODE 2 or 3, false with MODE 0
 override TRANS_B: bool = false; // must be false
-override MODE: u32 = 2u; // 2 or 3
+override MODE: u32 = 2u; // 0, 2 or 3
 override ACT: u32 = 0u;
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 1u; // must be 1: rows come from workgroup_id.y
@@ -37,7 +38,7 @@ fn tileB(k: u32, n0: u32) -> mat4x4<f32> {
   return transpose(mat4x4<f32>(rowB(k, n0), rowB(k + 1u, n0), rowB(k + 2u, n0), rowB(k + 3u, n0)));
 }
 
-// The epilogue of out[m, n] (m < M, n < N), as lib/matmul_common.wgsl's finish in MODEs 2 and 3.
+// The epilogue of out[m, n] (m < M, n < N), as lib/matmul_common.wgsl's finish in MODEs 0, 2 and 3.
 fn finish1(m: u32, n: u32, acc: f32) {
   let i = m * dims.N + n;
   if (SPLIT) {
@@ -45,6 +46,7 @@ fn finish1(m: u32, n: u32, acc: f32) {
     return;
   }
   var v = acc;
+  if (MODE == 0u) { v = activate(acc + b[dims.K * dims.ldb + n], ACT); }
   if (MODE == 3u) {
     // SGD step on the parameter block in out: lr = aux[0], l2 = aux[1], no decay for the bias row.
     let w = out[i];

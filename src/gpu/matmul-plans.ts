@@ -90,7 +90,7 @@ export function splitK(K: number, split: number): { kSlice: number; slices: numb
  * The kernels a variant runs as: its own, or vec4's forms for a byte A (matmul_vec4_u8)
  * and for B and out of any width (matmul_vec4_edge).
  */
-export type MatmulKernel = MatmulVariant | 'vec4_u8' | 'vec4_edge' | 'vec4_rows';
+export type MatmulKernel = MatmulVariant | 'vec4_u8' | 'vec4_edge' | 'vec4_rows' | 'vec4_edge_rows';
 
 /**
  * Workgroup shape and outputs per invocation of each variant: r per side, or r columns and
@@ -109,6 +109,7 @@ export const VARIANT_GEOMETRY: Record<
   vec4_u8: { wgX: 8, wgY: 1, r: 8, rm: 20, rmTransA: 32 }, // vec4 reading a byte A
   vec4_edge: { wgX: 8, wgY: 1, r: 8, rm: 20 }, // vec4 with float loads of B, any N
   vec4_rows: { wgX: 8, wgY: 1, r: 8, rm: 20, rowsInLanes: true, shader: 'matmul_vec4' }, // vec4, a workgroup's invocations along M
+  vec4_edge_rows: { wgX: 8, wgY: 1, r: 8, rm: 20, rowsInLanes: true, shader: 'matmul_vec4_edge' }, // vec4_edge, the same
   subgroup: { wgX: 64, wgY: 1, r: 8, rm: 4, sharedBlock: true }, // 64 invocations split K for 4 × 8 outputs
 };
 
@@ -153,14 +154,12 @@ function vec4Fits(p: MatmulProblem): boolean {
 
 /**
  * Whether matmul_vec4_edge can run this problem (its header lists the constraints): a
- * weight gradient (Aᵀ·B) whose width is not a multiple of 4 (a convolution's 6 output
- * channels), A stored as vec4 can read it. Forward problems of such widths stay on
- * matmul_blocked: with the forward on matmul_vec4_edge, test/train/cnn-parity.test.ts's
- * 200-step SGD run agreed with the CPU to 1e-7 for four steps, then (a ReLU or max-pool
- * decision flipped by the other summation order) drifted past its tolerance by step 41.
+ * forward product or a weight gradient (Aᵀ·B) whose width is not a multiple of 4 (a
+ * convolution's 6 output channels) with A readable as vec4.
  */
 function vec4EdgeFits(p: MatmulProblem): boolean {
-  return p.transA && !p.transB && p.lda % 4 === 0 && storedRowsA(p) % 4 === 0;
+  if (p.transB || p.lda % 4 !== 0) return false;
+  return p.transA ? storedRowsA(p) % 4 === 0 : p.mode === MODE.forward && p.K % 4 === 0;
 }
 
 /** Output widths at most this narrow leave half or more of a workgroup of 8 invocations × 8 columns idle. */
@@ -174,6 +173,7 @@ const ROWS_IN_LANES_MIN_M = 8 * 8 * 20;
  * where lanes along N would sit idle past N. 1.1-1.6× faster on llvmpipe (matmul_vec4.wgsl).
  */
 function rowsInLanesFits(p: MatmulProblem): boolean {
+  // (matmul_vec4_edge shares the body, so a narrow forward of any width takes it too.)
   return !p.transA && p.N <= ROWS_IN_LANES_MAX_N && p.M >= ROWS_IN_LANES_MIN_M;
 }
 
@@ -181,8 +181,10 @@ function rowsInLanesFits(p: MatmulProblem): boolean {
  * The kernel the vec4 variant runs a (float) problem with: matmul_vec4 (with its
  * invocations along M: vec4_rows), matmul_vec4_edge, or matmul_blocked.
  */
-export function vec4Kernel(p: MatmulProblem): 'vec4' | 'vec4_rows' | 'vec4_edge' | 'blocked' {
-  return vec4Fits(p) ? (rowsInLanesFits(p) ? 'vec4_rows' : 'vec4') : vec4EdgeFits(p) ? 'vec4_edge' : 'blocked';
+export function vec4Kernel(p: MatmulProblem): 'vec4' | 'vec4_rows' | 'vec4_edge' | 'vec4_edge_rows' | 'blocked' {
+  if (vec4Fits(p)) return rowsInLanesFits(p) ? 'vec4_rows' : 'vec4';
+  if (vec4EdgeFits(p)) return rowsInLanesFits(p) ? 'vec4_edge_rows' : 'vec4_edge';
+  return 'blocked';
 }
 
 /**

@@ -24,7 +24,7 @@ const trainers: { destroy(): void }[] = [];
 afterAll(() => trainers.forEach((t) => t.destroy()));
 
 describe.skipIf(!installed)(`convergence on Fashion-MNIST ${reason}`, () => {
-  it('lecun preset on the GPU: 3,000 images, 3 epochs → ≥ 71.5% validation accuracy (measured 74.0%)', async () => {
+  it('lecun preset on the GPU: 3,000 images, 3 epochs → ≥ 69% validation accuracy (measured 71.4%)', async () => {
     // An empty project root: nothing downloaded, so the system package's copy is read.
     const root = await mkdtemp(join(tmpdir(), 'wgtrain-fashion-'));
     const ds = await loadNamedDataset(knownEntry('fashion-mnist'), { projectRoot: root, log: () => {} }).finally(() => rm(root, { recursive: true }));
@@ -34,9 +34,12 @@ describe.skipIf(!installed)(`convergence on Fashion-MNIST ${reason}`, () => {
     trainers.push(t);
     let last = null;
     for (let e = 0; e < 3; e++) last = await t.trainEpoch();
-    // Measured on llvmpipe: 68.0, 70.5 and 74.0% after epochs 1–3 (train loss 0.67 after the third;
-    // 6,000 images and 2,000 validation gave 76.7%, train loss 0.58, at twice the time).
-    expect(last!.val.accuracy).toBeGreaterThanOrEqual(0.715);
+    // Measured on llvmpipe: 68.0, 70.0 and 71.4% after epochs 1–3, train loss 0.662 after the
+    // third, the CPU reference the same to the last digit. (The output layer's forward on
+    // matmul_blocked, before matmul_vec4_edge took it, summed in another order and drifted to
+    // 70.5 and 74.0%: at η 0.3 on 3,000 images the last epochs swing by a few points. 6,000
+    // images and 2,000 validation gave 76.7%, train loss 0.58, at twice the time.)
+    expect(last!.val.accuracy).toBeGreaterThanOrEqual(0.69);
     expect(last!.trainLoss).toBeLessThan(0.8);
   }, 120_000);
 });

@@ -1,9 +1,10 @@
 /**
- * matmul_vec4_edge: the vec4 variant's weight gradient on outputs whose width is not a
- * multiple of 4 (a convolution's 6 output channels), which fell back to matmul_blocked
- * before. Which kernel vec4 runs for each shape, then the kernel against the CPU reference
- * in the roles it takes (weight gradient, weight gradient with the SGD step, split over k)
- * on odd batch sizes, widths 1, 6, 7 and 10, and batch 1. Outputs are poisoned (NaN) first.
+ * matmul_vec4_edge: the vec4 variant's forward pass and weight gradient on outputs whose
+ * width is not a multiple of 4 (a convolution's 6 output channels), which fell back to
+ * matmul_blocked before. Which kernel vec4 runs for each shape, then the kernel against the
+ * CPU reference in the roles it takes (forward with each activation, with its invocations
+ * along M for many rows; weight gradient, weight gradient with the SGD step; split over k)
+ * on odd batch sizes, widths 1, 5, 6, 7 and 10, and batch 1. Outputs are poisoned (NaN) first.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cpu from '../../../src/cpu/matmul.ts';
@@ -11,7 +12,8 @@ import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
 import type { Dispatch } from '../../../src/gpu/dispatch.ts';
 import type { KernelCache } from '../../../src/gpu/kernels.ts';
 import { backwardWeightProblem, forwardProblem, vec4Kernel } from '../../../src/gpu/matmul-plans.ts';
-import { matmulBackwardWeight, matmulBackwardWeightUpdate } from '../../../src/gpu/ops/matmul.ts';
+import { matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from '../../../src/gpu/ops/matmul.ts';
+import type { Activation } from '../../../src/model/spec.ts';
 import { optimizerBuffer } from '../../../src/gpu/ops/update.ts';
 import { paramLayout } from '../../../src/model/layout.ts';
 import { denseNetwork } from '../../../src/model/arch.ts';
@@ -32,9 +34,10 @@ describe('which kernel the vec4 variant runs', () => {
     expect(vec4Kernel(backwardWeightProblem(19600, 400, 32))).toBe('vec4');
   });
 
-  it('matmul_blocked for such forward problems, and where A cannot be read as vec4 or B is transposed', () => {
-    // Kept on blocked: see vec4EdgeFits in src/gpu/matmul-plans.ts.
-    expect(vec4Kernel(forwardProblem(78400, 28, 6, 'relu'))).toBe('blocked');
+  it('matmul_vec4_edge for such forward problems (along M for many rows), matmul_blocked where A cannot be read as vec4 or B is transposed', () => {
+    expect(vec4Kernel(forwardProblem(78400, 28, 6, 'relu'))).toBe('vec4_edge_rows'); // LeNet-5's first convolution
+    expect(vec4Kernel(forwardProblem(100, 784, 30, 'sigmoid'))).toBe('vec4_edge'); // Nielsen's hidden layer
+    expect(vec4Kernel(forwardProblem(100, 30, 10, 'identity'))).toBe('blocked'); // C not a multiple of 4
     expect(vec4Kernel(backwardWeightProblem(100, 30, 6))).toBe('blocked');
     // The input gradient dY (B, 6) · Wᵀ: A is 6 wide.
     expect(vec4Kernel({ M: 100, N: 28, K: 6, lda: 6, ldb: 6, transA: false, transB: true, mode: 1, act: 'relu' })).toBe('blocked');
@@ -83,6 +86,34 @@ describe('matmul_vec4_edge against src/cpu/matmul.ts', () => {
       const stepped = Float64Array.from(wb);
       cpu.matmulBackwardWeightUpdate(stepped, Float64Array.from(x), Float64Array.from(dY), B, C, OC, LR, L2);
       expectClose(`wb after the SGD step ${name}`, await readFloats(d, params, stepped.length), stepped, TOL);
+    });
+  }
+});
+
+// [B, C, OC, activation, split]: C a multiple of 4; from 1,280 rows the invocations run along M.
+const FORWARD: [number, number, number, Activation, number][] = [
+  [7, 28, 6, 'relu', 1],
+  [1, 12, 1, 'identity', 1],
+  [45, 300, 10, 'sigmoid', 1],
+  [1301, 28, 6, 'relu', 1], // along M, the last workgroup's rows ragged
+  [2003, 36, 5, 'tanh', 3], // along M, split-K
+  [1500, 8, 7, 'softplus', 1],
+];
+
+describe('matmul_vec4_edge forward against src/cpu/matmul.ts', () => {
+  for (const [B, C, OC, act, split] of FORWARD) {
+    const name = `B=${B} C=${C} OC=${OC} ${act}${split > 1 ? `, k in ${split} slices` : ''}`;
+    it(`forward ${name}`, async () => {
+      const d = k.device;
+      const x = seededArray(B * C, 5 + C, -1, 1);
+      const wb = seededArray((C + 1) * OC, 6 + OC, -1, 1);
+      const out = poisoned(d, 'out', B * OC);
+      const f = await matmulForward(k, 'vec4', out, storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), B, C, OC, act, 'forward', split);
+      expect(ranKernel(f)).toBe(B >= 1280 ? 'vec4_edge_rows' : 'vec4_edge');
+      await run(d, [f]);
+      const want = new Float64Array(B * OC);
+      cpu.matmulForward(want, Float64Array.from(x), Float64Array.from(wb), B, C, OC, act);
+      expectClose(`out ${name}`, await readFloats(d, out, want.length), want, TOL);
     });
   }
 });
