@@ -148,8 +148,9 @@ describe('colour and sizes in the page', () => {
     const modelFile = join(dir, 'colour-cnn.safetensors');
     await writeFile(modelFile, saveModel(spec, initParams(spec, 2).params));
     await page.setInputFiles('#model-file', modelFile);
-    await page.locator('#weights-canvas[data-colour="rgb"]').waitFor({ timeout: 30_000 });
-    expect(await page.getAttribute('#weights-canvas', 'data-filters')).toBe('5');
+    await page.locator('#model-status:has-text("Loaded colour-cnn.safetensors")').waitFor({ timeout: 30_000 });
+    // The previous test's dense colour model left data-colour="rgb" on the canvas: wait for the filters themselves.
+    await page.locator('#weights-canvas[data-colour="rgb"][data-filters="5"]').waitFor({ timeout: 30_000 });
     expect(await page.textContent('#weights-caption')).toContain('all 5 filters of 3×3, each as one colour image of its red, green and blue weights, scaled together');
     await page.click('#clear-drawing');
     await drawStrokes(page, DIGIT_STROKES['7']);
