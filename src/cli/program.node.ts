@@ -67,8 +67,8 @@ function buildProgram(): Command {
         .description(
           'train a network; presets: lecun (784-300-100-10 ReLU, softmax), nielsen (784-30-10 sigmoid, quadratic), ' +
             'lenet5 (LeCun 1998: two 5×5 convolutions with max pooling, 120-84-10, Adam), cnn (two 5×5 convolutions of 16 and 32 filters, 256 with dropout 0.4, 10, Adam), ' +
-            'fast (99% validation in one epoch: two convolutions, 256, 10, Adam along a onecycle schedule), ' +
-            'best (fast\'s network with batch normalization, dropout and affine augmentation, 15 epochs), ' +
+            'fast (99% validation in one epoch: four 3×3 convolutions with batch normalization, 256, 10, Adam along a onecycle schedule), ' +
+            'best (two convolutions with batch normalization, 256 with dropout, affine augmentation, 15 epochs), ' +
             'cifar (3x32x32 colour: three convolution + batch normalization blocks, 256, 10)',
         )
         .addOption(new Option('--preset <name>', 'starting configuration (default lecun)').choices(Object.keys(PRESETS)))
