@@ -3,7 +3,7 @@
  * as a convolution's forward over its im2col rows, with the workgroup's invocations along M
  * instead of N. Which problems get it, then the kernel against the CPU reference on ragged
  * row counts (the last workgroup's invocations past M), widths 4 to 32 that are not
- * multiples of 8, every activation's epilogue, and split over k. Outputs are poisoned (NaN)
+ * multiples of 8, every activation's epilogue, split over k, and the backward-input role. Outputs are poisoned (NaN)
  * first, so a block left unwritten fails.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
 import type { Dispatch } from '../../../src/gpu/dispatch.ts';
 import type { KernelCache } from '../../../src/gpu/kernels.ts';
 import { backwardWeightProblem, forwardProblem, vec4Kernel } from '../../../src/gpu/matmul-plans.ts';
-import { matmulForward } from '../../../src/gpu/ops/matmul.ts';
+import { matmulBackwardInput, matmulForward } from '../../../src/gpu/ops/matmul.ts';
 import type { Activation } from '../../../src/model/spec.ts';
 import { expectClose, seededArray } from '../../helpers/compare.ts';
 import { poisoned, run, testKernels } from '../../helpers/gpu.ts';
@@ -67,6 +67,25 @@ describe('matmul_vec4 with its invocations along M against src/cpu/matmul.ts', (
       const want = new Float64Array(B * OC);
       cpu.matmulForward(want, Float64Array.from(x), Float64Array.from(wb), B, C, OC, act);
       expectClose(`out ${name}`, await readFloats(d, out, want.length), want, TOL);
+    });
+  }
+});
+
+describe('matmul_vec4 along M in the backward-input role (dY · Wᵀ ⊙ act′) against src/cpu/matmul.ts', () => {
+  // [B, C (the output's width), OC (k)]: a narrow input of many rows, as a first hidden layer of few inputs.
+  for (const [B, C, OC] of [[1500, 20, 12], [1283, 4, 32]] as const) {
+    it(`backward input B=${B} C=${C} OC=${OC}`, async () => {
+      const d = k.device;
+      const dY = seededArray(B * OC, 7 + OC, -1, 1);
+      const wb = seededArray((C + 1) * OC, 8 + C, -1, 1);
+      const aPrev = seededArray(B * C, 9 + B, -1, 1);
+      const dX = poisoned(d, 'dX', B * C);
+      const f = await matmulBackwardInput(k, 'vec4', dX, storageBuffer(d, 'dY', dY), storageBuffer(d, 'wb', wb), storageBuffer(d, 'aPrev', aPrev), B, C, OC, 'tanh');
+      expect(ranKernel(f)).toBe('vec4_rows');
+      await run(d, [f]);
+      const want = new Float64Array(B * C);
+      cpu.matmulBackwardInput(want, Float64Array.from(dY), Float64Array.from(wb), Float64Array.from(aPrev), B, C, OC, 'tanh');
+      expectClose(`dX B=${B} C=${C} OC=${OC}`, await readFloats(d, dX, want.length), want, TOL);
     });
   }
 });
