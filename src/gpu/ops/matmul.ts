@@ -72,8 +72,8 @@ export async function matmulPlanned(
   const shader = g.shader ?? (`matmul_${kernel}` as KernelName);
   const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
   if (g.rowsInLanes) overrides.ROWS_IN_LANES = true;
-  if (kernel === 'vec4' || kernel === 'vec4_edge' || kernel === 'vec4_rows' || kernel === 'vec4_edge_rows') {
-    // The ones row exists in the weight-gradient modes, read through Aᵀ.
+  if (shader === 'matmul_vec4' || shader === 'matmul_vec4_edge') {
+    // Their shared body (lib/matmul_vec4_body.wgsl) has SELECTS. The ones row exists in the weight-gradient modes, read through Aᵀ.
     const onesRow = p.transA && p.mode >= MODE.backwardWeight;
     overrides.SELECTS = typeof selects === 'boolean' ? selects : onesRow && selects ? await selects.onesRowSelects(p, { variant, split: plan.split }) : false;
   }
