@@ -38,9 +38,10 @@ const CONV_SHAPES: [number, number, number, number, number, number, number, numb
 ];
 
 it('the weight gradient is split over im2col rows where they are many', () => {
-  expect(weightSlices(cpuConv.convGeometry(11, 2, 28, 28, 4, 3, 3, 1, 1))).toBe(2);
+  expect(weightSlices(cpuConv.convGeometry(11, 2, 28, 28, 4, 3, 3, 1, 1))).toBe(8); // 8,624 rows, ~1,024 a slice
   expect(weightSlices(cpuConv.convGeometry(1, 1, 6, 6, 1, 3, 3, 1, 0))).toBe(1);
-  expect(weightSlices(cpuConv.convGeometry(100, 1, 28, 28, 6, 5, 5, 1, 2))).toBe(19); // lenet5's first layer
+  expect(weightSlices(cpuConv.convGeometry(100, 1, 28, 28, 6, 5, 5, 1, 2))).toBe(77); // lenet5's first layer
+  expect(weightSlices(cpuConv.convGeometry(1000, 1, 28, 28, 6, 5, 5, 1, 2))).toBe(128); // at batch 1000: the cap
 });
 
 let k: KernelCache;
