@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CpuTrainer } from '../../src/cpu/trainer.ts';
-import { MatmulTuner, memoryStore } from '../../src/gpu/autotune.ts';
+import { MatmulTuner, memoryStore, splitSearch } from '../../src/gpu/autotune.ts';
 import { fileStore } from '../../src/gpu/autotune.node.ts';
 import { GpuTrainer } from '../../src/gpu/trainer.ts';
 import { PRESETS, type TrainConfig } from '../../src/train/config.ts';
@@ -41,6 +41,22 @@ describe('MatmulTuner', () => {
     const other = new MatmulTuner('adapter B', store);
     expect(await other.choose('100x300x784', ['naive', 'tiled'], async (v) => times[v])).toBe('tiled');
     expect(Object.keys(store.load())).toEqual(['adapter A', 'adapter B']);
+  });
+
+  it('measures splits past one that is no faster, and stops at one 1.5× slower than the best so far', async () => {
+    // llvmpipe's weight gradient over 73,728 rows (ms): slower at 4 slices, fastest at 64.
+    const ms: Record<string, number> = { vec4: 109, 'vec4/k2': 111, 'vec4/k4': 113, 'vec4/k8': 104, 'vec4/k16': 93, 'vec4/k32': 79, 'vec4/k64': 53, 'vec4/k128': 75, 'vec4/k256': 60 };
+    // blocked: its split 2 is 1.5× its best, so 4 and 8 are not measured; vec4's 128 (75) is not 1.5× 53 (79.5).
+    Object.assign(ms, { blocked: 200, 'blocked/k2': 300, 'blocked/k4': 1, 'blocked/k8': 1 });
+    const measured: string[] = [];
+    const measure = splitSearch(async (name) => {
+      measured.push(name);
+      return ms[name];
+    });
+    const tuner = new MatmulTuner('A', memoryStore());
+    expect(await tuner.choose('k', Object.keys(ms), measure)).toBe('vec4/k64');
+    expect(measured).toEqual(['vec4', 'vec4/k2', 'vec4/k4', 'vec4/k8', 'vec4/k16', 'vec4/k32', 'vec4/k64', 'vec4/k128', 'vec4/k256', 'blocked', 'blocked/k2']);
+    expect(tuner.results[0].ms).toMatchObject({ 'blocked/k4': Infinity, 'blocked/k8': Infinity });
   });
 
   it('a cached winner that cannot run this problem is measured again', async () => {
