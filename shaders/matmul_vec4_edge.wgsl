@@ -22,4 +22,5 @@
 // #include activations
 // #include matmul_vec4_edge_common
 // #include matmul_split
+// #include matmul_vec4_tile_a
 // #include matmul_vec4_body

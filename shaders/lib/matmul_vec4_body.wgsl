@@ -1,11 +1,9 @@
-// The body of matmul_vec4 and matmul_vec4_edge: binding 0 (A, vec4), op(A)'s 4 × 4 tiles and
-// the main loop over k, each invocation a 20 × 8 block of out (see matmul_vec4.wgsl's header).
-// Spliced in where a kernel says `// #include matmul_vec4_body`, after the include that
-// declares dims, bindings 1-4, the overrides, tileB and finishBlock
-// (lib/matmul_vec4_common.wgsl for vec4 B and out, lib/matmul_vec4_edge_common.wgsl for
-// float B and out of any width) and lib/matmul_split.wgsl.
-
-@group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
+// The body of matmul_vec4, matmul_vec4_edge and conv_gemm: the main loop over k, each
+// invocation a 20 × 8 block of out (see matmul_vec4.wgsl's header). Spliced in where a kernel
+// says `// #include matmul_vec4_body`, after the includes that declare dims, bindings 1-4, the
+// overrides, tileB and finishBlock (lib/matmul_vec4_common.wgsl for vec4 B and out,
+// lib/matmul_vec4_edge_common.wgsl for float B and out of any width), lib/matmul_split.wgsl,
+// and binding 0 with tileA(m0, k) (lib/matmul_vec4_tile_a.wgsl, or conv_gemm.wgsl's own).
 
 // Blocks of 4 rows per invocation (the 8 columns are two blocks of 4). The accumulators
 // are written out as separate variables, not an array indexed in a loop: SwiftShader keeps
@@ -23,34 +21,6 @@ override ROWS_IN_LANES: bool = false;
 // (layer 2's weight gradient 1.7× faster with selects); llvmpipe for the loads a branch
 // skips (30% slower with selects). src/gpu/ops/matmul.ts sets it where the tuner measured it faster.
 override SELECTS: bool = false;
-
-// Columns kk of the result are op(A)[m0 .. m0+3, k + kk].
-fn tileA(m0: u32, k: u32) -> mat4x4<f32> {
-  if (TRANS_A) {
-    // Stored (K, lda): A[m, k] = a[k·lda + m], contiguous along m.
-    // The ones row of MODEs 2 and 3 reads as ones. K need not be a multiple of 4 here:
-    // columns from K on read whatever the binding holds there, which tileB's zero rows cancel.
-    let ones = MODE >= 2u && m0 == dims.M - 1u;
-    let one = vec4(1.0);
-    if (!SELECTS && ones) { return mat4x4<f32>(one, one, one, one); }
-    let base = (k * dims.lda + m0) / 4u;
-    let s = dims.lda / 4u;
-    return mat4x4<f32>(
-      select(a[base], one, ones),
-      select(a[base + s], one, ones),
-      select(a[base + 2u * s], one, ones),
-      select(a[base + 3u * s], one, ones),
-    );
-  }
-  // Stored (M, lda): contiguous along k; rows past M repeat the last row (never stored).
-  let last = dims.M - 1u;
-  return transpose(mat4x4<f32>(
-    a[(min(m0, last) * dims.lda + k) / 4u],
-    a[(min(m0 + 1u, last) * dims.lda + k) / 4u],
-    a[(min(m0 + 2u, last) * dims.lda + k) / 4u],
-    a[(min(m0 + 3u, last) * dims.lda + k) / 4u],
-  ));
-}
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {

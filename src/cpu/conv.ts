@@ -125,6 +125,50 @@ export function conv2dBackwardInput(dX: Vec, dCol: Vec, dY: Vec, wb: Vec, xPrev:
   col2im(dX, dCol, xPrev, g, actPrev);
 }
 
+/**
+ * The input gradient of a stride-1 convolution as a convolution of dY: dY's sizes in, the
+ * input's out, the same kernel size, padding KH − 1 − P (src/gpu/ops/conv.ts runs it this way
+ * where implicitConvFits: stride 1, a square kernel, P ≤ KH − 1).
+ */
+export function transposedGeometry(g: ConvGeometry): ConvGeometry {
+  return convGeometry(g.B, g.OC, g.OH, g.OW, g.IC, g.KH, g.KW, 1, g.KH - 1 - g.pad);
+}
+
+/**
+ * flipped (IC, KH·KW·OC): the weights rotated by 180° with their channel dimensions swapped,
+ *   flipped[c·KH·KW·OC + (i·KW + j)·OC + o] = W[(((KH − 1 − i)·KW + (KW − 1 − j))·IC + c)·OC + o];
+ * mirrors shaders/conv_flip_weights.wgsl.
+ */
+export function flipConvWeights(flipped: Vec, wb: Vec, g: ConvGeometry): void {
+  const { IC, OC, KH, KW } = g;
+  for (let c = 0; c < IC; c++) {
+    for (let i = 0; i < KH; i++) {
+      for (let j = 0; j < KW; j++) {
+        for (let o = 0; o < OC; o++) flipped[((c * KH + i) * KW + j) * OC + o] = wb[(((KH - 1 - i) * KW + (KW - 1 - j)) * IC + c) * OC + o];
+      }
+    }
+  }
+}
+
+/**
+ * dX (B, H, W, IC) of a stride-1 convolution as a convolution of dY, as the GPU runs it
+ * without im2col (conv_flip_weights.wgsl, then conv_gemm.wgsl in MODE 1, the same sums in
+ * the same order): im2col of dY over transposedGeometry(g) times flippedᵀ, ⊙ actPrev'(xPrev).
+ * The same values as conv2dBackwardInput up to rounding (it sums over (i, j, o), not o then (i, j)).
+ */
+export function conv2dBackwardInputAsConv(dX: Vec, dY: Vec, wb: Vec, xPrev: Vec, g: ConvGeometry, actPrev: Activation): void {
+  if (g.stride !== 1 || g.KH !== g.KW || g.pad > g.KH - 1 || g.OC % 4 !== 0) {
+    throw new Error(`conv2dBackwardInputAsConv takes stride 1, a square kernel, padding ≤ KH − 1 and OC % 4 == 0; got stride ${g.stride}, ${g.KH}×${g.KW}, padding ${g.pad}, ${g.OC} channels.`);
+  }
+  const t = transposedGeometry(g);
+  const { rows, cols } = colShape(t);
+  const flipped = new Float32Array(g.IC * cols);
+  flipConvWeights(flipped, wb, g);
+  const col = new Float32Array(rows * cols);
+  im2col(col, dY, t);
+  matmulBackwardInput(dX, col, flipped, xPrev, rows, g.IC, cols, actPrev);
+}
+
 /** The definition, loop by loop, over the same layouts: the oracle for the im2col route. */
 export function conv2dDirect(out: Vec, x: Vec, wb: Vec, g: ConvGeometry, act: Activation): void {
   const { B, IC, H, W, OC, KH, KW, stride, pad, OH, OW } = g;

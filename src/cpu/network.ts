@@ -3,6 +3,7 @@
  * forward pass in order, the backward pass in reverse, as llm.c's gpt2_forward and
  * gpt2_backward read. The CPU trainer, the page's feature maps and the bench all run this.
  */
+import type { MatmulChoice, MatmulPolicy } from '../gpu/matmul-plans.ts';
 import { moduleOf } from '../layers/index.ts';
 import type { CpuLayerIO, CpuScratch, ResolvedLayer, ScratchSpec } from '../layers/layer.ts';
 import { blockView } from '../model/param-block.ts';
@@ -10,11 +11,14 @@ import type { ResolvedNetwork } from '../model/network.ts';
 import { shapeSize } from '../model/spec.ts';
 import { dropout } from './dropout.ts';
 
-/** Buffers of one scratch list: shared names get one array, as large as the largest asks. */
+/**
+ * Buffers of one scratch list: shared names get one array, as large as the largest asks.
+ * `variant`: the GPU's matmul choice, for a GPU workspace (LayerModule.scratch).
+ */
 export function allocateScratch<Buf>(
-  layers: ResolvedLayer[], B: number, training: boolean, make: (s: ScratchSpec, label: string) => Buf,
+  layers: ResolvedLayer[], B: number, training: boolean, make: (s: ScratchSpec, label: string) => Buf, variant?: MatmulChoice | MatmulPolicy,
 ): Record<string, Buf>[] {
-  const specs = layers.map((r) => moduleOf(r.layer).scratch(r as never, B).filter((s) => training || !s.backwardOnly));
+  const specs = layers.map((r) => moduleOf(r.layer).scratch(r as never, B, variant).filter((s) => training || !s.backwardOnly));
   const shared = new Map<string, ScratchSpec>();
   for (const s of specs.flat()) {
     if (s.shared && (shared.get(s.name)?.count ?? -1) < s.count) shared.set(s.name, s);

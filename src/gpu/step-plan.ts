@@ -54,10 +54,11 @@ export interface StepRequest {
 
 /**
  * Rows per validation chunk: 1000, or fewer for networks whose layers' scratch (a
- * convolution's im2col matrix) grows with it: at most 64 MiB each.
+ * convolution's im2col matrix, where the GPU keeps one: LayerModule.scratch) grows with it:
+ * at most 64 MiB each.
  */
-export function defaultEvalChunk(net: ResolvedNetwork): number {
-  const perSample = Math.max(0, ...allocateScratch(net.layers, 1, false, (s) => s.count * 4).flatMap((r) => Object.values(r)));
+export function defaultEvalChunk(net: ResolvedNetwork, variant: MatmulChoice | MatmulPolicy): number {
+  const perSample = Math.max(0, ...allocateScratch(net.layers, 1, false, (s) => s.count * 4, variant).flatMap((r) => Object.values(r)));
   return perSample === 0 ? 1000 : Math.max(1, Math.min(1000, Math.floor(2 ** 26 / perSample)));
 }
 
@@ -90,6 +91,6 @@ export async function planStep(
     fuseOutput,
     statsRows: fuseOutput ? B : 1,
     stepsPerSubmit: request.stepsPerSubmit ?? 100,
-    evalChunk: request.evalChunk ?? defaultEvalChunk(net),
+    evalChunk: request.evalChunk ?? defaultEvalChunk(net, variant),
   };
 }

@@ -32,7 +32,7 @@ import { adapterName, type GpuContext } from './device.ts';
 import { KernelCache, STEP_LR_WORD, STEP_SLOT_BYTES } from './kernels.ts';
 import { createAutotuner, createTuner, memoryStore, type MatmulTuner } from './autotune.ts';
 import { destroyDispatch, encodeDispatch, type Dispatch } from './dispatch.ts';
-import type { MatmulChoice } from './matmul-plans.ts';
+import type { MatmulChoice, MatmulPolicy } from './matmul-plans.ts';
 import { evaluateRows } from './ops/evaluate.ts';
 import { optimizerBuffer, optimizerWords } from './ops/update.ts';
 import { epochReadback, readEpoch, type EpochReadback } from './readback.ts';
@@ -163,7 +163,7 @@ export class GpuTrainer implements Trainer {
     const planner = createAutotuner(k, options.tuner ?? createTuner(ctx, PROCESS_TUNE_STORE));
     const request = { ...options, variant: { variant: options.variant ?? defaultVariant(ctx), planner } };
     // The limits first, before anything is measured or allocated.
-    checkLimits(ctx, config, net, train, request.evalChunk);
+    checkLimits(ctx, config, net, train, request.variant, request.evalChunk);
     const plan = await planStep(k, ctx, config, net, request);
     const t = new GpuTrainer(ctx, config, train, val, k, plan);
     await t.build(initParams(config.model, config.seed).params);
@@ -210,7 +210,7 @@ export class GpuTrainer implements Trainer {
   }
 
   private workspace(B: number, training: boolean, label: string): GpuWorkspace {
-    return new GpuWorkspace(this.net, B, training, this.plan.bytesInput, (l, bytes) => this.storage(l, bytes), label);
+    return new GpuWorkspace(this.net, B, training, this.plan.bytesInput, (l, bytes) => this.storage(l, bytes), label, this.plan.variant);
   }
 
   private source(data: ResidentSplit, indices: GPUBuffer): GatherSource {
@@ -519,10 +519,10 @@ export class GpuTrainer implements Trainer {
 }
 
 /** Refuses sizes beyond the adapter's limits, naming the limit and the way around it. */
-function checkLimits(ctx: GpuContext, config: TrainConfig, net: ResolvedNetwork, train: Split, evalChunk?: number): void {
+function checkLimits(ctx: GpuContext, config: TrainConfig, net: ResolvedNetwork, train: Split, variant: MatmulPolicy, evalChunk?: number): void {
   const max = ctx.adapter.limits.maxStorageBufferBindingSize;
-  const rows = Math.max(config.batch, evalChunk ?? defaultEvalChunk(net));
-  const scratch = allocateScratch(net.layers, rows, true, (s) => s.count * 4).flatMap((r) => Object.values(r));
+  const rows = Math.max(config.batch, evalChunk ?? defaultEvalChunk(net, variant));
+  const scratch = allocateScratch(net.layers, rows, true, (s) => s.count * 4, variant).flatMap((r) => Object.values(r));
   const largest = Math.max(
     train.count * imageBytes(train),
     net.layout.total * 4 * Math.max(1, optimizerStateCopies(config)),

@@ -9,6 +9,7 @@ import type { LayerBlock, StateBlock } from '../model/param-block.ts';
 import type { ResolvedNetwork } from '../model/network.ts';
 import { shapeSize } from '../model/spec.ts';
 import type { Slice } from './dispatch.ts';
+import type { MatmulChoice, MatmulPolicy } from './matmul-plans.ts';
 import type { ByteInput } from './ops/matmul.ts';
 
 /** Makes (and owns) a storage buffer of `bytes`. */
@@ -30,13 +31,14 @@ export class GpuWorkspace {
     readonly bytesInput: boolean,
     allocate: Allocate,
     label: string,
+    variant: MatmulChoice | MatmulPolicy,
   ) {
     const names = net.layers.map((r) => `${r.layer.type}${r.ordinal}`);
     this.x = allocate(`${label} x`, B * shapeSize(net.layers[0].in) * (bytesInput ? 1 : 4));
     this.y = allocate(`${label} y`, B * 4);
     this.out = net.layers.map((r, i) => allocate(`${label} ${names[i]} out`, B * shapeSize(r.out) * 4));
     this.grad = training ? net.layers.map((r, i) => allocate(`${names[i]} gradient`, B * shapeSize(r.out) * 4)) : [];
-    this.scratch = allocateScratch(net.layers, B, training, (s, name) => allocate(`${label} ${name}`, s.count * 4));
+    this.scratch = allocateScratch(net.layers, B, training, (s, name) => allocate(`${label} ${name}`, s.count * 4), variant);
   }
 
   /** The input batch as the first layer reads it. */

@@ -1,13 +1,15 @@
 /**
  * A 2D convolution layer (cross-correlation, as every framework's), channels last, computed
- * as im2col then the dense matmuls (src/cpu/conv.ts, src/gpu/ops conv). Its block is W with
+ * as im2col then the dense matmuls (src/cpu/conv.ts, src/gpu/ops conv), or on the GPU with
+ * the vec4 variant, where it fits, as conv_gemm without the im2col matrix (runsImplicit). Its block is W with
  * C = KH·KW·IC rounded up to a multiple of 4 rows in (i, j, c) order, then b (OC).
  * Token: convFkK[xK2][sS][pP], e.g. "conv6k5p2" (or "conv6k5p2:tanh").
  */
 import { colShape, conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, convGeometry, type ConvGeometry } from '../cpu/conv.ts';
 import {
-  conv2dBackwardInput as gpuBackwardInput, conv2dBackwardWeight as gpuBackwardWeight,
-  conv2dBackwardWeightUpdate as gpuBackwardWeightUpdate, conv2dForward as gpuForward,
+  conv2dBackwardInput as gpuBackwardInput, conv2dBackwardInputImplicit, conv2dBackwardWeight as gpuBackwardWeight,
+  conv2dBackwardWeightImplicit, conv2dBackwardWeightUpdate as gpuBackwardWeightUpdate, conv2dForward as gpuForward,
+  conv2dForwardImplicit, runsImplicit,
 } from '../gpu/ops/conv.ts';
 import { outputLength, type LayerOf, type Shape3 } from '../model/spec.ts';
 import { plainInput, type LayerModule, type ResolvedLayer, type ScratchSpec } from './layer.ts';
@@ -70,8 +72,11 @@ export const conv: LayerModule<'conv'> = {
     const extra = `${l.stride !== 1 ? `, stride ${l.stride}` : ''}${l.pad ? `, padding ${l.pad}` : ''}`;
     return `conv ${r.ordinal}: ${l.filters} filters ${l.kh}×${l.kw}${extra}, ${r.act}`;
   },
-  scratch(r, B) {
-    const { rows, cols } = colShape(convLayerGeometry(r, B));
+  scratch(r, B, variant) {
+    const g = convLayerGeometry(r, B);
+    // Without im2col, only the input gradient's flipped weights (one buffer for all layers).
+    if (variant && runsImplicit(variant, g)) return r.index > 0 ? [{ name: 'flipped', count: g.IC * g.KH * g.KW * g.OC, kind: 'f32', shared: true, backwardOnly: true }] : [];
+    const { rows, cols } = colShape(g);
     // cols: the im2col matrix the forward pass fills and the weight gradient reads; dCol:
     // its gradient, scratch of the input gradient, shared by every convolution but the first.
     const out: ScratchSpec[] = [{ name: 'cols', count: rows * cols, kind: 'f32' }];
@@ -91,6 +96,7 @@ export const conv: LayerModule<'conv'> = {
   gpu: {
     forward(c, r, io, tag) {
       const g = convLayerGeometry(r, io.B);
+      if (runsImplicit(c.variant, g)) return conv2dForwardImplicit(c.k, c.variant, io.out, plainInput(io.x), io.params!, g, r.act, `${tag} conv ${r.ordinal}`);
       return gpuForward(c.k, c.variant, io.out, io.scratch.cols, plainInput(io.x), io.params!, g, r.act, `${tag} conv ${r.ordinal}`);
     },
     async backward(c, r, io) {
@@ -98,6 +104,13 @@ export const conv: LayerModule<'conv'> = {
       const n = r.ordinal;
       const x = plainInput(io.x);
       const out = [];
+      if (runsImplicit(c.variant, g)) {
+        // The input gradient reads W before a fused update changes it.
+        if (io.dIn) out.push(...(await conv2dBackwardInputImplicit(c.k, c.variant, io.dIn, io.scratch.flipped, io.dOut, io.params!, x, g, r.prevAct, `conv ${n} backward input`)));
+        const [target, mode] = c.fuseUpdate ? [io.params!, 3 as const] : [io.grads!, 2 as const];
+        out.push(...(await conv2dBackwardWeightImplicit(c.k, c.variant, target, x, io.dOut, c.opt, g, mode, `conv ${n} backward weight${c.fuseUpdate ? ' + SGD' : ''}`)));
+        return out;
+      }
       // The input gradient reads W before a fused update changes it.
       if (io.dIn) out.push(...(await gpuBackwardInput(c.k, c.variant, io.dIn, io.scratch.dCol, io.dOut, io.params!, x, g, r.prevAct, `conv ${n} backward input`)));
       out.push(

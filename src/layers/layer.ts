@@ -127,8 +127,11 @@ export interface LayerModule<T extends LayerType> {
   fileWeight(r: ResolvedLayer<T>): FileWeight | null;
   /** "conv 1: 6 filters 5×5, padding 2, relu" */
   describe(r: ResolvedLayer<T>): string;
-  /** Buffers besides output and gradient at batch size B. */
-  scratch(r: ResolvedLayer<T>, B: number): ScratchSpec[];
+  /**
+   * Buffers besides output and gradient at batch size B; `variant`: the GPU's matmul choice,
+   * for the GPU's workspace (a convolution without im2col needs no matrix), absent for the CPU's.
+   */
+  scratch(r: ResolvedLayer<T>, B: number, variant?: MatmulChoice | MatmulPolicy): ScratchSpec[];
   cpu: {
     forward(r: ResolvedLayer<T>, io: CpuLayerIO): void;
     /** Parameter gradients into io.grads, and io.dIn when it is not null. */

@@ -33,12 +33,17 @@ export function batchnormStats(k: KernelCache, stats: Buf, running: Buf, x: Buf,
   return buildOwning(k, 'batchnorm_stats', overrides, label, [x, stats, running], bnDims(k, label, N), perChannel(C));
 }
 
-/** out (N, C) = act(γ·(x − mean)/√(var + ε) + β) with (mean; var) from stats (batchnorm_forward.wgsl). */
+/**
+ * out (N, C) = act(γ·(x − mean)/√(var + ε) + β) with (mean; var) from stats: four channels
+ * per invocation where C is a multiple of 4 (batchnorm_forward_vec4.wgsl), else one
+ * (batchnorm_forward.wgsl). llvmpipe, fast's first batch norm (73,728 × 24): 8.2 → 2.2 ms.
+ */
 export function batchnormForward(
   k: KernelCache, out: Buf, x: Buf, wb: Buf, stats: Buf, N: number, C: number, act: Activation, label = 'batchnormForward',
 ): Promise<Dispatch> {
   const overrides = { WG: FLAT_WG, C, EPS: BN_EPS, ACT: ACTIVATION_CODE[act] };
-  return buildOwning(k, 'batchnorm_forward', overrides, label, [x, wb, stats, out], bnDims(k, label, N), flatDispatch(N * C, FLAT_WG));
+  const [kernel, lanes] = C % 4 === 0 ? (['batchnorm_forward_vec4', 4] as const) : (['batchnorm_forward', 1] as const);
+  return buildOwning(k, kernel, overrides, `${label} [${kernel}]`, [x, wb, stats, out], bnDims(k, label, N), flatDispatch((N * C) / lanes, FLAT_WG));
 }
 
 /** A 16-byte buffer bound where a kernel's mode writes nothing (destroyed with the dispatch). */

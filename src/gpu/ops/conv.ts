@@ -10,14 +10,19 @@
  * measured 3–10× slower on llvmpipe (their weight gradient sums 78,400 products per
  * weight over only a few hundred weights). The price is the im2col matrix in memory:
  * B·OH·OW·KH·KW·IC floats per layer (31 MB for the `cnn` preset's second layer at batch 100).
+ *
+ * With the vec4 variant, where implicitConvFits (IC and OC multiples of 4, stride 1, a square
+ * kernel), the same matmuls run as conv_gemm.wgsl, which gathers the im2col matrix's tiles
+ * from the input as it multiplies: no im2col, no col2im, no matrix in memory. The input
+ * gradient then runs as a convolution of dY by the flipped weights (conv_flip_weights.wgsl).
  */
-import { colShape, type ConvGeometry } from '../../cpu/conv.ts';
+import { colShape, transposedGeometry, type ConvGeometry } from '../../cpu/conv.ts';
 import type { Activation } from '../../model/spec.ts';
-import { ACTIVATION_CODE } from '../codes.ts';
+import { ACTIVATION_CODE, MODE } from '../codes.ts';
 import { buildOwning, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache } from '../kernels.ts';
-import type { MatmulChoice, MatmulPolicy } from '../matmul-plans.ts';
-import { matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from './matmul.ts';
+import { backwardWeightProblem, forwardProblem, policyOf, type MatmulChoice, type MatmulPolicy } from '../matmul-plans.ts';
+import { convGemm, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from './matmul.ts';
 import { batchDims } from '../uniforms.ts';
 
 const WG = 256;
@@ -123,5 +128,78 @@ export async function conv2dBackwardInput(
   return [
     await matmulBackwardInput(k, variant, dCol, dY, wb, dY, rows, cols, g.OC, 'identity', `${label} matmul`),
     await col2im(k, dX, dCol, xPrev, g, actPrev, `${label} col2im`),
+  ];
+}
+
+/**
+ * Whether conv_gemm.wgsl takes all three of a convolution's matmuls: IC % 4 == 0 (a vec4 of
+ * an im2col row is four channels of one pixel; so is dY's, OC % 4 == 0, for the input
+ * gradient) and, for the input gradient as a convolution of dY, stride 1, a square kernel
+ * and padding at most KH − 1.
+ */
+export function implicitConvFits(g: ConvGeometry): boolean {
+  return g.IC % 4 === 0 && g.OC % 4 === 0 && g.stride === 1 && g.KH === g.KW && g.pad <= g.KH - 1;
+}
+
+/**
+ * Whether the GPU runs a convolution without im2col: with the vec4 variant (software
+ * adapters' default, or the user's --matmul vec4) where implicitConvFits. The tuned variants
+ * ('auto', a GPU's default) keep im2col and the matmul the tuner picked.
+ */
+export function runsImplicit(variant: MatmulChoice | MatmulPolicy, g: ConvGeometry): boolean {
+  return policyOf(variant).variant === 'vec4' && implicitConvFits(g);
+}
+
+function checkImplicit(g: ConvGeometry, label: string): void {
+  if (!implicitConvFits(g)) {
+    throw new Error(`${label}: conv_gemm needs IC and OC multiples of 4, stride 1, a square kernel and padding ≤ KH − 1 (implicitConvFits); got ${JSON.stringify(g)}.`);
+  }
+}
+
+/** out (B, OH, OW, OC) = act(x ⋆ W + b) by conv_gemm: conv2dForward without the im2col matrix. */
+export async function conv2dForwardImplicit(
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, out: Buf, x: Buf, wb: Buf, g: ConvGeometry, act: Activation, label = 'conv2dForwardImplicit',
+): Promise<Dispatch[]> {
+  checkImplicit(g, label);
+  const { rows, cols } = colShape(g);
+  return [await convGemm(k, variant, label, forwardProblem(rows, cols, g.OC, act), x, wb, wb, out, convOverrides(g))];
+}
+
+/**
+ * The weight gradient [colᵀ; 1] · dY (mode 2, into out) or its SGD step (mode 3, on out) by
+ * conv_gemm, col read in place from x; split over rows as weightGradient.
+ */
+export async function conv2dBackwardWeightImplicit(
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, out: Buf, x: Buf, dY: Buf, opt: GPUBuffer, g: ConvGeometry, mode: 2 | 3,
+  label = 'conv2dBackwardWeightImplicit',
+): Promise<Dispatch[]> {
+  checkImplicit(g, label);
+  const { rows, cols } = colShape(g);
+  const p = { ...backwardWeightProblem(rows, cols, g.OC, mode), split: weightSlices(g) };
+  return [await convGemm(k, variant, label, p, x, dY, mode === 3 ? opt : dY, out, convOverrides(g))];
+}
+
+/** flipped (IC, KH·KW·OC) = the weights of wb rotated by 180°, channels swapped (conv_flip_weights.wgsl). */
+export function flipConvWeights(k: KernelCache, flipped: Buf, wb: Buf, g: ConvGeometry, label = 'flipConvWeights'): Promise<Dispatch> {
+  const overrides = { WG, OC: g.OC, ...convOverrides(g) };
+  return buildOwning(k, 'conv_flip_weights', overrides, label, [wb, flipped], convDims(k, label, g), flatDispatch(g.KH * g.KW * g.OC * g.IC, WG));
+}
+
+/**
+ * dX (B, H, W, IC) = (dY ⋆ flipped W over transposedGeometry(g)) ⊙ actPrev'(xPrev): the flip,
+ * then conv_gemm in MODE 1 with dY as the tensor whose im2col it reads. CPU twin:
+ * src/cpu/conv.ts conv2dBackwardInputAsConv. `flipped` is scratch of IC·KH·KW·OC floats.
+ */
+export async function conv2dBackwardInputImplicit(
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, dX: Buf, flipped: Buf, dY: Buf, wb: Buf, xPrev: Buf, g: ConvGeometry, actPrev: Activation,
+  label = 'conv2dBackwardInputImplicit',
+): Promise<Dispatch[]> {
+  checkImplicit(g, label);
+  const t = transposedGeometry(g);
+  const { rows, cols } = colShape(t);
+  const p = { M: rows, N: g.IC, K: cols, lda: cols, ldb: cols, transA: false, transB: true, mode: MODE.backwardInput, act: actPrev };
+  return [
+    await flipConvWeights(k, flipped, wb, g, `${label} flip`),
+    await convGemm(k, variant, label, p, dY, flipped, xPrev, dX, convOverrides(t)),
   ];
 }

@@ -32,7 +32,7 @@ export function isByteInput(o: Operand): o is ByteInput {
 
 async function matmul(
   k: KernelCache, requested: MatmulChoice | MatmulPolicy, label: string, p: MatmulProblem,
-  a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice,
+  a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, conv?: Overrides,
 ): Promise<Dispatch> {
   const { variant, planner } = policyOf(requested);
   checkVariantRuns(k.ctx, variant);
@@ -43,7 +43,21 @@ async function matmul(
     variant !== 'auto' ? { variant, split: p.split ?? 1 }
     : isByteInput(a) ? { variant: 'vec4', split: (await planner!.plan(p)).split }
     : await planner!.plan(p);
-  return matmulPlanned(k, plan, label, p, a, b, aux, out, planner);
+  return matmulPlanned(k, plan, label, p, a, b, aux, out, planner, conv);
+}
+
+/**
+ * A convolution's matmul with its im2col matrix read in place (conv_gemm.wgsl): `x` is the
+ * tensor whose im2col matrix op(A) is (the layer's input, or dY for the input gradient),
+ * `sizes` the override constants of that im2col (lib/conv_common.wgsl); the rest as a
+ * matmul's. Needs the vec4 variant and a problem its kernels take unsplit by width
+ * (src/gpu/ops/conv.ts implicitConvFits).
+ */
+export function convGemm(
+  k: KernelCache, variant: MatmulChoice | MatmulPolicy, label: string, p: MatmulProblem,
+  x: GPUBuffer | Slice, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, sizes: Overrides,
+): Promise<Dispatch> {
+  return matmul(k, variant, label, p, x, b, aux, out, sizes);
 }
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
@@ -52,11 +66,12 @@ const align64 = (n: number) => Math.ceil(n / 64) * 64;
  * Builds one matmul: the plan's kernel over all of k, or (split > 1) over slices of k into
  * a partial-sum buffer of its own, followed by splitk_reduce (Dispatch.next), which adds
  * the slices and applies the epilogue. `selects`: matmul_vec4's SELECTS, a boolean, or the
- * planner that decides it (none: the branch).
+ * planner that decides it (none: the branch). `conv`: conv_gemm in place of matmul_vec4,
+ * binding 0 the tensor whose im2col matrix is A, with these sizes (convGemm).
  */
 export async function matmulPlanned(
   k: KernelCache, plan: MatmulPlan, label: string, p: MatmulProblem,
-  a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, selects?: boolean | MatmulPlanner,
+  a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, selects?: boolean | MatmulPlanner, conv?: Overrides,
 ): Promise<Dispatch> {
   // vec4 runs as matmul_vec4 on aligned shapes, matmul_vec4_edge on widths that are not a
   // multiple of 4; the register-blocked kernel takes the rest. subgroup's rows past the
@@ -69,10 +84,15 @@ export async function matmulPlanned(
   const { kSlice, slices } = splitK(p.K, plan.split);
   label = `${label} [${kernel}${slices > 1 ? `, k in ${slices} slices` : ''}]`;
   const g = VARIANT_GEOMETRY[kernel];
-  const shader = g.shader ?? (`matmul_${kernel}` as KernelName);
-  const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act] };
+  const matmulShader = g.shader ?? (`matmul_${kernel}` as KernelName);
+  if (conv && (matmulShader !== 'matmul_vec4' || isByteInput(a))) {
+    throw new Error(`${label}: conv_gemm takes the shapes matmul_vec4 does, with the vec4 variant (implicitConvFits); this one would run ${matmulShader}.`);
+  }
+  const shader: KernelName = conv ? 'conv_gemm' : matmulShader;
+  if (conv) label = label.replace('[vec4', '[conv_gemm');
+  const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act], ...conv };
   if (g.rowsInLanes) overrides.ROWS_IN_LANES = true;
-  if (shader === 'matmul_vec4' || shader === 'matmul_vec4_edge') {
+  if (shader === 'matmul_vec4' || shader === 'matmul_vec4_edge' || shader === 'conv_gemm') {
     // Their shared body (lib/matmul_vec4_body.wgsl) has SELECTS. The ones row exists in the weight-gradient modes, read through Aᵀ.
     const onesRow = p.transA && p.mode >= MODE.backwardWeight;
     overrides.SELECTS = typeof selects === 'boolean' ? selects : onesRow && selects ? await selects.onesRowSelects(p, { variant, split: plan.split }) : false;

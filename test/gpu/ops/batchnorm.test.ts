@@ -30,6 +30,7 @@ const SHAPES: [number, number, number, number][] = [
   [3, 3, 3, 1], // one channel
   [1, 1, 1, 5], // N = 1: variance 0
   [1, 23, 23, 70], // N = 529: three chunks of the backward's sums, the last ragged; 70 channels: two workgroups of them
+  [2, 6, 5, 24], // 24 channels: the forward four channels at a time (as [1, 13, 11, 4])
 ];
 
 let k: KernelCache;
@@ -62,9 +63,11 @@ describe('batch normalization kernels against src/cpu/batchnorm.ts', () => {
       const evalOut = poisoned(d, 'eval out', N * C);
       const dWb = poisoned(d, 'dWb', 2 * C);
       const dX = poisoned(d, 'dX', N * C);
+      const forward = await batchnormForward(k, out, xBuf, wbBuf, stats, N, C, 'relu');
+      expect(forward.label).toMatch(C % 4 === 0 ? /\[batchnorm_forward_vec4\]$/ : /\[batchnorm_forward\]$/);
       await run(d, [
         await batchnormStats(k, stats, runBuf, xBuf, N, C),
-        await batchnormForward(k, out, xBuf, wbBuf, stats, N, C, 'relu'),
+        forward,
         await batchnormBackward(k, dX, dWb, xBuf, dYBuf, wbBuf, stats, N, C, 'sigmoid'),
         await batchnormForward(k, evalOut, xBuf, wbBuf, runBuf, N, C, 'tanh'),
       ]);

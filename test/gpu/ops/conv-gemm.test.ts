@@ -1,0 +1,122 @@
+/**
+ * conv_gemm.wgsl (a convolution's matmuls with the im2col matrix read in place) and
+ * conv_flip_weights.wgsl against their CPU twins: im2col followed by the dense matmul
+ * (src/cpu/conv.ts, src/cpu/matmul.ts), summed in the same order, and flipConvWeights /
+ * conv2dBackwardInputAsConv; the input gradient also against the im2col route's
+ * (conv2dBackwardInput). Shapes: batch 1, odd sizes, padding 0 to KH − 1, 1×1 and 5×5
+ * kernels, a ragged last row block, widths under and over 32 (invocations along M or along
+ * N), split-K with a ragged last slice. Outputs are poisoned (NaN) first.
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as cpuConv from '../../../src/cpu/conv.ts';
+import { matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from '../../../src/cpu/matmul.ts';
+import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
+import type { KernelCache } from '../../../src/gpu/kernels.ts';
+import {
+  conv2dBackwardInputImplicit, conv2dBackwardWeightImplicit, conv2dForwardImplicit, flipConvWeights, implicitConvFits, runsImplicit, weightSlices,
+} from '../../../src/gpu/ops/conv.ts';
+import { optimizerBuffer } from '../../../src/gpu/ops/update.ts';
+import { denseNetwork } from '../../../src/model/arch.ts';
+import { paramLayout } from '../../../src/model/layout.ts';
+import { expectClose, seededArray } from '../../helpers/compare.ts';
+import { poisoned, run, testKernels } from '../../helpers/gpu.ts';
+
+// [B, IC, H, W, OC, K, pad]
+const SHAPES: [number, number, number, number, number, number, number][] = [
+  [1, 4, 5, 7, 4, 3, 0], // batch 1, odd sizes, no padding, 15 rows (one ragged block)
+  [2, 8, 9, 7, 12, 3, 1], // padding 1, 126 rows
+  [3, 16, 14, 14, 32, 5, 2], // cnn conv 2 at batch 3: 588 rows
+  [2, 4, 30, 26, 8, 3, 2], // padding KH − 1: the input gradient's own padding 0; 1,792 rows: invocations along M
+  [1, 12, 6, 5, 36, 1, 0], // a 1×1 kernel, 36 filters: wider than 32, invocations along N
+  [3, 24, 24, 24, 24, 3, 0], // fast conv 2's channels at batch 3: 1,452 rows along M, K = 216
+];
+
+let k: KernelCache;
+beforeAll(async () => {
+  k = await testKernels();
+});
+
+it('conv_gemm takes IC and OC multiples of 4, stride 1, square kernels, padding ≤ KH − 1, with the vec4 variant', () => {
+  const g = (IC: number, OC: number, K: number, KW: number, S: number, P: number) => cpuConv.convGeometry(2, IC, 12, 12, OC, K, KW, S, P);
+  expect(implicitConvFits(g(16, 32, 5, 5, 1, 2))).toBe(true);
+  expect(implicitConvFits(g(6, 16, 5, 5, 1, 0))).toBe(false); // LeNet-5 conv 2: 6 input channels
+  expect(implicitConvFits(g(1, 16, 5, 5, 1, 2))).toBe(false); // a first layer over gray images
+  expect(implicitConvFits(g(16, 6, 5, 5, 1, 2))).toBe(false);
+  expect(implicitConvFits(g(16, 32, 3, 3, 2, 1))).toBe(false); // stride 2
+  expect(implicitConvFits(g(16, 32, 3, 5, 1, 1))).toBe(false); // 3×5
+  expect(implicitConvFits(g(16, 32, 3, 3, 1, 3))).toBe(false); // padding 3 > KH − 1
+  expect(runsImplicit('vec4', g(16, 32, 5, 5, 1, 2))).toBe(true);
+  expect(runsImplicit({ variant: 'vec4' }, g(16, 32, 5, 5, 1, 2))).toBe(true);
+  expect(runsImplicit('tiled', g(16, 32, 5, 5, 1, 2))).toBe(false);
+  expect(runsImplicit('auto', g(16, 32, 5, 5, 1, 2))).toBe(false);
+});
+
+describe('conv_gemm against im2col + the matmul (src/cpu), and conv_flip_weights against flipConvWeights', () => {
+  for (const [B, IC, H, W, OC, K, P] of SHAPES) {
+    const g = cpuConv.convGeometry(B, IC, H, W, OC, K, K, 1, P);
+    const { rows, cols } = cpuConv.colShape(g);
+    const name = `B=${B} ${H}×${W}×${IC} → ${g.OH}×${g.OW}×${OC}, ${K}×${K} p${P}`;
+    const x = seededArray(B * H * W * IC, 1 + H, 0, 1);
+    const wb = seededArray((cols + 1) * OC, 2 + K);
+    const dY = seededArray(rows * OC, 3 + OC);
+    const col = new Float32Array(rows * cols);
+    cpuConv.im2col(col, x, g);
+
+    it(`forward ${name}`, async () => {
+      const d = k.device;
+      const out = poisoned(d, 'out', rows * OC);
+      const dispatches = await conv2dForwardImplicit(k, 'vec4', out, storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), g, 'relu');
+      expect(dispatches[0].label).toMatch(rows >= 1280 && OC <= 32 ? /\[conv_gemm_rows\]$/ : /\[conv_gemm\]$/);
+      await run(d, dispatches);
+      const want = new Float32Array(rows * OC);
+      matmulForward(want, col, wb, rows, cols, OC, 'relu');
+      expectClose(`out ${name}`, await readFloats(d, out, want.length), want, { atol: 1e-5, rtol: 1e-5 });
+      // The definition, in float64.
+      const direct = new Float64Array(rows * OC);
+      cpuConv.conv2dDirect(direct, Float64Array.from(x), Float64Array.from(wb), g, 'relu');
+      expectClose(`out vs the direct loops ${name}`, await readFloats(d, out, want.length), direct, { atol: 1e-4, rtol: 1e-4 });
+    });
+
+    it(`weight gradient and its SGD step ${name}, split over rows`, async () => {
+      const d = k.device;
+      const dYb = storageBuffer(d, 'dY', dY);
+      const xb = storageBuffer(d, 'x', x);
+      const dWb = poisoned(d, 'dWb', wb.length);
+      const opt = optimizerBuffer(d, paramLayout(denseNetwork([cols, OC])), 0.01, 0.1, 0);
+      const grad = await conv2dBackwardWeightImplicit(k, 'vec4', dWb, xb, dYb, opt, g, 2);
+      expect(grad[0].label).toContain('conv_gemm');
+      if (weightSlices(g) > 1) expect(grad[0].label).toContain(`k in ${weightSlices(g)} slices`);
+      await run(d, grad);
+      const want = new Float32Array(wb.length);
+      matmulBackwardWeight(want, col, dY, rows, cols, OC);
+      expectClose(`dWb ${name}`, await readFloats(d, dWb, wb.length), want, { atol: 1e-4, rtol: 1e-4 });
+
+      const wbb = storageBuffer(d, 'wb', wb);
+      await run(d, await conv2dBackwardWeightImplicit(k, 'vec4', wbb, xb, dYb, opt, g, 3));
+      const stepped = Float32Array.from(wb);
+      matmulBackwardWeightUpdate(stepped, col, dY, rows, cols, OC, 0.01, 0.1);
+      expectClose(`wb after SGD ${name}`, await readFloats(d, wbb, wb.length), stepped, { atol: 1e-5, rtol: 1e-5 });
+    });
+
+    it(`input gradient as a convolution of dY ${name}`, async () => {
+      const d = k.device;
+      const wbb = storageBuffer(d, 'wb', wb);
+      const flipped = poisoned(d, 'flipped', IC * K * K * OC);
+      await run(d, [await flipConvWeights(k, flipped, wbb, g)]);
+      const wantFlipped = new Float32Array(IC * K * K * OC);
+      cpuConv.flipConvWeights(wantFlipped, wb, g);
+      expectClose(`flipped ${name}`, await readFloats(d, flipped, wantFlipped.length), wantFlipped, { atol: 0, rtol: 0 });
+
+      const dX = poisoned(d, 'dX', x.length);
+      await run(d, await conv2dBackwardInputImplicit(k, 'vec4', dX, flipped, storageBuffer(d, 'dY', dY), wbb, storageBuffer(d, 'x', x), g, 'sigmoid'));
+      const twin = new Float32Array(x.length);
+      cpuConv.conv2dBackwardInputAsConv(twin, dY, wb, x, g, 'sigmoid');
+      const got = await readFloats(d, dX, x.length);
+      expectClose(`dX vs its twin ${name}`, got, twin, { atol: 1e-5, rtol: 1e-5 });
+      // The im2col route's input gradient, in float64: the same values summed in another order.
+      const explicit = new Float64Array(x.length);
+      cpuConv.conv2dBackwardInput(explicit, new Float64Array(rows * cols), Float64Array.from(dY), Float64Array.from(wb), Float64Array.from(x), g, 'sigmoid');
+      expectClose(`dX vs col2im ${name}`, got, explicit, { atol: 1e-4, rtol: 1e-4 });
+    });
+  }
+});
