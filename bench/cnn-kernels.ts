@@ -1,7 +1,8 @@
 /**
  * Kernel rows of the convolutional presets (lenet5, cnn) at their own layer shapes: per
  * convolution im2col, the forward matmul, the weight gradient (split-K slices + reduce, one
- * row) and, past the first layer, the input gradient (matmul + col2im, one row); per pooling
+ * row) and, past the first layer, the input gradient (matmul + col2im, one row), and where
+ * the trainer runs the layer without im2col (runsImplicit) the same three by conv_gemm; per pooling
  * layer max-pool forward and backward; adam_update over the whole parameter buffer. The
  * GPU runs each as the trainer does (its matmul variant for the adapter) and every result is
  * checked against its CPU twin (src/cpu/conv.ts, pool.ts, update.ts) before it is timed.
@@ -19,7 +20,9 @@ import { adamUpdate as cpuAdam } from '../src/cpu/update.ts';
 import { readBuffer, readFloats, storageBuffer } from '../src/gpu/buffers.ts';
 import { destroyDispatch, type Dispatch } from '../src/gpu/dispatch.ts';
 import type { MatmulChoice, MatmulPolicy } from '../src/gpu/matmul-plans.ts';
-import { conv2dBackwardInput, conv2dBackwardWeight, conv2dForward, im2col } from '../src/gpu/ops/conv.ts';
+import {
+  conv2dBackwardInput, conv2dBackwardInputImplicit, conv2dBackwardWeight, conv2dBackwardWeightImplicit, conv2dForward, conv2dForwardImplicit, im2col, runsImplicit,
+} from '../src/gpu/ops/conv.ts';
 import { maxPoolBackward, maxPoolBackwardKernel, maxPoolForward } from '../src/gpu/ops/pool.ts';
 import { adamUpdate, optimizerBuffer, optimizerWords } from '../src/gpu/ops/update.ts';
 import type { GpuContext } from '../src/gpu/device.ts';
@@ -122,6 +125,40 @@ async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
     dX.destroy();
     dCol.destroy();
     dxDispatches.forEach(destroyDispatch);
+  }
+  // Without im2col, as the trainer runs this layer with this variant: the same three, by conv_gemm.
+  if (runsImplicit(variant, g)) {
+    const fwd = await conv2dForwardImplicit(k, variant, out, bx, bwb, g, 'relu', `${where} forward`);
+    d.queue.writeBuffer(out, 0, poison(rows * g.OC));
+    const tF = await checkedTiming(ctx, fwd, async () => validate(`${where} forward (conv_gemm)`, await readFloats(d, out, rows * g.OC), wantOut));
+    out_.push({
+      kernel: 'conv forward, no im2col', shape: `${where} ${rows}×${cols}·${cols}×${g.OC}`, work: 2 * rows * cols * g.OC, unit: 'GFLOP/s',
+      gpu: { gpu: { ...tF, ran: ran(fwd[0]) } }, cpu: cpuFwd,
+    });
+    const dw = await conv2dBackwardWeightImplicit(k, variant, dWb, bx, bdY, opt, g, 2, `${where} backward weight`);
+    d.queue.writeBuffer(dWb, 0, poison(wantDW.length));
+    const tW = await checkedTiming(ctx, dw, async () => validate(`${where} backward weight (conv_gemm)`, await readFloats(d, dWb, wantDW.length), wantDW));
+    out_.push({
+      kernel: 'conv backward weight, no im2col', shape: `${where} ${cols + 1}×${rows}·${rows}×${g.OC}`, work: 2 * rows * (cols + 1) * g.OC, unit: 'GFLOP/s',
+      gpu: { gpu: { ...tW, ran: ran(dw[0]) } }, cpu: cpuDW,
+    });
+    if (!s.first) {
+      const wantDX = new Float32Array(xLen);
+      const cpuDX = timeCpu(() => cpuConv.conv2dBackwardInputAsConv(wantDX, dY, wb, x, g, s.act));
+      const dX = storageBuffer(d, 'dX', xLen * 4);
+      const flipped = storageBuffer(d, 'flipped', g.IC * g.KH * g.KW * g.OC * 4);
+      const dxs = await conv2dBackwardInputImplicit(k, variant, dX, flipped, bdY, bwb, bx, g, s.act, `${where} backward input`);
+      d.queue.writeBuffer(dX, 0, poison(xLen));
+      const tX = await checkedTiming(ctx, dxs, async () => validate(`${where} backward input (conv_gemm)`, await readFloats(d, dX, xLen), wantDX));
+      out_.push({
+        kernel: 'conv backward input, no im2col', shape: `${where} ${xLen / g.IC}×${cols}·${cols}×${g.IC}`, work: 2 * rows * cols * g.OC, unit: 'GFLOP/s',
+        gpu: { gpu: { ...tX, ran: `flip + ${ran(dxs[1])}` } }, cpu: cpuDX,
+      });
+      dxs.forEach(destroyDispatch);
+      dX.destroy();
+      flipped.destroy();
+    }
+    [...fwd, ...dw].forEach(destroyDispatch);
   }
   [toCol, fwdIm2col, matmul, ...dwDispatches].forEach(destroyDispatch);
   for (const b of [bx, bwb, bdY, col, out, dWb, opt]) b.destroy();
