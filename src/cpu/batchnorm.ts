@@ -26,20 +26,47 @@ export const BN_MOMENTUM = 0.1;
 
 /**
  * stats (2, C) = per channel (mean, biased variance) of x (N, C), two passes; running (2, C)
- * ← (1 − m)·running + m·(mean, variance·N / (N − 1)).
+ * ← (1 − m)·running + m·(mean, variance·N / (N − 1)). The GPU's four dispatches in turn: the
+ * sums of chunks of BN_ROWS rows, then their totals, once for the mean and once for the variance.
  */
 export function batchnormStats(stats: Vec, running: Vec, x: Vec, N: number, C: number): void {
+  const partial = new Float64Array(bnChunks(N) * C);
+  for (const pass of [0, 1] as const) {
+    batchnormStatsSums(partial, x, stats, N, C, pass);
+    batchnormStatsTotals(stats, running, partial, N, C, pass);
+  }
+}
+
+/**
+ * partial (chunks, C): per chunk q of BN_ROWS rows and channel c, Σ x (pass 0) or Σ (x − mean)²
+ * with mean = stats[c] (pass 1) over the chunk's rows (batchnorm_stats_sums.wgsl).
+ */
+export function batchnormStatsSums(partial: Vec, x: Vec, stats: Vec, N: number, C: number, pass: 0 | 1): void {
+  for (let q = 0; q < bnChunks(N); q++) {
+    for (let c = 0; c < C; c++) {
+      let sum = 0;
+      for (let r = q * BN_ROWS; r < Math.min((q + 1) * BN_ROWS, N); r++) sum += pass === 0 ? x[r * C + c] : (x[r * C + c] - stats[c]) ** 2;
+      partial[q * C + c] = sum;
+    }
+  }
+}
+
+/**
+ * The chunks' sums added in chunk order, over N: pass 0 the mean into stats[c]; pass 1 the
+ * biased variance into stats[C + c] and the running averages moved (batchnorm_stats_totals.wgsl).
+ */
+export function batchnormStatsTotals(stats: Vec, running: Vec, partial: Vec, N: number, C: number, pass: 0 | 1): void {
   for (let c = 0; c < C; c++) {
     let sum = 0;
-    for (let r = 0; r < N; r++) sum += x[r * C + c];
-    const mean = sum / N;
-    let sq = 0;
-    for (let r = 0; r < N; r++) sq += (x[r * C + c] - mean) ** 2;
-    const variance = sq / N;
-    stats[c] = mean;
-    stats[C + c] = variance;
-    running[c] = (1 - BN_MOMENTUM) * running[c] + BN_MOMENTUM * mean;
-    running[C + c] = (1 - BN_MOMENTUM) * running[C + c] + BN_MOMENTUM * variance * (N / Math.max(N - 1, 1));
+    for (let q = 0; q < bnChunks(N); q++) sum += partial[q * C + c];
+    const value = sum / N;
+    if (pass === 0) {
+      stats[c] = value;
+      continue;
+    }
+    stats[C + c] = value;
+    running[c] = (1 - BN_MOMENTUM) * running[c] + BN_MOMENTUM * stats[c];
+    running[C + c] = (1 - BN_MOMENTUM) * running[C + c] + BN_MOMENTUM * value * (N / Math.max(N - 1, 1));
   }
 }
 

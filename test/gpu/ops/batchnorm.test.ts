@@ -3,14 +3,15 @@
  * shapes: three channels, odd H·W, one channel, rows past the workgroup's 64 invocations,
  * and N = 1 (batch 1 after a dense layer), whose variance is 0: the output is β and the
  * input gradient 0, and the running variance moves towards 0; the backward pass's three
- * kernels also one by one, over ragged chunks of rows and more channels than a workgroup
- * holds. Outputs are poisoned first.
+ * kernels, and the statistics' two, also one by one, over ragged chunks of rows and more
+ * channels than a workgroup holds. Outputs are poisoned first.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as cpu from '../../../src/cpu/batchnorm.ts';
 import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
 import {
   batchnormBackward, batchnormBackwardInput, batchnormBackwardSums, batchnormBackwardTotals, batchnormBackwardUpdate, batchnormForward, batchnormStats,
+  batchnormStatsSums, batchnormStatsTotals,
 } from '../../../src/gpu/ops/batchnorm.ts';
 import type { KernelCache } from '../../../src/gpu/kernels.ts';
 import { optimizerBuffer } from '../../../src/gpu/ops/update.ts';
@@ -102,6 +103,40 @@ describe('batch normalization kernels against src/cpu/batchnorm.ts', () => {
       const want = Float64Array.from(wb);
       cpu.batchnormBackwardUpdate(null, want, x, dY, running, N, C, 'identity', lr, l2);
       expectClose(`[γ; β] after SGD ${name}`, await readFloats(d, wbBuf, 2 * C), want, TOL);
+    });
+  }
+});
+
+describe("the statistics' two kernels, each pass, one by one against their twins", () => {
+  // N = 1,083 rows in five chunks of 256 (the last of 59); 70 channels (workgroups of 64 and 6); N = 1.
+  for (const [B, H, W, C] of [[3, 19, 19, 2], [1, 23, 23, 70], [1, 1, 1, 3]] as const) {
+    const name = `B=${B} ${H}×${W}×${C}`;
+    it(`sums → mean, sums of squares → variance and running averages, ${name}`, async () => {
+      const d = k.device;
+      const { N, x, running } = inputs(B, H, W, C);
+      const xBuf = storageBuffer(d, 'x', x);
+      const chunks = cpu.bnChunks(N);
+      const stats = poisoned(d, 'stats', 2 * C);
+      const runBuf = storageBuffer(d, 'running', running);
+      const [wantStats, wantRunning] = [new Float64Array(2 * C).fill(NaN), Float64Array.from(running)];
+      for (const pass of [0, 1] as const) {
+        const partial = poisoned(d, `partial ${pass}`, chunks * C);
+        await run(d, [await batchnormStatsSums(k, partial, xBuf, stats, N, C, pass)]);
+        const wantPartial = new Float64Array(chunks * C);
+        // Against the twin given the GPU's mean, so each kernel is compared on its own.
+        const gpuStats = Float64Array.from(await readFloats(d, stats, 2 * C));
+        cpu.batchnormStatsSums(wantPartial, x, gpuStats, N, C, pass);
+        const gotPartial = await readFloats(d, partial, wantPartial.length);
+        expectClose(`pass ${pass} chunk sums ${name}`, gotPartial, wantPartial, TOL);
+
+        await run(d, [await batchnormStatsTotals(k, stats, runBuf, partial, N, C, pass)]);
+        cpu.batchnormStatsTotals(wantStats, wantRunning, gotPartial, N, C, pass);
+        const got = await readFloats(d, stats, 2 * C);
+        expectClose(`pass ${pass} ${pass === 0 ? 'mean' : 'variance'} ${name}`, got.subarray(pass * C, (pass + 1) * C), wantStats.subarray(pass * C, (pass + 1) * C), TOL);
+        // The running averages move in pass 1 only.
+        expectClose(`pass ${pass} running ${name}`, await readFloats(d, runBuf, 2 * C), pass === 0 ? running : wantRunning, TOL);
+        if (pass === 0) wantStats.set(got.subarray(0, C));
+      }
     });
   }
 });
