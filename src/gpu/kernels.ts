@@ -57,6 +57,7 @@ const KERNELS = {
   batchnorm_backward_sums: { bindings: ['read', 'read', 'read', 'rw', 'uniform'] },
   batchnorm_backward_totals: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'rw', 'uniform'] },
   batchnorm_backward_input: { bindings: ['read', 'read', 'read', 'read', 'rw', 'uniform'] },
+  batchnorm_backward_input_vec4: { bindings: ['read', 'read', 'read', 'read', 'rw', 'uniform'] },
   avgpool_forward: { bindings: ['read', 'rw', 'uniform'] },
   avgpool_backward: { bindings: ['read', 'read', 'rw', 'uniform'] },
   globalavgpool_forward: { bindings: ['read', 'rw', 'uniform'] },

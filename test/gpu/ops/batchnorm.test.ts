@@ -109,7 +109,7 @@ describe('batch normalization kernels against src/cpu/batchnorm.ts', () => {
 
 describe("the statistics' two kernels, each pass, one by one against their twins", () => {
   // N = 1,083 rows in five chunks of 256 (the last of 59); 70 channels (workgroups of 64 and 6); N = 1.
-  for (const [B, H, W, C] of [[3, 19, 19, 2], [1, 23, 23, 70], [1, 1, 1, 3]] as const) {
+  for (const [B, H, W, C] of [[3, 19, 19, 2], [1, 23, 23, 70], [1, 1, 1, 3], [2, 9, 7, 12]] as const) {
     const name = `B=${B} ${H}×${W}×${C}`;
     it(`sums → mean, sums of squares → variance and running averages, ${name}`, async () => {
       const d = k.device;
@@ -142,8 +142,9 @@ describe("the statistics' two kernels, each pass, one by one against their twins
 });
 
 describe("the backward pass's three kernels one by one against their twins", () => {
-  // [B, H, W, C]: N = 1,083 rows in five chunks of 256 (the last of 59); 70 channels (workgroups of 64 and 6); N = 1.
-  for (const [B, H, W, C] of [[3, 19, 19, 2], [1, 23, 23, 70], [1, 1, 1, 3]] as const) {
+  // [B, H, W, C]: N = 1,083 rows in five chunks of 256 (the last of 59); 70 channels (workgroups of 64 and 6); N = 1;
+  // 12 channels: the input gradient four channels at a time.
+  for (const [B, H, W, C] of [[3, 19, 19, 2], [1, 23, 23, 70], [1, 1, 1, 3], [2, 9, 7, 12]] as const) {
     const name = `B=${B} ${H}×${W}×${C}`;
     it(`sums → totals (stored, and the SGD step) → input, ${name}`, async () => {
       const d = k.device;
@@ -180,7 +181,9 @@ describe("the backward pass's three kernels one by one against their twins", () 
       expectClose(`coefficients with γ before the step ${name}`, await readFloats(d, coef2, 3 * C), wantCoef, TOL);
 
       const dX = poisoned(d, 'dX', N * C);
-      await run(d, [await batchnormBackwardInput(k, dX, xBuf, dYBuf, statsBuf, coef, N, C, 'relu')]);
+      const input = await batchnormBackwardInput(k, dX, xBuf, dYBuf, statsBuf, coef, N, C, 'relu');
+      expect(input.label).toMatch(C % 4 === 0 ? /\[batchnorm_backward_input_vec4\]$/ : /\[batchnorm_backward_input\]$/);
+      await run(d, [input]);
       const wantDX = new Float64Array(N * C);
       cpu.batchnormBackwardInput(wantDX, x, dY, stats, gotCoef, N, C, 'relu');
       expectClose(`dX ${name}`, await readFloats(d, dX, N * C), wantDX, TOL);
