@@ -6,8 +6,9 @@
 // each, along whichever dimension is contiguous in memory, and accumulates their products
 // as mat4x4 arithmetic: 28 vec4 loads per 640 multiply-adds. Rows come from workgroup_id.y
 // alone, so A's loads are the same for the whole workgroup. No shared memory, no barriers.
-// With ROWS_IN_LANES (outputs of N ≤ 32 columns, as a convolution's forward) the workgroup's
-// invocations take consecutive row blocks of one column block instead, B's loads common.
+// With ROWS_IN_LANES (outputs of N ≤ 32 columns: a convolution's forward, and its weight
+// gradient where the rows outnumber the columns) the workgroup's invocations take consecutive
+// row blocks of one column block instead, B's loads common.
 //
 //   out (M, N) = epilogue(op(A) · op(B)), with the MODE/ACT/TRANS semantics of
 //   lib/matmul_common.wgsl (forward with bias row, backward input ⊙ act'(aux), backward
@@ -32,7 +33,8 @@
 // multiply-add decide the speed.) ROWS_IN_LANES on llvmpipe, a convolution's forward at
 // batch 100 (ms per dispatch, lanes along N → along M, three interleaved rounds, load 6):
 // 19,600 × 400 · 400 × 32 45 → 34; 78,400 × 28 · 28 × 16 15.5 → 9.6; 57,600 × 28 · 28 × 24
-// 14.3 → 11.1; 12,800 × 216 · 216 × 32 18.8 → 17.0.
+// 14.3 → 11.1; 12,800 × 216 · 216 × 32 18.8 → 17.0. Weight gradients: src/gpu/matmul-plans.ts
+// rowsInLanesFits (LeNet-5's second convolution 5.6–6.7 → 2.4–2.7 ms).
 // #include activations
 // #include matmul_vec4_common
 // #include matmul_split

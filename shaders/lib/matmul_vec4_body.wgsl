@@ -13,8 +13,9 @@ const RB = 5u;
 // ROWS_IN_LANES: the invocations of a workgroup take consecutive 20-row blocks of one 8-column
 // block (rows from workgroup_id.y · WG_X + local id, columns from workgroup_id.x alone), so
 // B's loads are the workgroup's in common instead of A's. For narrow outputs (N ≤ 32: a
-// convolution's forward over 16-32 channels) where WG_X columns of 8 would leave half or more
-// of the workgroup's lanes past N. src/gpu/matmul-plans.ts (vec4Kernel) decides.
+// convolution's forward over 16-32 channels, or its weight gradient over more rows than
+// columns) where WG_X columns of 8 would leave half or more of the workgroup's lanes past N.
+// src/gpu/matmul-plans.ts (vec4Kernel) decides.
 override ROWS_IN_LANES: bool = false;
 
 // SELECTS: the ones row with selects instead of a branch. SwiftShader pays for branches

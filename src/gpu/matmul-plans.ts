@@ -171,10 +171,20 @@ const ROWS_IN_LANES_MIN_M = 8 * 8 * 20;
  * Whether matmul_vec4 runs a problem with its invocations along M (ROWS_IN_LANES): a narrow
  * product of many rows, as a convolution's forward (B·OH·OW rows, 16-32 output channels),
  * where lanes along N would sit idle past N. 1.1-1.6× faster on llvmpipe (matmul_vec4.wgsl).
+ * A weight gradient (Aᵀ·B: M = the layer's inputs + 1, k its rows) takes it where its row
+ * blocks of 20 fill more of the workgroup's 8 invocations than its column blocks of 8 do:
+ * llvmpipe, ms per call with split-K, four interleaved rounds: LeNet-5's second convolution
+ * (153 × 10,000 · 10,000 × 16) 5.6–6.7 → 2.4–2.7; cnn's second (401 × 19,600 · 19,600 × 32,
+ * im2col stored) 30.2–33.5 → 27.8–28.5, without im2col (conv_gemm) 29.9–32.5 → 23.1–24.5;
+ * fast's second (217 × 73,728 · 73,728 × 24, conv_gemm) 52.5–54.3 → 38.9–39.6; but a
+ * 3-channel 3 × 3 convolution's (28 rows, 32 columns) 17.2–18.1 → 26.6–31.9: 2 row blocks
+ * against 4 column blocks.
  */
 function rowsInLanesFits(p: MatmulProblem): boolean {
   // (matmul_vec4_edge shares the body, so a narrow forward of any width takes it too.)
-  return !p.transA && p.N <= ROWS_IN_LANES_MAX_N && p.M >= ROWS_IN_LANES_MIN_M;
+  if (p.N > ROWS_IN_LANES_MAX_N) return false;
+  if (p.transA) return Math.min(8, ceilDiv(p.M, 20)) > Math.min(8, ceilDiv(p.N, 8));
+  return p.M >= ROWS_IN_LANES_MIN_M;
 }
 
 /**

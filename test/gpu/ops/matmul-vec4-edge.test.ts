@@ -27,11 +27,13 @@ const L2 = 0.01;
 
 describe('which kernel the vec4 variant runs', () => {
   it('matmul_vec4_edge for weight gradients whose width is not a multiple of 4, matmul_vec4 for the rest', () => {
-    // LeNet-5's first convolution at batch 100: 78,400 im2col rows of 28 columns, 6 channels.
-    expect(vec4Kernel(backwardWeightProblem(78400, 28, 6))).toBe('vec4_edge');
-    expect(vec4Kernel(backwardWeightProblem(78400, 28, 6, 3))).toBe('vec4_edge'); // with the SGD step
+    // LeNet-5's first convolution at batch 100: 78,400 im2col rows of 28 columns, 6 channels;
+    // its 29 gradient rows make 2 blocks of 20 against 1 block of 8 columns: along M.
+    expect(vec4Kernel(backwardWeightProblem(78400, 28, 6))).toBe('vec4_edge_rows');
+    expect(vec4Kernel(backwardWeightProblem(78400, 28, 6, 3))).toBe('vec4_edge_rows'); // with the SGD step
+    expect(vec4Kernel(backwardWeightProblem(100, 12, 6))).toBe('vec4_edge'); // 13 rows: one block either way
     expect(vec4Kernel(forwardProblem(78400, 28, 16, 'relu'))).toBe('vec4_rows'); // matmul_vec4 along M: matmul-vec4-rows.test.ts
-    expect(vec4Kernel(backwardWeightProblem(19600, 400, 32))).toBe('vec4');
+    expect(vec4Kernel(backwardWeightProblem(19600, 400, 36))).toBe('vec4');
   });
 
   it('matmul_vec4_edge for such forward problems (along M for many rows), matmul_blocked where A cannot be read as vec4 or B is transposed', () => {
@@ -74,7 +76,8 @@ describe('matmul_vec4_edge against src/cpu/matmul.ts', () => {
       const dYb = storageBuffer(d, 'dY', dY);
       const dWb = poisoned(d, 'dWb', wb.length);
       const w = await matmulBackwardWeight(k, 'vec4', dWb, xb, dYb, B, C, OC, 'backward weight', split);
-      expect(ranKernel(w)).toBe('vec4_edge');
+      // Along M where the gradient's rows fill more of the workgroup than its columns (29 and 301 rows here).
+      expect(ranKernel(w)).toBe(C + 1 > 20 ? 'vec4_edge_rows' : 'vec4_edge');
       await run(d, [w]);
       const want = new Float64Array(wb.length);
       cpu.matmulBackwardWeight(want, Float64Array.from(x), Float64Array.from(dY), B, C, OC);

@@ -27,11 +27,17 @@ describe('which problems the vec4 variant runs with its invocations along M', ()
     expect(vec4Kernel(forwardProblem(1280, 28, 32, 'identity'))).toBe('vec4_rows'); // the fewest rows it takes
   });
 
+  it('for a weight gradient (Aᵀ·B) whose row blocks fill more of a workgroup than its column blocks', () => {
+    expect(vec4Kernel(backwardWeightProblem(19600, 400, 32))).toBe('vec4_rows'); // cnn conv 2: 21 blocks of rows, 4 of columns
+    expect(vec4Kernel(backwardWeightProblem(10000, 152, 16))).toBe('vec4_rows'); // LeNet-5 conv 2: 8 against 2
+    expect(vec4Kernel(backwardWeightProblem(100, 784, 300))).toBe('vec4'); // a dense layer: 300 columns
+  });
+
   it('not for wider outputs, few rows, or the other roles', () => {
     expect(vec4Kernel(forwardProblem(78400, 28, 36, 'relu'))).toBe('vec4'); // 36 columns fill 5 of 8 lanes
     expect(vec4Kernel(forwardProblem(1279, 28, 32, 'relu'))).toBe('vec4'); // too few rows for 8 threads' workgroups
     expect(vec4Kernel(forwardProblem(100, 784, 300, 'relu'))).toBe('vec4'); // a dense layer
-    expect(vec4Kernel(backwardWeightProblem(19600, 400, 32))).toBe('vec4'); // Aᵀ·B: few rows
+    expect(vec4Kernel(backwardWeightProblem(294912, 28, 32))).toBe('vec4'); // Aᵀ·B of 29 rows (a 3-channel 3 × 3 convolution): 2 blocks of 20 against 4 of 8 columns
     expect(vec4Kernel({ M: 19600, N: 32, K: 32, lda: 32, ldb: 32, transA: false, transB: true, mode: 1, act: 'relu' })).toBe('vec4_rows');
   });
 });
