@@ -11,7 +11,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as cpuConv from '../../../src/cpu/conv.ts';
 import { matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from '../../../src/cpu/matmul.ts';
 import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
-import type { KernelCache } from '../../../src/gpu/kernels.ts';
 import {
   conv2dBackwardInputImplicit, conv2dBackwardWeightImplicit, conv2dForwardImplicit, flipConvWeights, implicitConvFits, runsImplicit, weightSlices,
 } from '../../../src/gpu/ops/conv.ts';
@@ -19,7 +18,9 @@ import { optimizerBuffer } from '../../../src/gpu/ops/update.ts';
 import { denseNetwork } from '../../../src/model/arch.ts';
 import { paramLayout } from '../../../src/model/layout.ts';
 import { expectClose, seededArray } from '../../helpers/compare.ts';
-import { poisoned, run, testKernels } from '../../helpers/gpu.ts';
+import { poisoned, run, testKernels, TEST_ADAPTER } from '../../helpers/gpu.ts';
+import { KernelCache } from '../../../src/gpu/kernels.ts';
+import { openNodeGpu } from '../../../src/gpu/node-gpu.node.ts';
 
 // [B, IC, H, W, OC, K, pad]
 const SHAPES: [number, number, number, number, number, number, number][] = [
@@ -117,4 +118,49 @@ describe('conv_gemm against im2col + the matmul (src/cpu), and conv_flip_weights
       expectClose(`dX vs col2im ${name}`, got, explicit, { atol: 1e-4, rtol: 1e-4 });
     });
   }
+});
+
+// SwiftShader's compiler took minutes over the first conv_gemm (bounds checks with `&&` in
+// every gathered load, inlined 20 times a step): the page trains on SwiftShader in Chromium,
+// so the kernel is built and checked there too, wherever SwiftShader is installed.
+describe('conv_gemm on SwiftShader', () => {
+  let sw: KernelCache | null = null;
+  let why = '';
+  beforeAll(async () => {
+    if (TEST_ADAPTER === 'swiftshader') return void (sw = k);
+    try {
+      sw = new KernelCache(await openNodeGpu('swiftshader'));
+    } catch (e) {
+      why = (e as Error).message;
+    }
+  });
+
+  it('builds its three roles in seconds and matches the twins (cnn conv 2 at batch 2)', async (t) => {
+    if (!sw) return t.skip(`SwiftShader cannot be opened here: ${why}`);
+    const g = cpuConv.convGeometry(2, 16, 14, 14, 32, 5, 5, 1, 2);
+    const { rows, cols } = cpuConv.colShape(g);
+    const d = sw.device;
+    const x = seededArray(2 * 14 * 14 * 16, 7, 0, 1);
+    const wb = seededArray((cols + 1) * 32, 8);
+    const dY = seededArray(rows * 32, 9);
+    const col = new Float32Array(rows * cols);
+    cpuConv.im2col(col, x, g);
+    const [xb, wbb, dYb] = [storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), storageBuffer(d, 'dY', dY)];
+    const out = poisoned(d, 'out', rows * 32);
+    const dWb = poisoned(d, 'dWb', wb.length);
+    const dX = poisoned(d, 'dX', x.length);
+    const opt = optimizerBuffer(d, paramLayout(denseNetwork([cols, 32])), 0.01, 0, 0);
+    await run(d, [
+      ...(await conv2dForwardImplicit(sw, 'vec4', out, xb, wbb, g, 'relu')),
+      ...(await conv2dBackwardWeightImplicit(sw, 'vec4', dWb, xb, dYb, opt, g, 2)),
+      ...(await conv2dBackwardInputImplicit(sw, 'vec4', dX, poisoned(d, 'flipped', 16 * 25 * 32), dYb, wbb, xb, g, 'relu')),
+    ]);
+    const [wantOut, wantDW, wantDX] = [new Float32Array(rows * 32), new Float32Array(wb.length), new Float32Array(x.length)];
+    matmulForward(wantOut, col, wb, rows, cols, 32, 'relu');
+    matmulBackwardWeight(wantDW, col, dY, rows, cols, 32);
+    cpuConv.conv2dBackwardInputAsConv(wantDX, dY, wb, x, g, 'relu');
+    expectClose('out on SwiftShader', await readFloats(d, out, wantOut.length), wantOut, { atol: 1e-5, rtol: 1e-5 });
+    expectClose('dWb on SwiftShader', await readFloats(d, dWb, wantDW.length), wantDW, { atol: 1e-4, rtol: 1e-4 });
+    expectClose('dX on SwiftShader', await readFloats(d, dX, wantDX.length), wantDX, { atol: 1e-5, rtol: 1e-5 });
+  });
 });
