@@ -30,7 +30,7 @@
 @group(0) @binding(0) var<storage, read> a: array<vec4<f32>>;
 
 const RB = 5u;
-override ROWS_IN_LANES: bool = false;
+// #include matmul_vec4_lanes
 override SELECTS: bool = false;
 
 // Where row `row` of the im2col matrix reads: (index of its window's top-left pixel, channel
@@ -81,10 +81,11 @@ fn tileCols(m0: u32, o: vec3<i32>, p0: vec3<i32>, p1: vec3<i32>, p2: vec3<i32>, 
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let n0 = select(wid.x * WG_X + lid.x, wid.x, ROWS_IN_LANES) * 8u;
-  let m0 = select(wid.y, wid.y * WG_X + lid.x, ROWS_IN_LANES) * 4u * RB;
+  let block = blockOf(wid, lid);
+  let n0 = block.x;
+  let m0 = block.y;
   if (m0 >= dims.M || n0 >= dims.N) { return; }
-  let kr = kRange(wid.z);
+  let kr = kRange(block.z);
   let n1 = min(n0 + 4u, dims.N - 1u);
   var a0: mat4x4<f32>; var a1: mat4x4<f32>; var a2: mat4x4<f32>; var a3: mat4x4<f32>; var a4: mat4x4<f32>;
   var c0: mat4x4<f32>; var c1: mat4x4<f32>; var c2: mat4x4<f32>; var c3: mat4x4<f32>; var c4: mat4x4<f32>;

@@ -28,12 +28,12 @@ fn windowValue(b: u32, oy: u32, ox: u32, k: u32) -> f32 {
   let c = k % IC;
   let j = (k / IC) % KW;
   let i = k / (IC * KW);
-  let y = i32(oy * S + i) - i32(P);
-  let xx = i32(ox * S + j) - i32(P);
-  if (k < CK && y >= 0 && y < i32(H) && xx >= 0 && xx < i32(W)) {
-    return x[((b * H + u32(y)) * W + u32(xx)) * IC + c];
-  }
-  return 0.0;
+  // Unsigned: a row or column above or left of the image wraps past H or W. No branches: the
+  // load's index is clamped into the image and the padding is a select.
+  let y = oy * S + i - P;
+  let xx = ox * S + j - P;
+  let inside = (k < CK) & (y < H) & (xx < W);
+  return select(0.0, x[((b * H + min(y, H - 1u)) * W + min(xx, W - 1u)) * IC + c], inside);
 }
 
 @compute @workgroup_size(WG)

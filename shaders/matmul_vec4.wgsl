@@ -19,7 +19,7 @@
 //   4 dims (uniform).
 // Dispatch: (ceil(N / (8·WG_X)), ceil(M / (4·RB)), slices); with ROWS_IN_LANES
 //   (ceil(N / 8), ceil(M / (4·RB·WG_X)), slices).
-// Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT, SELECTS, SPLIT, ROWS_IN_LANES.
+// Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT, SELECTS, SPLIT, ROWS_IN_LANES, K_LANES.
 // Constraints (src/gpu/matmul-plans.ts vec4Kernel checks them and runs matmul_vec4_edge, for a
 // weight gradient of any width, or matmul_blocked otherwise):
 //   K % 4 == 0 unless TRANS_A and not TRANS_B (the weight gradient: K is the batch, and
@@ -39,4 +39,5 @@
 // #include matmul_vec4_common
 // #include matmul_split
 // #include matmul_vec4_tile_a
+// #include matmul_vec4_lanes
 // #include matmul_vec4_body

@@ -16,7 +16,7 @@
 // Dispatch: (ceil(N / (8·WG_X)), ceil(M / (4·RB)), slices); with ROWS_IN_LANES
 //   (ceil(N / 8), ceil(M / (4·RB·WG_X)), slices).
 // Overrides: WG_X, WG_Y (must be 1), TRANS_A (with MODE 2 or 3; not with MODE 0), TRANS_B
-//   (must be false), MODE (0, 2 or 3), ACT, SELECTS, SPLIT, ROWS_IN_LANES.
+//   (must be false), MODE (0, 2 or 3), ACT, SELECTS, SPLIT, ROWS_IN_LANES, K_LANES.
 // Constraints (src/gpu/matmul-plans.ts vec4EdgeFits; matmul_blocked takes the rest):
 //   not TRANS_B; lda % 4 == 0; with TRANS_A the stored rows of A (M − 1) % 4 == 0, without
 //   it MODE 0 and K % 4 == 0; binding 0 16-byte aligned.
@@ -24,4 +24,5 @@
 // #include matmul_vec4_edge_common
 // #include matmul_split
 // #include matmul_vec4_tile_a
+// #include matmul_vec4_lanes
 // #include matmul_vec4_body

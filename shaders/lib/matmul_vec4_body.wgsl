@@ -3,20 +3,12 @@
 // says `// #include matmul_vec4_body`, after the includes that declare dims, bindings 1-4, the
 // overrides, tileB and finishBlock (lib/matmul_vec4_common.wgsl for vec4 B and out,
 // lib/matmul_vec4_edge_common.wgsl for float B and out of any width), lib/matmul_split.wgsl,
-// and binding 0 with tileA(m0, k) (lib/matmul_vec4_tile_a.wgsl, or conv_gemm.wgsl's own).
+// lib/matmul_vec4_lanes.wgsl (which block and slice each invocation takes), and binding 0 with tileA(m0, k) (lib/matmul_vec4_tile_a.wgsl, or conv_gemm.wgsl's own).
 
 // Blocks of 4 rows per invocation (the 8 columns are two blocks of 4). The accumulators
 // are written out as separate variables, not an array indexed in a loop: SwiftShader keeps
 // such arrays in memory (2× slower); llvmpipe runs both the same.
 const RB = 5u;
-
-// ROWS_IN_LANES: the invocations of a workgroup take consecutive 20-row blocks of one 8-column
-// block (rows from workgroup_id.y · WG_X + local id, columns from workgroup_id.x alone), so
-// B's loads are the workgroup's in common instead of A's. For narrow outputs (N ≤ 32: a
-// convolution's forward over 16-32 channels, or its weight gradient over more rows than
-// columns) where WG_X columns of 8 would leave half or more of the workgroup's lanes past N.
-// src/gpu/matmul-plans.ts (vec4Kernel) decides.
-override ROWS_IN_LANES: bool = false;
 
 // SELECTS: the ones row with selects instead of a branch. SwiftShader pays for branches
 // (layer 2's weight gradient 1.7× faster with selects); llvmpipe for the loads a branch
@@ -25,10 +17,11 @@ override SELECTS: bool = false;
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
-  let n0 = select(wid.x * WG_X + lid.x, wid.x, ROWS_IN_LANES) * 8u;
-  let m0 = select(wid.y, wid.y * WG_X + lid.x, ROWS_IN_LANES) * 4u * RB;
+  let block = blockOf(wid, lid);
+  let n0 = block.x;
+  let m0 = block.y;
   if (m0 >= dims.M || n0 >= dims.N) { return; }
-  let kr = kRange(wid.z);
+  let kr = kRange(block.z);
   let n1 = min(n0 + 4u, dims.N - 1u);
   var a0: mat4x4<f32>; var a1: mat4x4<f32>; var a2: mat4x4<f32>; var a3: mat4x4<f32>; var a4: mat4x4<f32>;
   var c0: mat4x4<f32>; var c1: mat4x4<f32>; var c2: mat4x4<f32>; var c3: mat4x4<f32>; var c4: mat4x4<f32>;

@@ -43,6 +43,7 @@ const KERNELS = {
   adam_update: { bindings: ['read', 'rw', 'rw', 'rw', 'uniform'], step: true },
   im2col: { bindings: ['read', 'rw', 'uniform'] },
   col2im: { bindings: ['read', 'read', 'rw', 'uniform'] },
+  col2im_vec2: { bindings: ['read', 'read', 'rw', 'uniform'] },
   col2im_vec4: { bindings: ['read', 'read', 'rw', 'uniform'] },
   conv_flip_weights: { bindings: ['read', 'rw', 'uniform'] },
   splitk_reduce: { bindings: ['read', 'read', 'rw', 'uniform'] },

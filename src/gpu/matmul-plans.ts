@@ -214,11 +214,32 @@ export function u8Fits(p: MatmulProblem): boolean {
 }
 
 /** Workgroups of one slice of a variant's dispatch for a problem (the kernel headers' Dispatch lines). */
-export function gridOf(kernel: MatmulKernel, p: MatmulProblem): [number, number] {
+export function gridOf(kernel: MatmulKernel, p: MatmulProblem, kLanes = 1): [number, number] {
   const g = VARIANT_GEOMETRY[kernel];
   const rows = (p.transA ? g.rmTransA : undefined) ?? g.rm ?? g.r;
-  if (g.rowsInLanes) return [ceilDiv(p.N, g.r), ceilDiv(p.M, g.wgX * rows)];
-  return g.sharedBlock ? [ceilDiv(p.N, g.r), ceilDiv(p.M, rows)] : [ceilDiv(p.N, g.wgX * g.r), ceilDiv(p.M, g.wgY * rows)];
+  const lanes = g.wgX / kLanes;
+  if (g.rowsInLanes) return [ceilDiv(p.N, g.r), ceilDiv(p.M, lanes * rows)];
+  return g.sharedBlock ? [ceilDiv(p.N, g.r), ceilDiv(p.M, rows)] : [ceilDiv(p.N, lanes * g.r), ceilDiv(p.M, g.wgY * rows)];
+}
+
+/** The kernels with K_LANES (lib/matmul_vec4_lanes.wgsl). */
+const K_LANES_KERNELS: MatmulKernel[] = ['vec4', 'vec4_rows', 'vec4_edge', 'vec4_edge_rows'];
+
+/**
+ * K_LANES for a weight gradient (Aᵀ·B) split into `slices` slices of k: where its blocks
+ * along the workgroup's lanes (rows of 20 with ROWS_IN_LANES, else columns of 8) fill at most
+ * half of its 8 lanes, the lanes form groups (a power of 2, at most 8 / blocks) that each sum
+ * their own slice. A first convolution's gradient has one to three blocks: LeNet-5's (29 × 6)
+ * two row blocks, fast's (13 × 24) three column blocks, whose lanes otherwise sit idle on an
+ * adapter that runs a workgroup as SIMD lanes on a CPU.
+ */
+export function kLanesOf(kernel: MatmulKernel, p: MatmulProblem, slices: number): number {
+  if (slices < 2 || !p.transA || !K_LANES_KERNELS.includes(kernel)) return 1;
+  const g = VARIANT_GEOMETRY[kernel];
+  const blocks = g.rowsInLanes ? ceilDiv(p.M, g.rm!) : ceilDiv(p.N, g.r);
+  let lanes = 1;
+  while (lanes * 2 * blocks <= g.wgX && lanes * 2 <= slices) lanes *= 2;
+  return lanes;
 }
 
 /**

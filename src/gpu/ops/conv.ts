@@ -48,11 +48,12 @@ export function im2col(k: KernelCache, col: Buf, x: Buf, g: ConvGeometry, label 
 
 /**
  * dX (B, H, W, IC) = the im2col gradient dCol summed back ⊙ actPrev'(xPrev): col2im_vec4.wgsl,
- * four channels per invocation, where IC is a multiple of 4, else col2im.wgsl.
+ * four channels per invocation, where IC is a multiple of 4, col2im_vec2.wgsl two where it is
+ * even, else col2im.wgsl.
  */
 export function col2im(k: KernelCache, dX: Buf, dCol: Buf, xPrev: Buf, g: ConvGeometry, actPrev: Activation, label = 'col2im'): Promise<Dispatch> {
   const overrides = { WG, ACT: ACTIVATION_CODE[actPrev], ...convOverrides(g) };
-  const [kernel, lanes] = g.IC % 4 === 0 ? (['col2im_vec4', 4] as const) : (['col2im', 1] as const);
+  const [kernel, lanes] = g.IC % 4 === 0 ? (['col2im_vec4', 4] as const) : g.IC % 2 === 0 ? (['col2im_vec2', 2] as const) : (['col2im', 1] as const);
   return buildOwning(k, kernel, overrides, `${label} [${kernel}]`, [dCol, xPrev, dX], convDims(k, label, g), flatDispatch((g.B * g.H * g.W * g.IC) / lanes, WG));
 }
 

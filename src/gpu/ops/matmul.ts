@@ -10,7 +10,7 @@ import { storageBuffer } from '../buffers.ts';
 import { buildOwning, FLAT_WG, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache, KernelName, Overrides } from '../kernels.ts';
 import {
-  backwardWeightProblem, checkVariantRuns, forwardProblem, gridOf, policyOf, splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Kernel,
+  backwardWeightProblem, checkVariantRuns, forwardProblem, gridOf, kLanesOf, policyOf, splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Kernel,
   type MatmulChoice, type MatmulKernel, type MatmulPlan, type MatmulPlanner, type MatmulPolicy, type MatmulProblem,
 } from '../matmul-plans.ts';
 import { matmulDims, reduceDims } from '../uniforms.ts';
@@ -61,6 +61,7 @@ export function convGemm(
 }
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
+const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
 /**
  * Builds one matmul: the plan's kernel over all of k, or (split > 1) over slices of k into
@@ -98,20 +99,27 @@ export async function matmulPlanned(
     overrides.SELECTS = typeof selects === 'boolean' ? selects : onesRow && selects ? await selects.onesRowSelects(p, { variant, split: plan.split }) : false;
   }
   if (overrides.SELECTS) label = label.replace(/\]$/, ', ones row by selects]');
-  const [x, y] = gridOf(kernel, p);
+  const kLanes = kLanesOf(kernel, p, slices);
+  if (kLanes > 1) {
+    overrides.K_LANES = kLanes;
+    label = label.replace(/\]$/, `, ${kLanes} to a workgroup]`);
+  }
+  const [x, y] = gridOf(kernel, p, kLanes);
   const aBuffer = isByteInput(a) ? a.bytes : a;
   if (slices === 1) {
     const dims = uniformBuffer(k.device, `${label} dims`, matmulDims({ ...p, kSlice: p.K, pstride: 0 }));
     return buildOwning(k, shader, overrides, label, [aBuffer, b, aux, out], dims, [x, y, 1]);
   }
   const stride = align64(p.M * p.N);
-  const partial = storageBuffer(k.device, `${label} partial sums`, slices * stride * 4);
+  // With K_LANES, whole workgroups of slices: those past the last sum nothing (zeros).
+  const z = ceilDiv(slices, kLanes);
+  const partial = storageBuffer(k.device, `${label} partial sums`, z * kLanes * stride * 4);
   const dims = uniformBuffer(k.device, `${label} dims`, matmulDims({ ...p, kSlice, pstride: stride }));
-  const first = await buildOwning(k, shader, { ...overrides, SPLIT: true }, label, [aBuffer, b, aux, partial], dims, [x, y, slices]);
+  const first = await buildOwning(k, shader, { ...overrides, SPLIT: true }, label, [aBuffer, b, aux, partial], dims, [x, y, z]);
   first.owned.push(partial);
   // What the epilogue reads: the bias row of B (MODE 0), act's input (MODE 1), the optimiser (MODE 3).
   const c = p.mode === MODE.forward ? b : aux;
-  first.next = await splitKReduce(k, out, partial, c, slices, stride, p.M, p.N, p.mode, p.act, p.K * p.ldb, `${label} reduce`);
+  first.next = await splitKReduce(k, out, partial, c, z * kLanes, stride, p.M, p.N, p.mode, p.act, p.K * p.ldb, `${label} reduce`);
   return first;
 }
 

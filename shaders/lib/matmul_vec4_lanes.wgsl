@@ -1,0 +1,29 @@
+// Which block of out each invocation of matmul_vec4, matmul_vec4_edge and conv_gemm takes
+// (20 rows × 8 columns), and which slice of k it sums; spliced in where a kernel says
+// `// #include matmul_vec4_lanes` (RB, WG_X, SPLIT and kRange declared by the kernel's other
+// includes).
+
+// ROWS_IN_LANES: the invocations of a workgroup take consecutive 20-row blocks of one 8-column
+// block (rows from workgroup_id.y · WG_X + local id, columns from workgroup_id.x alone), so
+// B's loads are the workgroup's in common instead of A's. For narrow outputs (N ≤ 32: a
+// convolution's forward over 16-32 channels, or its weight gradient over more rows than
+// columns) where WG_X columns of 8 would leave half or more of the workgroup's lanes past N.
+// src/gpu/matmul-plans.ts (vec4Kernel) decides.
+override ROWS_IN_LANES: bool = false;
+
+// K_LANES (with SPLIT): the workgroup's WG_X invocations form K_LANES groups, group g summing
+// slice workgroup_id.z · K_LANES + g of k, its WG_X / K_LANES invocations consecutive blocks
+// along rows (ROWS_IN_LANES) or columns as above. For a weight gradient with fewer blocks
+// than lanes (a first convolution's 13-29 × 6-24 gradient: one to three blocks) whose other
+// lanes would run idle beside them (an adapter on a CPU runs a workgroup as SIMD lanes).
+// src/gpu/matmul-plans.ts (kLanesOf) decides.
+override K_LANES: u32 = 1u;
+
+// (n0, m0, slice of k): this invocation's block's first column and row, and its slice.
+fn blockOf(wid: vec3<u32>, lid: vec3<u32>) -> vec3<u32> {
+  let lanes = WG_X / K_LANES;
+  let l = lid.x % lanes;
+  let n0 = select(wid.x * lanes + l, wid.x, ROWS_IN_LANES) * 8u;
+  let m0 = select(wid.y, wid.y * lanes + l, ROWS_IN_LANES) * 4u * RB;
+  return vec3(n0, m0, wid.z * K_LANES + lid.x / lanes);
+}
