@@ -33,11 +33,20 @@ function chunksOf(N: number, what: string): number {
 /** Invocations of a chunk-sums workgroup, along the channels: C rounded up to 8, at most 64. */
 const sumsWg = (C: number) => Math.min(64, Math.ceil(C / 8) * 8);
 
-/** partial (chunks of BN_ROWS rows, C) = per chunk and channel Σ x (pass 0) or Σ (x − mean)² (pass 1) (batchnorm_stats_sums.wgsl). */
+/**
+ * partial (chunks of BN_ROWS rows, C) = per chunk and channel Σ x (pass 0) or Σ (x − mean)²
+ * (pass 1): four channels per invocation where C is a multiple of 4
+ * (batchnorm_stats_sums_vec4.wgsl), else one (batchnorm_stats_sums.wgsl).
+ */
 export function batchnormStatsSums(k: KernelCache, partial: Buf, x: Buf, stats: Buf, N: number, C: number, pass: 0 | 1, label = 'batchnormStatsSums'): Promise<Dispatch> {
   const chunks = chunksOf(N, 'statistics');
+  if (C % 4 === 0) {
+    const kernel = 'batchnorm_stats_sums_vec4';
+    return buildOwning(k, kernel, { WG: FLAT_WG, C, ROWS: BN_ROWS, PASS: pass }, `${label} [${kernel}]`, [x, stats, partial], bnDims(k, label, N), flatDispatch((chunks * C) / 4, FLAT_WG));
+  }
   const wg = sumsWg(C);
-  return buildOwning(k, 'batchnorm_stats_sums', { WG: wg, C, ROWS: BN_ROWS, PASS: pass }, label, [x, stats, partial], bnDims(k, label, N), [Math.ceil(C / wg), chunks, 1]);
+  const kernel = 'batchnorm_stats_sums';
+  return buildOwning(k, kernel, { WG: wg, C, ROWS: BN_ROWS, PASS: pass }, `${label} [${kernel}]`, [x, stats, partial], bnDims(k, label, N), [Math.ceil(C / wg), chunks, 1]);
 }
 
 /** The chunks' sums added: the mean (pass 0), or the variance and the running averages (pass 1) (batchnorm_stats_totals.wgsl). */
@@ -83,11 +92,20 @@ function unused(k: KernelCache, label: string): GPUBuffer {
   return storageBuffer(k.device, `${label} (unused binding)`, 16);
 }
 
-/** partial (chunks of BN_ROWS rows, C) vec2 = per chunk and channel (Σ g·x̂, Σ g) (batchnorm_backward_sums.wgsl). */
+/**
+ * partial (chunks of BN_ROWS rows, C) vec2 = per chunk and channel (Σ g·x̂, Σ g): four
+ * channels per invocation where C is a multiple of 4 (batchnorm_backward_sums_vec4.wgsl), else
+ * one (batchnorm_backward_sums.wgsl).
+ */
 export function batchnormBackwardSums(k: KernelCache, partial: Buf, x: Buf, dY: Buf, stats: Buf, N: number, C: number, label = 'batchnormBackwardSums'): Promise<Dispatch> {
   const chunks = chunksOf(N, 'backward pass');
+  if (C % 4 === 0) {
+    const kernel = 'batchnorm_backward_sums_vec4';
+    return buildOwning(k, kernel, { WG: FLAT_WG, C, EPS: BN_EPS, ROWS: BN_ROWS }, `${label} [${kernel}]`, [x, dY, stats, partial], bnDims(k, label, N), flatDispatch((chunks * C) / 4, FLAT_WG));
+  }
   const wg = sumsWg(C);
-  return buildOwning(k, 'batchnorm_backward_sums', { WG: wg, C, EPS: BN_EPS, ROWS: BN_ROWS }, label, [x, dY, stats, partial], bnDims(k, label, N), [Math.ceil(C / wg), chunks, 1]);
+  const kernel = 'batchnorm_backward_sums';
+  return buildOwning(k, kernel, { WG: wg, C, EPS: BN_EPS, ROWS: BN_ROWS }, `${label} [${kernel}]`, [x, dY, stats, partial], bnDims(k, label, N), [Math.ceil(C / wg), chunks, 1]);
 }
 
 /**

@@ -108,8 +108,9 @@ describe('batch normalization kernels against src/cpu/batchnorm.ts', () => {
 });
 
 describe("the statistics' two kernels, each pass, one by one against their twins", () => {
-  // N = 1,083 rows in five chunks of 256 (the last of 59); 70 channels (workgroups of 64 and 6); N = 1.
-  for (const [B, H, W, C] of [[3, 19, 19, 2], [1, 23, 23, 70], [1, 1, 1, 3], [2, 9, 7, 12]] as const) {
+  // N = 1,083 rows in five chunks of 256 (the last of 59); 70 channels (workgroups of 64 and 6); N = 1;
+  // 12 and 24 channels: the chunk sums four channels at a time (24 over the five ragged chunks).
+  for (const [B, H, W, C] of [[3, 19, 19, 2], [1, 23, 23, 70], [1, 1, 1, 3], [2, 9, 7, 12], [3, 19, 19, 24]] as const) {
     const name = `B=${B} ${H}×${W}×${C}`;
     it(`sums → mean, sums of squares → variance and running averages, ${name}`, async () => {
       const d = k.device;
@@ -121,7 +122,9 @@ describe("the statistics' two kernels, each pass, one by one against their twins
       const [wantStats, wantRunning] = [new Float64Array(2 * C).fill(NaN), Float64Array.from(running)];
       for (const pass of [0, 1] as const) {
         const partial = poisoned(d, `partial ${pass}`, chunks * C);
-        await run(d, [await batchnormStatsSums(k, partial, xBuf, stats, N, C, pass)]);
+        const sums = await batchnormStatsSums(k, partial, xBuf, stats, N, C, pass);
+        expect(sums.label).toMatch(C % 4 === 0 ? /\[batchnorm_stats_sums_vec4\]$/ : /\[batchnorm_stats_sums\]$/);
+        await run(d, [sums]);
         const wantPartial = new Float64Array(chunks * C);
         // Against the twin given the GPU's mean, so each kernel is compared on its own.
         const gpuStats = Float64Array.from(await readFloats(d, stats, 2 * C));
@@ -143,8 +146,8 @@ describe("the statistics' two kernels, each pass, one by one against their twins
 
 describe("the backward pass's three kernels one by one against their twins", () => {
   // [B, H, W, C]: N = 1,083 rows in five chunks of 256 (the last of 59); 70 channels (workgroups of 64 and 6); N = 1;
-  // 12 channels: the input gradient four channels at a time.
-  for (const [B, H, W, C] of [[3, 19, 19, 2], [1, 23, 23, 70], [1, 1, 1, 3], [2, 9, 7, 12]] as const) {
+  // 12 and 24 channels: the chunk sums and the input gradient four channels at a time.
+  for (const [B, H, W, C] of [[3, 19, 19, 2], [1, 23, 23, 70], [1, 1, 1, 3], [2, 9, 7, 12], [3, 19, 19, 24]] as const) {
     const name = `B=${B} ${H}×${W}×${C}`;
     it(`sums → totals (stored, and the SGD step) → input, ${name}`, async () => {
       const d = k.device;
@@ -154,7 +157,9 @@ describe("the backward pass's three kernels one by one against their twins", () 
       const [xBuf, dYBuf, statsBuf] = [storageBuffer(d, 'x', x), storageBuffer(d, 'dY', dY), storageBuffer(d, 'stats', Float32Array.from(stats))];
 
       const partial = poisoned(d, 'partial', 2 * cpu.bnChunks(N) * C);
-      await run(d, [await batchnormBackwardSums(k, partial, xBuf, dYBuf, statsBuf, N, C)]);
+      const sums = await batchnormBackwardSums(k, partial, xBuf, dYBuf, statsBuf, N, C);
+      expect(sums.label).toMatch(C % 4 === 0 ? /\[batchnorm_backward_sums_vec4\]$/ : /\[batchnorm_backward_sums\]$/);
+      await run(d, [sums]);
       const wantPartial = new Float64Array(2 * cpu.bnChunks(N) * C);
       cpu.batchnormBackwardSums(wantPartial, x, dY, stats, N, C);
       const gotPartial = await readFloats(d, partial, wantPartial.length);
