@@ -56,10 +56,30 @@ fn finish1(m: u32, n: u32, acc: f32) {
 }
 
 // Writes out[m0 .. m0+3, n0 .. n0+7] from two 4 × 4 accumulators (element [j][i] is row
-// m0 + i, column n0 + j or n0 + 4 + j), skipping what lies past M or N.
+// m0 + i, column n0 + j or n0 + 4 + j), skipping what lies past M or N. The forward pass
+// (MODE 0, unsplit) adds the bias and activates four columns at a time, its bias loaded once
+// per block: LeNet-5's first convolution's forward (78,400 × 28 · 28 × 6) 3.7-4.9 → 3.4-4.4 ms
+// on llvmpipe (three alternating processes, best of 6) against finish1 per element.
 fn finishBlock(m0: u32, n0: u32, acc0: mat4x4<f32>, acc1: mat4x4<f32>) {
   let rows0 = transpose(acc0);
   let rows1 = transpose(acc1);
+  if (MODE == 0u && !SPLIT) {
+    let bias = dims.K * dims.ldb;
+    let last = dims.N - 1u;
+    let b0 = vec4(b[bias + min(n0, last)], b[bias + min(n0 + 1u, last)], b[bias + min(n0 + 2u, last)], b[bias + min(n0 + 3u, last)]);
+    let b1 = vec4(b[bias + min(n0 + 4u, last)], b[bias + min(n0 + 5u, last)], b[bias + min(n0 + 6u, last)], b[bias + min(n0 + 7u, last)]);
+    for (var i = 0u; i < 4u; i++) {
+      if (m0 + i >= dims.M) { break; }
+      let v0 = activate4(rows0[i] + b0, ACT);
+      let v1 = activate4(rows1[i] + b1, ACT);
+      let at = (m0 + i) * dims.N + n0;
+      for (var j = 0u; j < 4u; j++) {
+        if (n0 + j < dims.N) { out[at + j] = v0[j]; }
+        if (n0 + 4u + j < dims.N) { out[at + 4u + j] = v1[j]; }
+      }
+    }
+    return;
+  }
   for (var i = 0u; i < 4u; i++) {
     if (m0 + i >= dims.M) { break; }
     for (var j = 0u; j < 4u; j++) {
