@@ -3,10 +3,12 @@
  * breakdown of one epoch, and the peers (TensorFlow.js backends, a plain JS loop on the same
  * adapter and data; PyTorch, CPU or CUDA, where `python3 -c "import torch"` works, else a row
  * saying why not); then the convolutional presets (section cnn): their kernel rows, training
- * throughput GPU vs CPU, TF.js and PyTorch on the same networks. Prints aligned tables and
- * writes everything as JSON.
+ * throughput GPU vs CPU, TF.js and PyTorch on the same networks. On request: `accuracy`
+ * (the fast preset's time to 99% beside PyTorch) and `steps` (one step of each convolutional
+ * preset taken apart, dispatch by dispatch). Prints aligned tables and writes everything as JSON.
  *
  *   npm run bench -- [--adapter opengl] [--quick] [--only kernels,training,breakdown,peers,cnn]
+ *                    [--only accuracy] [--only steps]
  *                    [--data ../shared/data/mnist] [--out bench/results/latest.json]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,6 +22,7 @@ import { quietDawn } from '../src/cli/native-stderr.node.ts';
 import { ADAPTER_CHOICES, openNodeGpu, type AdapterChoice } from '../src/gpu/node-gpu.node.ts';
 import { accuracyRace, formatAccuracy } from './accuracy.ts';
 import { formatKernelTable, kernelTable } from './kernels.ts';
+import { formatStepProfile, presetStepProfile } from './step-profile.ts';
 import { CNN_PRESETS } from './cnn-layers.ts';
 import { cnnKernelTable, formatCnnKernelTable } from './cnn-kernels.ts';
 import { cnnTargets, formatCnnPeers, formatPeers, runCnnPeers, runPeers } from './peers.ts';
@@ -29,8 +32,13 @@ import {
 } from './training.ts';
 
 const SECTIONS = ['kernels', 'training', 'breakdown', 'peers', 'cnn'] as const;
-/** Asked for by name only: the fast preset's whole recipe beside PyTorch's takes minutes on a software adapter. */
-const ON_REQUEST = ['accuracy'] as const;
+/** The presets `--only steps` takes apart. */
+const STEP_PRESETS = ['lenet5', 'cnn', 'fast'] as const;
+/**
+ * Asked for by name only: the fast preset's whole recipe beside PyTorch's takes minutes on a
+ * software adapter; a step taken apart is a tool for whoever works on the kernels.
+ */
+const ON_REQUEST = ['accuracy', 'steps'] as const;
 
 const opts = new Command('bench')
   .addOption(new Option('--adapter <adapter>').choices([...ADAPTER_CHOICES]).default('opengl'))
@@ -62,7 +70,7 @@ if (only.has('kernels')) {
   say(formatKernelTable(rows));
 }
 
-const needsData = only.has('training') || only.has('breakdown') || only.has('peers') || only.has('cnn') || only.has('accuracy');
+const needsData = only.has('training') || only.has('breakdown') || only.has('peers') || only.has('cnn') || only.has('accuracy') || only.has('steps');
 const mnist = needsData ? await loadIdxDataset(String(opts.data)) : null;
 const split = mnist ? holdOut(mnist.train, 10000) : null;
 
@@ -145,6 +153,17 @@ if (split && only.has('accuracy')) {
   results.accuracy = race;
   say('\n## Time to accuracy: the fast preset, wgtrain beside PyTorch (training seconds, validation excluded)\n');
   say(formatAccuracy(race));
+}
+
+if (split && only.has('steps')) {
+  say('\n## One step of each convolutional preset, dispatch by dispatch (ms ± sd per call)\n');
+  const profiles = [];
+  for (const preset of STEP_PRESETS) {
+    const p = await presetStepProfile(ctx, preset, split.train, subset(split.val, 100));
+    profiles.push(p);
+    say(`${formatStepProfile(p)}\n`);
+  }
+  results.steps = profiles;
 }
 
 await mkdir(dirname(String(opts.out)), { recursive: true });
