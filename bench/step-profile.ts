@@ -13,7 +13,7 @@ import { PRESETS, type PresetName, type TrainConfig } from '../src/train/config.
 import { fmtMs, table } from './table.ts';
 import { timeGpu } from './timing.ts';
 
-export interface StepPart {
+interface StepPart {
   /** The dispatch's label: layer, role and the kernel it runs, e.g. "conv 2 backward weight [conv_gemm_rows, k in 72 slices]". */
   label: string;
   ms: number;
