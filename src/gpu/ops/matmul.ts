@@ -83,14 +83,15 @@ export async function matmulPlanned(
   }
   const kernel: MatmulKernel = isByteInput(a) ? 'vec4_u8' : variant === 'vec4' ? vec4Kernel(p) : variant;
   const { kSlice, slices } = splitK(p.K, plan.split);
-  label = `${label} [${kernel}${slices > 1 ? `, k in ${slices} slices` : ''}]`;
   const g = VARIANT_GEOMETRY[kernel];
   const matmulShader = g.shader ?? (`matmul_${kernel}` as KernelName);
   if (conv && (matmulShader !== 'matmul_vec4' || isByteInput(a))) {
     throw new Error(`${label}: conv_gemm takes the shapes matmul_vec4 does, with the vec4 variant (implicitConvFits); this one would run ${matmulShader}.`);
   }
   const shader: KernelName = conv ? 'conv_gemm' : matmulShader;
-  if (conv) label = label.replace('[vec4', '[conv_gemm');
+  // The label names the kernel as it runs: conv_gemm's forms are matmul_vec4's ('vec4_rows' → 'conv_gemm_rows').
+  const shown = conv ? kernel.replace(/^vec4/, 'conv_gemm') : kernel;
+  label = `${label} [${shown}${slices > 1 ? `, k in ${slices} slices` : ''}]`;
   const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act], ...conv };
   if (g.rowsInLanes) overrides.ROWS_IN_LANES = true;
   if (shader === 'matmul_vec4' || shader === 'matmul_vec4_edge' || shader === 'conv_gemm') {
