@@ -103,21 +103,27 @@ export const conv: LayerModule<'conv'> = {
       const g = convLayerGeometry(r, io.B);
       const n = r.ordinal;
       const x = plainInput(io.x);
+      const implicit = runsImplicit(c.variant, g);
       const out = [];
-      if (runsImplicit(c.variant, g)) {
-        // The input gradient reads W before a fused update changes it.
-        if (io.dIn) out.push(...(await conv2dBackwardInputImplicit(c.k, c.variant, io.dIn, io.scratch.flipped, io.dOut, io.params!, x, g, r.prevAct, `conv ${n} backward input`)));
-        const [target, mode] = c.fuseUpdate ? [io.params!, 3 as const] : [io.grads!, 2 as const];
-        out.push(...(await conv2dBackwardWeightImplicit(c.k, c.variant, target, x, io.dOut, c.opt, g, mode, `conv ${n} backward weight${c.fuseUpdate ? ' + SGD' : ''}`)));
-        return out;
-      }
       // The input gradient reads W before a fused update changes it.
-      if (io.dIn) out.push(...(await gpuBackwardInput(c.k, c.variant, io.dIn, io.scratch.dCol, io.dOut, io.params!, x, g, r.prevAct, `conv ${n} backward input`)));
-      out.push(
-        ...(c.fuseUpdate
-          ? await gpuBackwardWeightUpdate(c.k, c.variant, io.params!, io.scratch.cols, io.dOut, c.opt, g, `conv ${n} backward weight + SGD`)
-          : await gpuBackwardWeight(c.k, c.variant, io.grads!, io.scratch.cols, io.dOut, c.opt, g, `conv ${n} backward weight`)),
-      );
+      if (io.dIn) {
+        out.push(
+          ...(implicit
+            ? await conv2dBackwardInputImplicit(c.k, c.variant, io.dIn, io.scratch.flipped, io.dOut, io.params!, x, g, r.prevAct, `conv ${n} backward input`)
+            : await gpuBackwardInput(c.k, c.variant, io.dIn, io.scratch.dCol, io.dOut, io.params!, x, g, r.prevAct, `conv ${n} backward input`)),
+        );
+      }
+      const label = `conv ${n} backward weight${c.fuseUpdate ? ' + SGD' : ''}`;
+      if (implicit) {
+        const [target, mode] = c.fuseUpdate ? [io.params!, 3 as const] : [io.grads!, 2 as const];
+        out.push(...(await conv2dBackwardWeightImplicit(c.k, c.variant, target, x, io.dOut, c.opt, g, mode, label)));
+      } else {
+        out.push(
+          ...(c.fuseUpdate
+            ? await gpuBackwardWeightUpdate(c.k, c.variant, io.params!, io.scratch.cols, io.dOut, c.opt, g, label)
+            : await gpuBackwardWeight(c.k, c.variant, io.grads!, io.scratch.cols, io.dOut, c.opt, g, label)),
+        );
+      }
       return out;
     },
   },
