@@ -283,6 +283,15 @@ export function forwardProblem(B: number, C: number, OC: number, act: Activation
   return { M: B, N: OC, K: C, lda: C, ldb: OC, transA: false, transB: false, mode: MODE.forward, act };
 }
 
+/**
+ * The input gradient dX (B, C) = (dY (B, OC) · Wᵀ) ⊙ act'(aPrev), W stored (·, ldb) and read
+ * transposed; ldb = OC for a dense layer's block, the flipped weights' row length for a
+ * convolution's input gradient as a convolution (conv_gemm).
+ */
+export function backwardInputProblem(B: number, C: number, OC: number, act: Activation, ldb = OC): MatmulProblem {
+  return { M: B, N: C, K: OC, lda: OC, ldb, transA: false, transB: true, mode: MODE.backwardInput, act };
+}
+
 export function backwardWeightProblem(B: number, C: number, OC: number, mode: number = MODE.backwardWeight): MatmulProblem {
   return { M: C + 1, N: OC, K: B, lda: C, ldb: OC, transA: true, transB: false, mode, act: 'identity' };
 }

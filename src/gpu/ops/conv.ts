@@ -18,10 +18,10 @@
  */
 import { colShape, transposedGeometry, type ConvGeometry } from '../../cpu/conv.ts';
 import type { Activation } from '../../model/spec.ts';
-import { ACTIVATION_CODE, MODE } from '../codes.ts';
+import { ACTIVATION_CODE } from '../codes.ts';
 import { buildOwning, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache } from '../kernels.ts';
-import { backwardWeightProblem, forwardProblem, policyOf, type MatmulChoice, type MatmulPolicy } from '../matmul-plans.ts';
+import { backwardInputProblem, backwardWeightProblem, forwardProblem, policyOf, type MatmulChoice, type MatmulPolicy } from '../matmul-plans.ts';
 import { convGemm, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from './matmul.ts';
 import { batchDims } from '../uniforms.ts';
 
@@ -198,7 +198,8 @@ export async function conv2dBackwardInputImplicit(
   checkImplicit(g, label);
   const t = transposedGeometry(g);
   const { rows, cols } = colShape(t);
-  const p = { M: rows, N: g.IC, K: cols, lda: cols, ldb: cols, transA: false, transB: true, mode: MODE.backwardInput, act: actPrev };
+  // dY's im2col (rows, cols) times the flipped weights (IC, cols) read transposed.
+  const p = backwardInputProblem(rows, g.IC, cols, actPrev);
   return [
     await flipConvWeights(k, flipped, wb, g, `${label} flip`),
     await convGemm(k, variant, label, p, dY, flipped, xPrev, dX, convOverrides(t)),

@@ -10,7 +10,7 @@ import { storageBuffer } from '../buffers.ts';
 import { buildOwning, FLAT_WG, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache, KernelName, Overrides } from '../kernels.ts';
 import {
-  backwardWeightProblem, checkVariantRuns, forwardProblem, gridOf, kLanesOf, policyOf, splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Kernel,
+  backwardInputProblem, backwardWeightProblem, checkVariantRuns, forwardProblem, gridOf, kLanesOf, policyOf, splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Kernel,
   type MatmulChoice, type MatmulKernel, type MatmulPlan, type MatmulPlanner, type MatmulPolicy, type MatmulProblem,
 } from '../matmul-plans.ts';
 import { matmulDims, reduceDims } from '../uniforms.ts';
@@ -150,7 +150,7 @@ export function matmulBackwardInput(
   k: KernelCache, variant: MatmulChoice | MatmulPolicy, dX: GPUBuffer | Slice, dY: GPUBuffer | Slice, wb: GPUBuffer | Slice,
   aPrev: GPUBuffer | Slice, B: number, C: number, OC: number, actPrev: Activation, label = 'matmulBackwardInput', split = 1,
 ): Promise<Dispatch> {
-  const p = { M: B, N: C, K: OC, lda: OC, ldb: OC, transA: false, transB: true, mode: MODE.backwardInput, act: actPrev, split };
+  const p = { ...backwardInputProblem(B, C, OC, actPrev), split };
   return matmul(k, variant, label, p, dY, wb, aPrev, dX);
 }
 
