@@ -231,7 +231,11 @@ const K_LANES_KERNELS: MatmulKernel[] = ['vec4', 'vec4_rows', 'vec4_edge', 'vec4
  * half of its 8 lanes, the lanes form groups (a power of 2, at most 8 / blocks) that each sum
  * their own slice. A first convolution's gradient has one to three blocks: LeNet-5's (29 × 6)
  * two row blocks, fast's (13 × 24) three column blocks, whose lanes otherwise sit idle on an
- * adapter that runs a workgroup as SIMD lanes on a CPU.
+ * adapter that runs a workgroup as SIMD lanes on a CPU. Where groups of 4 lanes leave fewer
+ * idle than whole workgroups of 8 (9-12 blocks: fast's second and third convolutions' 217-row
+ * gradients, 11 blocks), groups of 4: fast conv 2's weight gradient 46.4-74.0 → 40.1-42.6 ms
+ * on llvmpipe (three alternating processes); cnn conv 2's (21 blocks) in groups of 2 lanes
+ * measured no better, so it keeps whole workgroups.
  */
 export function kLanesOf(kernel: MatmulKernel, p: MatmulProblem, slices: number): number {
   if (slices < 2 || !p.transA || !K_LANES_KERNELS.includes(kernel)) return 1;
@@ -239,6 +243,10 @@ export function kLanesOf(kernel: MatmulKernel, p: MatmulProblem, slices: number)
   const blocks = g.rowsInLanes ? ceilDiv(p.M, g.rm!) : ceilDiv(p.N, g.r);
   let lanes = 1;
   while (lanes * 2 * blocks <= g.wgX && lanes * 2 <= slices) lanes *= 2;
+  // More blocks than half the lanes, which whole workgroups of 8 fit badly (11 blocks: two
+  // workgroups, 5 of 16 lanes idle): groups of 4 fit them better (three, 1 of 12 idle).
+  const used = (kl: number) => blocks / (ceilDiv(blocks, g.wgX / kl) * (g.wgX / kl));
+  if (lanes === 1 && used(2) > used(1)) lanes = 2;
   return lanes;
 }
 

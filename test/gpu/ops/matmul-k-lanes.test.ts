@@ -1,7 +1,8 @@
 /**
  * K_LANES (lib/matmul_vec4_lanes.wgsl): a split weight gradient whose blocks fill at most half
- * of the workgroup's 8 lanes (a first convolution's 13-29 × 6-24 gradient) runs its lanes in
- * groups that each sum their own slice of k. Which problems take it and with how many groups,
+ * of the workgroup's 8 lanes (a first convolution's 13-29 × 6-24 gradient), or fill groups of 4
+ * better than workgroups of 8 (9-12 blocks), runs its lanes in groups that each sum their own
+ * slice of k. Which problems take it and with how many groups,
  * then matmul_vec4, matmul_vec4_edge (both along M and along N) and conv_gemm with it against
  * the CPU reference, in both weight-gradient roles, where the last workgroup's groups run past
  * the last slice (their partial sums are zeros) and the last slice is ragged.
@@ -35,6 +36,11 @@ describe('which weight gradients group their lanes over slices of k', () => {
     expect(lanes(78400, 28, 16, 77)).toBe(4); // cnn conv 1: 29 × 16, 2 blocks of columns → 4
     expect(lanes(2000, 4, 1, 2)).toBe(2); // one block, but only 2 slices to share
   });
+  it('groups of 4 lanes where they fit the blocks better than whole workgroups of 8', () => {
+    expect(lanes(73728, 216, 24, 72)).toBe(2); // fast conv 2: 11 blocks of rows, 5 of 16 lanes idle → 1 of 12
+    expect(lanes(12800, 216, 32, 13)).toBe(2); // fast conv 3: the same 217 rows
+    expect(lanes(12800, 288, 32, 13)).toBe(1); // fast conv 4: 15 blocks fill 16 lanes as well either way
+  });
   it('not those that fill the lanes, nor unsplit ones, nor forward problems', () => {
     expect(lanes(10000, 152, 16, 10)).toBe(1); // LeNet-5 conv 2: 8 blocks of rows
     expect(lanes(19600, 400, 32, 19)).toBe(1); // cnn conv 2
@@ -55,6 +61,7 @@ const SHAPES: [number, number, number, number, number, string][] = [
   [1000, 12, 24, 5, 2, 'vec4'], // 13 × 24: three column blocks → 2 groups, 6 partial sums
   [2000, 4, 1, 9, 8, 'vec4_edge'], // 5 × 1: one block → 8 groups, 16 partial sums
   [517, 28, 16, 7, 4, 'vec4'], // 29 × 16: two column blocks → 4 groups, 8 partial sums; ragged last slice
+  [1100, 216, 24, 3, 2, 'vec4_rows'], // 217 × 24: 11 row blocks → 2 groups of 4 lanes, 3 workgroups along M, 4 partial sums
 ];
 
 describe('matmul_vec4 and matmul_vec4_edge with K_LANES against src/cpu/matmul.ts', () => {
