@@ -30,16 +30,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let b = q / (IC * W * H);
   var s = 0.0;
   for (var i = 0u; i < KH; i++) {
-    let ty = i32(y + P) - i32(i);
-    if (ty < 0 || u32(ty) % S != 0u) { continue; }
-    let oy = u32(ty) / S;
-    if (oy >= OH) { continue; }
+    let oy = windowOrigin(y, i, OH);
+    if (oy < 0) { continue; }
     for (var j = 0u; j < KW; j++) {
-      let tx = i32(x + P) - i32(j);
-      if (tx < 0 || u32(tx) % S != 0u) { continue; }
-      let ox = u32(tx) / S;
-      if (ox >= OW) { continue; }
-      s += dCol[((b * OH + oy) * OW + ox) * CKP + (i * KW + j) * IC + c];
+      let ox = windowOrigin(x, j, OW);
+      if (ox < 0) { continue; }
+      s += dCol[((b * OH + u32(oy)) * OW + u32(ox)) * CKP + (i * KW + j) * IC + c];
     }
   }
   dX[q] = s * activationGrad(xPrev[q], ACT);

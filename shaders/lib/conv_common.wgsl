@@ -19,3 +19,13 @@ override CK: u32 = KH * KW * IC;
 override CKP: u32 = (CK + 3u) / 4u * 4u;
 
 struct ConvDims { B: u32, _pad0: u32, _pad1: u32, _pad2: u32 }
+
+// col2im's gather: the output row (or column) whose window puts its tap i on input row (or
+// column) p, or −1 where there is none: p + P − i must be a multiple of S, at least 0, whose
+// quotient is below n (OH, or OW).
+fn windowOrigin(p: u32, i: u32, n: u32) -> i32 {
+  let t = i32(p + P) - i32(i);
+  if (t < 0 || u32(t) % S != 0u) { return -1; }
+  let o = u32(t) / S;
+  return select(-1, i32(o), o < n);
+}

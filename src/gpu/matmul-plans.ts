@@ -226,28 +226,26 @@ export function gridOf(kernel: MatmulKernel, p: MatmulProblem, kLanes = 1): [num
 const K_LANES_KERNELS: MatmulKernel[] = ['vec4', 'vec4_rows', 'vec4_edge', 'vec4_edge_rows'];
 
 /**
- * K_LANES for a weight gradient (Aᵀ·B) split into `slices` slices of k: where its blocks
- * along the workgroup's lanes (rows of 20 with ROWS_IN_LANES, else columns of 8) fill at most
- * half of its 8 lanes, the lanes form groups (a power of 2, at most 8 / blocks) that each sum
- * their own slice. A first convolution's gradient has one to three blocks: LeNet-5's (29 × 6)
- * two row blocks, fast's (13 × 24) three column blocks, whose lanes otherwise sit idle on an
- * adapter that runs a workgroup as SIMD lanes on a CPU. Where groups of 4 lanes leave fewer
- * idle than whole workgroups of 8 (9-12 blocks: fast's second and third convolutions' 217-row
- * gradients, 11 blocks), groups of 4: fast conv 2's weight gradient 46.4-74.0 → 40.1-42.6 ms
- * on llvmpipe (three alternating processes); cnn conv 2's (21 blocks) in groups of 2 lanes
- * measured no better, so it keeps whole workgroups.
+ * K_LANES for a weight gradient (Aᵀ·B) split into `slices` slices of k: the workgroup's 8
+ * lanes in K_LANES groups (a power of 2, at most the slices), each summing its own slice, its
+ * blocks along the lanes (rows of 20 with ROWS_IN_LANES, else columns of 8) spread over each
+ * group's lanes: the grouping that leaves the fewest lanes idle, the fewer groups on a tie, with
+ * groups of fewer than 4 lanes only where all the blocks fit one workgroup. A first
+ * convolution's gradient has one to three blocks (LeNet-5's 29 × 6 two row blocks: 4 groups;
+ * fast's 13 × 24 three column blocks: 2), whose lanes otherwise sit idle on an adapter that
+ * runs a workgroup as SIMD lanes on a CPU; fast's second and third convolutions' 217-row
+ * gradients have 11 blocks, 5 of 16 lanes idle in whole workgroups, 1 of 12 in groups of 4:
+ * fast conv 2's weight gradient 46.4-74.0 → 40.1-42.6 ms on llvmpipe (three alternating
+ * processes). cnn conv 2's (21 blocks) in groups of 2 lanes measured no better.
  */
 export function kLanesOf(kernel: MatmulKernel, p: MatmulProblem, slices: number): number {
   if (slices < 2 || !p.transA || !K_LANES_KERNELS.includes(kernel)) return 1;
   const g = VARIANT_GEOMETRY[kernel];
   const blocks = g.rowsInLanes ? ceilDiv(p.M, g.rm!) : ceilDiv(p.N, g.r);
-  let lanes = 1;
-  while (lanes * 2 * blocks <= g.wgX && lanes * 2 <= slices) lanes *= 2;
-  // More blocks than half the lanes, which whole workgroups of 8 fit badly (11 blocks: two
-  // workgroups, 5 of 16 lanes idle): groups of 4 fit them better (three, 1 of 12 idle).
   const used = (kl: number) => blocks / (ceilDiv(blocks, g.wgX / kl) * (g.wgX / kl));
-  if (lanes === 1 && used(2) > used(1)) lanes = 2;
-  return lanes;
+  let best = 1;
+  for (let kl = 2; kl <= g.wgX && kl <= slices && (kl <= 2 || kl * blocks <= g.wgX); kl *= 2) if (used(kl) > used(best)) best = kl;
+  return best;
 }
 
 /**
@@ -292,12 +290,12 @@ export function forwardProblem(B: number, C: number, OC: number, act: Activation
 }
 
 /**
- * The input gradient dX (B, C) = (dY (B, OC) · Wᵀ) ⊙ act'(aPrev), W stored (·, ldb) and read
- * transposed; ldb = OC for a dense layer's block, the flipped weights' row length for a
- * convolution's input gradient as a convolution (conv_gemm).
+ * The input gradient dX (B, C) = (dY (B, OC) · Wᵀ) ⊙ act'(aPrev), W's rows OC long and read
+ * transposed: a dense layer's block, or the flipped weights of a convolution's input gradient
+ * as a convolution (conv_gemm).
  */
-export function backwardInputProblem(B: number, C: number, OC: number, act: Activation, ldb = OC): MatmulProblem {
-  return { M: B, N: C, K: OC, lda: OC, ldb, transA: false, transB: true, mode: MODE.backwardInput, act };
+export function backwardInputProblem(B: number, C: number, OC: number, act: Activation): MatmulProblem {
+  return { M: B, N: C, K: OC, lda: OC, ldb: OC, transA: false, transB: true, mode: MODE.backwardInput, act };
 }
 
 export function backwardWeightProblem(B: number, C: number, OC: number, mode: number = MODE.backwardWeight): MatmulProblem {

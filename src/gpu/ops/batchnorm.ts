@@ -34,19 +34,29 @@ function chunksOf(N: number, what: string): number {
 const sumsWg = (C: number) => Math.min(64, Math.ceil(C / 8) * 8);
 
 /**
+ * A chunk-sums kernel over `chunks` chunks of rows: its _vec4 form, four channels per
+ * invocation dispatched flat over chunks · C / 4, where C is a multiple of 4; else one channel
+ * per invocation, workgroups along the channels (x) and the chunks (y).
+ */
+function chunkSums(
+  k: KernelCache, kernel: 'batchnorm_stats_sums' | 'batchnorm_backward_sums', overrides: Record<string, number>, label: string,
+  bindings: Buf[], N: number, C: number, chunks: number,
+): Promise<Dispatch> {
+  if (C % 4 === 0) {
+    const vec4 = `${kernel}_vec4` as const;
+    return buildOwning(k, vec4, { WG: FLAT_WG, ...overrides }, `${label} [${vec4}]`, bindings, bnDims(k, label, N), flatDispatch((chunks * C) / 4, FLAT_WG));
+  }
+  const wg = sumsWg(C);
+  return buildOwning(k, kernel, { WG: wg, ...overrides }, `${label} [${kernel}]`, bindings, bnDims(k, label, N), [Math.ceil(C / wg), chunks, 1]);
+}
+
+/**
  * partial (chunks of BN_ROWS rows, C) = per chunk and channel Σ x (pass 0) or Σ (x − mean)²
  * (pass 1): four channels per invocation where C is a multiple of 4
  * (batchnorm_stats_sums_vec4.wgsl), else one (batchnorm_stats_sums.wgsl).
  */
 export function batchnormStatsSums(k: KernelCache, partial: Buf, x: Buf, stats: Buf, N: number, C: number, pass: 0 | 1, label = 'batchnormStatsSums'): Promise<Dispatch> {
-  const chunks = chunksOf(N, 'statistics');
-  if (C % 4 === 0) {
-    const kernel = 'batchnorm_stats_sums_vec4';
-    return buildOwning(k, kernel, { WG: FLAT_WG, C, ROWS: BN_ROWS, PASS: pass }, `${label} [${kernel}]`, [x, stats, partial], bnDims(k, label, N), flatDispatch((chunks * C) / 4, FLAT_WG));
-  }
-  const wg = sumsWg(C);
-  const kernel = 'batchnorm_stats_sums';
-  return buildOwning(k, kernel, { WG: wg, C, ROWS: BN_ROWS, PASS: pass }, `${label} [${kernel}]`, [x, stats, partial], bnDims(k, label, N), [Math.ceil(C / wg), chunks, 1]);
+  return chunkSums(k, 'batchnorm_stats_sums', { C, ROWS: BN_ROWS, PASS: pass }, label, [x, stats, partial], N, C, chunksOf(N, 'statistics'));
 }
 
 /** The chunks' sums added: the mean (pass 0), or the variance and the running averages (pass 1) (batchnorm_stats_totals.wgsl). */
@@ -98,14 +108,7 @@ function unused(k: KernelCache, label: string): GPUBuffer {
  * one (batchnorm_backward_sums.wgsl).
  */
 export function batchnormBackwardSums(k: KernelCache, partial: Buf, x: Buf, dY: Buf, stats: Buf, N: number, C: number, label = 'batchnormBackwardSums'): Promise<Dispatch> {
-  const chunks = chunksOf(N, 'backward pass');
-  if (C % 4 === 0) {
-    const kernel = 'batchnorm_backward_sums_vec4';
-    return buildOwning(k, kernel, { WG: FLAT_WG, C, EPS: BN_EPS, ROWS: BN_ROWS }, `${label} [${kernel}]`, [x, dY, stats, partial], bnDims(k, label, N), flatDispatch((chunks * C) / 4, FLAT_WG));
-  }
-  const wg = sumsWg(C);
-  const kernel = 'batchnorm_backward_sums';
-  return buildOwning(k, kernel, { WG: wg, C, EPS: BN_EPS, ROWS: BN_ROWS }, `${label} [${kernel}]`, [x, dY, stats, partial], bnDims(k, label, N), [Math.ceil(C / wg), chunks, 1]);
+  return chunkSums(k, 'batchnorm_backward_sums', { C, EPS: BN_EPS, ROWS: BN_ROWS }, label, [x, dY, stats, partial], N, C, chunksOf(N, 'backward pass'));
 }
 
 /**

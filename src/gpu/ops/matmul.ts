@@ -7,7 +7,7 @@
 import type { Activation } from '../../model/spec.ts';
 import { ACTIVATION_CODE, MODE } from '../codes.ts';
 import { storageBuffer } from '../buffers.ts';
-import { buildOwning, FLAT_WG, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
+import { buildOwning, ceilDiv, FLAT_WG, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache, KernelName, Overrides } from '../kernels.ts';
 import {
   backwardInputProblem, backwardWeightProblem, checkVariantRuns, forwardProblem, gridOf, kLanesOf, policyOf, splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Kernel,
@@ -61,7 +61,6 @@ export function convGemm(
 }
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
-const ceilDiv = (a: number, b: number) => Math.ceil(a / b);
 
 /**
  * Builds one matmul: the plan's kernel over all of k, or (split > 1) over slices of k into
@@ -89,9 +88,6 @@ export async function matmulPlanned(
     throw new Error(`${label}: conv_gemm takes the shapes matmul_vec4 does, with the vec4 variant (implicitConvFits); this one would run ${matmulShader}.`);
   }
   const shader: KernelName = conv ? 'conv_gemm' : matmulShader;
-  // The label names the kernel as it runs: conv_gemm's forms are matmul_vec4's ('vec4_rows' → 'conv_gemm_rows').
-  const shown = conv ? kernel.replace(/^vec4/, 'conv_gemm') : kernel;
-  label = `${label} [${shown}${slices > 1 ? `, k in ${slices} slices` : ''}]`;
   const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act], ...conv };
   if (g.rowsInLanes) overrides.ROWS_IN_LANES = true;
   if (shader === 'matmul_vec4' || shader === 'matmul_vec4_edge' || shader === 'conv_gemm') {
@@ -99,12 +95,17 @@ export async function matmulPlanned(
     const onesRow = p.transA && p.mode >= MODE.backwardWeight;
     overrides.SELECTS = typeof selects === 'boolean' ? selects : onesRow && selects ? await selects.onesRowSelects(p, { variant, split: plan.split }) : false;
   }
-  if (overrides.SELECTS) label = label.replace(/\]$/, ', ones row by selects]');
   const kLanes = kLanesOf(kernel, p, slices);
-  if (kLanes > 1) {
-    overrides.K_LANES = kLanes;
-    label = label.replace(/\]$/, `, ${kLanes} to a workgroup]`);
-  }
+  if (kLanes > 1) overrides.K_LANES = kLanes;
+  // The label names the kernel as it runs (conv_gemm's forms are matmul_vec4's: 'vec4_rows' →
+  // 'conv_gemm_rows') and how: its slices of k, the ones row by selects, lanes in groups.
+  const how = [
+    conv ? kernel.replace(/^vec4/, 'conv_gemm') : kernel,
+    ...(slices > 1 ? [`k in ${slices} slices`] : []),
+    ...(overrides.SELECTS ? ['ones row by selects'] : []),
+    ...(kLanes > 1 ? [`${kLanes} to a workgroup`] : []),
+  ];
+  label = `${label} [${how.join(', ')}]`;
   const [x, y] = gridOf(kernel, p, kLanes);
   const aBuffer = isByteInput(a) ? a.bytes : a;
   if (slices === 1) {
