@@ -19,11 +19,18 @@ override ROWS_IN_LANES: bool = false;
 // src/gpu/matmul-plans.ts (kLanesOf) decides.
 override K_LANES: u32 = 1u;
 
+// NB (conv_gemm only, with ROWS_IN_LANES): each invocation's block is NB 8-column blocks wide
+// (8·NB columns, NB ≤ 4), every tile of A gathered once for all of them. An adapter on a CPU
+// pays for a kernel's loads, not its multiply-adds: a convolution's 24 output channels as one
+// 20 × 24 block load each im2col tile once instead of three times. The other kernels keep 1.
+// src/gpu/matmul-plans.ts (columnGroupsOf) decides.
+override NB: u32 = 1u;
+
 // (n0, m0, slice of k): this invocation's block's first column and row, and its slice.
 fn blockOf(wid: vec3<u32>, lid: vec3<u32>) -> vec3<u32> {
   let lanes = WG_X / K_LANES;
   let l = lid.x % lanes;
-  let n0 = select(wid.x * lanes + l, wid.x, ROWS_IN_LANES) * 8u;
+  let n0 = select(wid.x * lanes + l, wid.x, ROWS_IN_LANES) * 8u * NB;
   let m0 = select(wid.y, wid.y * lanes + l, ROWS_IN_LANES) * 4u * RB;
   return vec3(n0, m0, wid.z * K_LANES + lid.x / lanes);
 }

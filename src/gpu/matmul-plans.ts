@@ -213,13 +213,32 @@ export function u8Fits(p: MatmulProblem): boolean {
   );
 }
 
-/** Workgroups of one slice of a variant's dispatch for a problem (the kernel headers' Dispatch lines). */
-export function gridOf(kernel: MatmulKernel, p: MatmulProblem, kLanes = 1): [number, number] {
+/**
+ * Workgroups of one slice of a variant's dispatch for a problem (the kernel headers' Dispatch
+ * lines); `columnGroups`: conv_gemm's NB (columnGroupsOf).
+ */
+export function gridOf(kernel: MatmulKernel, p: MatmulProblem, kLanes = 1, columnGroups = 1): [number, number] {
   const g = VARIANT_GEOMETRY[kernel];
   const rows = (p.transA ? g.rmTransA : undefined) ?? g.rm ?? g.r;
   const lanes = g.wgX / kLanes;
-  if (g.rowsInLanes) return [ceilDiv(p.N, g.r), ceilDiv(p.M, lanes * rows)];
+  if (g.rowsInLanes) return [ceilDiv(p.N, g.r * columnGroups), ceilDiv(p.M, lanes * rows)];
   return g.sharedBlock ? [ceilDiv(p.N, g.r), ceilDiv(p.M, rows)] : [ceilDiv(p.N, lanes * g.r), ceilDiv(p.M, g.wgY * rows)];
+}
+
+/** The most 8-column blocks one conv_gemm invocation takes (its accumulators are written out for 4). */
+const MAX_COLUMN_GROUPS = 4;
+
+/**
+ * conv_gemm's NB (lib/matmul_vec4_lanes.wgsl): with its invocations along M (vec4_rows, a
+ * convolution's 32 or fewer output channels, or a weight gradient's), each invocation takes
+ * all N columns as one block of 20 rows × 8·NB, so each tile of the im2col matrix is gathered
+ * once instead of once per 8 columns. An adapter on a CPU pays for loads (llvmpipe: about the
+ * same per float loaded, whatever the address), not multiply-adds: fast conv 2's forward
+ * (73,728 × 216 · 216 × 24) as 20 × 24 blocks loads 176 floats per 4 steps of k where three
+ * 20 × 8 blocks loaded 336. conv_gemm runs only with the vec4 variant (CPU-backed adapters).
+ */
+export function columnGroupsOf(kernel: MatmulKernel, conv: boolean, p: MatmulProblem): number {
+  return conv && kernel === 'vec4_rows' ? Math.min(MAX_COLUMN_GROUPS, ceilDiv(p.N, 8)) : 1;
 }
 
 /** The kernels with K_LANES (lib/matmul_vec4_lanes.wgsl). */

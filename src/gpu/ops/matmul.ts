@@ -10,7 +10,7 @@ import { storageBuffer } from '../buffers.ts';
 import { buildOwning, ceilDiv, FLAT_WG, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache, KernelName, Overrides } from '../kernels.ts';
 import {
-  backwardInputProblem, backwardWeightProblem, checkVariantRuns, forwardProblem, gridOf, kLanesOf, policyOf, splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Kernel,
+  backwardInputProblem, backwardWeightProblem, checkVariantRuns, columnGroupsOf, forwardProblem, gridOf, kLanesOf, policyOf, splitK, subgroupFits, u8Fits, VARIANT_GEOMETRY, vec4Kernel,
   type MatmulChoice, type MatmulKernel, type MatmulPlan, type MatmulPlanner, type MatmulPolicy, type MatmulProblem,
 } from '../matmul-plans.ts';
 import { matmulDims, reduceDims } from '../uniforms.ts';
@@ -97,6 +97,8 @@ export async function matmulPlanned(
   }
   const kLanes = kLanesOf(kernel, p, slices);
   if (kLanes > 1) overrides.K_LANES = kLanes;
+  const columnGroups = columnGroupsOf(kernel, conv !== undefined, p);
+  if (columnGroups > 1) overrides.NB = columnGroups;
   // The label names the kernel as it runs (conv_gemm's forms are matmul_vec4's: 'vec4_rows' →
   // 'conv_gemm_rows') and how: its slices of k, the ones row by selects, lanes in groups.
   const how = [
@@ -104,9 +106,10 @@ export async function matmulPlanned(
     ...(slices > 1 ? [`k in ${slices} slices`] : []),
     ...(overrides.SELECTS ? ['ones row by selects'] : []),
     ...(kLanes > 1 ? [`${kLanes} to a workgroup`] : []),
+    ...(columnGroups > 1 ? [`${8 * columnGroups} columns to an invocation`] : []),
   ];
   label = `${label} [${how.join(', ')}]`;
-  const [x, y] = gridOf(kernel, p, kLanes);
+  const [x, y] = gridOf(kernel, p, kLanes, columnGroups);
   const aBuffer = isByteInput(a) ? a.bytes : a;
   if (slices === 1) {
     const dims = uniformBuffer(k.device, `${label} dims`, matmulDims({ ...p, kSlice: p.K, pstride: 0 }));

@@ -28,6 +28,11 @@ const SHAPES: [number, number, number, number, number, number, number][] = [
   [3, 16, 14, 14, 32, 5, 2], // cnn conv 2 at batch 3: 588 rows, padding 2
   [2, 4, 30, 26, 8, 3, 2], // padding KH − 1: the input gradient's own padding 0; 1,792 rows: invocations along M
   [1, 12, 6, 5, 36, 1, 0], // a 1×1 kernel, 36 filters: wider than 32, invocations along N
+  // Blocks of 20 rows × 8·NB columns (NB, columnGroupsOf): fast conv 2's 24 filters at batch 3
+  // (1,728 rows, NB 3; its weight gradient too); 12 filters (NB 2, the last 4 columns of the
+  // second block past N) whose input gradient is 20 channels wide (NB 3, likewise ragged).
+  [3, 8, 26, 26, 24, 3, 0],
+  [5, 20, 18, 18, 12, 3, 1],
 ];
 
 let k: KernelCache;
@@ -65,7 +70,8 @@ describe('conv_gemm against im2col + the matmul (src/cpu), and conv_flip_weights
       const d = k.device;
       const out = poisoned(d, 'out', rows * OC);
       const dispatches = await conv2dForwardImplicit(k, 'vec4', out, storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), g, 'relu');
-      expect(dispatches[0].label).toMatch(rows >= 1280 && OC <= 32 ? /\[conv_gemm_rows\]$/ : /\[conv_gemm\]$/);
+      const wide = OC > 8 ? `, ${8 * Math.ceil(OC / 8)} columns to an invocation` : '';
+      expect(dispatches[0].label).toMatch(rows >= 1280 && OC <= 32 ? new RegExp(`\\[conv_gemm_rows${wide}\\]$`) : /\[conv_gemm\]$/);
       await run(d, dispatches);
       const want = new Float32Array(rows * OC);
       matmulForward(want, col, wb, rows, cols, OC, 'relu');
