@@ -19,10 +19,10 @@ override ROWS_IN_LANES: bool = false;
 // src/gpu/matmul-plans.ts (kLanesOf) decides.
 override K_LANES: u32 = 1u;
 
-// NB (conv_gemm only, with ROWS_IN_LANES): each invocation's block is NB 8-column blocks wide
-// (8·NB columns, NB ≤ 4), every tile of A gathered once for all of them. An adapter on a CPU
-// pays for a kernel's loads, not its multiply-adds: a convolution's 24 output channels as one
-// 20 × 24 block load each im2col tile once instead of three times. The other kernels keep 1.
+// NB (matmul_vec4 and conv_gemm with ROWS_IN_LANES): each invocation's block is NB 8-column
+// blocks wide (8·NB columns, NB ≤ 4), every tile of A loaded once for all of them. An adapter on
+// a CPU pays for a kernel's loads, not its multiply-adds: a convolution's 24 output channels as
+// one 20 × 24 block load each tile of A once instead of three times. matmul_vec4_edge keeps 1.
 // src/gpu/matmul-plans.ts (columnGroupsOf) decides.
 override NB: u32 = 1u;
 

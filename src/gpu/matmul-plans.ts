@@ -229,16 +229,16 @@ export function gridOf(kernel: MatmulKernel, p: MatmulProblem, kLanes = 1, colum
 const MAX_COLUMN_GROUPS = 4;
 
 /**
- * conv_gemm's NB (lib/matmul_vec4_lanes.wgsl): with its invocations along M (vec4_rows, a
- * convolution's 32 or fewer output channels, or a weight gradient's), each invocation takes
- * all N columns as one block of 20 rows × 8·NB, so each tile of the im2col matrix is gathered
- * once instead of once per 8 columns. An adapter on a CPU pays for loads (llvmpipe: about the
- * same per float loaded, whatever the address), not multiply-adds: fast conv 2's forward
- * (73,728 × 216 · 216 × 24) as 20 × 24 blocks loads 176 floats per 4 steps of k where three
- * 20 × 8 blocks loaded 336. conv_gemm runs only with the vec4 variant (CPU-backed adapters).
+ * NB of matmul_vec4 and conv_gemm (lib/matmul_vec4_lanes.wgsl): with their invocations along M
+ * (vec4_rows: a convolution's 32 or fewer output channels, or a weight gradient's), each
+ * invocation takes all N columns as one block of 20 rows × 8·NB, so each tile of A (of the
+ * im2col matrix) is loaded once instead of once per 8 columns. The vec4 kernels are for
+ * adapters on a CPU, which pay for loads (llvmpipe: about the same per float loaded, whatever
+ * the address), not multiply-adds: fast conv 2's forward (73,728 × 216 · 216 × 24) as 20 × 24
+ * blocks loads 176 floats per 4 steps of k where three 20 × 8 blocks loaded 336.
  */
-export function columnGroupsOf(kernel: MatmulKernel, conv: boolean, p: MatmulProblem): number {
-  return conv && kernel === 'vec4_rows' ? Math.min(MAX_COLUMN_GROUPS, ceilDiv(p.N, 8)) : 1;
+export function columnGroupsOf(kernel: MatmulKernel, p: MatmulProblem): number {
+  return kernel === 'vec4_rows' ? Math.min(MAX_COLUMN_GROUPS, ceilDiv(p.N, 8)) : 1;
 }
 
 /** The kernels with K_LANES (lib/matmul_vec4_lanes.wgsl). */

@@ -97,7 +97,7 @@ export async function matmulPlanned(
   }
   const kLanes = kLanesOf(kernel, p, slices);
   if (kLanes > 1) overrides.K_LANES = kLanes;
-  const columnGroups = columnGroupsOf(kernel, conv !== undefined, p);
+  const columnGroups = columnGroupsOf(kernel, p);
   if (columnGroups > 1) overrides.NB = columnGroups;
   // The label names the kernel as it runs (conv_gemm's forms are matmul_vec4's: 'vec4_rows' →
   // 'conv_gemm_rows') and how: its slices of k, the ones row by selects, lanes in groups.

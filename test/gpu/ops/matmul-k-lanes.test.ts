@@ -78,7 +78,7 @@ describe('matmul_vec4 and matmul_vec4_edge with K_LANES against src/cpu/matmul.t
       const w = await matmulBackwardWeight(k, 'vec4', dWb, xb, dYb, B, C, OC, 'backward weight', split);
       const { slices } = splitK(B, split);
       expect(w.label).toContain(`[${kernel}, k in ${slices} slices`);
-      expect(w.label).toContain(`${groups} to a workgroup]`);
+      expect(w.label).toContain(`${groups} to a workgroup`);
       await run(d, [w]);
       const want = new Float64Array(wb.length);
       cpu.matmulBackwardWeight(want, Float64Array.from(x), Float64Array.from(dY), B, C, OC);

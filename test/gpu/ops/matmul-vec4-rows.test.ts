@@ -69,6 +69,9 @@ describe('matmul_vec4 with its invocations along M against src/cpu/matmul.ts', (
       const out = poisoned(d, 'out', B * OC);
       const f = await matmulForward(k, 'vec4', out, storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), B, C, OC, act, 'forward', split);
       expect(ranKernel(f)).toBe('vec4_rows');
+      // All OC columns in one block of 20 rows × 8·NB (columnGroupsOf): 16, 20, 28, 32 wide.
+      if (OC > 8) expect(f.label).toContain(`${8 * Math.ceil(OC / 8)} columns to an invocation`);
+      else expect(f.label).not.toContain('columns to an invocation');
       await run(d, [f]);
       const want = new Float64Array(B * OC);
       cpu.matmulForward(want, Float64Array.from(x), Float64Array.from(wb), B, C, OC, act);
