@@ -37,6 +37,7 @@
 // rowsInLanesFits (LeNet-5's second convolution 5.6–6.7 → 2.4–2.7 ms).
 // #include activations
 // #include matmul_vec4_common
+// #include matmul_vec4_b
 // #include matmul_split
 // #include matmul_vec4_tile_a
 // #include matmul_vec4_lanes

@@ -22,6 +22,7 @@
 //   bindings 16-byte aligned.
 // #include activations
 // #include matmul_vec4_common
+// #include matmul_vec4_b
 // #include matmul_split
 
 @group(0) @binding(0) var<storage, read> a: array<vec4<u32>>;

@@ -1,6 +1,8 @@
 // What matmul_vec4 and matmul_vec4_u8 share: dims, the bindings other than A, the B tile
 // loads and the epilogue; spliced in where a kernel says `// #include matmul_vec4_common`
-// (after `// #include activations`). Each kernel declares binding 0 (A) itself.
+// (after `// #include activations`). Each kernel declares binding 0 (A) itself, and binding 1
+// (B) with its loadB(i) (the vec4 at i) by including lib/matmul_vec4_b.wgsl (a storage buffer)
+// or lib/matmul_vec4_b_uniform.wgsl (a uniform buffer: conv_gemm_ub).
 //
 // Logical problem and MODE semantics as in lib/matmul_common.wgsl:
 //   out (M, N) = epilogue(op(A) (M, K) · op(B) (K, N)); MODE 0 forward with the bias in
@@ -14,7 +16,6 @@ struct Dims {
   ldb: u32, kSlice: u32, pstride: u32, _pad0: u32,
 }
 
-@group(0) @binding(1) var<storage, read> b: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read> aux: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> out: array<vec4<f32>>;
 @group(0) @binding(4) var<uniform> dims: Dims;
@@ -32,10 +33,10 @@ fn tileB(k: u32, n0: u32) -> mat4x4<f32> {
     // Stored (N, ldb): B[k, n] = b[n·ldb + k], contiguous along k.
     let last = dims.N - 1u;
     return mat4x4<f32>(
-      b[(min(n0, last) * dims.ldb + k) / 4u],
-      b[(min(n0 + 1u, last) * dims.ldb + k) / 4u],
-      b[(min(n0 + 2u, last) * dims.ldb + k) / 4u],
-      b[(min(n0 + 3u, last) * dims.ldb + k) / 4u],
+      loadB((min(n0, last) * dims.ldb + k) / 4u),
+      loadB((min(n0 + 1u, last) * dims.ldb + k) / 4u),
+      loadB((min(n0 + 2u, last) * dims.ldb + k) / 4u),
+      loadB((min(n0 + 3u, last) * dims.ldb + k) / 4u),
     );
   }
   // Stored (K, ldb): contiguous along n. With TRANS_A, K need not be a multiple of 4: rows
@@ -47,8 +48,8 @@ fn tileB(k: u32, n0: u32) -> mat4x4<f32> {
 }
 
 fn rowB(i: u32, k: u32) -> vec4<f32> {
-  if (TRANS_A) { return select(vec4(0.0), b[i], k < dims.K); }
-  return b[i];
+  if (TRANS_A) { return select(vec4(0.0), loadB(i), k < dims.K); }
+  return loadB(i);
 }
 
 // The epilogue of four adjacent outputs out[m, n .. n+3] (n a multiple of 4; N is too), as
@@ -81,8 +82,8 @@ fn finishBlock(m0: u32, n0: u32, acc0: mat4x4<f32>, acc1: mat4x4<f32>) {
   var c1 = vec4(0.0);
   if (MODE == 0u) {
     let bias = dims.K * dims.ldb / 4u;
-    c0 = b[bias + n0 / 4u];
-    c1 = b[bias + min(n0 + 4u, dims.N - 4u) / 4u];
+    c0 = loadB(bias + n0 / 4u);
+    c1 = loadB(bias + min(n0 + 4u, dims.N - 4u) / 4u);
   }
   if (MODE == 3u) {
     c0 = aux[0];

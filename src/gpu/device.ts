@@ -41,6 +41,7 @@ const RAISED_LIMITS = [
   'maxComputeWorkgroupSizeZ',
   'maxComputeWorkgroupStorageSize',
   'maxStorageBufferBindingSize',
+  'maxUniformBufferBindingSize',
   'maxBufferSize',
   'maxStorageBuffersPerShaderStage',
   'maxComputeWorkgroupsPerDimension',

@@ -28,6 +28,8 @@ const KERNELS = {
   matmul_tiled: MATMUL,
   matmul_subgroup: MATMUL,
   conv_gemm: MATMUL,
+  conv_gemm_ub: { bindings: ['read', 'uniform', 'read', 'rw', 'uniform'] },
+  copy_vec4: { bindings: ['read', 'rw', 'uniform'] },
   softmax_cross_entropy: LOSS,
   quadratic_cost: LOSS,
   output_layer: { bindings: ['read', 'read', 'read', 'rw', 'rw', 'rw', 'rw', 'uniform', 'uniform'], step: true },

@@ -22,7 +22,7 @@ import { ACTIVATION_CODE } from '../codes.ts';
 import { buildOwning, flatDispatch, uniformBuffer, type Dispatch, type Slice } from '../dispatch.ts';
 import type { KernelCache } from '../kernels.ts';
 import { backwardInputProblem, backwardWeightProblem, forwardProblem, policyOf, type MatmulChoice, type MatmulPolicy } from '../matmul-plans.ts';
-import { convGemm, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from './matmul.ts';
+import { convGemm, matmulBackwardInput, matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward, uniformBStage } from './matmul.ts';
 import { batchDims } from '../uniforms.ts';
 
 const WG = 256;
@@ -157,13 +157,28 @@ function checkImplicit(g: ConvGeometry, label: string): void {
   }
 }
 
-/** out (B, OH, OW, OC) = act(x ⋆ W + b) by conv_gemm: conv2dForward without the im2col matrix. */
+/**
+ * out (B, OH, OW, OC) = act(x ⋆ W + b) by conv_gemm: conv2dForward without the im2col matrix.
+ * Where the block [W; b] fits a 64 KiB uniform binding (uniformBStage), it is first copied into
+ * one (copy_vec4) and the product runs as conv_gemm_ub, which reads it from there.
+ */
 export async function conv2dForwardImplicit(
   k: KernelCache, variant: MatmulChoice | MatmulPolicy, out: Buf, x: Buf, wb: Buf, g: ConvGeometry, act: Activation, label = 'conv2dForwardImplicit',
 ): Promise<Dispatch[]> {
   checkImplicit(g, label);
   const { rows, cols } = colShape(g);
-  return [await convGemm(k, variant, label, forwardProblem(rows, cols, g.OC, act), x, wb, wb, out, convOverrides(g))];
+  const p = forwardProblem(rows, cols, g.OC, act);
+  const floats = (cols + 1) * g.OC;
+  const staged = uniformBStage(k.device, `${label} weights as a uniform`, floats);
+  if (!staged) return [await convGemm(k, variant, label, p, x, wb, wb, out, convOverrides(g))];
+  const copy = await copyVec4(k, staged, wb, floats / 4, `${label} weights to the uniform`);
+  copy.owned.push(staged);
+  return [copy, await convGemm(k, variant, label, p, x, staged, wb, out, convOverrides(g))];
+}
+
+/** dst[0 .. n) = src[0 .. n), n vec4s (copy_vec4.wgsl). */
+function copyVec4(k: KernelCache, dst: Buf, src: Buf, n: number, label: string): Promise<Dispatch> {
+  return buildOwning(k, 'copy_vec4', { WG }, label, [src, dst], uniformBuffer(k.device, `${label} dims`, [n, 0, 0, 0]), flatDispatch(n, WG));
 }
 
 /**
@@ -200,8 +215,9 @@ export async function conv2dBackwardInputImplicit(
   const { rows, cols } = colShape(t);
   // dY's im2col (rows, cols) times the flipped weights (IC, cols) read transposed.
   const p = backwardInputProblem(rows, g.IC, cols, actPrev);
-  return [
-    await flipConvWeights(k, flipped, wb, g, `${label} flip`),
-    await convGemm(k, variant, label, p, dY, flipped, xPrev, dX, convOverrides(t)),
-  ];
+  // Flipped into a uniform binding where they fit one (conv_gemm_ub), else into `flipped`.
+  const staged = uniformBStage(k.device, `${label} flipped weights as a uniform`, g.IC * cols);
+  const flip = await flipConvWeights(k, staged ?? flipped, wb, g, `${label} flip`);
+  if (staged) flip.owned.push(staged);
+  return [flip, await convGemm(k, variant, label, p, dY, staged ?? flipped, xPrev, dX, convOverrides(t))];
 }

@@ -62,6 +62,36 @@ export function convGemm(
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
 
+/** The uniform binding conv_gemm_ub reads B from (lib/matmul_vec4_b_uniform.wgsl): 4,096 vec4, bound whole. */
+const UNIFORM_B_BYTES = 65536;
+
+/**
+ * A buffer conv_gemm_ub can read B (`floats` of it) from as a uniform: STORAGE for the kernel
+ * that fills it (copy_vec4, conv_flip_weights), UNIFORM for conv_gemm_ub, UNIFORM_B_BYTES long.
+ * Null where B is longer or the device caps uniform bindings below that (compatibility mode's
+ * default is 16 KiB; wgtrain asks for the adapter's own limit, 64 KiB on llvmpipe, SwiftShader
+ * and GPUs).
+ */
+export function uniformBStage(device: GPUDevice, label: string, floats: number): GPUBuffer | null {
+  if (device.limits.maxUniformBufferBindingSize < UNIFORM_B_BYTES || floats * 4 > UNIFORM_B_BYTES) return null;
+  return device.createBuffer({ label, size: UNIFORM_B_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_SRC });
+}
+
+/**
+ * B of a convolution's forward or input gradient as conv_gemm_ub's uniform binding, where its
+ * buffer is one uniformBStage made (UNIFORM usage, UNIFORM_B_BYTES from an aligned offset) and
+ * B fits: else null, and conv_gemm reads B from storage.
+ */
+function uniformB(device: GPUDevice, b: GPUBuffer | Slice, p: MatmulProblem): Slice | null {
+  const { buffer, offset = 0 } = 'mapState' in b ? { buffer: b } : b;
+  const bytes = (p.transB ? p.N : p.K + 1) * p.ldb * 4;
+  const fits =
+    (p.mode === MODE.forward || p.mode === MODE.backwardInput) && (buffer.usage & GPUBufferUsage.UNIFORM) !== 0 &&
+    device.limits.maxUniformBufferBindingSize >= UNIFORM_B_BYTES && offset % device.limits.minUniformBufferOffsetAlignment === 0 &&
+    offset + UNIFORM_B_BYTES <= buffer.size && bytes <= UNIFORM_B_BYTES;
+  return fits ? { buffer, offset, size: UNIFORM_B_BYTES } : null;
+}
+
 /**
  * Builds one matmul: the plan's kernel over all of k, or (split > 1) over slices of k into
  * a partial-sum buffer of its own, followed by splitk_reduce (Dispatch.next), which adds
@@ -87,7 +117,9 @@ export async function matmulPlanned(
   if (conv && (matmulShader !== 'matmul_vec4' || isByteInput(a))) {
     throw new Error(`${label}: conv_gemm takes the shapes matmul_vec4 does, with the vec4 variant (implicitConvFits); this one would run ${matmulShader}.`);
   }
-  const shader: KernelName = conv ? 'conv_gemm' : matmulShader;
+  // conv_gemm_ub where B (the weights) is bound as a uniform buffer (uniformB).
+  const bUniform = conv ? uniformB(k.device, b, p) : null;
+  const shader: KernelName = conv ? (bUniform ? 'conv_gemm_ub' : 'conv_gemm') : matmulShader;
   const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act], ...conv };
   if (g.rowsInLanes) overrides.ROWS_IN_LANES = true;
   if (shader === 'matmul_vec4' || shader === 'matmul_vec4_edge' || shader === 'conv_gemm') {
@@ -102,7 +134,7 @@ export async function matmulPlanned(
   // The label names the kernel as it runs (conv_gemm's forms are matmul_vec4's: 'vec4_rows' →
   // 'conv_gemm_rows') and how: its slices of k, the ones row by selects, lanes in groups.
   const how = [
-    conv ? kernel.replace(/^vec4/, 'conv_gemm') : kernel,
+    conv ? kernel.replace(/^vec4/, shader) : kernel,
     ...(slices > 1 ? [`k in ${slices} slices`] : []),
     ...(overrides.SELECTS ? ['ones row by selects'] : []),
     ...(kLanes > 1 ? [`${kLanes} to a workgroup`] : []),
@@ -113,14 +145,14 @@ export async function matmulPlanned(
   const aBuffer = isByteInput(a) ? a.bytes : a;
   if (slices === 1) {
     const dims = uniformBuffer(k.device, `${label} dims`, matmulDims({ ...p, kSlice: p.K, pstride: 0 }));
-    return buildOwning(k, shader, overrides, label, [aBuffer, b, aux, out], dims, [x, y, 1]);
+    return buildOwning(k, shader, overrides, label, [aBuffer, bUniform ?? b, aux, out], dims, [x, y, 1]);
   }
   const stride = align64(p.M * p.N);
   // With K_LANES, whole workgroups of slices: those past the last sum nothing (zeros).
   const z = ceilDiv(slices, kLanes);
   const partial = storageBuffer(k.device, `${label} partial sums`, z * kLanes * stride * 4);
   const dims = uniformBuffer(k.device, `${label} dims`, matmulDims({ ...p, kSlice, pstride: stride }));
-  const first = await buildOwning(k, shader, { ...overrides, SPLIT: true }, label, [aBuffer, b, aux, partial], dims, [x, y, z]);
+  const first = await buildOwning(k, shader, { ...overrides, SPLIT: true }, label, [aBuffer, bUniform ?? b, aux, partial], dims, [x, y, z]);
   first.owned.push(partial);
   // What the epilogue reads: the bias row of B (MODE 0), act's input (MODE 1), the optimiser (MODE 3).
   const c = p.mode === MODE.forward ? b : aux;

@@ -70,8 +70,10 @@ describe('conv_gemm against im2col + the matmul (src/cpu), and conv_flip_weights
       const d = k.device;
       const out = poisoned(d, 'out', rows * OC);
       const dispatches = await conv2dForwardImplicit(k, 'vec4', out, storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), g, 'relu');
+      // [W; b] copied into a 64 KiB uniform binding first (copy_vec4), read there by conv_gemm_ub.
+      expect(dispatches.map((x) => x.label)).toEqual(['conv2dForwardImplicit weights to the uniform', expect.stringMatching(/^conv2dForwardImplicit \[conv_gemm_ub/)]);
       const wide = OC > 8 ? `, ${8 * Math.ceil(OC / 8)} columns to an invocation` : '';
-      expect(dispatches[0].label).toMatch(rows >= 1280 && OC <= 32 ? new RegExp(`\\[conv_gemm_rows${wide}\\]$`) : /\[conv_gemm\]$/);
+      expect(dispatches[1].label).toMatch(rows >= 1280 && OC <= 32 ? new RegExp(`\\[conv_gemm_ub_rows${wide}\\]$`) : /\[conv_gemm_ub\]$/);
       await run(d, dispatches);
       const want = new Float32Array(rows * OC);
       matmulForward(want, col, wb, rows, cols, OC, 'relu');
@@ -113,7 +115,10 @@ describe('conv_gemm against im2col + the matmul (src/cpu), and conv_flip_weights
       expectClose(`flipped ${name}`, await readFloats(d, flipped, wantFlipped.length), wantFlipped, { atol: 0, rtol: 0 });
 
       const dX = poisoned(d, 'dX', x.length);
-      await run(d, await conv2dBackwardInputImplicit(k, 'vec4', dX, flipped, storageBuffer(d, 'dY', dY), wbb, storageBuffer(d, 'x', x), g, 'sigmoid'));
+      const input = await conv2dBackwardInputImplicit(k, 'vec4', dX, flipped, storageBuffer(d, 'dY', dY), wbb, storageBuffer(d, 'x', x), g, 'sigmoid');
+      // The flipped weights (≤ 16,384 floats in every shape here) go to a uniform binding: conv_gemm_ub.
+      expect(input[1].label).toMatch(/\[conv_gemm_ub/);
+      await run(d, input);
       const twin = new Float32Array(x.length);
       cpuConv.conv2dBackwardInputAsConv(twin, dY, wb, x, g, 'sigmoid');
       const got = await readFloats(d, dX, x.length);
