@@ -177,7 +177,7 @@ export async function conv2dForwardImplicit(
 }
 
 /** dst[0 .. n) = src[0 .. n), n vec4s (copy_vec4.wgsl). */
-function copyVec4(k: KernelCache, dst: Buf, src: Buf, n: number, label: string): Promise<Dispatch> {
+export function copyVec4(k: KernelCache, dst: Buf, src: Buf, n: number, label: string): Promise<Dispatch> {
   return buildOwning(k, 'copy_vec4', { WG }, label, [src, dst], uniformBuffer(k.device, `${label} dims`, [n, 0, 0, 0]), flatDispatch(n, WG));
 }
 

@@ -12,7 +12,7 @@ import * as cpuConv from '../../../src/cpu/conv.ts';
 import { matmulBackwardWeight, matmulBackwardWeightUpdate, matmulForward } from '../../../src/cpu/matmul.ts';
 import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
 import {
-  conv2dBackwardInputImplicit, conv2dBackwardWeightImplicit, conv2dForwardImplicit, flipConvWeights, implicitConvFits, runsImplicit, weightSlices,
+  conv2dBackwardInputImplicit, conv2dBackwardWeightImplicit, conv2dForwardImplicit, copyVec4, flipConvWeights, implicitConvFits, runsImplicit, weightSlices,
 } from '../../../src/gpu/ops/conv.ts';
 import { optimizerBuffer } from '../../../src/gpu/ops/update.ts';
 import { denseNetwork } from '../../../src/model/arch.ts';
@@ -33,7 +33,12 @@ const SHAPES: [number, number, number, number, number, number, number][] = [
   // second block past N) whose input gradient is 20 channels wide (NB 3, likewise ragged).
   [3, 8, 26, 26, 24, 3, 0],
   [5, 20, 18, 18, 12, 3, 1],
+  // Weights over 64 KiB ((800 + 1) × 32 floats): B stays in storage (conv_gemm, not conv_gemm_ub).
+  [1, 32, 6, 6, 32, 5, 2],
 ];
+
+/** Whether B (the block [W; b], or the flipped weights) fits conv_gemm_ub's 64 KiB uniform binding. */
+const fitsUniform = (floats: number) => floats * 4 <= 65536;
 
 let k: KernelCache;
 beforeAll(async () => {
@@ -71,9 +76,13 @@ describe('conv_gemm against im2col + the matmul (src/cpu), and conv_flip_weights
       const out = poisoned(d, 'out', rows * OC);
       const dispatches = await conv2dForwardImplicit(k, 'vec4', out, storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), g, 'relu');
       // [W; b] copied into a 64 KiB uniform binding first (copy_vec4), read there by conv_gemm_ub.
-      expect(dispatches.map((x) => x.label)).toEqual(['conv2dForwardImplicit weights to the uniform', expect.stringMatching(/^conv2dForwardImplicit \[conv_gemm_ub/)]);
+      const ub = fitsUniform((cols + 1) * OC);
+      const kernel = ub ? 'conv_gemm_ub' : 'conv_gemm';
+      expect(dispatches.map((x) => x.label)).toEqual([
+        ...(ub ? ['conv2dForwardImplicit weights to the uniform'] : []), expect.stringMatching(new RegExp(`^conv2dForwardImplicit \\[${kernel}[_,\\]]`)),
+      ]);
       const wide = OC > 8 ? `, ${8 * Math.ceil(OC / 8)} columns to an invocation` : '';
-      expect(dispatches[1].label).toMatch(rows >= 1280 && OC <= 32 ? new RegExp(`\\[conv_gemm_ub_rows${wide}\\]$`) : /\[conv_gemm_ub\]$/);
+      expect(dispatches.at(-1)!.label).toMatch(rows >= 1280 && OC <= 32 ? new RegExp(`\\[${kernel}_rows${wide}\\]$`) : new RegExp(`\\[${kernel}\\]$`));
       await run(d, dispatches);
       const want = new Float32Array(rows * OC);
       matmulForward(want, col, wb, rows, cols, OC, 'relu');
@@ -116,8 +125,8 @@ describe('conv_gemm against im2col + the matmul (src/cpu), and conv_flip_weights
 
       const dX = poisoned(d, 'dX', x.length);
       const input = await conv2dBackwardInputImplicit(k, 'vec4', dX, flipped, storageBuffer(d, 'dY', dY), wbb, storageBuffer(d, 'x', x), g, 'sigmoid');
-      // The flipped weights (≤ 16,384 floats in every shape here) go to a uniform binding: conv_gemm_ub.
-      expect(input[1].label).toMatch(/\[conv_gemm_ub/);
+      // The flipped weights go to a uniform binding where they fit one: conv_gemm_ub.
+      expect(input[1].label).toMatch(fitsUniform(IC * cols) ? /\[conv_gemm_ub/ : /\[conv_gemm[_,\]](?!ub)/);
       await run(d, input);
       const twin = new Float32Array(x.length);
       cpuConv.conv2dBackwardInputAsConv(twin, dY, wb, x, g, 'sigmoid');
@@ -129,6 +138,16 @@ describe('conv_gemm against im2col + the matmul (src/cpu), and conv_flip_weights
       expectClose(`dX vs col2im ${name}`, got, explicit, { atol: 1e-4, rtol: 1e-4 });
     });
   }
+});
+
+it('copy_vec4 copies the first n vec4s exactly and nothing past them', async () => {
+  const d = k.device;
+  const src = seededArray(4 * 37, 5);
+  const dst = poisoned(d, 'dst', 4 * 40);
+  await run(d, [await copyVec4(k, dst, storageBuffer(d, 'src', src), 37, 'copy')]);
+  const got = await readFloats(d, dst, 4 * 40);
+  expect(Array.from(got.subarray(0, 4 * 37))).toEqual(Array.from(src));
+  expect(got.subarray(4 * 37).every(Number.isNaN)).toBe(true);
 });
 
 // SwiftShader's compiler took minutes over the first conv_gemm (bounds checks with `&&` in
