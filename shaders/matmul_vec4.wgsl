@@ -19,7 +19,9 @@
 //   4 dims (uniform).
 // Dispatch: (ceil(N / (8·WG_X)), ceil(M / (4·RB)), slices); with ROWS_IN_LANES
 //   (ceil(N / 8), ceil(M / (4·RB·WG_X)), slices).
-// Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT, SELECTS, SPLIT, ROWS_IN_LANES, K_LANES.
+// Overrides: WG_X, WG_Y (must be 1), TRANS_A, TRANS_B, MODE (0-3), ACT, SELECTS, SPLIT, ROWS_IN_LANES, K_LANES,
+//   NB (with ROWS_IN_LANES: 1-4 blocks of 8 columns to an invocation, each tile of A loaded once
+//   for all of them; then ceil(N / (8·NB)) workgroups along x; matmul-plans.ts columnGroupsOf).
 // Constraints (src/gpu/matmul-plans.ts vec4Kernel checks them and runs matmul_vec4_edge, for a
 // weight gradient of any width, or matmul_blocked otherwise):
 //   K % 4 == 0 unless TRANS_A and not TRANS_B (the weight gradient: K is the batch, and

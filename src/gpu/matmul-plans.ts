@@ -215,7 +215,7 @@ export function u8Fits(p: MatmulProblem): boolean {
 
 /**
  * Workgroups of one slice of a variant's dispatch for a problem (the kernel headers' Dispatch
- * lines); `columnGroups`: conv_gemm's NB (columnGroupsOf).
+ * lines); `columnGroups`: NB of matmul_vec4 and conv_gemm (columnGroupsOf).
  */
 export function gridOf(kernel: MatmulKernel, p: MatmulProblem, kLanes = 1, columnGroups = 1): [number, number] {
   const g = VARIANT_GEOMETRY[kernel];
@@ -225,7 +225,7 @@ export function gridOf(kernel: MatmulKernel, p: MatmulProblem, kLanes = 1, colum
   return g.sharedBlock ? [ceilDiv(p.N, g.r), ceilDiv(p.M, rows)] : [ceilDiv(p.N, lanes * g.r), ceilDiv(p.M, g.wgY * rows)];
 }
 
-/** The most 8-column blocks one conv_gemm invocation takes (its accumulators are written out for 4). */
+/** The most 8-column blocks one invocation of matmul_vec4 or conv_gemm takes (their accumulators are written out for 4). */
 const MAX_COLUMN_GROUPS = 4;
 
 /**
