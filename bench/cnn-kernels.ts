@@ -133,7 +133,8 @@ async function convRows(k: KernelCache, ctx: GpuContext, net: string, s: Extract
     const tF = await checkedTiming(ctx, fwd, async () => validate(`${where} forward (conv_gemm)`, await readFloats(d, out, rows * g.OC), wantOut));
     out_.push({
       kernel: 'conv forward, no im2col', shape: `${where} ${rows}×${cols}·${cols}×${g.OC}`, work: 2 * rows * cols * g.OC, unit: 'GFLOP/s',
-      gpu: { gpu: { ...tF, ran: ran(fwd[0]) } }, cpu: cpuFwd,
+      // With its weights staged into a uniform binding first (copy_vec4), the matmul is the last dispatch.
+      gpu: { gpu: { ...tF, ran: fwd.length > 1 ? `copy + ${ran(fwd.at(-1)!)}` : ran(fwd[0]) } }, cpu: cpuFwd,
     });
     const dw = await conv2dBackwardWeightImplicit(k, variant, dWb, bx, bdY, opt, g, 2, `${where} backward weight`);
     d.queue.writeBuffer(dWb, 0, poison(wantDW.length));
