@@ -34,3 +34,32 @@ fn blockOf(wid: vec3<u32>, lid: vec3<u32>) -> vec3<u32> {
   let m0 = select(wid.y, wid.y * lanes + l, ROWS_IN_LANES) * 4u * RB;
   return vec3(n0, m0, wid.z * K_LANES + lid.x / lanes);
 }
+
+// The accumulators of one more 8-column block of an invocation's NB: columns n .. n+3 in lo,
+// n+4 .. n+7 in hi, one 4 × 4 tile per 4 of the block's 20 rows (as the first block's two).
+struct Cols8 {
+  lo0: mat4x4<f32>, lo1: mat4x4<f32>, lo2: mat4x4<f32>, lo3: mat4x4<f32>, lo4: mat4x4<f32>,
+  hi0: mat4x4<f32>, hi1: mat4x4<f32>, hi2: mat4x4<f32>, hi3: mat4x4<f32>, hi4: mat4x4<f32>,
+}
+
+// Adds this step of k's five tiles of op(A) times op(B)'s columns n .. n+7 (B's tiles clamped
+// into B; columns past N are never stored).
+fn addCols8(g: ptr<function, Cols8>, k: u32, n: u32, t0: mat4x4<f32>, t1: mat4x4<f32>, t2: mat4x4<f32>, t3: mat4x4<f32>, t4: mat4x4<f32>) {
+  let u0 = tileB(k, min(n, dims.N - 1u));
+  let u1 = tileB(k, min(n + 4u, dims.N - 1u));
+  (*g).lo0 += t0 * u0; (*g).hi0 += t0 * u1;
+  (*g).lo1 += t1 * u0; (*g).hi1 += t1 * u1;
+  (*g).lo2 += t2 * u0; (*g).hi2 += t2 * u1;
+  (*g).lo3 += t3 * u0; (*g).hi3 += t3 * u1;
+  (*g).lo4 += t4 * u0; (*g).hi4 += t4 * u1;
+}
+
+// Writes rows m0 .. m0+19, columns n .. n+7 of out from g (finishBlock), if n is inside N.
+fn finishCols8(m0: u32, n: u32, g: Cols8) {
+  if (n >= dims.N) { return; }
+  finishBlock(m0, n, g.lo0, g.hi0);
+  finishBlock(m0 + 4u, n, g.lo1, g.hi1);
+  finishBlock(m0 + 8u, n, g.lo2, g.hi2);
+  finishBlock(m0 + 12u, n, g.lo3, g.hi3);
+  finishBlock(m0 + 16u, n, g.lo4, g.hi4);
+}

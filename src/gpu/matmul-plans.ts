@@ -229,16 +229,27 @@ export function gridOf(kernel: MatmulKernel, p: MatmulProblem, kLanes = 1, colum
 const MAX_COLUMN_GROUPS = 4;
 
 /**
+ * The fewest multiply-adds (M·N·K) a product takes NB for. Its kernels take 2–3× as long to
+ * compile on llvmpipe, which compiles a pipeline at its first dispatch (fast conv 3's three
+ * roles 1.4–2.6 s each with blocks of 8, 5.6–7.8 with 32 columns, on a slow 2-core machine),
+ * and a network gets a pipeline per layer and role: small products (a test's, or a layer at
+ * batch 10) save less per call than their compile costs.
+ */
+const COLUMN_GROUPS_MIN_WORK = 2 ** 25;
+
+/**
  * NB of matmul_vec4 and conv_gemm (lib/matmul_vec4_lanes.wgsl): with their invocations along M
  * (vec4_rows: a convolution's 32 or fewer output channels, or a weight gradient's), each
  * invocation takes all N columns as one block of 20 rows × 8·NB, so each tile of A (of the
  * im2col matrix) is loaded once instead of once per 8 columns. The vec4 kernels are for
  * adapters on a CPU, which pay for loads (llvmpipe: about the same per float loaded, whatever
  * the address), not multiply-adds: fast conv 2's forward (73,728 × 216 · 216 × 24) as 20 × 24
- * blocks loads 176 floats per 4 steps of k where three 20 × 8 blocks loaded 336.
+ * blocks loads 176 floats per 4 steps of k where three 20 × 8 blocks loaded 336. Products of
+ * fewer than COLUMN_GROUPS_MIN_WORK multiply-adds keep NB 1.
  */
 export function columnGroupsOf(kernel: MatmulKernel, p: MatmulProblem): number {
-  return kernel === 'vec4_rows' ? Math.min(MAX_COLUMN_GROUPS, ceilDiv(p.N, 8)) : 1;
+  if (kernel !== 'vec4_rows' || p.M * p.N * p.K < COLUMN_GROUPS_MIN_WORK) return 1;
+  return Math.min(MAX_COLUMN_GROUPS, ceilDiv(p.N, 8));
 }
 
 /** The kernels with K_LANES (lib/matmul_vec4_lanes.wgsl). */

@@ -11,7 +11,7 @@ import * as cpu from '../../../src/cpu/matmul.ts';
 import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
 import type { Dispatch } from '../../../src/gpu/dispatch.ts';
 import type { KernelCache } from '../../../src/gpu/kernels.ts';
-import { backwardWeightProblem, forwardProblem, vec4Kernel } from '../../../src/gpu/matmul-plans.ts';
+import { backwardWeightProblem, columnGroupsOf, forwardProblem, vec4Kernel } from '../../../src/gpu/matmul-plans.ts';
 import { matmulBackwardInput, matmulForward } from '../../../src/gpu/ops/matmul.ts';
 import type { Activation } from '../../../src/model/spec.ts';
 import { expectClose, seededArray } from '../../helpers/compare.ts';
@@ -40,6 +40,17 @@ describe('which problems the vec4 variant runs with its invocations along M', ()
     expect(vec4Kernel(backwardWeightProblem(294912, 28, 32))).toBe('vec4'); // Aᵀ·B of 29 rows (a 3-channel 3 × 3 convolution): 2 blocks of 20 against 4 of 8 columns
     expect(vec4Kernel({ M: 19600, N: 32, K: 32, lda: 32, ldb: 32, transA: false, transB: true, mode: 1, act: 'relu' })).toBe('vec4_rows');
   });
+
+  it('all of N in one block (NB) along M, for products of 2^25 multiply-adds and more', () => {
+    const nb = (p: ReturnType<typeof forwardProblem>) => columnGroupsOf(vec4Kernel(p), p);
+    expect(nb(forwardProblem(78400, 28, 16, 'relu'))).toBe(2); // cnn conv 1 at batch 100: 35 M
+    expect(nb(forwardProblem(73728, 216, 24, 'relu'))).toBe(3); // fast conv 2 at batch 128
+    expect(nb(forwardProblem(19600, 400, 32, 'relu'))).toBe(4); // cnn conv 2
+    expect(nb(backwardWeightProblem(73728, 216, 24))).toBe(3); // its weight gradient along M
+    expect(nb(forwardProblem(78400, 28, 6, 'relu'))).toBe(1); // one block of 8 is all of N
+    expect(nb(forwardProblem(10000, 152, 16, 'relu'))).toBe(1); // LeNet-5 conv 2 at batch 100: 24 M
+    expect(nb(forwardProblem(78400, 28, 36, 'relu'))).toBe(1); // along N (vec4)
+  });
 });
 
 let k: KernelCache;
@@ -55,7 +66,7 @@ const SHAPES: [number, number, number, Activation, number][] = [
   [1280, 28, 16, 'relu', 1], // exactly 8 workgroups of 160 rows
   [1301, 12, 4, 'identity', 1], // one column block of 4; the last workgroup holds 21 rows
   [2003, 36, 20, 'sigmoid', 1], // 20 columns: blocks of 8, 8 and 4
-  [1500, 400, 32, 'tanh', 3], // split-K, the last slice ragged
+  [3000, 400, 32, 'tanh', 3], // split-K, the last slice ragged; 2^25 multiply-adds and more: NB 4
   [1444, 8, 28, 'softplus', 1],
 ];
 
@@ -69,8 +80,8 @@ describe('matmul_vec4 with its invocations along M against src/cpu/matmul.ts', (
       const out = poisoned(d, 'out', B * OC);
       const f = await matmulForward(k, 'vec4', out, storageBuffer(d, 'x', x), storageBuffer(d, 'wb', wb), B, C, OC, act, 'forward', split);
       expect(ranKernel(f)).toBe('vec4_rows');
-      // All OC columns in one block of 20 rows × 8·NB (columnGroupsOf): 16, 20, 28, 32 wide.
-      if (OC > 8) expect(f.label).toContain(`${8 * Math.ceil(OC / 8)} columns to an invocation`);
+      // All OC columns in one block of 20 rows × 8·NB (columnGroupsOf) where the product is large.
+      if (OC > 8 && B * C * OC >= 2 ** 25) expect(f.label).toContain(`${8 * Math.ceil(OC / 8)} columns to an invocation`);
       else expect(f.label).not.toContain('columns to an invocation');
       await run(d, [f]);
       const want = new Float64Array(B * OC);
