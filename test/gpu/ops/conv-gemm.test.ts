@@ -29,12 +29,10 @@ const SHAPES: [number, number, number, number, number, number, number][] = [
   [2, 4, 30, 26, 8, 3, 2], // padding KH − 1: the input gradient's own padding 0; 1,792 rows: invocations along M
   [1, 12, 6, 5, 36, 1, 0], // a 1×1 kernel, 36 filters: wider than 32, invocations along N
   // Blocks of 20 rows × 8·NB columns (NB, columnGroupsOf: products of 2^25 multiply-adds and
-  // more, with as few rows as that allows): 24 filters over 10 × 10 × 32 at batch 76 (4,864
-  // rows, NB 3; its weight gradient too; its input gradient 32 channels wide, NB 4); 12 filters
-  // 5 × 5 (NB 2, the last 4 columns of the second block past N) whose input gradient is 20
-  // channels wide (NB 3, likewise ragged), at batch 18.
-  [76, 32, 10, 10, 24, 3, 0],
-  [18, 20, 18, 18, 12, 5, 2],
+  // more, with as few rows as that allows): 20 filters over 10 × 10 × 28 at batch 104 (6,656
+  // rows): NB 3 in the forward and weight gradient, NB 4 in the 28-channel input gradient, each
+  // with the last 4 columns of its last block past N.
+  [104, 28, 10, 10, 20, 3, 0],
   // Weights over 64 KiB ((800 + 1) × 32 floats): B stays in storage (conv_gemm, not conv_gemm_ub).
   [1, 32, 6, 6, 32, 5, 2],
 ];
