@@ -173,7 +173,7 @@ export async function conv2dForwardImplicit(
   if (!staged) return [await convGemm(k, variant, label, p, x, wb, wb, out, convOverrides(g))];
   const copy = await copyVec4(k, staged, wb, floats / 4, `${label} weights to the uniform`);
   copy.owned.push(staged);
-  return [copy, await convGemm(k, variant, label, p, x, staged, wb, out, convOverrides(g))];
+  return [copy, await convGemm(k, variant, label, p, x, staged, wb, out, convOverrides(g), true)];
 }
 
 /** dst[0 .. n) = src[0 .. n), n vec4s (copy_vec4.wgsl). */
@@ -219,5 +219,5 @@ export async function conv2dBackwardInputImplicit(
   const staged = uniformBStage(k.device, `${label} flipped weights as a uniform`, g.IC * cols);
   const flip = await flipConvWeights(k, staged ?? flipped, wb, g, `${label} flip`);
   if (staged) flip.owned.push(staged);
-  return [flip, await convGemm(k, variant, label, p, dY, staged ?? flipped, xPrev, dX, convOverrides(t))];
+  return [flip, await convGemm(k, variant, label, p, dY, staged ?? flipped, xPrev, dX, convOverrides(t), staged !== null)];
 }

@@ -30,9 +30,19 @@ export function isByteInput(o: Operand): o is ByteInput {
   return 'bytes' in o;
 }
 
+/**
+ * A convolution's matmul as conv_gemm (conv_gemm.wgsl) instead of matmul_vec4: `sizes`, the
+ * override constants of the im2col matrix it reads in place (lib/conv_common.wgsl); `uniformB`,
+ * whether B is a buffer uniformBStage made, which conv_gemm_ub reads as its uniform binding.
+ */
+interface ConvGemm {
+  sizes: Overrides;
+  uniformB: boolean;
+}
+
 async function matmul(
   k: KernelCache, requested: MatmulChoice | MatmulPolicy, label: string, p: MatmulProblem,
-  a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, conv?: Overrides,
+  a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, conv?: ConvGemm,
 ): Promise<Dispatch> {
   const { variant, planner } = policyOf(requested);
   checkVariantRuns(k.ctx, variant);
@@ -50,14 +60,15 @@ async function matmul(
  * A convolution's matmul with its im2col matrix read in place (conv_gemm.wgsl): `x` is the
  * tensor whose im2col matrix op(A) is (the layer's input, or dY for the input gradient),
  * `sizes` the override constants of that im2col (lib/conv_common.wgsl); the rest as a
- * matmul's. Needs the vec4 variant and a problem its kernels take unsplit by width
- * (src/gpu/ops/conv.ts implicitConvFits).
+ * matmul's. Where `b` is a buffer uniformBStage made (`stagedB`: the forward's [W; b] or the
+ * input gradient's flipped weights), conv_gemm_ub reads it as a uniform binding. Needs the vec4
+ * variant and a problem its kernels take unsplit by width (src/gpu/ops/conv.ts implicitConvFits).
  */
 export function convGemm(
   k: KernelCache, variant: MatmulChoice | MatmulPolicy, label: string, p: MatmulProblem,
-  x: GPUBuffer | Slice, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, sizes: Overrides,
+  x: GPUBuffer | Slice, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, sizes: Overrides, stagedB = false,
 ): Promise<Dispatch> {
-  return matmul(k, variant, label, p, x, b, aux, out, sizes);
+  return matmul(k, variant, label, p, x, b, aux, out, { sizes, uniformB: stagedB });
 }
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
@@ -70,26 +81,20 @@ const UNIFORM_B_BYTES = 65536;
  * that fills it (copy_vec4, conv_flip_weights), UNIFORM for conv_gemm_ub, UNIFORM_B_BYTES long.
  * Null where B is longer or the device caps uniform bindings below that (compatibility mode's
  * default is 16 KiB; wgtrain asks for the adapter's own limit, 64 KiB on llvmpipe, SwiftShader
- * and GPUs).
+ * and GPUs): then conv_gemm reads B from storage. The one place that decides; convGemm's
+ * `stagedB` passes the decision on.
  */
 export function uniformBStage(device: GPUDevice, label: string, floats: number): GPUBuffer | null {
   if (device.limits.maxUniformBufferBindingSize < UNIFORM_B_BYTES || floats * 4 > UNIFORM_B_BYTES) return null;
   return device.createBuffer({ label, size: UNIFORM_B_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_SRC });
 }
 
-/**
- * B of a convolution's forward or input gradient as conv_gemm_ub's uniform binding, where its
- * buffer is one uniformBStage made (UNIFORM usage, UNIFORM_B_BYTES from an aligned offset) and
- * B fits: else null, and conv_gemm reads B from storage.
- */
-function uniformB(device: GPUDevice, b: GPUBuffer | Slice, p: MatmulProblem): Slice | null {
-  const { buffer, offset = 0 } = 'mapState' in b ? { buffer: b } : b;
-  const bytes = (p.transB ? p.N : p.K + 1) * p.ldb * 4;
-  const fits =
-    (p.mode === MODE.forward || p.mode === MODE.backwardInput) && (buffer.usage & GPUBufferUsage.UNIFORM) !== 0 &&
-    device.limits.maxUniformBufferBindingSize >= UNIFORM_B_BYTES && offset % device.limits.minUniformBufferOffsetAlignment === 0 &&
-    offset + UNIFORM_B_BYTES <= buffer.size && bytes <= UNIFORM_B_BYTES;
-  return fits ? { buffer, offset, size: UNIFORM_B_BYTES } : null;
+/** B as conv_gemm_ub's binding: the whole of a buffer uniformBStage made, for the two roles whose B is the weights. */
+function uniformBinding(label: string, b: GPUBuffer | Slice, p: MatmulProblem): Slice {
+  if (!('mapState' in b) || b.size !== UNIFORM_B_BYTES || (b.usage & GPUBufferUsage.UNIFORM) === 0 || (p.mode !== MODE.forward && p.mode !== MODE.backwardInput)) {
+    throw new Error(`${label}: conv_gemm_ub reads B from a whole buffer made by uniformBStage, in the forward or input-gradient role.`);
+  }
+  return { buffer: b, offset: 0, size: UNIFORM_B_BYTES };
 }
 
 /**
@@ -97,11 +102,12 @@ function uniformB(device: GPUDevice, b: GPUBuffer | Slice, p: MatmulProblem): Sl
  * a partial-sum buffer of its own, followed by splitk_reduce (Dispatch.next), which adds
  * the slices and applies the epilogue. `selects`: matmul_vec4's SELECTS, a boolean, or the
  * planner that decides it (none: the branch). `conv`: conv_gemm in place of matmul_vec4,
- * binding 0 the tensor whose im2col matrix is A, with these sizes (convGemm).
+ * binding 0 the tensor whose im2col matrix is A, with its sizes, and conv_gemm_ub where B was
+ * staged for a uniform binding (convGemm).
  */
 export async function matmulPlanned(
   k: KernelCache, plan: MatmulPlan, label: string, p: MatmulProblem,
-  a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, selects?: boolean | MatmulPlanner, conv?: Overrides,
+  a: Operand, b: GPUBuffer | Slice, aux: GPUBuffer | Slice, out: GPUBuffer | Slice, selects?: boolean | MatmulPlanner, conv?: ConvGemm,
 ): Promise<Dispatch> {
   // vec4 runs as matmul_vec4 on aligned shapes, matmul_vec4_edge on widths that are not a
   // multiple of 4; the register-blocked kernel takes the rest. subgroup's rows past the
@@ -117,10 +123,10 @@ export async function matmulPlanned(
   if (conv && (matmulShader !== 'matmul_vec4' || isByteInput(a))) {
     throw new Error(`${label}: conv_gemm takes the shapes matmul_vec4 does, with the vec4 variant (implicitConvFits); this one would run ${matmulShader}.`);
   }
-  // conv_gemm_ub where B (the weights) is bound as a uniform buffer (uniformB).
-  const bUniform = conv ? uniformB(k.device, b, p) : null;
+  // conv_gemm_ub where B (the weights) was staged for a uniform binding (uniformBStage).
+  const bUniform = conv?.uniformB ? uniformBinding(label, b, p) : null;
   const shader: KernelName = conv ? (bUniform ? 'conv_gemm_ub' : 'conv_gemm') : matmulShader;
-  const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act], ...conv };
+  const overrides: Overrides = { WG_X: g.wgX, WG_Y: g.wgY, TRANS_A: p.transA, TRANS_B: p.transB, MODE: p.mode, ACT: ACTIVATION_CODE[p.act], ...conv?.sizes };
   if (g.rowsInLanes) overrides.ROWS_IN_LANES = true;
   if (shader === 'matmul_vec4' || shader === 'matmul_vec4_edge' || shader === 'conv_gemm') {
     // Their shared body (lib/matmul_vec4_body.wgsl) has SELECTS. The ones row exists in the weight-gradient modes, read through Aᵀ.

@@ -14,7 +14,9 @@ import { readFloats, storageBuffer } from '../../../src/gpu/buffers.ts';
 import {
   conv2dBackwardInputImplicit, conv2dBackwardWeightImplicit, conv2dForwardImplicit, copyVec4, flipConvWeights, implicitConvFits, runsImplicit, weightSlices,
 } from '../../../src/gpu/ops/conv.ts';
+import { convGemm, uniformBStage } from '../../../src/gpu/ops/matmul.ts';
 import { optimizerBuffer } from '../../../src/gpu/ops/update.ts';
+import { forwardProblem } from '../../../src/gpu/matmul-plans.ts';
 import { denseNetwork } from '../../../src/model/arch.ts';
 import { paramLayout } from '../../../src/model/layout.ts';
 import { expectClose, seededArray } from '../../helpers/compare.ts';
@@ -141,6 +143,20 @@ describe('conv_gemm against im2col + the matmul (src/cpu), and conv_flip_weights
       expectClose(`dX vs col2im ${name}`, got, explicit, { atol: 1e-4, rtol: 1e-4 });
     });
   }
+});
+
+it('conv_gemm_ub takes B only from a buffer uniformBStage made, and says so', async () => {
+  const d = k.device;
+  const g = cpuConv.convGeometry(1, 4, 5, 7, 4, 3, 3, 1, 0);
+  const { rows, cols } = cpuConv.colShape(g);
+  const wb = storageBuffer(d, 'wb', seededArray((cols + 1) * 4, 6));
+  const build = convGemm(k, 'vec4', 'forward', forwardProblem(rows, cols, 4, 'relu'), storageBuffer(d, 'x', 5 * 7 * 4 * 4), wb, wb, poisoned(d, 'out', rows * 4), {
+    IC: 4, H: 5, W: 7, KH: 3, KW: 3, S: 1, P: 0, OH: 3, OW: 5,
+  }, true);
+  await expect(build).rejects.toThrow(/uniformBStage/);
+  const staged = uniformBStage(d, 'staged', (cols + 1) * 4);
+  expect(staged === null).toBe(d.limits.maxUniformBufferBindingSize < 65536);
+  expect(uniformBStage(d, 'too long', 16385)).toBeNull();
 });
 
 it('copy_vec4 copies the first n vec4s exactly and nothing past them', async () => {
