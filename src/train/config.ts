@@ -413,7 +413,7 @@ function scheduleProblems(config: TrainConfig, stepsPerEpoch: number): string[] 
   }
   const lrMin = config.lrMin ?? 0;
   if (config.lrMin !== undefined && schedule !== 'cosine') problems.push(`--lr-min ${config.lrMin} is the cosine schedule's floor: add --schedule cosine, or leave it out`);
-  else if (!(lrMin >= 0 && lrMin < config.lr)) problems.push(`the cosine schedule's floor --lr-min ${lrMin} must be ≥ 0 and below --lr ${config.lr}`);
+  else if (schedule === 'cosine' && !(lrMin >= 0 && lrMin < config.lr)) problems.push(`the cosine schedule's floor --lr-min ${lrMin} must be ≥ 0 and below --lr ${config.lr}`);
   // torch's OneCycleLR divides by its warm-up's length, 0.3·steps − 1: it needs 4 mini-batches or more.
   if (schedule === 'onecycle' && Number.isSafeInteger(total) && total < 4) {
     problems.push(`the onecycle schedule needs at least 4 mini-batches in the run, and this one has ${total}: train more epochs or use a smaller batch`);

@@ -109,6 +109,21 @@ describe('configurations a schedule or AdamW refuses, each saying what to do', (
     refuse({ optimizer: 'adam', weightDecay: 0.1 }, /weight decay 0\.1 is AdamW's.*add --optimizer adamw/);
     refuse({ optimizer: 'adamw', weightDecay: -1 }, /weight decay -1 must be a number ≥ 0/);
   });
+  it('speaks of the cosine floor only when the schedule is cosine', () => {
+    const message = (c: Partial<TrainConfig>) => {
+      try {
+        validateConfig(configOf(c), 784, 10, 1000);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    };
+    const step = message({ lr: -1 });
+    expect(step).toMatch(/learning rate -1 must be a positive number/);
+    expect(step).not.toMatch(/cosine|--lr-min/);
+    expect(message({ lrSchedule: 'onecycle', lrDecay: 1, lr: 0 })).not.toMatch(/cosine|--lr-min/);
+    expect(message({ lrSchedule: 'cosine', lrDecay: 1, lr: -1 })).toMatch(/floor --lr-min 0 must be ≥ 0 and below --lr -1/);
+  });
   it('accepts the schedules with what they take', () => {
     for (const c of [
       { lrSchedule: 'onecycle', lrDecay: 1 }, { lrSchedule: 'cosine', lrDecay: 1, warmup: 50, lrMin: 1e-4 }, { warmup: 100 },
