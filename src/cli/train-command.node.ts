@@ -349,8 +349,11 @@ async function runTraining(
       if (targetTime && targetTime.epoch === null) log(`${targetText()} not reached in ${trained} epochs (best ${pct(best)})`);
       log(timeToAccuracyLine(times));
     }
-    // The eval command that measures the same images: the same data folder and validation split.
-    const data = `${flags.data !== undefined ? ` --data ${flags.data}` : ''}${flags.validation !== VALIDATION_DEFAULT ? ` --validation ${flags.validation}` : ''}`;
+    // The eval command that measures the same images: the same data folder, read the same way, and validation split.
+    const data =
+      `${flags.data !== undefined ? ` --data ${flags.data}` : ''}` +
+      `${flags.channels !== undefined ? ` --channels ${flags.channels}` : ''}${flags.size !== undefined ? ` --size ${flags.size}` : ''}` +
+      `${flags.validation !== VALIDATION_DEFAULT ? ` --validation ${flags.validation}` : ''}`;
     if (saved) {
       log(
         `saved ${saved.path}${saved.replaced ? ' (replacing the file that was there)' : ''}` +

@@ -67,6 +67,22 @@ describe('wgtrain on an image folder', () => {
     expect(j).toMatchObject({ classNames: CLASSES, split: 'test set', count: 30, accuracy: summary.testAccuracy });
   });
 
+  it('ends a run given --channels and --size with an eval command that reads the images as it did', async () => {
+    const model = join(dir, 'gray4');
+    const r = await wgtrainHere(
+      'train', '--data', root, '--channels', '1', '--size', '4', '--arch', '4x4-8-3', '--validation', '30', '--epochs', '1', '--batch', '10',
+      '--device', 'cpu', '--out', model,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const last = r.stdout.trim().split('\n').at(-1)!;
+    expect(last).toContain('measure it with: wgtrain eval ');
+    const hint = last.split('measure it with: wgtrain ')[1].split(' ');
+    expect(hint).toEqual(expect.arrayContaining(['--channels', '1', '--size', '4']));
+    const e = await wgtrainHere(...hint, '--device', 'cpu');
+    expect(e.code, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/test set: \d+\/30 correct/);
+  });
+
   it('tells a network of the wrong input what to write in --arch', async () => {
     const gray = await wgtrainHere('train', '--data', root, '--channels', '1', '--arch', '3x8x8-conv4k3-pool2-3', '--device', 'cpu', '--no-out', '--validation', '30');
     expect(gray.code).not.toBe(0);
