@@ -30,6 +30,9 @@ function optimizerText(config: TrainConfig): string {
 }
 import { loadSplits, openTrainer, type DataFlags, type DeviceFlags } from './setup.node.ts';
 
+/** `s` as one word for a POSIX shell: as it is when it needs no quoting, else in single quotes. */
+const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
+
 /** --validation's default, as program.node.ts declares it for train and eval. */
 const VALIDATION_DEFAULT = '10000';
 
@@ -351,13 +354,13 @@ async function runTraining(
     }
     // The eval command that measures the same images: the same data folder, read the same way, and validation split.
     const data =
-      `${flags.data !== undefined ? ` --data ${flags.data}` : ''}` +
-      `${flags.channels !== undefined ? ` --channels ${flags.channels}` : ''}${flags.size !== undefined ? ` --size ${flags.size}` : ''}` +
-      `${flags.validation !== VALIDATION_DEFAULT ? ` --validation ${flags.validation}` : ''}`;
+      `${flags.data !== undefined ? ` --data ${shellWord(flags.data)}` : ''}` +
+      `${flags.channels !== undefined ? ` --channels ${shellWord(flags.channels)}` : ''}${flags.size !== undefined ? ` --size ${shellWord(flags.size)}` : ''}` +
+      `${flags.validation !== VALIDATION_DEFAULT ? ` --validation ${shellWord(flags.validation)}` : ''}`;
     if (saved) {
       log(
         `saved ${saved.path}${saved.replaced ? ' (replacing the file that was there)' : ''}` +
-          `${flags.out === undefined ? ' (--out FILE names it, --no-out skips saving)' : ''}; measure it with: wgtrain eval ${saved.path}${data}`,
+          `${flags.out === undefined ? ' (--out FILE names it, --no-out skips saving)' : ''}; measure it with: wgtrain eval ${shellWord(saved.path)}${data}`,
       );
     } else {
       log('not saved (--no-out): run without it, or with --out FILE, to keep the model');

@@ -4,9 +4,11 @@
  * names its classes, and `wgtrain eval` prints them in its confusion matrix; a CSV file
  * trains on the CPU; a wrong --arch is told what to write, a corrupt image is named.
  */
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../../src/model/model-file.ts';
 import { Rng } from '../../src/model/rng.ts';
@@ -81,6 +83,24 @@ describe('wgtrain on an image folder', () => {
     const e = await wgtrainHere(...hint, '--device', 'cpu');
     expect(e.code, e.stderr).toBe(0);
     expect(e.stdout).toMatch(/test set: \d+\/30 correct/);
+  });
+
+  it('quotes the paths of its closing eval command so that it can be pasted into a shell', async () => {
+    const folder = join(dir, 'my data');
+    await mkdir(folder, { recursive: true });
+    const rows = ['label,' + Array.from({ length: 4 }, (_, p) => `pixel${p}`).join(',')];
+    for (let i = 0; i < 40; i++) rows.push([i % 2, ...Array.from({ length: 4 }, (_, p) => ((p < 2) === (i % 2 === 0) ? 200 : 20))].join(','));
+    const csv = join(folder, "it's.csv");
+    await writeFile(csv, rows.join('\n'));
+    const r = await wgtrainHere('train', '--data', csv, '--arch', '2x2-2', '--validation', '10', '--epochs', '1', '--batch', '10', '--device', 'cpu', '--out', join(folder, 'a model'));
+    expect(r.code, r.stderr).toBe(0);
+    const hint = r.stdout.trim().split('\n').at(-1)!.split('measure it with: ')[1];
+    // What a shell makes of the hint: one argument per line.
+    const { stdout } = await promisify(execFile)('bash', ['-c', `printf '%s\\n' ${hint}`]);
+    const args = stdout.trim().split('\n');
+    expect(args).toEqual(['wgtrain', 'eval', join(folder, 'a model.safetensors'), '--data', csv, '--validation', '10']);
+    const e = await wgtrainHere(...args.slice(1), '--device', 'cpu');
+    expect(e.code, e.stderr).toBe(0);
   });
 
   it('tells a network of the wrong input what to write in --arch', async () => {
