@@ -78,6 +78,21 @@ describe('the page for a new visitor', () => {
     await page.fill('input[name="arch"]', RUN.arch);
   });
 
+  it('keeps the form\'s choice when a URL parameter names no option of its list, rather than leaving the list blank', async () => {
+    const page = await browser.context.newPage();
+    try {
+      const unknown = { activation: 'gelu', loss: 'mse', init: 'kaiming', optimizer: 'rmsprop', schedule: 'linear', augment: 'rotate', device: 'tpu' };
+      await page.goto(pageUrl(site.url, { ...RUN, ...unknown, lr: '0.05' }));
+      await waitForData(page);
+      const values = await page.evaluate((names) => names.map((n) => (document.querySelector(`[name="${n}"]`) as HTMLSelectElement).value), Object.keys(unknown));
+      expect(values).toEqual(['relu', 'cross-entropy', 'xavier', 'sgd', 'step', 'none', 'gpu']);
+      // The parameters that are options still apply.
+      expect(await page.inputValue('[name="lr"]')).toBe('0.05');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('keeps Start, Pause, Resume and Stop on one row at 1280 px, and shows no blank weights square before results', async () => {
     const { page } = browser;
     const tops = await page.locator('#setup .buttons button').evaluateAll((bs) => bs.map((b) => b.getBoundingClientRect().top));

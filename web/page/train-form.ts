@@ -153,6 +153,9 @@ export class TrainForm {
     for (const field of FIELDS) {
       const value = params.get(field);
       if (value === null || field === 'preset') continue;
+      const el = this.form.elements.namedItem(field);
+      // A choice the list does not offer would leave it blank, and the run would take "" for it: keep the form's.
+      if (el instanceof HTMLSelectElement && ![...el.options].some((o) => o.value === value)) continue;
       if (field === 'compare') this.input(field).checked = value !== '0' && value !== 'false';
       else this.input(field).value = value;
     }
