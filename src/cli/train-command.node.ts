@@ -219,7 +219,8 @@ async function runTraining(
   }
   log(`wgtrain: ${describeModel(config.model)}`);
   for (const line of dataLines(dataset, train.count, val.count)) log(`  ${line}`);
-  log(`  batch ${config.batch}, ${scheduleText(config)}, L2 ${config.l2}, ${optimizerText(config)}, ${config.epochs} epochs, seed ${config.seed}`);
+  const dropout = config.dropout ? `, dropout ${config.dropout}` : '';
+  log(`  batch ${config.batch}, ${scheduleText(config)}, L2 ${config.l2}${dropout}, ${optimizerText(config)}, ${config.epochs} epochs, seed ${config.seed}`);
   const augmentation = augmentText(config);
   if (augmentation) log(`  ${augmentation} (training images only)`);
   log(`  ${trainer.description}`);

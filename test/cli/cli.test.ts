@@ -94,6 +94,14 @@ describe('wgtrain CLI', () => {
     }
   });
 
+  it('names dropout in the header when the run uses it, the preset\'s or --dropout', async () => {
+    const r = await wgtrainHere('train', ...withData(), '--device', 'cpu', '--epochs', '1', '--dropout', '0.25', '--no-out');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/^ {2}batch \d+, .*, L2 [\d.e-]+, dropout 0\.25, SGD/m);
+    const none = await wgtrainHere('train', ...withData(), '--device', 'cpu', '--epochs', '1', '--no-out');
+    expect(none.stdout + none.stderr).not.toContain('dropout');
+  });
+
   it('says in the header that a test set was found, and reports its count, correct answers and loss', async () => {
     const withTest = join(dir, 'with-test');
     await writeIdxFolder(withTest, { train: 30, test: 7 }); // 5×4 images
