@@ -42,13 +42,13 @@ function buildProgram(): Command {
           .option('--data <path>', DATA_HELP)
           .option('--channels <c>', CHANNELS_HELP)
           .option('--size <size>', SIZE_HELP)
-          .option('--validation <n>', 'training images held out (the last n) for validation', '10000')
+          .option('--validation <n>', 'training images held out (the last n) for validation (default: 10000, or a sixth of a smaller set)')
           .option('--limit <n>', 'train on the first n of the remaining images only')
       : c
           .option('--data <path>', `${DATA_HELP}; its test set (t10k files, test/ folder) is used when present`)
           .option('--channels <c>', CHANNELS_HELP)
           .option('--size <size>', SIZE_HELP)
-          .option('--validation <n>', 'without a test set: measure on the last n training images (as train held them out)', '10000');
+          .option('--validation <n>', 'without a test set: measure on the last n training images (as train held them out; default: 10000, or a sixth of a smaller set)');
 
   const deviceOptions = (c: Command, use: 'train' | 'eval') =>
     c

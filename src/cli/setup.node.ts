@@ -13,7 +13,7 @@ import { fileStore } from '../gpu/autotune.node.ts';
 import { GpuTrainer } from '../gpu/trainer.ts';
 import { paramLayout } from '../model/layout.ts';
 import type { TrainConfig } from '../train/config.ts';
-import { splitTraining } from '../train/split.ts';
+import { defaultValidation, splitTraining } from '../train/split.ts';
 import type { Trainer } from '../train/trainer.ts';
 import { quietDawn } from './native-stderr.node.ts';
 import { createDownloadProgress } from './progress.node.ts';
@@ -26,7 +26,8 @@ export interface DataFlags {
   channels?: string;
   /** `--size N` or `HxW` (image folders and CSV files). */
   size?: string;
-  validation: string;
+  /** `--validation N`; none: defaultValidation of the training set. */
+  validation?: string;
   limit?: string;
 }
 
@@ -60,8 +61,12 @@ export async function loadSplits(flags: DataFlags, log: (msg: string) => void): 
   }
   // Digits only: Number() would also take "0x10" or "1e3".
   const digits = (flag: string) => (DIGITS.test(flag) ? Number(flag) : NaN);
-  const choice = { validation: digits(flags.validation), limit: flags.limit === undefined ? null : digits(flags.limit) };
-  const names = { validation: `--validation ${flags.validation}`, limit: `--limit ${flags.limit}` };
+  const validation = flags.validation === undefined ? defaultValidation(dataset.train.count) : digits(flags.validation);
+  const choice = { validation, limit: flags.limit === undefined ? null : digits(flags.limit) };
+  const names = {
+    validation: flags.validation === undefined ? `The ${dataset.train.count} training images are too few to hold any out for validation: the default --validation ${validation}` : `--validation ${flags.validation}`,
+    limit: `--limit ${flags.limit}`,
+  };
   return { dataset, ...splitTraining(dataset.train, choice, names) };
 }
 

@@ -33,9 +33,6 @@ import { loadSplits, openTrainer, type DataFlags, type DeviceFlags } from './set
 /** `s` as one word for a POSIX shell: as it is when it needs no quoting, else in single quotes. */
 const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", "'\\''")}'`);
 
-/** --validation's default, as program.node.ts declares it for train and eval. */
-const VALIDATION_DEFAULT = '10000';
-
 export interface TrainCommandFlags extends TrainFlags, DataFlags, DeviceFlags {
   /** A path, false for --no-out, undefined for the default (defaultModelPath). */
   out?: string | false;
@@ -220,7 +217,7 @@ async function runTraining(
   log(`wgtrain: ${describeModel(config.model)}`);
   for (const line of dataLines(dataset, train.count, val.count)) log(`  ${line}`);
   const dropout = config.dropout ? `, dropout ${config.dropout}` : '';
-  log(`  batch ${config.batch}, ${scheduleText(config)}, L2 ${config.l2}${dropout}, ${optimizerText(config)}, ${config.epochs} epochs, seed ${config.seed}`);
+  log(`  batch ${config.batch}, ${scheduleText(config)}, L2 ${config.l2}${dropout}, ${optimizerText(config)}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'}, seed ${config.seed}`);
   const augmentation = augmentText(config);
   if (augmentation) log(`  ${augmentation} (training images only)`);
   log(`  ${trainer.description}`);
@@ -357,7 +354,7 @@ async function runTraining(
     const data =
       `${flags.data !== undefined ? ` --data ${shellWord(flags.data)}` : ''}` +
       `${flags.channels !== undefined ? ` --channels ${shellWord(flags.channels)}` : ''}${flags.size !== undefined ? ` --size ${shellWord(flags.size)}` : ''}` +
-      `${flags.validation !== VALIDATION_DEFAULT ? ` --validation ${shellWord(flags.validation)}` : ''}`;
+      `${flags.validation !== undefined ? ` --validation ${shellWord(flags.validation)}` : ''}`;
     if (saved) {
       log(
         `saved ${saved.path}${saved.replaced ? ' (replacing the file that was there)' : ''}` +

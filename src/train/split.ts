@@ -18,6 +18,18 @@ export interface SplitNames {
   limit: string;
 }
 
+/** The hold-out where none is asked for: MNIST's 10,000, a sixth of its 60,000 training images. */
+export const DEFAULT_VALIDATION = 10000;
+
+/**
+ * The validation images of a training set of `count` where the user names none: 10,000 where
+ * the set has more, else a sixth of it (at least 1), so that a small set of one's own trains
+ * without a --validation of its own. The CLI's default and the page's field both take it.
+ */
+export function defaultValidation(count: number): number {
+  return DEFAULT_VALIDATION < count ? DEFAULT_VALIDATION : Math.max(1, Math.round(count / 6));
+}
+
 const wholeUpTo = (n: number, max: number) => Number.isInteger(n) && n >= 1 && n <= max;
 
 /** The training and validation splits of `all` (no copying), or an error naming the number to fix and its range. */

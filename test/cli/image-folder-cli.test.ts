@@ -103,6 +103,27 @@ describe('wgtrain on an image folder', () => {
     expect(e.code, e.stderr).toBe(0);
   });
 
+  it('holds out a sixth of a set smaller than 10,000 without --validation, and its eval command does the same', async () => {
+    const folder = join(dir, 'small');
+    await mkdir(folder, { recursive: true });
+    const rows = ['label,' + Array.from({ length: 4 }, (_, p) => `pixel${p}`).join(',')];
+    for (let i = 0; i < 40; i++) rows.push([i % 2, ...Array.from({ length: 4 }, (_, p) => ((p < 2) === (i % 2 === 0) ? 200 : 20))].join(','));
+    const csv = join(folder, 'small.csv');
+    await writeFile(csv, rows.join('\n'));
+    const r = await wgtrainHere('train', '--data', csv, '--arch', '2x2-2', '--epochs', '1', '--batch', '10', '--device', 'cpu', '--json', '--out', join(folder, 'm'));
+    expect(r.code, r.stderr).toBe(0);
+    // 40 images: 7 held out (a sixth).
+    const summary = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(summary.val.count).toBe(7);
+    const hint = r.stderr.trim().split('\n').at(-1)!.split('measure it with: ')[1] ?? '';
+    expect(hint).not.toContain('--validation');
+    expect(r.stderr).toContain('33 training, 7 validation images');
+    expect(r.stderr).toContain(', 1 epoch, seed 1'); // not "1 epochs"
+    const e = await wgtrainHere('eval', join(folder, 'm.safetensors'), '--data', csv, '--device', 'cpu', '--json');
+    expect(e.code, e.stderr).toBe(0);
+    expect(JSON.parse(e.stdout).count).toBe(7);
+  });
+
   it('tells a network of the wrong input what to write in --arch', async () => {
     const gray = await wgtrainHere('train', '--data', root, '--channels', '1', '--arch', '3x8x8-conv4k3-pool2-3', '--device', 'cpu', '--no-out', '--validation', '30');
     expect(gray.code).not.toBe(0);

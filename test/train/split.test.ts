@@ -1,6 +1,6 @@
 /** The validation split the CLI (--validation, --limit) and the page share (src/train/split.ts). */
 import { describe, expect, it } from 'vitest';
-import { splitTraining } from '../../src/train/split.ts';
+import { defaultValidation, splitTraining } from '../../src/train/split.ts';
 import { syntheticSplit } from '../helpers/splits.ts';
 
 const NAMES = { validation: '--validation', limit: '--limit' };
@@ -30,5 +30,16 @@ describe('splitTraining', () => {
     for (const [validation, limit, message] of cases) {
       expect(() => splitTraining(all, { validation, limit }, NAMES), `${validation}, ${limit}`).toThrow(message);
     }
+  });
+});
+
+describe('defaultValidation', () => {
+  it("holds out MNIST's 10,000 where the set has more, else a sixth of it, at least 1", () => {
+    expect(defaultValidation(60000)).toBe(10000);
+    expect(defaultValidation(10001)).toBe(10000);
+    expect(defaultValidation(10000)).toBe(1667);
+    expect(defaultValidation(40)).toBe(7);
+    expect(defaultValidation(3)).toBe(1);
+    expect(defaultValidation(2)).toBe(1);
   });
 });

@@ -10,11 +10,8 @@ import {
   AFFINE_DEFAULTS, ELASTIC_DEFAULTS, OPTIMIZERS, optimizerOf, PRESETS, scheduleOf, SCHEDULES, type AugmentConfig, type OptimizerName, type PresetName,
   type ScheduleName, type TrainConfig,
 } from '../../src/train/config.ts';
-import type { SplitChoice } from '../../src/train/split.ts';
+import { DEFAULT_VALIDATION, defaultValidation, type SplitChoice } from '../../src/train/split.ts';
 import type { Device, RunSetup } from '../shared/worker-protocol.ts';
-
-/** Held out for validation by default, as the CLI does. */
-const DEFAULT_VALIDATION = 10000;
 
 const FIELDS = [
   'preset', 'arch', 'activation', 'loss', 'output', 'init', 'lr', 'schedule', 'decay', 'warmup', 'optimizer', 'momentum', 'wd', 'batch', 'epochs', 'l2',
@@ -167,13 +164,13 @@ export class TrainForm {
 
   /**
    * Fits the split fields to a data set of `total` training images: a set too small to
-   * hold out the default keeps one sixth for validation (MNIST's 10,000 of 60,000), and the
-   * training-images field says how many are left.
+   * hold out the field's number keeps the default, one sixth for validation (defaultValidation:
+   * MNIST's 10,000 of 60,000), and the training-images field says how many are left.
    */
   setAvailableImages(total: number): void {
     this.total = total;
     const validation = this.input('validation');
-    if (!(Number(validation.value) < total)) validation.value = String(Math.max(1, Math.round(total / 6)));
+    if (!(Number(validation.value) < total)) validation.value = String(defaultValidation(total));
     validation.max = String(total - 1);
     this.updateLimitHint();
   }
