@@ -4,10 +4,11 @@
  * excluded, from the first mini-batch) at which validation first reached 98%, 99% and 99.5%:
  * wgtrain on the adapter in use beside PyTorch running the same network and recipe on the
  * same data in the same run (bench/peers/pytorch.py's accuracy job: CUDA where present, else
- * the CPU). TF.js is not raced here: its samples/s on the convolutional presets (the `cnn`
+ * the CPU, at torch's default threads and, where those leave cores idle, again on every core). TF.js is not raced here: its samples/s on the convolutional presets (the `cnn`
  * section) would put one epoch at many minutes on a software adapter; the table says so.
  */
 import { execFile } from 'node:child_process';
+import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Split } from '../src/data/dataset.ts';
@@ -30,6 +31,8 @@ interface AccuracyRun {
   /** Seconds to each of ACCURACY_MILESTONES (null: not reached). */
   timeTo: (number | null)[];
   note: string;
+  /** PyTorch's intra-op threads on the CPU (null on CUDA or where it did not run). */
+  threads?: number | null;
 }
 
 export interface AccuracyResult {
@@ -56,15 +59,15 @@ async function wgtrainRun(ctx: GpuContext, preset: PresetName, train: Split, val
   return { trainer: `wgtrain GPU (${adapter})`, valAccuracies, epochSeconds, timeTo, note: 'training seconds as the CLI reports them (EpochReport.trainSeconds)' };
 }
 
-/** PyTorch on the same recipe (pytorch.py's accuracy job); never throws. */
-async function pytorchRun(preset: PresetName, data: string): Promise<AccuracyRun> {
+/** PyTorch on the same recipe (pytorch.py's accuracy job), at its default threads or `threads`; never throws. */
+async function pytorchRun(preset: PresetName, data: string, threads?: number): Promise<AccuracyRun> {
   const empty = { valAccuracies: [], epochSeconds: [], timeTo: [], note: '' };
   const python = process.env.WGTRAIN_PYTHON ?? 'python3';
   const torch = await detectTorch(python);
   if (!torch.ok) return { trainer: 'PyTorch', reason: torch.reason, ...empty };
   const job = {
     preset, config: PRESETS[preset], data: resolve(data), validation: 10000, batches: [PRESETS[preset].batch],
-    epochs: 1, warmup: 1, images: null, accuracy: { thresholds: ACCURACY_MILESTONES },
+    epochs: 1, warmup: 1, images: null, accuracy: { thresholds: ACCURACY_MILESTONES }, ...(threads ? { threads } : {}),
   };
   try {
     const { stdout } = await exec(python, [PYTORCH_SCRIPT, '--config', JSON.stringify(job)], { timeout: 3_600_000, maxBuffer: 1 << 24 });
@@ -72,7 +75,8 @@ async function pytorchRun(preset: PresetName, data: string): Promise<AccuracyRun
     const row = result.rows?.[0];
     if (result.error || !row || !Array.isArray(row.valAccuracies)) return { trainer: 'PyTorch', reason: result.error ?? 'no accuracy row', ...empty };
     return {
-      trainer: `PyTorch ${result.torch} eager (${result.deviceName})`,
+      trainer: `PyTorch ${result.torch} eager (${result.deviceName}${threads ? `, all ${threads} cores` : ''})`,
+      threads: result.threads ?? null,
       valAccuracies: row.valAccuracies,
       epochSeconds: row.epochSeconds,
       timeTo: ACCURACY_MILESTONES.map((t) => row.timeTo[String(t)] ?? null),
@@ -88,6 +92,9 @@ export async function accuracyRace(ctx: GpuContext, adapter: string, preset: Pre
   const c = PRESETS[preset];
   const recipe = `${preset}: batch ${c.batch}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'}, ${c.optimizer ?? 'sgd'} η ${c.lr}, ${c.lrSchedule ?? 'step'} schedule`;
   const runs = [await wgtrainRun(ctx, preset, train, val, adapter), await pytorchRun(preset, data)];
+  // PyTorch's default threads may leave cores idle that llvmpipe uses: then again on all of them.
+  const threads = runs[1].threads;
+  if (typeof threads === 'number' && threads < cpus().length) runs.push(await pytorchRun(preset, data, cpus().length));
   return { preset, recipe, runs };
 }
 

@@ -25,8 +25,8 @@ import { formatKernelTable, kernelTable } from './kernels.ts';
 import { formatStepProfile, presetStepProfile } from './step-profile.ts';
 import { CNN_PRESETS } from './cnn-layers.ts';
 import { cnnKernelTable, formatCnnKernelTable } from './cnn-kernels.ts';
-import { cnnTargets, formatCnnPeers, formatPeers, runCnnPeers, runPeers } from './peers.ts';
-import { formatPytorch, pytorchJob, pytorchPeerRows, runPytorch } from './peers/run-pytorch.ts';
+import { cnnTargets, formatCnnPeers, formatPeers, runCnnPeers, runPeers, type PeerRow } from './peers.ts';
+import { allCoresSuffix, allCoresThreads, formatPytorch, pytorchJob, pytorchPeerRows, runPytorch } from './peers/run-pytorch.ts';
 import {
   breakdown, formatBreakdown, formatPresetThroughput, formatThroughput, presetThroughput, throughput, type NetworkThroughputRow, type ThroughputRow,
 } from './training.ts';
@@ -107,6 +107,13 @@ if (only.has('peers')) {
   const torch = await runPytorch(pytorchJob('lecun', String(opts.data), Boolean(opts.quick)));
   results.pytorch = torch;
   results.peers = [...peers, ...pytorchPeerRows(torch, 100)];
+  // Its default threads may leave cores idle that llvmpipe uses: then again on all of them.
+  const threads = allCoresThreads(torch, cpus().length);
+  if (threads) {
+    const all = await runPytorch(pytorchJob('lecun', String(opts.data), Boolean(opts.quick), { batches: [100], modes: ['eager'], threads }));
+    results.pytorchAllCores = all;
+    (results.peers as PeerRow[]).push(...pytorchPeerRows(all, 100, allCoresSuffix(threads)));
+  }
   say('\n## Peers, same network, data and adapter\n');
   say(formatPeers(results.peers as typeof peers));
   say('\n## PyTorch on the lecun preset across batch sizes\n');
@@ -135,9 +142,16 @@ if (split && only.has('cnn')) {
   const peers = await runCnnPeers(String(opts.data), opts.adapter as AdapterChoice, Boolean(opts.quick), training);
   const torch: Record<string, unknown> = {};
   for (const network of CNN_PRESETS) {
-    const run = await runPytorch(pytorchJob(network, String(opts.data), Boolean(opts.quick), { batches: [100], images: gpuImages, epochs, warmup: 5 }));
+    const job = pytorchJob(network, String(opts.data), Boolean(opts.quick), { batches: [100], images: gpuImages, epochs, warmup: 5 });
+    const run = await runPytorch(job);
     torch[network] = run;
     peers.push(...pytorchPeerRows(run, 100).map((row) => ({ network, ...row })));
+    const threads = allCoresThreads(run, cpus().length);
+    if (threads) {
+      const all = await runPytorch({ ...job, modes: ['eager'], threads });
+      torch[`${network}AllCores`] = all;
+      peers.push(...pytorchPeerRows(all, 100, allCoresSuffix(threads)).map((row) => ({ network, ...row })));
+    }
   }
   results.cnnPytorch = torch;
   results.cnnPeers = peers;

@@ -203,6 +203,7 @@ def check_config(job):
         "epochs": whole(job.get("epochs", 1), "epochs", 1),
         "warmup": whole(job.get("warmup", 20), "warmup", 1),
         "images": None if job.get("images") is None else whole(job["images"], "images", 1),
+        "threads": None if job.get("threads") is None else whole(job["threads"], "threads", 1),
         "seed": whole(cfg.get("seed", 1), "config.seed", 0),
     }
 
@@ -288,6 +289,8 @@ def run(job):
 
     cuda = torch.cuda.is_available()
     dev = torch.device("cuda" if cuda else "cpu")
+    if job["threads"] is not None:  # else torch's default (one per core, or what OMP_NUM_THREADS says)
+        torch.set_num_threads(job["threads"])
     cfg, model_spec = job["config"], job["config"]["model"]
     # Each layer's input size (a dense layer's inputs: its input flattened).
     first = model_spec["input"]
@@ -531,6 +534,7 @@ def run(job):
         "torch": torch.__version__,
         "device": dev.type,
         "deviceName": torch.cuda.get_device_name(0) if cuda else "cpu",
+        "threads": None if cuda else torch.get_num_threads(),
         "train": train,
         "val": int(X_val.shape[0]),
         "rows": rows,

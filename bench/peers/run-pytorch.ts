@@ -43,6 +43,8 @@ export interface PytorchJob {
   warmup: number;
   /** Train on the first `images` training images only (null: all). */
   images: number | null;
+  /** torch.set_num_threads on the CPU (absent: torch's default, which is 1 on some machines with more cores). */
+  threads?: number;
 }
 
 type PytorchRow = { mode: PytorchMode; batch: number } & (
@@ -61,6 +63,8 @@ export interface PytorchResult {
   torch: string;
   device: string;
   deviceName: string;
+  /** torch.get_num_threads() on the CPU, null on CUDA (absent from older results). */
+  threads?: number | null;
   train: number;
   val: number;
   rows: PytorchRow[];
@@ -198,12 +202,15 @@ function rowNote(row: Extract<PytorchRow, { samplesPerSecond: number }>, result:
     `validation accuracy after it ${(100 * row.valAccuracy).toFixed(1)}%`;
 }
 
-/** The peers table's rows at `batch`: one per mode, or one row with the reason PyTorch did not run. */
-export function pytorchPeerRows(run: PytorchRun, batch: number): PeerRow[] {
-  if (run.status === 'skipped') return [{ name: 'PyTorch', samplesPerSecond: null, note: `skipped: ${run.reason}` }];
-  if (run.status === 'failed') return [{ name: 'PyTorch', samplesPerSecond: null, note: `failed: ${run.reason.slice(0, 300)}` }];
+/**
+ * The peers table's rows at `batch`: one per mode, or one row with the reason PyTorch did not
+ * run; `suffix` names a run's variant (", all 2 cores").
+ */
+export function pytorchPeerRows(run: PytorchRun, batch: number, suffix = ''): PeerRow[] {
+  if (run.status === 'skipped') return [{ name: `PyTorch${suffix}`, samplesPerSecond: null, note: `skipped: ${run.reason}` }];
+  if (run.status === 'failed') return [{ name: `PyTorch${suffix}`, samplesPerSecond: null, note: `failed: ${run.reason.slice(0, 300)}` }];
   return run.result.rows.filter((r) => r.batch === batch).map((r) => ({
-    name: PYTORCH_NAMES[r.mode],
+    name: `${PYTORCH_NAMES[r.mode]}${suffix}`,
     samplesPerSecond: 'samplesPerSecond' in r ? r.samplesPerSecond : null,
     note: 'samplesPerSecond' in r ? rowNote(r, run.result) : 'skipped' in r ? `skipped: ${r.skipped}` : `failed: ${r.error}`,
   }));
@@ -228,3 +235,17 @@ export function formatPytorch(run: PytorchRun, training: ThroughputRow[] = []): 
   const header = `${result.deviceName}, torch ${result.torch}; samples/s (validation accuracy after the timed epochs)`;
   return `${header}\n\n${table(['trainer', ...batches.map((b) => `batch ${b}`)], rows)}\n\n${result.note}`;
 }
+
+/**
+ * Threads for a second run of the PyTorch peer on every core, where its first ran on the CPU
+ * with fewer (torch 1.13 defaults to 1 thread on this project's 2-core machines, while
+ * llvmpipe runs wgtrain on both): null where there is no such run to make.
+ */
+export function allCoresThreads(run: PytorchRun, cores: number): number | null {
+  if (run.status !== 'ran' || run.result.device !== 'cpu') return null;
+  const threads = run.result.threads;
+  return typeof threads === 'number' && threads < cores ? cores : null;
+}
+
+/** The rows' suffix of the run on every core. */
+export const allCoresSuffix = (cores: number) => `, all ${cores} cores`;

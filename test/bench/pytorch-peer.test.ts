@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { formatPeers } from '../../bench/peers.ts';
 import {
-  detectTorch, formatPytorch, parsePytorchOutput, PYTORCH_SCRIPT, pytorchJob, pytorchPeerRows, runPytorch, type PytorchRun,
+  allCoresSuffix, allCoresThreads, detectTorch, formatPytorch, parsePytorchOutput, PYTORCH_SCRIPT, pytorchJob, pytorchPeerRows, runPytorch, type PytorchRun,
 } from '../../bench/peers/run-pytorch.ts';
 import { loadIdxDataset } from '../../src/data/dataset.node.ts';
 import { holdOut } from '../../src/data/dataset.ts';
@@ -100,6 +100,18 @@ describe('parsePytorchOutput', () => {
     expect(pytorchPeerRows(run, 1000)).toEqual([]);
   });
 
+  it('runs again on every core where its default threads are fewer, its rows named so', () => {
+    const ran = (extra: object): PytorchRun => ({ status: 'ran', result: parsePytorchOutput(line({ ...result, ...extra })), command: '' });
+    expect(allCoresThreads(ran({ threads: 1 }), 2)).toBe(2);
+    expect(allCoresThreads(ran({ threads: 2 }), 2)).toBeNull();
+    expect(allCoresThreads(ran({}), 2)).toBeNull(); // an older result without threads
+    expect(allCoresThreads(ran({ threads: null, device: 'cuda', deviceName: 'NVIDIA H100' }), 16)).toBeNull();
+    expect(allCoresThreads({ status: 'skipped', reason: 'no torch' }, 2)).toBeNull();
+    const rows = pytorchPeerRows(ran({ threads: 2 }), 100, allCoresSuffix(2));
+    expect(rows.map((r) => r.name)).toEqual(['PyTorch eager loop, all 2 cores', 'PyTorch, whole step in a CUDA graph, all 2 cores']);
+    expect(pytorchPeerRows({ status: 'skipped', reason: 'no torch' }, 100, allCoresSuffix(2))[0].name).toBe('PyTorch, all 2 cores');
+  });
+
   it('lays the batch sizes side by side, beside wgtrain GPU at the same batch', () => {
     const run: PytorchRun = { status: 'ran', result: parsePytorchOutput(line({ ...result, rows: [...result.rows, { ...measured, batch: 1000, samplesPerSecond: 20000, valAccuracy: 0.9 }] })), command: '' };
     const text = formatPytorch(run, [{ batch: 100, gpu: 11468, gpuRange: [11000, 12000], cpu: 1800, gpuValAccuracy: 0.9 }]);
@@ -146,6 +158,7 @@ describe.skipIf(!hasPython)('pytorch.py --check (python3 without torch)', () => 
       [{ ...job, config: { ...job.config, model: { ...job.config.model, ...denseNetwork([784, 300, 7]) } } }, /the network has 7 outputs but the data has 10 classes/],
       [{ ...job, batches: [0] }, /every batch size must be a whole number >= 1/],
       [{ ...job, modes: ['jit'] }, /modes \['jit'\]/],
+      [{ ...job, threads: 0 }, /threads must be a whole number >= 1/],
       [{ ...job, data: '/nonexistent' }, /\/nonexistent has no train-images-idx3-ubyte\(\.gz\)/],
     ];
     for (const [bad, message] of cases) {
