@@ -85,13 +85,19 @@ describe('wgtrain on an image folder', () => {
     expect(e.stdout).toMatch(/test set: \d+\/30 correct/);
   });
 
-  it('quotes the paths of its closing eval command so that it can be pasted into a shell', async () => {
-    const folder = join(dir, 'my data');
+  /** A CSV file of 40 2×2 images in two classes (bright top or bottom half) in `folder`, made here. */
+  async function twoClassCsv(folder: string, name: string): Promise<string> {
     await mkdir(folder, { recursive: true });
     const rows = ['label,' + Array.from({ length: 4 }, (_, p) => `pixel${p}`).join(',')];
     for (let i = 0; i < 40; i++) rows.push([i % 2, ...Array.from({ length: 4 }, (_, p) => ((p < 2) === (i % 2 === 0) ? 200 : 20))].join(','));
-    const csv = join(folder, "it's.csv");
+    const csv = join(folder, name);
     await writeFile(csv, rows.join('\n'));
+    return csv;
+  }
+
+  it('quotes the paths of its closing eval command so that it can be pasted into a shell', async () => {
+    const folder = join(dir, 'my data');
+    const csv = await twoClassCsv(folder, "it's.csv");
     const r = await wgtrainHere('train', '--data', csv, '--arch', '2x2-2', '--validation', '10', '--epochs', '1', '--batch', '10', '--device', 'cpu', '--out', join(folder, 'a model'));
     expect(r.code, r.stderr).toBe(0);
     const hint = r.stdout.trim().split('\n').at(-1)!.split('measure it with: ')[1];
@@ -105,11 +111,7 @@ describe('wgtrain on an image folder', () => {
 
   it('holds out a sixth of a set smaller than 10,000 without --validation, and its eval command does the same', async () => {
     const folder = join(dir, 'small');
-    await mkdir(folder, { recursive: true });
-    const rows = ['label,' + Array.from({ length: 4 }, (_, p) => `pixel${p}`).join(',')];
-    for (let i = 0; i < 40; i++) rows.push([i % 2, ...Array.from({ length: 4 }, (_, p) => ((p < 2) === (i % 2 === 0) ? 200 : 20))].join(','));
-    const csv = join(folder, 'small.csv');
-    await writeFile(csv, rows.join('\n'));
+    const csv = await twoClassCsv(folder, 'small.csv');
     const r = await wgtrainHere('train', '--data', csv, '--arch', '2x2-2', '--epochs', '1', '--batch', '10', '--device', 'cpu', '--json', '--out', join(folder, 'm'));
     expect(r.code, r.stderr).toBe(0);
     // 40 images: 7 held out (a sixth).
