@@ -21,7 +21,8 @@ function buildProgram(): Command {
   const program = new Command('wgtrain')
     .description('Train neural networks on MNIST with WebGPU compute shaders (or the CPU reference)')
     .version(packageVersion(), '-V, --version', 'print the version of wgtrain')
-    .showHelpAfterError()
+    // One line after a usage error, not the whole help (~130 lines, which scroll "Did you mean …?" away).
+    .showHelpAfterError('(wgtrain COMMAND --help lists its options)')
     // Usage errors, --help and --version end in a CommanderError for runWgtrain, not process.exit;
     // the subcommands inherit this when they are created, so it comes first.
     .exitOverride();

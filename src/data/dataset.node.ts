@@ -22,7 +22,7 @@ export async function loadIdxDataset(dir: string, name?: string): Promise<Datase
     entries = await readdir(folder);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new Error(`data folder ${folder} does not exist; ${GET_DATA}`);
+    if (code === 'ENOENT') throw new Error(`${/\.csv$/i.test(folder) ? 'CSV file' : 'data folder'} ${folder} does not exist; ${GET_DATA}`);
     if (code === 'EACCES') throw new Error(`cannot read data folder ${folder}: permission denied`);
     throw e;
   }

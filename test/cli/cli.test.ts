@@ -250,6 +250,12 @@ describe('wgtrain CLI', () => {
     }
   });
 
+  it('answers a mistyped option with its suggestion and one line on --help, not the whole help', async () => {
+    const r = await wgtrainHere('train', '--epoch', '1');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toEqual(["error: unknown option '--epoch'", '(Did you mean --epochs?)', '(wgtrain COMMAND --help lists its options)']);
+  });
+
   it('accepts plain decimal numbers only, and seeds that are whole 32-bit numbers', async () => {
     // The options' own parsers, in this process (a child per case cost 1–2 s of startup each).
     const parsed: [TrainFlags, string][] = [

@@ -201,6 +201,8 @@ describe('--data PATH', () => {
     const other = join(await folder(), 'digits.txt');
     await writeFile(other, '1,2,3');
     await expect(loadDataPath(other)).rejects.toThrow(`${other} is a file, not a folder or a .csv file`);
-    await expect(loadDataPath(join(tmp, 'none'))).rejects.toThrow(/does not exist; run `wgtrain data mnist`.*a folder of images by class/);
+    await expect(loadDataPath(join(tmp, 'none'))).rejects.toThrow(/data folder .*none does not exist; run `wgtrain data mnist`.*a folder of images by class/);
+    // A missing CSV file is called one, not a folder.
+    await expect(loadDataPath(join(tmp, 'none.csv'))).rejects.toThrow(/^CSV file .*none\.csv does not exist; /);
   });
 });
