@@ -16,7 +16,7 @@ import type { GpuContext } from '../src/gpu/device.ts';
 import { GpuTrainer } from '../src/gpu/trainer.ts';
 import { PRESETS, type PresetName } from '../src/train/config.ts';
 import { ACCURACY_MILESTONES, percentText, timesToAccuracy } from '../src/train/time-to-accuracy.ts';
-import { detectTorch, PYTORCH_SCRIPT } from './peers/run-pytorch.ts';
+import { detectTorch, moreThreads, PYTORCH_SCRIPT } from './peers/run-pytorch.ts';
 import { table } from './table.ts';
 
 const exec = promisify(execFile);
@@ -93,8 +93,8 @@ export async function accuracyRace(ctx: GpuContext, adapter: string, preset: Pre
   const recipe = `${preset}: batch ${c.batch}, ${c.epochs} epoch${c.epochs === 1 ? '' : 's'}, ${c.optimizer ?? 'sgd'} η ${c.lr}, ${c.lrSchedule ?? 'step'} schedule`;
   const runs = [await wgtrainRun(ctx, preset, train, val, adapter), await pytorchRun(preset, data)];
   // PyTorch's default threads may leave cores idle that llvmpipe uses: then again on all of them.
-  const threads = runs[1].threads;
-  if (typeof threads === 'number' && threads < cpus().length) runs.push(await pytorchRun(preset, data, cpus().length));
+  const threads = moreThreads(runs[1].threads, cpus().length);
+  if (threads) runs.push(await pytorchRun(preset, data, threads));
   return { preset, recipe, runs };
 }
 

@@ -25,8 +25,8 @@ import { formatKernelTable, kernelTable } from './kernels.ts';
 import { formatStepProfile, presetStepProfile } from './step-profile.ts';
 import { CNN_PRESETS } from './cnn-layers.ts';
 import { cnnKernelTable, formatCnnKernelTable } from './cnn-kernels.ts';
-import { cnnTargets, formatCnnPeers, formatPeers, runCnnPeers, runPeers, type PeerRow } from './peers.ts';
-import { allCoresSuffix, allCoresThreads, formatPytorch, pytorchJob, pytorchPeerRows, runPytorch } from './peers/run-pytorch.ts';
+import { cnnTargets, formatCnnPeers, formatPeers, runCnnPeers, runPeers } from './peers.ts';
+import { formatPytorch, pytorchJob, pytorchOnAllCores, pytorchPeerRows, runPytorch } from './peers/run-pytorch.ts';
 import {
   breakdown, formatBreakdown, formatPresetThroughput, formatThroughput, presetThroughput, throughput, type NetworkThroughputRow, type ThroughputRow,
 } from './training.ts';
@@ -106,14 +106,10 @@ if (only.has('peers')) {
   // PyTorch on its own device (CUDA where present, else the CPU): the same network, split and batches.
   const torch = await runPytorch(pytorchJob('lecun', String(opts.data), Boolean(opts.quick)));
   results.pytorch = torch;
-  results.peers = [...peers, ...pytorchPeerRows(torch, 100)];
   // Its default threads may leave cores idle that llvmpipe uses: then again on all of them.
-  const threads = allCoresThreads(torch, cpus().length);
-  if (threads) {
-    const all = await runPytorch(pytorchJob('lecun', String(opts.data), Boolean(opts.quick), { batches: [100], modes: ['eager'], threads }));
-    results.pytorchAllCores = all;
-    (results.peers as PeerRow[]).push(...pytorchPeerRows(all, 100, allCoresSuffix(threads)));
-  }
+  const all = await pytorchOnAllCores(torch, pytorchJob('lecun', String(opts.data), Boolean(opts.quick), { batches: [100] }), cpus().length);
+  if (all) results.pytorchAllCores = all.run;
+  results.peers = [...peers, ...pytorchPeerRows(torch, 100), ...(all?.rows ?? [])];
   say('\n## Peers, same network, data and adapter\n');
   say(formatPeers(results.peers as typeof peers));
   say('\n## PyTorch on the lecun preset across batch sizes\n');
@@ -146,11 +142,10 @@ if (split && only.has('cnn')) {
     const run = await runPytorch(job);
     torch[network] = run;
     peers.push(...pytorchPeerRows(run, 100).map((row) => ({ network, ...row })));
-    const threads = allCoresThreads(run, cpus().length);
-    if (threads) {
-      const all = await runPytorch({ ...job, modes: ['eager'], threads });
-      torch[`${network}AllCores`] = all;
-      peers.push(...pytorchPeerRows(all, 100, allCoresSuffix(threads)).map((row) => ({ network, ...row })));
+    const all = await pytorchOnAllCores(run, job, cpus().length);
+    if (all) {
+      torch[`${network}AllCores`] = all.run;
+      peers.push(...all.rows.map((row) => ({ network, ...row })));
     }
   }
   results.cnnPytorch = torch;

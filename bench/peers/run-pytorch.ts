@@ -242,10 +242,24 @@ export function formatPytorch(run: PytorchRun, training: ThroughputRow[] = []): 
  * llvmpipe runs wgtrain on both): null where there is no such run to make.
  */
 export function allCoresThreads(run: PytorchRun, cores: number): number | null {
-  if (run.status !== 'ran' || run.result.device !== 'cpu') return null;
-  const threads = run.result.threads;
+  return run.status === 'ran' && run.result.device === 'cpu' ? moreThreads(run.result.threads, cores) : null;
+}
+
+/** `cores` where a CPU run's `threads` (torch.get_num_threads(); null on CUDA) are fewer, else null. */
+export function moreThreads(threads: number | null | undefined, cores: number): number | null {
   return typeof threads === 'number' && threads < cores ? cores : null;
 }
 
 /** The rows' suffix of the run on every core. */
 export const allCoresSuffix = (cores: number) => `, all ${cores} cores`;
+
+/**
+ * `job` again, eager only, on every core where `first` (its run at torch's default threads) left
+ * some idle, with its peer rows at batch 100 named so; null where there is no such run to make.
+ */
+export async function pytorchOnAllCores(first: PytorchRun, job: PytorchJob, cores: number): Promise<{ run: PytorchRun; rows: PeerRow[] } | null> {
+  const threads = allCoresThreads(first, cores);
+  if (!threads) return null;
+  const run = await runPytorch({ ...job, modes: ['eager'], threads });
+  return { run, rows: pytorchPeerRows(run, 100, allCoresSuffix(threads)) };
+}

@@ -64,7 +64,7 @@ export async function loadSplits(flags: DataFlags, log: (msg: string) => void): 
   const validation = flags.validation === undefined ? defaultValidation(dataset.train.count) : digits(flags.validation);
   const choice = { validation, limit: flags.limit === undefined ? null : digits(flags.limit) };
   const names = {
-    validation: flags.validation === undefined ? `The ${dataset.train.count} training images are too few to hold any out for validation: the default --validation ${validation}` : `--validation ${flags.validation}`,
+    validation: flags.validation === undefined ? `--validation ${validation} (the default for ${dataset.train.count} training images)` : `--validation ${flags.validation}`,
     limit: `--limit ${flags.limit}`,
   };
   return { dataset, ...splitTraining(dataset.train, choice, names) };
